@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Run a command against a throwaway PostgreSQL cluster on loopback, then remove the cluster.
+#   scripts/with-postgres.sh COMMAND [ARGS...]
+# The command sees DATABASE_URL. initdb refuses to run as root, so as root the cluster belongs to
+# the 'postgres' system user (created by Debian's postgresql package).
+set -euo pipefail
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+if [ -z "$pgbin" ]; then
+  echo "PostgreSQL server binaries not found; install Debian's postgresql package" >&2
+  exit 1
+fi
+dir=$(mktemp -d /tmp/svidok-pg.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+as_pg=()
+if [ "$(id -u)" = 0 ]; then
+  chown postgres: "$dir"
+  as_pg=(runuser -u postgres --)
+fi
+cleanup() {
+  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+"${as_pg[@]}" "$pgbin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+  || { cat "$dir/initdb.log" >&2; exit 1; }
+"${as_pg[@]}" "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+  -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
+  || { cat "$dir/server.log" >&2; exit 1; }
+"${as_pg[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres svidok
+export DATABASE_URL="postgres://postgres@127.0.0.1:$port/svidok"
+echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+"$@"

@@ -1,0 +1,85 @@
+"""Who may do what: the code side of ``docs/permissions.md``.
+
+Deny by default: an action not listed here is refused to everybody. A test walks the document's
+matrix against these tables, so the two cannot drift apart.
+"""
+
+from svidok.accounts.models import Role
+
+ALL_ROLES = frozenset(Role.values)
+EDITORS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER})
+LEADS = frozenset({Role.ADMIN, Role.COORDINATOR})
+
+# action -> roles allowed. Object-level conditions (own drafts, sensitivity) are in the functions below.
+ACTIONS: dict[str, frozenset[str]] = {
+    "incident.view": ALL_ROLES,
+    "incident.create": EDITORS,
+    "incident.edit": EDITORS,  # documenters: only their own, before verification
+    "incident.submit": EDITORS,  # documenters: only their own drafts
+    "incident.review": LEADS,  # verify, reject, mark duplicate
+    "incident.history": ALL_ROLES,
+    "person.view": ALL_ROLES,
+    "person.edit": EDITORS,
+    "person.identity": LEADS,  # see the real name behind a protected person's pseudonym
+    "organization.view": ALL_ROLES,
+    "organization.edit": EDITORS,
+    "source.view": ALL_ROLES,
+    "source.edit": EDITORS,
+    "intervention.view": ALL_ROLES,
+    "intervention.edit": EDITORS,
+    "place.view": ALL_ROLES,
+    "election.view": ALL_ROLES,
+    "election.edit": LEADS,
+    "vocabulary.view": ALL_ROLES,
+    "vocabulary.edit": frozenset({Role.ADMIN}),
+    "data.import": LEADS,
+    "data.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
+    "user.manage": frozenset({Role.ADMIN}),
+}
+
+# Which incident sensitivities each role sees. Documenters also see restricted incidents they wrote.
+SENSITIVITIES: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset({"public", "internal", "restricted"}),
+    Role.COORDINATOR: frozenset({"public", "internal", "restricted"}),
+    Role.DOCUMENTER: frozenset({"public", "internal"}),
+    Role.ANALYST: frozenset({"public", "internal"}),
+    Role.VIEWER: frozenset({"public", "internal"}),
+}
+
+# Which incident statuses each role sees. Documenters also see their own drafts.
+STATUSES: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset({"draft", "submitted", "verified", "rejected", "duplicate"}),
+    Role.COORDINATOR: frozenset({"draft", "submitted", "verified", "rejected", "duplicate"}),
+    Role.DOCUMENTER: frozenset({"submitted", "verified", "rejected", "duplicate"}),
+    Role.ANALYST: frozenset({"submitted", "verified", "rejected", "duplicate"}),
+    Role.VIEWER: frozenset({"verified"}),
+}
+
+
+def role_of(user) -> str | None:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    return user.role
+
+
+def can(user, action: str) -> bool:
+    role = role_of(user)
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action {action!r}")
+    return role is not None and role in ACTIONS[action]
+
+
+def can_edit_incident(user, incident) -> bool:
+    if not can(user, "incident.edit"):
+        return False
+    if user.role in LEADS:
+        return True
+    return incident.created_by_id == user.pk and incident.status in {"draft", "submitted"}
+
+
+def can_submit_incident(user, incident) -> bool:
+    return incident.status == "draft" and can_edit_incident(user, incident)
+
+
+def can_review_incident(user, incident) -> bool:
+    return can(user, "incident.review") and incident.status == "submitted"

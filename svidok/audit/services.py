@@ -1,0 +1,94 @@
+"""Writing audit entries. Called by every service, inside the service's transaction."""
+
+import datetime as dt
+import decimal
+import json
+import uuid
+
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from svidok.audit.models import AuditEntry
+from svidok.common.context import current_request_id
+
+PROTECTED_VALUE = "[protected]"
+
+
+def _jsonable(value):
+    if isinstance(value, Model):
+        return getattr(value, "public_id", None) or str(value.pk)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (list, tuple, set)):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set) else items
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def diff(before: dict, after: dict, *, protected: frozenset[str] = frozenset()) -> dict:
+    """Changed fields as ``{field: [before, after]}``; values of protected fields are masked."""
+    changes = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = _jsonable(before.get(key)), _jsonable(after.get(key))
+        if old != new:
+            if key in protected:
+                old, new = PROTECTED_VALUE if old else None, PROTECTED_VALUE if new else None
+            changes[key] = [old, new]
+    return changes
+
+
+def canonical_json(data: dict) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def record(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
+           changes: dict | None = None, object_repr: str = "") -> AuditEntry:
+    """Append one audit entry. Must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the service's transaction")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
+        object_repr = object_repr or str(getattr(obj, "audit_repr", "") or "")
+    now = timezone.now()
+    actor_label = getattr(actor, "username", None) or (str(actor) if actor else "system")
+    changes = _jsonable(changes or {})
+    request_id = current_request_id()
+    payload = canonical_json(
+        {
+            "time": now.isoformat(),
+            "actor": actor_label,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "changes": changes,
+            "request_id": request_id,
+        }
+    )
+    return AuditEntry.objects.create(
+        created_at=now,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:300],
+        changes=changes,
+        request_id=request_id,
+        payload=payload,
+    )
+
+
+def history(obj_or_type, object_id: str | None = None):
+    if object_id is None:
+        obj = obj_or_type
+        object_type = obj._meta.label_lower
+        object_id = str(getattr(obj, "public_id", None) or obj.pk)
+    else:
+        object_type = obj_or_type
+    return AuditEntry.objects.filter(object_type=object_type, object_id=object_id).select_related("actor")

@@ -1,0 +1,181 @@
+"""Persons and organizations, their names in several scripts, and the posts they held."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Person(models.Model):
+    """A natural person. Protected persons (victims, witnesses) are shown by ``pseudonym``.
+
+    Everything that identifies a person lives in :class:`PersonIdentity`, so that it can be
+    encrypted at rest as one unit without touching the rest of the model.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    protected = models.BooleanField(_("protected identity"), default=False)
+    pseudonym = models.CharField(_("pseudonym"), max_length=100, blank=True)
+    # The display name shown to everybody: the pseudonym for protected persons, otherwise the
+    # primary name. Kept in step by the services; never holds a protected person's real name.
+    display_name = models.CharField(max_length=300)
+    gender = models.CharField(_("gender"), max_length=16, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(protected=False) | ~Q(pseudonym=""), name="person_protected_has_pseudonym"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
+
+    @property
+    def audit_repr(self):
+        return self.display_name
+
+
+class PersonIdentity(models.Model):
+    """The identifying fields of a person, kept together (names, contacts, identifiers)."""
+
+    IDENTITY_FIELDS = ("full_name", "other_names", "birth_date", "contacts", "identifiers", "address")
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="identity")
+    full_name = models.CharField(_("full name"), max_length=300, blank=True)
+    other_names = models.TextField(_("other names"), blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    contacts = models.TextField(_("contacts"), blank=True)
+    identifiers = models.TextField(_("identifiers"), blank=True, help_text=_("passport, tax number, ..."))
+    address = models.TextField(_("address"), blank=True)
+
+    def __str__(self):
+        return f"identity of {self.person_id}"
+
+
+class Organization(models.Model):
+    """A body: election commission, occupation administration, employer, police unit, NGO..."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=500)
+    kind = models.ForeignKey(
+        "incidents.Term", verbose_name=_("type"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"vocabulary__code": "perpetrator_type"},
+    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    place = models.ForeignKey("incidents.Place", verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
+
+    @property
+    def display_name(self):
+        return self.name
+
+    @property
+    def audit_repr(self):
+        return self.name
+
+
+class NameVariant(models.Model):
+    """One spelling of a person's or organization's name, with language, script, kind and origin.
+
+    Protected persons have no variants here: their names stay in :class:`PersonIdentity`.
+    """
+
+    class Kind(models.TextChoices):
+        OFFICIAL = "official", _("official")
+        TRANSLITERATION = "transliteration", _("transliteration")
+        PRESS = "press", _("as in the press")
+        ALIAS = "alias", _("alias")
+
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="names")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(_("name"), max_length=500)
+    lang = models.CharField(_("language"), max_length=8, blank=True)
+    script = models.CharField(_("script"), max_length=4, blank=True, help_text="ISO 15924: Cyrl, Latn")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OFFICIAL)
+    origin = models.CharField(_("origin"), max_length=300, blank=True)
+    primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-primary", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, organization__isnull=True) | Q(person__isnull=True, organization__isnull=False),
+                name="namevariant_person_xor_organization",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Position(models.Model):
+    """A post in an organization: chair of a commission, head of an administration, director..."""
+
+    class Kind(models.TextChoices):
+        CHAIR = "chair", _("chair")
+        DEPUTY_CHAIR = "deputy_chair", _("deputy chair")
+        SECRETARY = "secretary", _("secretary")
+        MEMBER = "member", _("member")
+        HEAD = "head", _("head")
+        DIRECTOR = "director", _("director")
+        OFFICER = "officer", _("officer")
+        OTHER = "other", _("other")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=300)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OTHER)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="positions")
+
+    class Meta:
+        ordering = ["organization", "title"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
+
+
+class Occupancy(models.Model):
+    """Who held a position, from when to when, and on what source."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="occupancies")
+    position = models.ForeignKey(Position, on_delete=models.PROTECT, related_name="occupancies")
+    start_date = models.DateField(_("from"), null=True, blank=True)
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    source = models.ForeignKey("incidents.Source", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name_plural = "occupancies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="occupancy_dates_ordered",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.person} — {self.position}"

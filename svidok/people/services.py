@@ -1,0 +1,220 @@
+"""Use cases for persons, organizations, names and positions. The only writers of these models."""
+
+import secrets
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from svidok.accounts import rules
+from svidok.audit.services import diff, record
+from svidok.common.validation import check_not_future, check_range, check_required, check_text_size, collect
+from svidok.people.models import NameVariant, Occupancy, Organization, Person, PersonIdentity, Position
+from svidok.search import indexing
+
+# Crockford-style alphabet: no I, L, O, U, so pseudonyms read out loud without confusion.
+_PSEUDONYM_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+PERSON_FIELDS = ("protected", "pseudonym", "gender", "description")
+IDENTITY_FIELDS = PersonIdentity.IDENTITY_FIELDS
+
+
+def _require(actor, action: str) -> None:
+    if not rules.can(actor, action):
+        raise PermissionDenied(action)
+
+
+def new_pseudonym() -> str:
+    while True:
+        candidate = "Person " + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(5))
+        if not Person.objects.filter(pseudonym=candidate).exists():
+            return candidate
+
+
+def _script(text: str) -> str:
+    letters = [c for c in text if c.isalpha()]
+    cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
+    if not letters:
+        return ""
+    return "Cyrl" if cyrillic * 2 >= len(letters) else "Latn"
+
+
+def _validate_name(field: str, name: str) -> str:
+    name = " ".join((name or "").split())
+    check_required(field, name, _("A name is required."))
+    if len(name) > 300:
+        raise ValidationError({field: _("A name is at most 300 characters long.")})
+    if not any(c.isalpha() for c in name):
+        raise ValidationError({field: _("A name must contain letters.")})
+    return name
+
+
+def _person_snapshot(person: Person, identity: PersonIdentity | None) -> dict:
+    data = {name: getattr(person, name) for name in PERSON_FIELDS}
+    if identity is not None:
+        data |= {name: getattr(identity, name) for name in IDENTITY_FIELDS}
+    return data
+
+
+@transaction.atomic
+def record_person(*, actor, name: str, protected: bool = False, pseudonym: str = "", identity: dict | None = None,
+                  names: list[dict] | None = None, gender: str = "", description: str = "") -> Person:
+    """Create a person. A protected person's name goes into the identity record only.
+
+    ``names`` are extra variants ``{name, lang, script, kind, origin}`` for non-protected persons.
+    """
+    _require(actor, "person.edit")
+    name = _validate_name("name", name)
+    identity = dict(identity or {})
+    collect(
+        lambda: check_not_future("birth_date", identity.get("birth_date")),
+        lambda: check_text_size("description", description),
+        lambda: None if not (protected and names) else (_raise("names", _("A protected person's names stay in the identity record."))),
+    )
+    pseudonym = (pseudonym or "").strip()
+    if protected and not pseudonym:
+        pseudonym = new_pseudonym()
+    person = Person.objects.create(
+        protected=protected, pseudonym=pseudonym, display_name=pseudonym if protected else name,
+        gender=gender, description=description, created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    identity_obj = PersonIdentity.objects.create(person=person, full_name=name, **{k: v for k, v in identity.items() if k in IDENTITY_FIELDS and k != "full_name"})
+    if not protected:
+        _add_variant(person=person, name=name, primary=True)
+        for variant in names or ():
+            _add_variant(person=person, **variant)
+    record(
+        actor=actor, action="create", obj=person,
+        changes=diff({}, _person_snapshot(person, identity_obj), protected=frozenset(IDENTITY_FIELDS) if protected else frozenset()),
+    )
+    indexing.index_person(person)
+    return person
+
+
+def _raise(field, message):
+    raise ValidationError({field: message})
+
+
+def _add_variant(*, person=None, organization=None, name: str, lang: str = "", script: str = "",
+                 kind: str = NameVariant.Kind.OFFICIAL, origin: str = "", primary: bool = False) -> NameVariant:
+    name = _validate_name("name", name)
+    if kind not in NameVariant.Kind.values:
+        raise ValidationError({"kind": _("Unknown name kind %(kind)r.") % {"kind": kind}})
+    owner = {"person": person} if person is not None else {"organization": organization}
+    existing = NameVariant.objects.filter(name=name, **owner).first()
+    if existing:
+        return existing
+    return NameVariant.objects.create(name=name, lang=lang, script=script or _script(name), kind=kind, origin=origin, primary=primary, **owner)
+
+
+@transaction.atomic
+def add_name_variant(*, actor, person: Person | None = None, organization: Organization | None = None, **variant) -> NameVariant:
+    _require(actor, "person.edit" if person is not None else "organization.edit")
+    if person is not None and person.protected:
+        raise ValidationError({"name": _("A protected person's names stay in the identity record.")})
+    created = _add_variant(person=person, organization=organization, **variant)
+    owner = person or organization
+    record(actor=actor, action="update", obj=owner, changes={"names": [None, {"name": created.name, "lang": created.lang, "kind": created.kind}]})
+    if person is not None:
+        indexing.index_person(person)
+    else:
+        indexing.index_organization(organization)
+    return created
+
+
+@transaction.atomic
+def update_person(*, actor, person: Person, fields: dict | None = None, identity: dict | None = None) -> Person:
+    _require(actor, "person.edit")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    identity_obj, _created = PersonIdentity.objects.get_or_create(person=person)
+    before = _person_snapshot(person, identity_obj)
+    fields = {k: v for k, v in (fields or {}).items() if k in PERSON_FIELDS}
+    identity = {k: v for k, v in (identity or {}).items() if k in IDENTITY_FIELDS}
+    if "full_name" in identity:
+        identity["full_name"] = _validate_name("full_name", identity["full_name"])
+    collect(lambda: check_not_future("birth_date", identity.get("birth_date")), lambda: check_text_size("description", fields.get("description")))
+    for name, value in fields.items():
+        setattr(person, name, value)
+    for name, value in identity.items():
+        setattr(identity_obj, name, value)
+    if person.protected and not person.pseudonym:
+        person.pseudonym = new_pseudonym()
+    if person.protected and person.names.exists():
+        # Becoming protected: the public variants would reveal the name, so they go.
+        person.names.all().delete()
+    person.display_name = person.pseudonym if person.protected else identity_obj.full_name
+    if not person.protected and identity_obj.full_name:
+        _add_variant(person=person, name=identity_obj.full_name, primary=not person.names.filter(primary=True).exists())
+    person.save()
+    identity_obj.save()
+    changes = diff(before, _person_snapshot(person, identity_obj), protected=frozenset(IDENTITY_FIELDS) if person.protected or before["protected"] else frozenset())
+    if changes:
+        record(actor=actor, action="update", obj=person, changes=changes)
+    indexing.index_person(person)
+    return person
+
+
+@transaction.atomic
+def record_organization(*, actor, name: str, kind=None, parent=None, place=None, description: str = "",
+                        names: list[dict] | None = None) -> Organization:
+    _require(actor, "organization.edit")
+    name = _validate_name("name", name)
+    if kind is not None and kind.vocabulary.code != "perpetrator_type":
+        raise ValidationError({"kind": _("%(code)r is not an organization type.") % {"code": kind.code}})
+    check_text_size("description", description)
+    organization = Organization.objects.create(
+        name=name, kind=kind, parent=parent, place=place, description=description,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    _add_variant(organization=organization, name=name, primary=True)
+    for variant in names or ():
+        _add_variant(organization=organization, **variant)
+    record(actor=actor, action="create", obj=organization,
+           changes=diff({}, {"name": name, "kind": kind.code if kind else None, "parent": parent, "place": place, "description": description}))
+    indexing.index_organization(organization)
+    return organization
+
+
+@transaction.atomic
+def update_organization(*, actor, organization: Organization, fields: dict) -> Organization:
+    _require(actor, "organization.edit")
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    allowed = ("name", "kind", "parent", "place", "description")
+    before = {k: getattr(organization, k) for k in allowed}
+    for key, value in fields.items():
+        if key in allowed:
+            setattr(organization, key, value)
+    organization.name = _validate_name("name", organization.name)
+    if organization.parent_id == organization.pk:
+        raise ValidationError({"parent": _("An organization cannot be its own parent.")})
+    organization.save()
+    _add_variant(organization=organization, name=organization.name)
+    changes = diff(before, {k: getattr(organization, k) for k in allowed})
+    if changes:
+        record(actor=actor, action="update", obj=organization, changes=changes)
+    indexing.index_organization(organization)
+    return organization
+
+
+@transaction.atomic
+def record_position(*, actor, organization: Organization, title: str, kind: str = Position.Kind.OTHER) -> Position:
+    _require(actor, "organization.edit")
+    check_required("title", (title or "").strip(), _("A title is required."))
+    if kind not in Position.Kind.values:
+        raise ValidationError({"kind": _("Unknown position kind %(kind)r.") % {"kind": kind}})
+    position = Position.objects.create(organization=organization, title=title.strip(), kind=kind)
+    record(actor=actor, action="create", obj=position, object_repr=title, changes={"title": [None, title], "organization": [None, organization.public_id], "kind": [None, kind]})
+    return position
+
+
+@transaction.atomic
+def record_occupancy(*, actor, person: Person, position: Position, start_date=None, end_date=None, source=None) -> Occupancy:
+    _require(actor, "person.edit")
+    collect(
+        lambda: check_not_future("start_date", start_date),
+        lambda: check_range("start_date", start_date, "end_date", end_date),
+    )
+    occupancy = Occupancy.objects.create(person=person, position=position, start_date=start_date, end_date=end_date, source=source)
+    record(actor=actor, action="link", obj=person,
+           changes={"occupancy": [None, {"position": position.title, "organization": position.organization.name,
+                                         "start_date": start_date, "end_date": end_date}]})
+    return occupancy
