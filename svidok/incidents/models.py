@@ -324,6 +324,9 @@ class ReferenceCounter(models.Model):
     year = models.PositiveIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
 
 class IncidentSource(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="source_links")
@@ -332,6 +335,9 @@ class IncidentSource(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "source"], name="incident_source_unique")]
+
+    def __str__(self):
+        return f"{self.incident_id} ← {self.source_id}"
 
 
 class Involvement(models.Model):
