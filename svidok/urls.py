@@ -4,4 +4,10 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("svidok.api_urls")),
+    path("accounts/", include("svidok.accounts.urls")),
+    path("incidents/", include("svidok.incidents.urls")),
+    path("people/", include("svidok.people.urls")),
+    path("search/", include("svidok.search.urls")),
+    path("", include("svidok.reports.urls")),
 ]

@@ -1,0 +1,106 @@
+"""Permission-aware reads. Every view and API endpoint fetches incidents through these.
+
+Invisible is 404 (``get_incident_for_user``); the rules live in ``svidok.accounts.rules``.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from svidok.accounts import rules
+from svidok.incidents.models import Incident
+from svidok.search.api import matching_ids
+
+SORTS = {
+    "date": ("date_start", "id"),
+    "-date": ("-date_start", "-id"),
+    "reference": ("reference",),
+    "-reference": ("-reference",),
+    "title": ("title", "id"),
+    "-title": ("-title", "-id"),
+    "status": ("status", "-date_start", "-id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+}
+FILTERS = ("type", "status", "date_from", "date_to", "place", "election", "sensitivity", "tag", "q", "legal")
+
+
+def visible_incidents(user):
+    """Incidents ``user`` may see: by role, sensitivity and status; own drafts and restricted for their authors."""
+    role = rules.role_of(user)
+    if role is None or not rules.can(user, "incident.view"):
+        return Incident.objects.none()
+    allowed = Q(sensitivity__in=rules.SENSITIVITIES[role]) & Q(status__in=rules.STATUSES[role])
+    if role in rules.EDITORS:
+        allowed |= Q(created_by=user)
+    return Incident.objects.filter(allowed)
+
+
+def get_incident_for_user(user, reference: str) -> Incident:
+    incident = visible_incidents(user).filter(reference=reference).first()
+    if incident is None:
+        raise Http404("No such incident")
+    return incident
+
+
+def _date(field: str, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({field: _("Enter a date as YYYY-MM-DD.")}) from None
+
+
+def filter_incidents(queryset, params) -> "tuple[object, dict]":
+    """Apply the list filters shared by the web UI and the API.
+
+    ``params`` is a mapping of filter name to string (a QueryDict works). Returns the filtered
+    queryset and the cleaned filters; a malformed value raises a field-keyed ValidationError.
+    """
+    cleaned = {k: (params.get(k) or "").strip() for k in FILTERS if (params.get(k) or "").strip()}
+    if "type" in cleaned:
+        queryset = queryset.filter(type__code=cleaned["type"], type__vocabulary__code="incident_type")
+    if "status" in cleaned:
+        if cleaned["status"] not in Incident.Status.values:
+            raise ValidationError({"status": _("Unknown status.")})
+        queryset = queryset.filter(status=cleaned["status"])
+    if "sensitivity" in cleaned:
+        if cleaned["sensitivity"] not in Incident.Sensitivity.values:
+            raise ValidationError({"sensitivity": _("Unknown sensitivity.")})
+        queryset = queryset.filter(sensitivity=cleaned["sensitivity"])
+    if "date_from" in cleaned:
+        queryset = queryset.filter(Q(date_end__gte=_date("date_from", cleaned["date_from"])) | Q(date_start__gte=_date("date_from", cleaned["date_from"])))
+    if "date_to" in cleaned:
+        queryset = queryset.filter(date_start__lte=_date("date_to", cleaned["date_to"]))
+    if "date_from" in cleaned and "date_to" in cleaned and cleaned["date_to"] < cleaned["date_from"]:
+        raise ValidationError({"date_to": _("The end of the period is before its start.")})
+    if "place" in cleaned:
+        code = cleaned["place"]
+        queryset = queryset.filter(
+            Q(place__code=code) | Q(place__parent__code=code) | Q(place__raion__code=code) | Q(place__region__code=code)
+        )
+    if "election" in cleaned:
+        queryset = queryset.filter(election__uuid=cleaned["election"]) if _is_uuid(cleaned["election"]) else queryset.none()
+    if "tag" in cleaned:
+        queryset = queryset.filter(tags__name=cleaned["tag"].lower())
+    if "legal" in cleaned:
+        queryset = queryset.filter(legal_tags__code=cleaned["legal"])
+    if "q" in cleaned:
+        queryset = queryset.filter(pk__in=matching_ids("incident", cleaned["q"]))
+    return queryset, cleaned
+
+
+def sort_incidents(queryset, sort: str | None):
+    return queryset.order_by(*SORTS.get(sort or "-date", SORTS["-date"]))
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
