@@ -46,19 +46,21 @@ def canonical_json(data: dict) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def record(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
-           changes: dict | None = None, object_repr: str = "") -> AuditEntry:
-    """Append one audit entry. Must run inside the caller's transaction."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.record() must be called inside the service's transaction")
+def build_entry(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
+                changes: dict | None = None, object_repr: str = "", now=None, request_id: str | None = None) -> AuditEntry:
+    """An unsaved audit entry with its canonical payload.
+
+    Shared by :func:`record` and the bulk importer (which saves many with ``bulk_create``), so
+    both write exactly the same payload shape.
+    """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
         object_repr = object_repr or str(getattr(obj, "audit_repr", "") or "")
-    now = timezone.now()
+    now = now or timezone.now()
     actor_label = getattr(actor, "username", None) or (str(actor) if actor else "system")
     changes = _jsonable(changes or {})
-    request_id = current_request_id()
+    request_id = current_request_id() if request_id is None else request_id
     payload = canonical_json(
         {
             "time": now.isoformat(),
@@ -70,7 +72,7 @@ def record(*, actor, action: str, obj=None, object_type: str = "", object_id: st
             "request_id": request_id,
         }
     )
-    return AuditEntry.objects.create(
+    return AuditEntry(
         created_at=now,
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=actor_label,
@@ -82,6 +84,17 @@ def record(*, actor, action: str, obj=None, object_type: str = "", object_id: st
         request_id=request_id,
         payload=payload,
     )
+
+
+def record(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
+           changes: dict | None = None, object_repr: str = "") -> AuditEntry:
+    """Append one audit entry. Must run inside the caller's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside the service's transaction")
+    entry = build_entry(actor=actor, action=action, obj=obj, object_type=object_type, object_id=object_id,
+                        changes=changes, object_repr=object_repr)
+    entry.save(force_insert=True)
+    return entry
 
 
 def history(obj_or_type, object_id: str | None = None):

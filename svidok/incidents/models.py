@@ -343,6 +343,8 @@ class IncidentSource(models.Model):
 class Involvement(models.Model):
     """A person or organization taking part in an incident in a role (victim, perpetrator, ...)."""
 
+    # Public id, so the API can address one involvement without exposing a primary key.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="involvements")
     person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="involvements")
     organization = models.ForeignKey("people.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="involvements")
@@ -367,6 +369,10 @@ class Involvement(models.Model):
     @property
     def party(self):
         return self.person or self.organization
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
 
 
 class Intervention(models.Model):
