@@ -7,6 +7,7 @@ SVIDOK := $(BIN)/svidok
 .PHONY: run test setup serve lint bench clean
 
 $(BIN)/python:
+	PYTHON=$(PYTHON) scripts/system-deps.sh venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
@@ -37,7 +38,7 @@ test: $(VENV)/.dev
 	scripts/test.sh
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check svidok tests bench
+	$(BIN)/ruff check --no-cache .
 
 bench: $(VENV)/.dev
 	scripts/system-deps.sh test

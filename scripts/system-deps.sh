@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs when they are missing (as root; otherwise say what to install).
-#   scripts/system-deps.sh run|test
+#   scripts/system-deps.sh venv|run|test
+#     venv: what `python3 -m venv` needs; run: + gettext; test: + PostgreSQL server, Chromium, fonts
 set -euo pipefail
+target=${1:-run}
 need=()
-command -v msgfmt >/dev/null || need+=(gettext)
-if [ "${1:-run}" = test ]; then
+# Debian splits ensurepip (needed by `python3 -m venv`) into python3-venv.
+"${PYTHON:-python3}" -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+if [ "$target" != venv ]; then
+  command -v msgfmt >/dev/null || need+=(gettext)
+fi
+if [ "$target" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   [ -x /usr/bin/chromium ] || need+=(chromium)
-  fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
+  # Pages are in Ukrainian and Russian: screenshots and layout need a font with Cyrillic.
+  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then

@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
 # The whole test suite: lint and Django checks, then pytest on SQLite and on a throwaway PostgreSQL.
+#   scripts/test.sh [PYTEST ARGS...]     e.g. scripts/test.sh tests/browser -x
+# Both pytest runs always happen (each prints its summary line); the exit status is non-zero when
+# either fails. Nothing is written into the repository: var/ is a temporary directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
-export SVIDOK_VAR_DIR="${SVIDOK_VAR_DIR:-$(mktemp -d /tmp/svidok-test-var.XXXXXX)}"
+if [ -z "${SVIDOK_VAR_DIR:-}" ]; then
+  SVIDOK_VAR_DIR=$(mktemp -d /tmp/svidok-test-var.XXXXXX)
+  trap 'rm -rf "$SVIDOK_VAR_DIR"' EXIT
+fi
+export SVIDOK_VAR_DIR
 export SVIDOK_PLAIN_STATIC=1
+# A stray DATABASE_URL in the caller's environment would turn the "SQLite" run into something else.
+unset DATABASE_URL
 echo "== ruff"
-ruff check svidok tests bench
+ruff check --no-cache .
 echo "== django checks"
 svidok check --fail-level WARNING
 svidok makemigrations --check --dry-run
 svidok compilemessages --ignore=.venv -v0
+status=0
 echo "== tests on SQLite"
-pytest -q "$@"
+pytest -q "$@" || status=1
 echo "== tests on PostgreSQL"
-scripts/with-postgres.sh pytest -q "$@"
+scripts/with-postgres.sh pytest -q "$@" || status=1
+if [ "$status" != 0 ]; then
+  echo "== FAILED (see the summaries above)" >&2
+fi
+exit "$status"

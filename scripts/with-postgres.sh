@@ -13,20 +13,27 @@ dir=$(mktemp -d /tmp/svidok-pg.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 as_pg=()
 if [ "$(id -u)" = 0 ]; then
+  if ! id -u postgres >/dev/null 2>&1; then
+    echo "As root the cluster runs as the 'postgres' user, which does not exist; install Debian's postgresql package" >&2
+    rm -rf "$dir"
+    exit 1
+  fi
   chown postgres: "$dir"
   as_pg=(runuser -u postgres --)
 fi
+# The server tools run from the cluster's directory: the postgres user may not be able to enter the caller's.
+pg() { (cd "$dir" && "${as_pg[@]}" "$@"); }
 cleanup() {
-  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+  pg "$pgbin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$dir"
 }
 trap cleanup EXIT
-"${as_pg[@]}" "$pgbin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+pg "$pgbin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
   || { cat "$dir/initdb.log" >&2; exit 1; }
-"${as_pg[@]}" "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+pg "$pgbin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
   -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null \
   || { cat "$dir/server.log" >&2; exit 1; }
-"${as_pg[@]}" "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres svidok
+pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres svidok
 export DATABASE_URL="postgres://postgres@127.0.0.1:$port/svidok"
 echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 "$@"
