@@ -88,3 +88,24 @@ def ensure_demo_users(*, password: str | None) -> dict[str, str | None]:
         else:
             result[username] = None
     return result
+
+
+@transaction.atomic
+def ensure_service_account(*, username: str, role: str) -> User:
+    """Return the non-login account ``username``, creating it with an unusable password if missing.
+
+    Such an account authors records written by the platform itself (the demo data set): it holds a
+    role so the services' permission checks apply to it as to anyone, but nobody can sign in as it.
+    """
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role %(role)r.") % {"role": role}})
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        return user
+    user = User(username=username, role=role)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    record(actor=None, action="create", obj=user, object_repr=username,
+           changes={"username": [None, username], "role": [None, role], "password": [None, "[unusable]"]})
+    return user
