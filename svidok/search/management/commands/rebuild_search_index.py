@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from svidok.search.api import OBJECT_TYPES
+from svidok.search.indexing import rebuild
+
+
+class Command(BaseCommand):
+    help = "Rebuild the transliteration-aware search index (all record types, or those named)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("types", nargs="*", help="incident, person, organization or place")
+
+    def handle(self, *args, types, **options):
+        unknown = sorted(set(types) - set(OBJECT_TYPES))
+        if unknown:
+            raise CommandError(f"unknown record type(s): {', '.join(unknown)}")
+        with transaction.atomic():
+            counts = rebuild(tuple(types) or OBJECT_TYPES)
+        self.stdout.write(", ".join(f"{name}: {count}" for name, count in counts.items()))
