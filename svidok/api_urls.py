@@ -1,2 +1,36 @@
+"""``/api/``: the versioned REST API under ``v1/`` and its OpenAPI 3 schema at ``schema/``.
+
+No Swagger/Redoc page: they load their assets from a CDN, which the CSP forbids.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from svidok.accounts import api as accounts_api  # noqa: F401  (registers the token scheme with the schema)
+from svidok.incidents import api as incidents_api
+from svidok.people import api as people_api
+
 app_name = "api"
-urlpatterns = []
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
+router.register("sources", incidents_api.SourceViewSet, basename="source")
+router.register("interventions", incidents_api.InterventionViewSet, basename="intervention")
+router.register("places", incidents_api.PlaceViewSet, basename="place")
+router.register("elections", incidents_api.ElectionViewSet, basename="election")
+router.register("persons", people_api.PersonViewSet, basename="person")
+router.register("organizations", people_api.OrganizationViewSet, basename="organization")
+
+v1 = [
+    *router.urls,
+    path("vocabularies/", incidents_api.VocabularyListView.as_view(), name="vocabulary-list"),
+    path("vocabularies/<slug:code>/", incidents_api.VocabularyDetailView.as_view(), name="vocabulary-detail"),
+    path("search/", incidents_api.SearchView.as_view(), name="search"),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]

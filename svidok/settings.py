@@ -185,6 +185,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "svidok.incidents.models.Incident.Status",
+        "InterventionStatusEnum": "svidok.incidents.models.Intervention.Status",
+    },
 }
 
 LOGGING = {

@@ -1,0 +1,434 @@
+"""REST API for incidents, involvements, sources, interventions, places, elections, vocabularies, search.
+
+Thin: parse with a serializer, read through the permission-aware queries (invisible is 404), write
+through the services (which check permissions, validate and audit). Public ids only: incident
+references, UUIDs and KATOTTG codes.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from svidok.accounts import rules
+from svidok.incidents import services
+from svidok.incidents.models import (
+    Election,
+    ElectionFigure,
+    Incident,
+    IncidentSource,
+    Intervention,
+    Involvement,
+    Place,
+    Source,
+)
+from svidok.incidents.queries import FILTERS, filter_incidents, sort_incidents, visible_incidents
+from svidok.incidents.serializers import (
+    DuplicateSerializer,
+    ElectionSerializer,
+    IncidentCreateSerializer,
+    IncidentDetailSerializer,
+    IncidentListSerializer,
+    IncidentSourceSerializer,
+    IncidentSourceWriteSerializer,
+    IncidentUpdateSerializer,
+    InterventionSerializer,
+    InvolvementSerializer,
+    InvolvementWriteSerializer,
+    PlaceSerializer,
+    ReasonSerializer,
+    SourceSerializer,
+    VocabularyExportSerializer,
+    VocabularySerializer,
+)
+from svidok.people.serializers import OrganizationSerializer, PersonSerializer
+from svidok.people.services import record_organization, record_person
+
+REFERENCE_RE = r"SV-[0-9]{4}-[0-9]{6}"
+UUID_RE = r"[0-9a-fA-F-]{36}"
+# Victims and witnesses are protected unless the caller says otherwise (DESIGN.md, trust model).
+PROTECTED_ROLES = frozenset({"victim", "witness"})
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _allowed_or_none(user, action_name: str, queryset):
+    return queryset if rules.can(user, action_name) else queryset.none()
+
+
+def _error_at(field: str, index: int, exc: DjangoValidationError):
+    """A service error about the n-th nested item, keyed so the client can find it."""
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    return serializers.ValidationError({field: {str(index): detail}})
+
+
+def involvement_arguments(actor, item: dict) -> dict:
+    """Turn a validated involvement into service arguments, creating a new person/organization if named."""
+    person, organization = item.get("person"), item.get("organization")
+    role = item["role"]
+    if item.get("person_name"):
+        protected = item.get("protected")
+        if protected is None:
+            protected = role.code in PROTECTED_ROLES
+        person = record_person(actor=actor, name=item["person_name"], protected=protected)
+    elif item.get("organization_name"):
+        organization = record_organization(actor=actor, name=item["organization_name"], kind=item.get("perpetrator_type"))
+    return {
+        "role": role, "person": person, "organization": organization,
+        "perpetrator_type": item.get("perpetrator_type"), "details": item.get("details", ""),
+    }
+
+
+def incident_queryset(user, *, detail: bool = False):
+    queryset = visible_incidents(user).select_related("type", "place", "election", "duplicate_of").prefetch_related(
+        "legal_tags", "tags"
+    )
+    if detail:
+        queryset = queryset.prefetch_related(
+            Prefetch("involvements", queryset=Involvement.objects.select_related(
+                "role", "perpetrator_type", "person", "organization")),
+            Prefetch("source_links", queryset=IncidentSource.objects.select_related("source").order_by("id")),
+            "interventions",
+        )
+    return queryset
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("type", str, description="incident type code"),
+    OpenApiParameter("status", str, enum=Incident.Status.values),
+    OpenApiParameter("sensitivity", str, enum=Incident.Sensitivity.values),
+    OpenApiParameter("date_from", OpenApiTypes.DATE),
+    OpenApiParameter("date_to", OpenApiTypes.DATE),
+    OpenApiParameter("place", str, description="KATOTTG code of the place, its hromada, raion or region"),
+    OpenApiParameter("election", OpenApiTypes.UUID),
+    OpenApiParameter("tag", str),
+    OpenApiParameter("legal", str, description="legal qualification code"),
+    OpenApiParameter("q", str, description="text in any spelling"),
+    OpenApiParameter("ordering", str, description="date, -date, reference, -reference, title, -title, status, updated, -updated"),
+    OpenApiParameter("sort", str, description="alias of ordering"),
+]
+assert {p.name for p in FILTER_PARAMETERS} >= set(FILTERS)
+
+
+class IncidentViewSet(viewsets.GenericViewSet):
+    """Incidents visible to the caller, with the same filters and sorting as the web list."""
+
+    lookup_field = "reference"
+    lookup_value_regex = REFERENCE_RE
+    pagination_class = Pagination
+    serializer_class = IncidentDetailSerializer
+    queryset = Incident.objects.none()  # for the schema; requests use get_queryset()
+
+    def get_queryset(self):
+        return incident_queryset(self.request.user, detail=self.action != "list")
+
+    def get_object(self):
+        incident = self.get_queryset().filter(reference=self.kwargs["reference"]).first()
+        if incident is None:
+            raise Http404("No such incident")
+        return incident
+
+    def _detail(self, incident, status_code=status.HTTP_200_OK):
+        fresh = incident_queryset(self.request.user, detail=True).filter(pk=incident.pk).first() or incident
+        return Response(IncidentDetailSerializer(fresh, context=self.get_serializer_context()).data, status=status_code)
+
+    @extend_schema(parameters=FILTER_PARAMETERS, responses=IncidentListSerializer(many=True))
+    def list(self, request):
+        queryset, _cleaned = filter_incidents(self.get_queryset(), request.query_params)
+        queryset = sort_incidents(queryset, request.query_params.get("ordering") or request.query_params.get("sort"))
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(IncidentListSerializer(page, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses=IncidentDetailSerializer)
+    def retrieve(self, request, reference=None):
+        return Response(IncidentDetailSerializer(self.get_object(), context=self.get_serializer_context()).data)
+
+    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentDetailSerializer})
+    def create(self, request):
+        if not rules.can(request.user, "incident.create"):
+            return Response({"detail": "You may not record incidents."}, status=status.HTTP_403_FORBIDDEN)
+        serializer = IncidentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        involvements, sources = data.pop("involvements", []), data.pop("sources", [])
+        legal_tags, tags = data.pop("legal_tags", None), data.pop("tags", None)
+        # One transaction: a bad nested involvement leaves no incident, person or audit entry behind.
+        with transaction.atomic():
+            arguments = []
+            for index, item in enumerate(involvements):
+                try:
+                    arguments.append(involvement_arguments(request.user, item))
+                except DjangoValidationError as exc:
+                    raise _error_at("involvements", index, exc) from None
+            incident = services.record_incident(
+                actor=request.user, fields=data, legal_tags=legal_tags, tags=tags, involvements=arguments,
+                sources=[(link["source"], link.get("note", "")) for link in sources],
+            )
+        return self._detail(incident, status.HTTP_201_CREATED)
+
+    @extend_schema(request=IncidentUpdateSerializer, responses=IncidentDetailSerializer)
+    def partial_update(self, request, reference=None):
+        incident = self.get_object()
+        serializer = IncidentUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        legal_tags, tags = data.pop("legal_tags", None), data.pop("tags", None)
+        incident = services.update_incident(actor=request.user, incident=incident, fields=data, legal_tags=legal_tags, tags=tags)
+        return self._detail(incident)
+
+    @extend_schema(request=None, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, reference=None):
+        return self._detail(services.submit_incident(actor=request.user, incident=self.get_object()))
+
+    @extend_schema(request=ReasonSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, reference=None):
+        incident = self.get_object()
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._detail(services.verify_incident(actor=request.user, incident=incident, reason=serializer.validated_data["reason"]))
+
+    @extend_schema(request=ReasonSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, reference=None):
+        incident = self.get_object()
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._detail(services.reject_incident(actor=request.user, incident=incident, reason=serializer.validated_data["reason"]))
+
+    @extend_schema(request=DuplicateSerializer, responses=IncidentDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-duplicate")
+    def mark_duplicate(self, request, reference=None):
+        incident = self.get_object()
+        serializer = DuplicateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        original = visible_incidents(request.user).filter(reference=serializer.validated_data["duplicate_of"]).first()
+        if original is None:
+            raise serializers.ValidationError({"duplicate_of": ["No such incident."]})
+        return self._detail(services.mark_duplicate(
+            actor=request.user, incident=incident, original=original, reason=serializer.validated_data["reason"]))
+
+    @extend_schema(methods=["GET"], request=None, responses=InvolvementSerializer(many=True))
+    @extend_schema(methods=["POST"], request=InvolvementWriteSerializer, responses={201: InvolvementSerializer})
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def involvements(self, request, reference=None):
+        incident = self.get_object()
+        if request.method == "GET":
+            return Response(InvolvementSerializer(incident.involvements.all(), many=True).data)
+        serializer = InvolvementWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not rules.can_edit_incident(request.user, incident):
+            return Response({"detail": "You may not change this incident."}, status=status.HTTP_403_FORBIDDEN)
+        with transaction.atomic():
+            involvement = services.add_involvement(
+                actor=request.user, incident=incident, **involvement_arguments(request.user, serializer.validated_data))
+        return Response(InvolvementSerializer(involvement).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None}, parameters=[OpenApiParameter("involvement_uuid", OpenApiTypes.UUID, OpenApiParameter.PATH)])
+    @action(detail=True, methods=["delete"], url_path=rf"involvements/(?P<involvement_uuid>{UUID_RE})")
+    def remove_involvement(self, request, reference=None, involvement_uuid=None):
+        incident = self.get_object()
+        try:
+            involvement = incident.involvements.get(uuid=involvement_uuid)
+        except (Involvement.DoesNotExist, DjangoValidationError):
+            raise Http404("No such involvement") from None
+        services.remove_involvement(actor=request.user, involvement=involvement)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=IncidentSourceWriteSerializer, responses={201: IncidentSourceSerializer})
+    @action(detail=True, methods=["post"], url_path="sources")
+    def link_source(self, request, reference=None):
+        incident = self.get_object()
+        serializer = IncidentSourceWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        link = services.link_source(actor=request.user, incident=incident, source=serializer.validated_data["source"],
+                                    note=serializer.validated_data.get("note", ""))
+        return Response(IncidentSourceSerializer(link).data, status=status.HTTP_201_CREATED)
+
+
+class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Sources: list, read, create, change. Never deleted (incidents cite them)."""
+
+    serializer_class = SourceSerializer
+    lookup_field = "uuid"
+    lookup_value_regex = UUID_RE
+    pagination_class = Pagination
+    queryset = Source.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return _allowed_or_none(self.request.user, "source.view", Source.objects.select_related("kind").order_by("-created_at", "id"))
+
+    def create(self, request):
+        serializer = SourceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        source = services.record_source(actor=request.user, fields=dict(serializer.validated_data))
+        return Response(SourceSerializer(source).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, uuid=None):
+        source = self.get_object()
+        serializer = SourceSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        source = services.update_source(actor=request.user, source=source, fields=dict(serializer.validated_data))
+        return Response(SourceSerializer(source).data)
+
+
+class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Actions taken about incidents. Only the references of incidents the caller may see are listed."""
+
+    serializer_class = InterventionSerializer
+    lookup_field = "uuid"
+    lookup_value_regex = UUID_RE
+    pagination_class = Pagination
+    queryset = Intervention.objects.none()
+
+    def get_queryset(self):
+        user = self.request.user
+        queryset = Intervention.objects.select_related("kind", "by_organization", "by_person", "election", "source").prefetch_related(
+            Prefetch("incidents", queryset=visible_incidents(user).only("id", "reference"))
+        )
+        return _allowed_or_none(user, "intervention.view", queryset)
+
+    def create(self, request):
+        serializer = InterventionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        references = data.pop("incidents", [])
+        found = {i.reference: i for i in visible_incidents(request.user).filter(reference__in=references)}
+        missing = [r for r in references if r not in found]
+        if missing:
+            raise serializers.ValidationError({"incidents": [f"No such incident: {', '.join(missing[:10])}."]})
+        intervention = services.record_intervention(actor=request.user, fields=data, incidents=list(found.values()))
+        return Response(InterventionSerializer(self.get_queryset().get(pk=intervention.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
+    """The gazetteer, by KATOTTG code; filter by ``q`` (any spelling), ``category`` and ``parent``."""
+
+    serializer_class = PlaceSerializer
+    lookup_field = "code"
+    lookup_value_regex = r"UA[0-9]{17}"
+    pagination_class = Pagination
+    queryset = Place.objects.none()
+
+    def get_queryset(self):
+        from svidok.search.api import matching_ids
+
+        queryset = Place.objects.select_related("parent", "raion", "region").order_by("code")
+        params = self.request.query_params
+        if params.get("q", "").strip():
+            queryset = queryset.filter(pk__in=matching_ids("place", params["q"]))
+        if params.get("category"):
+            if params["category"] not in Place.Category.values:
+                raise serializers.ValidationError({"category": [f"Use one of {', '.join(Place.Category.values)}."]})
+            queryset = queryset.filter(category=params["category"])
+        if params.get("parent"):
+            queryset = queryset.filter(parent__code=params["parent"])
+        return _allowed_or_none(self.request.user, "place.view", queryset)
+
+    @extend_schema(parameters=[
+        OpenApiParameter("q", str), OpenApiParameter("category", str, enum=Place.Category.values),
+        OpenApiParameter("parent", str, description="KATOTTG code of the parent"),
+    ])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class ElectionViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ElectionSerializer
+    lookup_field = "uuid"
+    lookup_value_regex = UUID_RE
+    pagination_class = Pagination
+    queryset = Election.objects.none()
+
+    def get_queryset(self):
+        queryset = Election.objects.select_related("territory").prefetch_related(
+            Prefetch("figures", queryset=ElectionFigure.objects.select_related("territory", "source"))
+        )
+        return _allowed_or_none(self.request.user, "election.view", queryset)
+
+
+class VocabularyListView(APIView):
+    """All vocabularies in their export form (the same data ``svidok export`` writes)."""
+
+    @extend_schema(responses=VocabularyExportSerializer, operation_id="v1_vocabularies_list")
+    def get(self, request):
+        if not rules.can(request.user, "vocabulary.view"):
+            return Response({"detail": "Not allowed."}, status=status.HTTP_403_FORBIDDEN)
+        return Response(services.export_vocabularies())
+
+
+class VocabularyDetailView(APIView):
+    @extend_schema(responses=VocabularySerializer, operation_id="v1_vocabularies_retrieve")
+    def get(self, request, code):
+        if not rules.can(request.user, "vocabulary.view"):
+            return Response({"detail": "Not allowed."}, status=status.HTTP_403_FORBIDDEN)
+        for vocabulary in services.export_vocabularies()["vocabularies"]:
+            if vocabulary["code"] == code:
+                return Response(vocabulary)
+        raise Http404("No such vocabulary")
+
+
+SEARCH_LIMIT = 20
+
+
+def _search(user, q: str) -> dict:
+    """Visible records matching ``q`` in any spelling, through the search module's interface."""
+    from svidok.search import api as search_api
+
+    if hasattr(search_api, "search"):
+        found = search_api.search(user, q)
+        return {key: list(found.get(key, []))[:SEARCH_LIMIT] for key in ("incidents", "persons", "organizations", "places")}
+    from svidok.people.queries import visible_organizations, visible_persons
+
+    def matching(queryset, kind):
+        return list(queryset.filter(pk__in=search_api.matching_ids(kind, q))[:SEARCH_LIMIT])
+
+    return {
+        "incidents": matching(incident_queryset(user), "incident"),
+        "persons": matching(visible_persons(user).select_related("identity").prefetch_related("names"), "person"),
+        "organizations": matching(visible_organizations(user).select_related("kind", "parent", "place").prefetch_related("names"), "organization"),
+        "places": matching(_allowed_or_none(user, "place.view", Place.objects.select_related("parent", "raion", "region")), "place"),
+    }
+
+
+class SearchView(APIView):
+    """Incidents, persons, organizations and places matching ``q`` in any spelling (Cyrillic or Latin)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True, description="text in any spelling")],
+        responses=inline_serializer("SearchResults", {
+            "q": serializers.CharField(),
+            "incidents": IncidentListSerializer(many=True),
+            "persons": PersonSerializer(many=True),
+            "organizations": OrganizationSerializer(many=True),
+            "places": PlaceSerializer(many=True),
+        }),
+    )
+    def get(self, request):
+        q = (request.query_params.get("q") or "").strip()
+        if not q:
+            raise serializers.ValidationError({"q": ["Give a search text."]})
+        if len(q) > 200:
+            raise serializers.ValidationError({"q": ["A search text is at most 200 characters long."]})
+        found = _search(request.user, q)
+        context = {"request": request}
+        return Response({
+            "q": q,
+            "incidents": IncidentListSerializer(found["incidents"], many=True, context=context).data,
+            "persons": PersonSerializer(found["persons"], many=True, context=context).data,
+            "organizations": OrganizationSerializer(found["organizations"], many=True, context=context).data,
+            "places": PlaceSerializer(found["places"], many=True, context=context).data,
+        })
+

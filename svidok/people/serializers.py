@@ -1,0 +1,87 @@
+"""API formats for persons and organizations.
+
+A protected person is shown by pseudonym; the identity block (names, contacts, identifiers) is
+only in the output for users allowed ``person.identity``.
+"""
+
+from rest_framework import serializers
+
+from svidok.accounts import rules
+from svidok.incidents.models import Place
+from svidok.incidents.serializers import PublicIdField, TermField
+from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
+
+
+class NameVariantSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(max_length=300)
+    kind = serializers.ChoiceField(choices=NameVariant.Kind.choices, required=False)
+
+    class Meta:
+        model = NameVariant
+        fields = ["name", "lang", "script", "kind", "origin", "primary"]
+        read_only_fields = ["primary"]
+
+
+class IdentitySerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+    class Meta:
+        model = PersonIdentity
+        fields = list(PersonIdentity.IDENTITY_FIELDS)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    names = NameVariantSerializer(many=True, read_only=True)
+    identity = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = ["uuid", "display_name", "protected", "pseudonym", "gender", "description", "names", "identity", "created_at"]
+
+    @staticmethod
+    def _identity(person):
+        # The caller prefetches ``identity``; a person made outside the services may lack one.
+        try:
+            return person.identity
+        except PersonIdentity.DoesNotExist:
+            return None
+
+    def get_identity(self, person) -> IdentitySerializer(allow_null=True):
+        user = self.context["request"].user
+        identity = self._identity(person)
+        # Contacts and identifiers are sensitive for everybody, not only for protected persons.
+        if identity is None or not rules.can(user, "person.identity"):
+            return None
+        return IdentitySerializer(identity).data
+
+
+class PersonWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=300)
+    protected = serializers.BooleanField(required=False, default=False)
+    pseudonym = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    gender = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=100_000, required=False, allow_blank=True, default="")
+    identity = IdentitySerializer(required=False)
+    names = NameVariantSerializer(many=True, required=False, max_length=50)
+
+
+class PersonUpdateSerializer(serializers.Serializer):
+    protected = serializers.BooleanField(required=False)
+    pseudonym = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    gender = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+    identity = IdentitySerializer(required=False)
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    kind = TermField("perpetrator_type", required=False, allow_null=True)
+    parent = PublicIdField(Organization, required=False, allow_null=True)
+    place = PublicIdField(Place, lookup="code", required=False, allow_null=True)
+    names = NameVariantSerializer(many=True, required=False, max_length=50)
+    name = serializers.CharField(max_length=500)
+    description = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+
+    class Meta:
+        model = Organization
+        fields = ["uuid", "name", "kind", "parent", "place", "description", "names", "created_at"]
+        read_only_fields = ["uuid", "created_at"]
