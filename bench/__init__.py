@@ -1,0 +1,1 @@
+"""Svidok benchmarks (``bench/run.py``); figures in ``bench/RESULTS.md``."""

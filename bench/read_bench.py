@@ -1,0 +1,147 @@
+"""Read benchmark: the incident list with two filters and the transliteration search, at scale.
+
+Each case calls the code the web UI runs (``visible_incidents`` → ``filter_incidents`` →
+``sort_incidents`` → ``incident_rows`` → ``paginate``, or ``search.api.search``), records the SQL
+it sends, and times the same statements with the bare DB-API cursor. ORM and bare runs alternate,
+so both see the same cache state; parameters rotate so no case is one repeated query.
+"""
+
+import statistics
+import time
+
+from bench import generate
+
+# Query words for the search cases: a surname in Cyrillic and Latin, Crimean Tatar Latin and
+# Cyrillic, a Russian name in Latin, a town in four spellings. All must find the same records
+# whatever the spelling; the bench checks that the spellings of one name return the same ids.
+SEARCH_QUERIES = ["Шевченко", "Shevchenko", "Seitumerov", "Сеитумеров", "Ivanov", "Бахчисарай", "Bakhchysarai",
+                  "Bağçasaray", "Bakhchisaray", "Ленур Асанов"]
+SPELLING_GROUPS = [("Шевченко", "Shevchenko"), ("Seitumerov", "Сеитумеров"),
+                   ("Бахчисарай", "Bakhchysarai", "Bağçasaray", "Bakhchisaray")]
+
+
+def _pct(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+class Capture:
+    """Record (sql, params) of every statement sent through Django's connection."""
+
+    def __init__(self):
+        self.queries = []
+
+    def __call__(self, execute, sql, params, many, context):
+        self.queries.append((sql, params))
+        return execute(sql, params, many, context)
+
+
+def _bare_runner(connection):
+    raw = connection.connection
+    if connection.vendor == "sqlite":
+        from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+        convert = SQLiteCursorWrapper.convert_query
+
+        def run(queries):
+            cursor = raw.cursor()
+            for sql, params in queries:
+                cursor.execute(convert(None, sql), params or ())
+                cursor.fetchall()
+            cursor.close()
+    else:
+        def run(queries):
+            with raw.cursor() as cursor:
+                for sql, params in queries:
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
+    return run
+
+
+def measure(name: str, fn, param_sets, reps: int, log) -> dict:
+    """Time ``fn(params)`` and the bare SQL it sends, alternating, ``reps`` times each."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    bare = _bare_runner(connection)
+    captured = {}
+    outcome = {}
+    for i, params in enumerate(param_sets):
+        capture = Capture()
+        with connection.execute_wrapper(capture):
+            outcome[i] = fn(params)
+        captured[i] = capture.queries
+        bare(capture.queries)  # warm the bare path the same way
+    orm_ms, bare_ms = [], []
+    for rep in range(reps):
+        i = rep % len(param_sets)
+        t0 = time.perf_counter()
+        fn(param_sets[i])
+        t1 = time.perf_counter()
+        bare(captured[i])
+        t2 = time.perf_counter()
+        orm_ms.append((t1 - t0) * 1000)
+        bare_ms.append((t2 - t1) * 1000)
+    result = {
+        "case": name, "reps": reps, "param_sets": len(param_sets),
+        "queries": statistics.median(len(q) for q in captured.values()),
+        "orm_p50": _pct(orm_ms, 50), "orm_p95": _pct(orm_ms, 95),
+        "bare_p50": _pct(bare_ms, 50), "bare_p95": _pct(bare_ms, 95),
+        "rows": statistics.median(outcome.values()) if all(isinstance(v, int) for v in outcome.values()) else None,
+        "sql_example": [sql for sql, _params in captured[0]],
+    }
+    result["ratio_p50"] = result["orm_p50"] / result["bare_p50"] if result["bare_p50"] else None
+    result["ratio_p95"] = result["orm_p95"] / result["bare_p95"] if result["bare_p95"] else None
+    log(f"  {name}: ORM p50 {result['orm_p50']:.1f} ms p95 {result['orm_p95']:.1f} ms | bare p50 {result['bare_p50']:.1f} ms "
+        f"p95 {result['bare_p95']:.1f} ms | ×{result['ratio_p50']:.2f} (p50) | {result['queries']} queries")
+    return result
+
+
+def run(n: int, *, reps: int, log) -> dict:
+    from django.test import RequestFactory
+
+    from svidok.accounts.models import Role, User
+    from svidok.common.views import paginate
+    from svidok.incidents.models import Incident, Place
+    from svidok.incidents.queries import filter_incidents, sort_incidents, visible_incidents
+    from svidok.incidents.views import incident_rows
+    from svidok.search.api import matching_ids, search
+
+    log(f"read benchmark: loading {n:,} incidents")
+    fixture = generate.load_read_fixture(n, log=log)
+    log(f"  loaded in {fixture['seconds']} s ({fixture['places']} places)")
+    analyst, _ = User.objects.get_or_create(username="bench-analyst", defaults={"role": Role.ANALYST})
+    coordinator, _ = User.objects.get_or_create(username="bench-coordinator", defaults={"role": Role.COORDINATOR})
+    request = RequestFactory().get("/incidents/")
+
+    def list_page(user, params):
+        queryset, _cleaned = filter_incidents(visible_incidents(user), params)
+        page = paginate(request, incident_rows(sort_incidents(queryset, params.get("sort"))))
+        rows = list(page.object_list)
+        return page.paginator.count if rows or page.paginator.count == 0 else -1
+
+    # The raions with most incidents first: a filter that selects something is the realistic one.
+    raions = list(
+        Place.objects.filter(category="P").order_by("code").values_list("code", flat=True)
+    )
+    years = list(range(2014, 2025))
+    types = ["dismissal", "threat_of_dismissal", "forced_voting", "intimidation", "coerced_election_work", "detention"]
+    type_date = [{"type": types[i % len(types)], "date_from": f"{years[i % len(years)]}-01-01",
+                  "date_to": f"{years[i % len(years)]}-12-31"} for i in range(12)]
+    statuses = ["verified", "submitted", "rejected"]
+    status_raion = [{"status": statuses[i % 3], "place": raions[i % len(raions)]} for i in range(max(6, min(12, len(raions))))]
+    text_filter = [{"q": q, "status": "verified"} for q in SEARCH_QUERIES]
+
+    cases = [
+        measure("list: type + date range (analyst)", lambda p: list_page(analyst, p), type_date, reps, log),
+        measure("list: status + raion (analyst)", lambda p: list_page(analyst, p), status_raion, reps, log),
+        measure("list: no filter, newest first (coordinator)", lambda p: list_page(coordinator, p), [{}], reps, log),
+        measure("list: text + status (analyst)", lambda p: list_page(analyst, p), text_filter, reps, log),
+        measure("search: all types, 20 each (analyst)",
+                lambda q: sum(len(v) for v in search(analyst, q).values()), SEARCH_QUERIES, reps, log),
+    ]
+    spellings = {}
+    for group in SPELLING_GROUPS:
+        found = [sorted(matching_ids("incident", q).values_list("object_id", flat=True)[:100000]) for q in group]
+        spellings[" / ".join(group)] = {"same_ids": all(f == found[0] for f in found), "incidents": len(found[0])}
+    return {"fixture": fixture, "incidents_in_db": Incident.objects.count(), "cases": cases, "spellings": spellings}
