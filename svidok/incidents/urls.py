@@ -1,2 +1,33 @@
+from django.urls import path, register_converter
+
+from svidok.incidents import views
+
+
+class ReferenceConverter:
+    regex = r"SV-\d{4}-\d{6}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(ReferenceConverter, "ref")
+
 app_name = "incidents"
-urlpatterns = []
+urlpatterns = [
+    path("", views.incident_list, name="list"),
+    path("new/", views.incident_create, name="create"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("sources/", views.source_list, name="source_list"),
+    path("sources/<uuid:uuid>/", views.source_detail, name="source_detail"),
+    path("places/", views.place_list, name="place_list"),
+    path("places/<str:code>/", views.place_detail, name="place_detail"),
+    path("elections/", views.election_list, name="election_list"),
+    path("elections/<uuid:uuid>/", views.election_detail, name="election_detail"),
+    path("<ref:reference>/", views.incident_detail, name="detail"),
+    path("<ref:reference>/edit/", views.incident_edit, name="edit"),
+    path("<ref:reference>/submit/", views.incident_submit, name="submit"),
+    path("<ref:reference>/review/", views.incident_review, name="review"),
+]

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from svidok.reports import views
+
 app_name = "reports"
-urlpatterns = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

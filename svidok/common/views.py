@@ -1,0 +1,40 @@
+"""Small helpers for the server-rendered pages (pretalx ``common/views/helpers.py`` in spirit)."""
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+
+PAGE_SIZE = 50
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE):
+    """One page of ``queryset``; a bad or out-of-range ``page`` falls back to the nearest page."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def render_htmx(request, full_template: str, partial_template: str, context: dict, status: int = 200):
+    """The whole page, or only ``partial_template`` when htmx swaps a fragment in."""
+    template = partial_template if getattr(request, "htmx", False) else full_template
+    response = render(request, template, context, status=status)
+    # The same URL answers with a page or a fragment: caches and the back button must tell them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def add_service_errors(form, error: ValidationError, field_map: dict | None = None) -> None:
+    """Put a service's field-keyed ValidationError on ``form``, naming the form's own fields.
+
+    Service field names that the form does not have (or maps elsewhere) become non-field errors,
+    so no message is ever lost.
+    """
+    field_map = field_map or {}
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, messages in error.message_dict.items():
+        target = field_map.get(field, field)
+        if target == NON_FIELD_ERRORS or target not in form.fields:
+            form.add_error(None, [f"{m}" for m in messages])
+        else:
+            form.add_error(target, messages)

@@ -1,0 +1,316 @@
+"""Input validation for the incident pages. Forms parse and check; services write."""
+
+import re
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from svidok.incidents.models import DatePrecision, Election, Incident, Place, Source, Term
+from svidok.people.models import Organization, Person
+from svidok.search.api import matching_ids
+
+PLACE_CODE = re.compile(r"^UA\d{17}$")
+# Higher levels first: typing "Bakhchysarai" means the raion's town before a same-named village.
+_CATEGORY_RANK = Case(
+    *[When(category=c, then=Value(i)) for i, c in enumerate("OKPHMXCB")], default=Value(9), output_field=IntegerField()
+)
+PROTECTED_BY_DEFAULT = {"victim", "witness"}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def terms(vocabulary: str):
+    return Term.objects.filter(vocabulary__code=vocabulary, active=True).order_by("order", "code")
+
+
+class TermChoiceField(forms.ModelChoiceField):
+    def __init__(self, vocabulary: str, **kwargs):
+        super().__init__(queryset=terms(vocabulary), to_field_name="code", **kwargs)
+
+    def label_from_instance(self, obj):
+        return obj.label
+
+
+class ElectionChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Election.objects.order_by("-date"), to_field_name="uuid", **kwargs)
+
+    def label_from_instance(self, obj):
+        return f"{obj.display_name} ({obj.date:%Y-%m-%d})"
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _names(objects) -> str:
+    return "; ".join(str(o) for o in objects)
+
+
+def resolve_place(text: str) -> Place | None:
+    """A place from its KATOTTG code or any spelling of its name; ambiguity is a field error."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if PLACE_CODE.match(text.upper()):
+        place = Place.objects.filter(code=text.upper()).first()
+        if place is None:
+            raise ValidationError(gettext("No place has the code %(code)s.") % {"code": text})
+        return place
+    candidates = list(
+        Place.objects.filter(pk__in=matching_ids("place", text)).annotate(rank=_CATEGORY_RANK).order_by("rank", "name_uk")[:11]
+    )
+    exact = [p for p in candidates if text.casefold() in {p.name_uk.casefold(), p.name_latin.casefold(), p.name_ru.casefold()}]
+    if len(exact) == 1 or (exact and exact[0].rank < exact[1].rank):
+        return exact[0]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ValidationError(gettext("No place matches “%(text)s”.") % {"text": text})
+    raise ValidationError(
+        gettext("Several places match: %(names)s. Enter the KATOTTG code of the one you mean.")
+        % {"names": "; ".join(f"{p.name} ({p.code})" for p in candidates[:10])}
+    )
+
+
+def resolve_party(text: str):
+    """An existing person or organization from its id or name; none or several is a field error."""
+    text = (text or "").strip()
+    if _is_uuid(text):
+        found = Person.objects.filter(uuid=text).first() or Organization.objects.filter(uuid=text).first()
+        if found is None:
+            raise ValidationError(gettext("No person or organization has this id."))
+        return found
+    persons = list(Person.objects.filter(pk__in=matching_ids("person", text))[:11])
+    organizations = list(Organization.objects.filter(pk__in=matching_ids("organization", text))[:11])
+    candidates = persons + organizations
+    exact = [c for c in candidates if c.display_name.casefold() == text.casefold()]
+    if len(exact) == 1:
+        return exact[0]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ValidationError(
+            gettext("No person or organization matches “%(text)s”. To record a new one, leave this empty and fill in the name.")
+            % {"text": text}
+        )
+    raise ValidationError(
+        gettext("Several match: %(names)s. Type the full name or the id.")
+        % {"names": "; ".join(f"{c.display_name} ({c.public_id})" for c in candidates[:10])}
+    )
+
+
+def resolve_source(text: str) -> Source:
+    text = (text or "").strip()
+    if _is_uuid(text):
+        found = Source.objects.filter(uuid=text).first()
+        if found is None:
+            raise ValidationError(gettext("No source has this id."))
+        return found
+    candidates = list(Source.objects.filter(Q(title__icontains=text) | Q(url=text))[:11])
+    exact = [s for s in candidates if s.title.casefold() == text.casefold() or s.url == text]
+    if len(exact) == 1:
+        return exact[0]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ValidationError(gettext("No source matches “%(text)s”.") % {"text": text})
+    raise ValidationError(
+        gettext("Several sources match: %(names)s. Type the full title or the id.")
+        % {"names": "; ".join(f"{s.title} ({s.public_id})" for s in candidates[:10])}
+    )
+
+
+class IncidentForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=300)
+    type = TermChoiceField("incident_type", label=_("Type"))
+    date_start = forms.DateField(label=_("Date"), widget=DateInput())
+    date_end = forms.DateField(label=_("Until"), required=False, widget=DateInput(), help_text=_("Only for a date range."))
+    date_precision = forms.ChoiceField(label=_("Precision"), choices=DatePrecision.choices, initial=DatePrecision.DAY)
+    place = forms.CharField(
+        label=_("Place"), required=False, max_length=200,
+        help_text=_("Settlement, hromada or raion: any spelling of its name, or its KATOTTG code."),
+    )
+    place_text = forms.CharField(label=_("Place details"), required=False, max_length=300)
+    election = ElectionChoiceField(label=_("Election"), required=False)
+    narrative = forms.CharField(label=_("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    confidence = forms.ChoiceField(label=_("Confidence"), choices=Incident.Confidence.choices, initial=Incident.Confidence.MEDIUM)
+    sensitivity = forms.ChoiceField(label=_("Sensitivity"), choices=Incident.Sensitivity.choices, initial=Incident.Sensitivity.INTERNAL)
+    victim_count = forms.IntegerField(label=_("Number of victims"), required=False, min_value=0)
+    legal_tags = forms.ModelMultipleChoiceField(
+        label=_("Legal qualification"), required=False, queryset=terms("legal_qualification"), to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=1000, help_text=_("Separate tags with commas."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["legal_tags"].label_from_instance = lambda t: t.label
+
+    @classmethod
+    def initial_for(cls, incident: Incident) -> dict:
+        return {
+            "title": incident.title, "type": incident.type.code, "date_start": incident.date_start, "date_end": incident.date_end,
+            "date_precision": incident.date_precision, "place": incident.place.code if incident.place_id else "",
+            "place_text": incident.place_text, "election": incident.election.uuid if incident.election_id else None,
+            "narrative": incident.narrative, "confidence": incident.confidence, "sensitivity": incident.sensitivity,
+            "victim_count": incident.victim_count, "legal_tags": [t.code for t in incident.legal_tags.all()],
+            "tags": ", ".join(t.name for t in incident.tags.all()),
+        }
+
+    def clean_place(self):
+        return resolve_place(self.cleaned_data.get("place"))
+
+    def clean_tags(self):
+        return [t.strip() for t in (self.cleaned_data.get("tags") or "").split(",") if t.strip()]
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        fields = {k: data[k] for k in ("title", "type", "date_start", "date_end", "date_precision", "place", "place_text",
+                                       "election", "narrative", "confidence", "sensitivity", "victim_count")}
+        return fields
+
+
+class InvolvementForm(forms.Form):
+    """One row: an existing party, or a new person/organization, in a role."""
+
+    PROTECTED_CHOICES = [("auto", _("Automatic: yes for victims and witnesses")), ("yes", _("Yes")), ("no", _("No"))]
+
+    existing = forms.CharField(
+        label=_("Existing person or organization"), required=False, max_length=300,
+        help_text=_("Its full name or id. Leave empty to record a new one below."),
+    )
+    party_kind = forms.ChoiceField(
+        label=_("New party is"), choices=[("person", _("a person")), ("organization", _("an organization"))], initial="person",
+    )
+    name = forms.CharField(label=_("Name"), required=False, max_length=300)
+    protected = forms.ChoiceField(label=_("Protected identity"), choices=PROTECTED_CHOICES, initial="auto")
+    role = TermChoiceField("involvement_role", label=_("Role"), required=False)
+    perpetrator_type = TermChoiceField("perpetrator_type", label=_("Perpetrator type"), required=False)
+    details = forms.CharField(label=_("Details"), required=False, max_length=500)
+
+    def clean(self):
+        data = super().clean()
+        existing, name = (data.get("existing") or "").strip(), (data.get("name") or "").strip()
+        if existing and name:
+            self.add_error("name", gettext("Either pick an existing person or organization, or enter a new name, not both."))
+        elif not existing and not name:
+            self.add_error("name", gettext("Enter a name, or pick an existing person or organization."))
+        elif existing:
+            try:
+                data["party"] = resolve_party(existing)
+            except ValidationError as exc:
+                self.add_error("existing", exc)
+        if not data.get("role") and "role" not in self.errors:
+            self.add_error("role", gettext("A role is required."))
+        return data
+
+    def is_protected(self) -> bool:
+        choice = self.cleaned_data.get("protected", "auto")
+        if choice == "auto":
+            role = self.cleaned_data.get("role")
+            return role is not None and role.code in PROTECTED_BY_DEFAULT
+        return choice == "yes"
+
+
+class SourceForm(forms.Form):
+    """One row: an existing source, or a new one with its grading."""
+
+    existing = forms.CharField(
+        label=_("Existing source"), required=False, max_length=500,
+        help_text=_("Its full title, URL or id. Leave empty to record a new one below."),
+    )
+    title = forms.CharField(label=_("Source title"), required=False, max_length=500)
+    kind = TermChoiceField("source_type", label=_("Source type"), required=False)
+    publisher = forms.CharField(label=_("Publisher"), required=False, max_length=300)
+    author = forms.CharField(label=_("Author"), required=False, max_length=300)
+    url = forms.URLField(label=_("URL"), required=False, max_length=2000, assume_scheme="https")
+    published_on = forms.DateField(label=_("Published on"), required=False, widget=DateInput())
+    reliability = forms.ChoiceField(label=_("Reliability"), choices=Source.Reliability.choices, initial=Source.Reliability.F)
+    credibility = forms.TypedChoiceField(
+        label=_("Credibility"), coerce=int, initial=6,
+        choices=[(1, _("1 — confirmed")), (2, _("2 — probably true")), (3, _("3 — possibly true")),
+                 (4, _("4 — doubtful")), (5, _("5 — improbable")), (6, _("6 — cannot be judged"))],
+    )
+    excerpt = forms.CharField(label=_("Excerpt"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label=_("What it says about the incident"), required=False, max_length=500)
+
+    def clean(self):
+        data = super().clean()
+        existing, title = (data.get("existing") or "").strip(), (data.get("title") or "").strip()
+        if existing and title:
+            self.add_error("title", gettext("Either pick an existing source, or enter a new title, not both."))
+        elif not existing and not title:
+            self.add_error("title", gettext("Enter a title, or pick an existing source."))
+        elif existing:
+            try:
+                data["source"] = resolve_source(existing)
+            except ValidationError as exc:
+                self.add_error("existing", exc)
+        elif not data.get("kind") and "kind" not in self.errors:
+            self.add_error("kind", gettext("A source type is required."))
+        return data
+
+    def service_fields(self) -> dict:
+        return {k: self.cleaned_data.get(k) for k in ("title", "kind", "publisher", "author", "url", "published_on",
+                                                      "reliability", "credibility", "excerpt")}
+
+
+InvolvementFormSet = forms.formset_factory(InvolvementForm, extra=3, max_num=50, validate_max=True)
+SourceFormSet = forms.formset_factory(SourceForm, extra=2, max_num=50, validate_max=True)
+
+
+class IncidentFilterForm(forms.Form):
+    """The list filters; the values are handed to ``filter_incidents`` as they are."""
+
+    SORT_CHOICES = [
+        ("-date", _("Newest first")), ("date", _("Oldest first")), ("reference", _("Reference")),
+        ("title", _("Title")), ("status", _("Status")), ("-updated", _("Recently changed")),
+    ]
+
+    q = forms.CharField(label=_("Text"), required=False, max_length=200)
+    type = forms.ChoiceField(label=_("Type"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("any"))] + list(Incident.Status.choices))
+    date_from = forms.CharField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.CharField(label=_("To"), required=False, widget=DateInput())
+    place = forms.CharField(label=_("Place or raion"), required=False, max_length=200)
+    election = forms.ChoiceField(label=_("Election"), required=False)
+    sensitivity = forms.ChoiceField(label=_("Sensitivity"), required=False, choices=[("", _("any"))] + list(Incident.Sensitivity.choices))
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=60)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [("", _("any"))] + [(t.code, t.label) for t in terms("incident_type")]
+        self.fields["election"].choices = [("", _("any"))] + [
+            (str(e.uuid), f"{e.display_name} ({e.date:%Y})") for e in Election.objects.order_by("-date")
+        ]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for rejection"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VerifyForm(forms.Form):
+    reason = forms.CharField(label=_("Note (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DuplicateForm(forms.Form):
+    original = forms.CharField(label=_("Duplicate of (reference)"), max_length=20, help_text=_("e.g. SV-2018-000123"))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_original(self):
+        return self.cleaned_data["original"].strip().upper()

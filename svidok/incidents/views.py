@@ -1,0 +1,423 @@
+"""Incident pages: list, detail, create/edit, workflow, review queue; sources, places, elections.
+
+Thin: parse with a form, authorise with ``svidok.accounts.rules``, call a service, render.
+Invisible records are 404 (through ``queries``), visible but forbidden actions 403.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from svidok.accounts import rules
+from svidok.audit.services import history
+from svidok.common.views import add_service_errors, paginate, render_htmx
+from svidok.incidents import services
+from svidok.incidents.forms import (
+    DuplicateForm,
+    IncidentFilterForm,
+    IncidentForm,
+    InvolvementFormSet,
+    RejectForm,
+    SourceFormSet,
+    VerifyForm,
+    resolve_place,
+)
+from svidok.incidents.models import (
+    Election,
+    ElectionFigure,
+    Incident,
+    IncidentSource,
+    Intervention,
+    Involvement,
+    Place,
+    Source,
+)
+from svidok.incidents.queries import filter_incidents, get_incident_for_user, sort_incidents, visible_incidents
+from svidok.people import services as people_services
+from svidok.search.api import matching_ids
+
+LIST_RELATED = ("type", "place", "election")
+
+
+def _require(user, action: str) -> None:
+    if not rules.can(user, action):
+        raise PermissionDenied(action)
+
+
+def incident_rows(queryset):
+    """What the incident tables show, fetched in one query per page."""
+    return queryset.select_related(*LIST_RELATED)
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+@login_required
+def incident_list(request):
+    form = IncidentFilterForm(request.GET or None)
+    params = request.GET.copy()
+    queryset = visible_incidents(request.user)
+    status = 200
+    page = None
+    try:
+        place = (params.get("place") or "").strip()
+        if place:
+            # Names are resolved here; the shared filter takes a KATOTTG code.
+            try:
+                params["place"] = resolve_place(place).code
+            except ValidationError as exc:
+                raise ValidationError({"place": exc.messages}) from None
+        queryset, _cleaned = filter_incidents(queryset, params)
+        queryset = sort_incidents(queryset, params.get("sort"))
+        page = paginate(request, incident_rows(queryset))
+    except ValidationError as exc:
+        form.is_valid()
+        add_service_errors(form, exc)
+        status = 400
+    context = {"form": form, "page": page, "can_create": rules.can(request.user, "incident.create")}
+    return render_htmx(request, "incidents/incident_list.html", "incidents/_incident_results.html", context, status=status)
+
+
+# --- detail ---------------------------------------------------------------------------------------
+
+
+def _incident_for_page(user, reference: str) -> Incident:
+    incident = get_incident_for_user(user, reference)
+    return (
+        Incident.objects.select_related("type", "place__parent", "place__raion", "place__region", "election", "duplicate_of", "created_by")
+        .prefetch_related(
+            Prefetch("involvements", queryset=Involvement.objects.select_related(
+                "person__identity", "organization", "role", "perpetrator_type")),
+            Prefetch("source_links", queryset=IncidentSource.objects.select_related("source__kind").order_by("id")),
+            Prefetch("interventions", queryset=Intervention.objects.select_related("kind", "by_organization", "by_person")),
+            "legal_tags",
+            "tags",
+        )
+        .get(pk=incident.pk)
+    )
+
+
+@login_required
+def incident_detail(request, reference):
+    incident = _incident_for_page(request.user, reference)
+    can_identity = rules.can(request.user, "person.identity")
+    duplicates = visible_incidents(request.user).filter(duplicate_of=incident).only("reference", "title")
+    context = {
+        "incident": incident,
+        "involvements": [
+            {"involvement": inv, "real_name": _real_name(inv.person) if can_identity and inv.person and inv.person.protected else ""}
+            for inv in incident.involvements.all()
+        ],
+        "duplicates": list(duplicates),
+        "history": history(incident) if rules.can(request.user, "incident.history") else None,
+        "can_edit": rules.can_edit_incident(request.user, incident),
+        "can_submit": rules.can_submit_incident(request.user, incident),
+        "can_review": rules.can_review_incident(request.user, incident),
+    }
+    if context["can_review"]:
+        context.update(_review_forms(incident))
+    return render(request, "incidents/incident_detail.html", context)
+
+
+def _real_name(person) -> str:
+    try:
+        return person.identity.full_name
+    except person._meta.model.identity.RelatedObjectDoesNotExist:
+        return ""
+
+
+# --- create and edit ------------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    """Raised inside the save transaction when any row failed, so nothing stays written."""
+
+
+def _party(actor, row):
+    if row.cleaned_data.get("party") is not None:
+        return row.cleaned_data["party"]
+    name = row.cleaned_data["name"]
+    if row.cleaned_data["party_kind"] == "organization":
+        kind = row.cleaned_data.get("perpetrator_type")
+        return people_services.record_organization(actor=actor, name=name, kind=kind)
+    return people_services.record_person(actor=actor, name=name, protected=row.is_protected())
+
+
+def _save_rows(actor, incident, involvement_rows, source_rows) -> bool:
+    """Write the filled rows; put each service error on its own row. True when all succeeded."""
+    ok = True
+    for row in involvement_rows:
+        if not row.has_changed():
+            continue
+        try:
+            party = _party(actor, row)
+            services.add_involvement(
+                actor=actor, incident=incident, role=row.cleaned_data["role"],
+                person=party if party._meta.model_name == "person" else None,
+                organization=party if party._meta.model_name == "organization" else None,
+                perpetrator_type=row.cleaned_data.get("perpetrator_type"), details=row.cleaned_data.get("details", ""),
+            )
+        except ValidationError as exc:
+            add_service_errors(row, exc, {"party": "existing"})
+            ok = False
+    for row in source_rows:
+        if not row.has_changed():
+            continue
+        try:
+            source = row.cleaned_data.get("source") or services.record_source(actor=actor, fields=row.service_fields())
+            services.link_source(actor=actor, incident=incident, source=source, note=row.cleaned_data.get("note", ""))
+        except ValidationError as exc:
+            add_service_errors(row, exc, {"source": "existing"})
+            ok = False
+    return ok
+
+
+def _form_page(request, *, incident, form, involvement_rows, source_rows, status=200):
+    context = {
+        "incident": incident, "form": form, "involvement_rows": involvement_rows, "source_rows": source_rows,
+        "involvements": incident.involvements.select_related("person", "organization", "role") if incident else (),
+        "source_links": incident.source_links.select_related("source") if incident else (),
+    }
+    return render(request, "incidents/incident_form.html", context, status=status)
+
+
+@login_required
+def incident_create(request):
+    _require(request.user, "incident.create")
+    if request.method != "POST":
+        return _form_page(request, incident=None, form=IncidentForm(), involvement_rows=InvolvementFormSet(prefix="inv"),
+                          source_rows=SourceFormSet(prefix="src"))
+    form = IncidentForm(request.POST)
+    involvement_rows = InvolvementFormSet(request.POST, prefix="inv")
+    source_rows = SourceFormSet(request.POST, prefix="src")
+    if form.is_valid() & involvement_rows.is_valid() & source_rows.is_valid():
+        try:
+            with transaction.atomic():
+                try:
+                    incident = services.record_incident(
+                        actor=request.user, fields=form.service_fields(), legal_tags=form.cleaned_data["legal_tags"],
+                        tags=form.cleaned_data["tags"],
+                    )
+                except ValidationError as exc:
+                    add_service_errors(form, exc, {"type": "type"})
+                    raise _Rollback from None
+                if not _save_rows(request.user, incident, involvement_rows, source_rows):
+                    raise _Rollback
+        except _Rollback:
+            pass
+        else:
+            messages.success(request, _("Incident %(ref)s recorded as a draft.") % {"ref": incident.reference})
+            return redirect("incidents:detail", reference=incident.reference)
+    return _form_page(request, incident=None, form=form, involvement_rows=involvement_rows, source_rows=source_rows, status=400)
+
+
+@login_required
+def incident_edit(request, reference):
+    incident = get_incident_for_user(request.user, reference)
+    if not rules.can_edit_incident(request.user, incident):
+        raise PermissionDenied("incident.edit")
+    if request.method != "POST":
+        return _form_page(request, incident=incident, form=IncidentForm(initial=IncidentForm.initial_for(incident)),
+                          involvement_rows=InvolvementFormSet(prefix="inv"), source_rows=SourceFormSet(prefix="src"))
+    form = IncidentForm(request.POST)
+    involvement_rows = InvolvementFormSet(request.POST, prefix="inv")
+    source_rows = SourceFormSet(request.POST, prefix="src")
+    if form.is_valid() & involvement_rows.is_valid() & source_rows.is_valid():
+        try:
+            with transaction.atomic():
+                try:
+                    incident = services.update_incident(
+                        actor=request.user, incident=incident, fields=form.service_fields(),
+                        legal_tags=form.cleaned_data["legal_tags"], tags=form.cleaned_data["tags"],
+                    )
+                    for involvement in incident.involvements.filter(pk__in=_ids(request.POST.getlist("remove_involvement"))):
+                        services.remove_involvement(actor=request.user, involvement=involvement)
+                    for link in incident.source_links.filter(pk__in=_ids(request.POST.getlist("remove_source"))):
+                        services.unlink_source(actor=request.user, link=link)
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                    raise _Rollback from None
+                if not _save_rows(request.user, incident, involvement_rows, source_rows):
+                    raise _Rollback
+        except _Rollback:
+            incident.refresh_from_db()
+        else:
+            messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
+            return redirect("incidents:detail", reference=incident.reference)
+    return _form_page(request, incident=incident, form=form, involvement_rows=involvement_rows, source_rows=source_rows, status=400)
+
+
+def _ids(values) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+# --- workflow ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def incident_submit(request, reference):
+    incident = get_incident_for_user(request.user, reference)
+    if not rules.can_edit_incident(request.user, incident):
+        raise PermissionDenied("incident.submit")
+    try:
+        services.submit_incident(actor=request.user, incident=incident)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Incident %(ref)s submitted for review.") % {"ref": incident.reference})
+    return redirect("incidents:detail", reference=incident.reference)
+
+
+def _review_forms(incident, bound=None, data=None) -> dict:
+    prefix = incident.reference
+    forms = {
+        "verify_form": VerifyForm(prefix=f"verify-{prefix}"),
+        "reject_form": RejectForm(prefix=f"reject-{prefix}"),
+        "duplicate_form": DuplicateForm(prefix=f"duplicate-{prefix}"),
+    }
+    if bound:
+        forms[f"{bound}_form"] = {"verify": VerifyForm, "reject": RejectForm, "duplicate": DuplicateForm}[bound](data, prefix=f"{bound}-{prefix}")
+    return forms
+
+
+@login_required
+def review_queue(request):
+    _require(request.user, "incident.review")
+    queryset = incident_rows(visible_incidents(request.user).filter(status=Incident.Status.SUBMITTED)).order_by("updated_at", "id")
+    page = paginate(request, queryset.annotate(involvement_count=Count("involvements", distinct=True),
+                                               source_count=Count("source_links", distinct=True)))
+    items = [{"incident": incident, **_review_forms(incident)} for incident in page]
+    return render(request, "incidents/review_queue.html", {"page": page, "items": items})
+
+
+@login_required
+def incident_review(request, reference):
+    """One submitted incident's review: verify, reject (with a reason) or mark as a duplicate."""
+    incident = get_incident_for_user(request.user, reference)
+    _require(request.user, "incident.review")
+    if request.method != "POST":
+        if incident.status != Incident.Status.SUBMITTED:
+            return redirect("incidents:detail", reference=incident.reference)
+        return render(request, "incidents/review.html", {"incident": incident, **_review_forms(incident)})
+    action = request.POST.get("action")
+    if action not in {"verify", "reject", "duplicate"}:
+        return render(request, "incidents/review.html", {"incident": incident, **_review_forms(incident),
+                                                         "error": _("Choose verify, reject or mark as duplicate.")}, status=400)
+    forms = _review_forms(incident, action, request.POST)
+    form = forms[f"{action}_form"]
+    if form.is_valid():
+        try:
+            if action == "verify":
+                services.verify_incident(actor=request.user, incident=incident, reason=form.cleaned_data["reason"])
+                done = _("Incident %(ref)s verified.")
+            elif action == "reject":
+                services.reject_incident(actor=request.user, incident=incident, reason=form.cleaned_data["reason"])
+                done = _("Incident %(ref)s rejected.")
+            else:
+                original = visible_incidents(request.user).filter(reference=form.cleaned_data["original"]).first()
+                if original is None:
+                    raise ValidationError({"original": _("No incident has this reference.")})
+                services.mark_duplicate(actor=request.user, incident=incident, original=original, reason=form.cleaned_data["reason"])
+                done = _("Incident %(ref)s marked as a duplicate.")
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"duplicate_of": "original", "status": "__all__"})
+        else:
+            messages.success(request, done % {"ref": incident.reference})
+            if request.POST.get("next") == "queue":
+                return redirect("incidents:review_queue")
+            return redirect("incidents:detail", reference=incident.reference)
+    return render(request, "incidents/review.html", {"incident": incident, **forms}, status=400)
+
+
+# --- sources ---------------------------------------------------------------------------------------
+
+
+@login_required
+def source_list(request):
+    _require(request.user, "source.view")
+    q = (request.GET.get("q") or "").strip()
+    queryset = Source.objects.select_related("kind").order_by("-published_on", "title")
+    if q:
+        queryset = queryset.filter(Q(title__icontains=q) | Q(publisher__icontains=q) | Q(author__icontains=q))
+    return render(request, "incidents/source_list.html", {"page": paginate(request, queryset), "q": q})
+
+
+@login_required
+def source_detail(request, uuid):
+    _require(request.user, "source.view")
+    source = get_object_or_404(Source.objects.select_related("kind", "created_by"), uuid=uuid)
+    links = (IncidentSource.objects.filter(source=source, incident__in=visible_incidents(request.user))
+             .select_related("incident__type").order_by("-incident__date_start"))
+    return render(request, "incidents/source_detail.html", {"source": source, "links": links,
+                                                            "history": history(source)})
+
+
+# --- places ---------------------------------------------------------------------------------------
+
+
+@login_required
+def place_list(request):
+    _require(request.user, "place.view")
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        queryset = Place.objects.filter(pk__in=matching_ids("place", q))
+    else:
+        # Without a query: the regions and raions, the levels people browse by.
+        queryset = Place.objects.filter(category__in=[Place.Category.REGION, Place.Category.SPECIAL_CITY, Place.Category.RAION])
+    queryset = queryset.select_related("raion", "region").order_by("region__name_uk", "name_uk")
+    return render(request, "incidents/place_list.html", {"page": paginate(request, queryset), "q": q})
+
+
+@login_required
+def place_detail(request, code):
+    _require(request.user, "place.view")
+    place = get_object_or_404(Place, code=code)
+    chain = []
+    parent = place.parent
+    while parent is not None and len(chain) < 6:
+        chain.insert(0, parent)
+        parent = parent.parent
+    incidents, _cleaned = filter_incidents(visible_incidents(request.user), {"place": place.code})
+    page = paginate(request, incident_rows(sort_incidents(incidents, "-date")))
+    children = place.children.order_by("name_uk")[:200]
+    return render(request, "incidents/place_detail.html", {"place": place, "chain": chain, "page": page, "children": children})
+
+
+# --- elections ---------------------------------------------------------------------------------------
+
+
+@login_required
+def election_list(request):
+    _require(request.user, "election.view")
+    elections = Election.objects.select_related("territory").annotate(
+        incident_count=Count("incidents", filter=Q(incidents__in=visible_incidents(request.user)))
+    )
+    return render(request, "incidents/election_list.html", {"elections": elections})
+
+
+@login_required
+def election_detail(request, uuid):
+    _require(request.user, "election.view")
+    try:
+        election = Election.objects.select_related("territory").get(uuid=uuid)
+    except (Election.DoesNotExist, ValidationError):
+        raise Http404("No such election") from None
+    figures = list(election.figures.select_related("territory", "source"))
+    incidents = incident_rows(sort_incidents(visible_incidents(request.user).filter(election=election), "-date"))
+    interventions = election.interventions.select_related("kind", "by_organization", "by_person")
+    return render(request, "incidents/election_detail.html", {
+        "election": election,
+        "official": [f for f in figures if f.official],
+        "estimates": [f for f in figures if not f.official],
+        "page": paginate(request, incidents),
+        "interventions": interventions,
+        "metrics": ElectionFigure.Metric,
+    })

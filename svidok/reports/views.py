@@ -1,0 +1,43 @@
+"""The dashboard: counts over the incidents the user may see, each one aggregate query."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.shortcuts import render
+
+from svidok.incidents.models import Incident, Place, Term
+from svidok.incidents.queries import visible_incidents
+
+
+def _labelled(rows, key: str, objects: dict) -> list[dict]:
+    return [{"object": objects.get(row[key]), "count": row["n"], "key": row[key]} for row in rows]
+
+
+@login_required
+def dashboard(request):
+    incidents = visible_incidents(request.user)
+    total = incidents.count()
+    by_type = list(incidents.values("type_id").annotate(n=Count("id")).order_by("-n", "type_id"))
+    types = Term.objects.in_bulk([row["type_id"] for row in by_type])
+    statuses = dict(Incident.Status.choices)
+    by_status = [
+        {"code": row["status"], "label": statuses.get(row["status"], row["status"]), "count": row["n"]}
+        for row in incidents.values("status").annotate(n=Count("id")).order_by("status")
+    ]
+    by_month = list(
+        incidents.annotate(month=TruncMonth("date_start")).values("month").annotate(n=Count("id")).order_by("-month")[:24]
+    )
+    by_region = list(incidents.exclude(place__region=None).values("place__region_id").annotate(n=Count("id")).order_by("-n")[:20])
+    by_raion = list(incidents.exclude(place__raion=None).values("place__raion_id").annotate(n=Count("id")).order_by("-n")[:20])
+    places = Place.objects.in_bulk([r["place__region_id"] for r in by_region] + [r["place__raion_id"] for r in by_raion])
+    peak = max([row["n"] for row in by_month] or [1])
+    context = {
+        "total": total,
+        "by_type": _labelled(by_type, "type_id", types),
+        "by_status": by_status,
+        "by_month": [{"month": row["month"], "count": row["n"], "share": round(100 * row["n"] / peak)} for row in by_month],
+        "by_region": _labelled(by_region, "place__region_id", places),
+        "by_raion": _labelled(by_raion, "place__raion_id", places),
+        "no_place": incidents.filter(place=None).count(),
+    }
+    return render(request, "reports/dashboard.html", context)
