@@ -32,7 +32,11 @@ def create_user(*, actor, username: str, role: str, password: str | None = None,
     if password is None:
         password = generated = secrets.token_urlsafe(12)
     user = User(username=username, role=role, email=email)
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        # Django's validators raise a bare list; callers (forms, API, CLI) need the field named.
+        raise ValidationError({"password": exc.messages}) from None
     user.full_clean(exclude=["password"])
     user.set_password(password)
     user.save()
