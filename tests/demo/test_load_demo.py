@@ -20,6 +20,7 @@ from svidok.incidents.models import (
     Source,
 )
 from svidok.people.models import NameVariant, Occupancy, Organization, Person, Position
+from svidok.search.api import matching_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +177,11 @@ def test_load_demo_command_reports_what_it_created_then_nothing():
     assert first.getvalue() == ("demo data: created 1 sources, 2 persons, 4 organizations, 1 positions, 1 occupancies, "
                                 "1 elections, 4 figures, 2 incidents, 3 interventions\n")
     assert second.getvalue() == "demo data: already loaded, nothing to do\n"
+
+
+@pytest.mark.parametrize("query", ["Kurbedinov", "Курбединов", "Курбедінов", "Emil Kurbedinov"])
+def test_demo_lawyer_found_in_any_spelling(query):
+    demo.load_demo()
+
+    found = Person.objects.filter(pk__in=matching_ids("person", query))
+    assert list(found.values_list("display_name", flat=True)) == ["Emil Kurbedinov"]
