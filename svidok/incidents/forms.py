@@ -202,6 +202,13 @@ class InvolvementForm(forms.Form):
     perpetrator_type = TermChoiceField("perpetrator_type", label=_("Perpetrator type"), required=False)
     details = forms.CharField(label=_("Details"), required=False, max_length=500)
 
+    # A row counts as filled when the user typed or chose something in it; the selects that
+    # always carry a value (kind of party, protection) do not make an empty row "changed".
+    FILLED_BY = ("existing", "name", "role", "perpetrator_type", "details")
+
+    def has_changed(self):
+        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.FILLED_BY)
+
     def clean(self):
         data = super().clean()
         existing, name = (data.get("existing") or "").strip(), (data.get("name") or "").strip()
@@ -247,6 +254,11 @@ class SourceForm(forms.Form):
     )
     excerpt = forms.CharField(label=_("Excerpt"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     note = forms.CharField(label=_("What it says about the incident"), required=False, max_length=500)
+
+    FILLED_BY = ("existing", "title", "kind", "publisher", "author", "url", "published_on", "excerpt", "note")
+
+    def has_changed(self):
+        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.FILLED_BY)
 
     def clean(self):
         data = super().clean()

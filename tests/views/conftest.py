@@ -6,6 +6,7 @@ import pytest
 
 from svidok.incidents.models import Place
 from svidok.incidents.services import record_election, submit_incident, verify_incident
+from svidok.search import indexing
 from tests import factories
 from tests.conftest import PASSWORD
 
@@ -21,6 +22,7 @@ def places(db):
                                    name_latin="Bakhchysaraiska", parent=raion, region=crimea, raion=raion)
     town = Place.objects.create(code="UA01020010010073418", category="M", name_uk="Бахчисарай", name_ru="Бахчисарай",
                                 name_latin="Bakhchysarai", name_crh="Bağçasaray", parent=hromada, region=crimea, raion=raion)
+    indexing.index_places([crimea, raion, hromada, town])
     return {"crimea": crimea, "raion": raion, "hromada": hromada, "town": town}
 
 
