@@ -21,6 +21,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _load_vocabularies()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests hash many passwords and do not test its strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def vocabularies(transactional_db):
     """For transactional tests (live server, browser), whose flush empties every table."""

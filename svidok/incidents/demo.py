@@ -244,7 +244,7 @@ def load_demo() -> dict[str, int]:
                 "the Russian presidential vote of 18 March 2018. Lawyer Emil Kurbedinov made this known on the "
                 "second day after the vote (20 March 2018), as reported by QHA. The dismissals happened between "
                 "the vote and that report, hence the date range 18–20 March 2018. The victims are not named and "
-                "their number is not given: 2 is recorded as the least that \"several\" means. Their employers "
+                "their number is not given (\"several\"), so none is recorded. Their employers "
                 "are not named; the dismissals carried out the occupation authorities' threats (see the related "
                 "incident). Whether this is part of persecution (Rome Statute Art. 7(1)(h)) is to be examined "
                 "with the other incidents; it is not tagged."
@@ -258,7 +258,7 @@ def load_demo() -> dict[str, int]:
             "election": election,
             "confidence": Incident.Confidence.MEDIUM,
             "sensitivity": Incident.Sensitivity.PUBLIC,
-            "victim_count": 2,
+            "victim_count": None,
         },
         # ICCPR 25: voting free of compulsion (Human Rights Committee, General Comment 25 §19).
         # ECHR 10: abstaining is an expression of political opinion, punished by dismissal.

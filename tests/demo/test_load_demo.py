@@ -75,7 +75,7 @@ def test_load_demo_incidents_are_verified_public_and_cite_the_article():
     ]
     assert rows == [
         ("SV-2018-000001", "dismissal", "verified", "public", "medium", dt.date(2018, 3, 18), dt.date(2018, 3, 20), "range",
-         2, ["echr-10", "echr-14", "iccpr-25"], [article.title]),
+         None, ["echr-10", "echr-14", "iccpr-25"], [article.title]),
         ("SV-2018-000002", "threat_of_dismissal", "verified", "public", "medium", dt.date(2018, 3, 1), None, "month",
          None, ["gciv-31", "iccpr-25"], [article.title]),
     ]
