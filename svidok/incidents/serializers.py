@@ -197,13 +197,26 @@ class IncidentDetailSerializer(IncidentListSerializer):
         fields = [*IncidentListSerializer.Meta.fields, "narrative", "involvements", "sources", "interventions"]
 
 
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class ReferenceListField(serializers.Field):
+    """Incidents written and read as a list of references. Reads show what the prefetch let through."""
+
+    def to_representation(self, manager):
+        return sorted(i.reference for i in manager.all())
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not all(isinstance(r, str) and len(r) <= 20 for r in data) or len(data) > 1000:
+            raise serializers.ValidationError(_("Give a list of incident references."))
+        return data
+
+
 class InterventionSerializer(serializers.ModelSerializer):
     kind = TermField("intervention_type")
     by_organization = PublicIdField(Organization, required=False, allow_null=True)
     by_person = PublicIdField(Person, required=False, allow_null=True)
     election = PublicIdField(Election, required=False, allow_null=True)
     source = PublicIdField(Source, required=False, allow_null=True)
-    incidents = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
+    incidents = ReferenceListField(required=False)
     description = _text(required=False)
 
     class Meta:
@@ -214,10 +227,6 @@ class InterventionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["uuid", "created_at"]
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["incidents"] = sorted(i.reference for i in instance.incidents.all())
-        return data
 
 
 # -- writes ----------------------------------------------------------------------------------
