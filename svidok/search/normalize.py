@@ -7,6 +7,7 @@ Latin included), then folded to a phonetic skeleton in which the usual spelling 
 The same functions build the stored keys and the query keys, so both sides always agree.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -66,10 +67,11 @@ def skeleton(latin: str) -> str:
     return _REPEATS.sub(r"\1", text)[:MAX_KEY_LENGTH]
 
 
-def word_keys(word: str) -> set[str]:
+@functools.lru_cache(maxsize=200_000)
+def word_keys(word: str) -> frozenset[str]:
     """Every key of one word; empty for words too short to search by."""
     keys = {skeleton(r) for r in romanizations(word)}
-    return {k for k in keys if len(k) >= MIN_TOKEN_LENGTH or k.isdigit()}
+    return frozenset(k for k in keys if len(k) >= MIN_TOKEN_LENGTH or k.isdigit())
 
 
 def text_keys(text: str, *, limit: int | None = None) -> set[str]:
@@ -90,7 +92,7 @@ def query_keys(q: str) -> list[set[str]]:
     """For each searchable word of a query, the set of keys any of which may match (as a prefix)."""
     result = []
     for word in dict.fromkeys(words(q)):
-        keys = word_keys(word)
+        keys = set(word_keys(word))
         # A final vowel is dropped too, so that the word is a prefix of the other form:
         # Михайло/Mikhail, Малишева/Malyshev, Сергію/Sergei.
         keys |= {k[:-1] for k in keys if len(k) > 3 and k.endswith("a")}
