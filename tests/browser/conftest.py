@@ -1,0 +1,89 @@
+"""Playwright driving Debian's Chromium against pytest-django's live server.
+
+One browser per test session, a fresh context (cookies, storage) per test. Every page a test opens
+is watched: a Content-Security-Policy violation, an uncaught JavaScript error or a failed resource
+is logged by Chromium as a console error, and the ``console_errors`` fixture collects them.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+from tests.conftest import PASSWORD
+
+# Playwright's sync API runs an event loop in the test thread, and Django then refuses ORM calls
+# made from that thread (the fixtures that create users) as "async-unsafe". They are not: the
+# loop only talks to the browser.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+# launch() gives every run a fresh temporary profile (Playwright adds --user-data-dir itself);
+# the flags keep Chromium from phoning home or updating itself during the tests.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Containers often have a small /dev/shm; Chromium crashes when it runs out.
+    "--disable-dev-shm-usage",
+]
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium package (scripts/system-deps.sh test)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def console_errors() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def context(browser, live_server):
+    # A fixed locale so that Accept-Language, not the machine, decides the first page's language.
+    context = browser.new_context(base_url=live_server.url, locale="en-US", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context, console_errors) -> Page:
+    page = context.new_page()
+    page.on("console", lambda message: _keep_error(console_errors, message))
+    page.on("pageerror", lambda error: console_errors.append(f"uncaught: {error}"))
+    return page
+
+
+def _keep_error(errors: list[str], message: ConsoleMessage) -> None:
+    url = message.location.get("url", "")
+    # Chromium asks for /favicon.ico by itself, whatever the page says; its 404 is not the page's fault.
+    if message.type == "error" and urlsplit(url).path != "/favicon.ico":
+        errors.append(f"{message.text} ({url})")
+
+
+def sign_in(page: Page, username: str) -> None:
+    """Sign in through the form, as a person would, and wait until the form is gone."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+
+
+def sign_out(page: Page) -> None:
+    page.context.clear_cookies()
