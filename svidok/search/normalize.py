@@ -17,6 +17,7 @@ from translitua import translit
 
 MAX_KEY_LENGTH = 40
 MIN_TOKEN_LENGTH = 2
+MAX_QUERY_LENGTH = 500
 
 _WORD = re.compile(r"[^\W_]+(?:['’ʼ`][^\W_]+)*", re.UNICODE)
 _APOSTROPHES = re.compile(r"['’ʼ`]")
@@ -91,7 +92,7 @@ def text_keys(text: str, *, limit: int | None = None) -> set[str]:
 def query_keys(q: str) -> list[set[str]]:
     """For each searchable word of a query, the set of keys any of which may match (as a prefix)."""
     result = []
-    for word in dict.fromkeys(words(q)):
+    for word in dict.fromkeys(words((q or "")[:MAX_QUERY_LENGTH])):
         keys = set(word_keys(word))
         # A final vowel is dropped too, so that the word is a prefix of the other form:
         # Михайло/Mikhail, Малишева/Malyshev, Сергію/Sergei.

@@ -1,4 +1,5 @@
 import pytest
+from django.core.management import CommandError, call_command
 
 from svidok.incidents.models import Incident, Place
 from svidok.incidents.services import add_involvement, submit_incident, verify_incident
@@ -164,6 +165,13 @@ def test_rebuild_recreates_the_same_index(documenter, bakhchysarai):
     assert sorted(SearchEntry.objects.values_list("object_type", "object_id", "key")) == before
     assert counts == {"place": 1, "person": 1, "organization": 0, "incident": 1}
     assert Person.objects.get(pk=person.pk).display_name == "Emil Kurbedinov"
+
+
+def test_rebuild_search_index_command_rejects_unknown_type(db):
+    with pytest.raises(CommandError) as caught:
+        call_command("rebuild_search_index", "incident", "bogus")
+
+    assert str(caught.value) == "unknown record type(s): bogus"
 
 
 def test_query_keys_fold_spellings_to_one_key():
