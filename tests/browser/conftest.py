@@ -63,7 +63,11 @@ def context(browser, live_server):
 
 @pytest.fixture
 def page(context, console_errors) -> Page:
-    page = context.new_page()
+    return watch(context.new_page(), console_errors)
+
+
+def watch(page: Page, console_errors: list[str]) -> Page:
+    """Collect the page's console errors and uncaught exceptions into ``console_errors``."""
     page.on("console", lambda message: _keep_error(console_errors, message))
     page.on("pageerror", lambda error: console_errors.append(f"uncaught: {error}"))
     return page
