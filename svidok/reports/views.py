@@ -1,7 +1,7 @@
 """The dashboard: counts over the incidents the user may see, each one aggregate query."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Case, Count, F, When
 from django.db.models.functions import TruncMonth
 from django.shortcuts import render
 
@@ -27,17 +27,22 @@ def dashboard(request):
     by_month = list(
         incidents.annotate(month=TruncMonth("date_start")).values("month").annotate(n=Count("id")).order_by("-month")[:24]
     )
-    by_region = list(incidents.exclude(place__region=None).values("place__region_id").annotate(n=Count("id")).order_by("-n")[:20])
-    by_raion = list(incidents.exclude(place__raion=None).values("place__raion_id").annotate(n=Count("id")).order_by("-n")[:20])
-    places = Place.objects.in_bulk([r["place__region_id"] for r in by_region] + [r["place__raion_id"] for r in by_raion])
+    # An incident placed at a region or raion as a whole counts for that region or raion itself.
+    region = Case(When(place__category__in=["O", "K"], then=F("place_id")), default=F("place__region_id"))
+    raion = Case(When(place__category="P", then=F("place_id")), default=F("place__raion_id"))
+    by_region = list(
+        incidents.annotate(region=region).exclude(region=None).values("region").annotate(n=Count("id")).order_by("-n")[:20]
+    )
+    by_raion = list(incidents.annotate(raion=raion).exclude(raion=None).values("raion").annotate(n=Count("id")).order_by("-n")[:20])
+    places = Place.objects.in_bulk([r["region"] for r in by_region] + [r["raion"] for r in by_raion])
     peak = max([row["n"] for row in by_month] or [1])
     context = {
         "total": total,
         "by_type": _labelled(by_type, "type_id", types),
         "by_status": by_status,
         "by_month": [{"month": row["month"], "count": row["n"], "share": round(100 * row["n"] / peak)} for row in by_month],
-        "by_region": _labelled(by_region, "place__region_id", places),
-        "by_raion": _labelled(by_raion, "place__raion_id", places),
+        "by_region": _labelled(by_region, "region", places),
+        "by_raion": _labelled(by_raion, "raion", places),
         "no_place": incidents.filter(place=None).count(),
     }
     return render(request, "reports/dashboard.html", context)

@@ -32,6 +32,17 @@ def test_dashboard_counts_by_type_status_and_place_for_coordinator(client, coord
     assert response.context["no_place"] == 2
 
 
+def test_dashboard_counts_incident_placed_at_region_as_that_region(client, coordinator, documenter, places):
+    factories.incident(documenter, title="Threats across Crimea", place=places["crimea"])
+    factories.incident(documenter, title="Threats in the raion", place=places["raion"])
+    login(client, coordinator)
+
+    response = client.get("/")
+
+    assert _counts(response, "by_region") == {places["crimea"].pk: 2}
+    assert _counts(response, "by_raion") == {places["raion"].pk: 1}
+
+
 def test_dashboard_counts_only_what_viewer_may_see(client, viewer, verified, draft):
     login(client, viewer)
 
