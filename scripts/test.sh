@@ -11,6 +11,8 @@ if [ -z "${SVIDOK_VAR_DIR:-}" ]; then
   trap 'rm -rf "$SVIDOK_VAR_DIR"' EXIT
 fi
 export SVIDOK_VAR_DIR
+# WhiteNoise warns on every request when STATIC_ROOT is missing; the tests serve static files from the finders.
+mkdir -p "$SVIDOK_VAR_DIR/static"
 export SVIDOK_PLAIN_STATIC=1
 # A stray DATABASE_URL in the caller's environment would turn the "SQLite" run into something else.
 unset DATABASE_URL
