@@ -226,6 +226,7 @@ def incidents(world: World, seed: int = 1):
     types = [k for k, _ in TYPES]
     type_w = [w for _, w in TYPES]
     counters: dict[int, int] = {}
+    originals: list[int] = []
     for i in range(world.n):
         type_code = rng.choices(types, weights=type_w)[0]
         place = rng.choices(world.places, weights=world.place_weights)[0]
@@ -251,10 +252,13 @@ def incidents(world: World, seed: int = 1):
         status = _weighted(rng, STATUSES)
         duplicate_of = None
         if status == "duplicate":
-            if i == 0:
-                status = "verified"
+            # Like mark_duplicate: the original is never itself a duplicate.
+            if originals:
+                duplicate_of = originals[rng.randrange(len(originals))]
             else:
-                duplicate_of = rng.randrange(i)
+                status = "verified"
+        if duplicate_of is None:
+            originals.append(i)
         victims = [world.victim(rng.randrange(world.n_victims)) for _ in range(rng.choices((1, 2, 3), weights=(75, 18, 7))[0])]
         victims = list({v["key"]: v for v in victims}.values())
         year = date.year
@@ -348,9 +352,9 @@ class BulkWriter:
             if kind == "UUIDField":
                 return lambda v: v.hex
             if kind == "JSONField":
-                return lambda v: json.dumps(v, ensure_ascii=False)
+                return lambda v: json.dumps(v, ensure_ascii=False, default=str)
         elif kind == "JSONField":
-            return lambda v: json.dumps(v, ensure_ascii=False)
+            return lambda v: json.dumps(v, ensure_ascii=False, default=str)
         return None
 
     def write(self, model, fields: list[str], rows) -> int:
@@ -579,8 +583,11 @@ def load_read_fixture(n: int, *, seed: int = 2018, log=print) -> dict:
         # Search keys, computed with the search module's own key functions (what indexing.py stores).
         prefix = SearchEntry.TYPE_PREFIX
 
+        # Read before the COPY starts: the connection is busy while a COPY runs.
+        first_entry_id = SearchEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
         def search_rows():
-            entry_id = SearchEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            entry_id = first_entry_id
             for p in world.perpetrator_persons:
                 found = keys.text_keys(p.name)
                 for name, _lang, _script in p.variants:

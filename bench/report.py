@@ -51,12 +51,13 @@ def _import_section(imports: dict) -> list[str]:
         "|---|---|---:|---:|---:|---:|---|",
     ]
     for db, r in imports.items():
-        for side in ("raw", "service"):
+        for side in ("raw", "raw_with_build", "service"):
             s = r.get(side)
             if not s:
                 out.append(f"| {db} | {side} | – | – | – | – | {r.get('loadavg', '')} |")
                 continue
-            share = _ratio(r.get("ratio")) if side == "service" else "1.00"
+            share = {"raw": "1.00", "raw_with_build": _ratio(r["raw"]["seconds"] / s["seconds"]),
+                     "service": f"{_ratio(r.get('ratio'))} ({_ratio(r.get('ratio_with_build'))} of raw with building)"}[side]
             out.append(f"| {db} | {s['label']} | {s['seconds']:.1f} | {s['per_second']:,.0f} | {s['rows']:,} | {share} | "
                        f"{r.get('loadavg', '')} |")
     out.append("")
