@@ -87,7 +87,3 @@ def sign_in(page: Page, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
-
-
-def sign_out(page: Page) -> None:
-    page.context.clear_cookies()
