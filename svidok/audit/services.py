@@ -47,11 +47,13 @@ def canonical_json(data: dict) -> str:
 
 
 def build_entry(*, actor, action: str, obj=None, object_type: str = "", object_id: str = "",
-                changes: dict | None = None, object_repr: str = "", now=None, request_id: str | None = None) -> AuditEntry:
+                changes: dict | None = None, object_repr: str = "", now=None, request_id: str | None = None,
+                changes_are_json: bool = False) -> AuditEntry:
     """An unsaved audit entry with its canonical payload.
 
-    Shared by :func:`record` and the bulk importer (which saves many with ``bulk_create``), so
-    both write exactly the same payload shape.
+    Shared by :func:`record` and the bulk importer (which inserts many at once), so both write
+    exactly the same payload shape. ``changes_are_json`` skips the conversion of ``changes`` when
+    the caller already built them from plain JSON values (the importer, for speed).
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -59,7 +61,7 @@ def build_entry(*, actor, action: str, obj=None, object_type: str = "", object_i
         object_repr = object_repr or str(getattr(obj, "audit_repr", "") or "")
     now = now or timezone.now()
     actor_label = getattr(actor, "username", None) or (str(actor) if actor else "system")
-    changes = _jsonable(changes or {})
+    changes = (changes or {}) if changes_are_json else _jsonable(changes or {})
     request_id = current_request_id() if request_id is None else request_id
     payload = canonical_json(
         {

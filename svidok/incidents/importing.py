@@ -2,8 +2,9 @@
 
 The row format is documented in ``docs/import-format.md``. An import is all-or-nothing: every row
 is validated first and every problem reported with its line, field and reason; only a clean file
-is written, in one transaction, with ``bulk_create`` and one audit entry per created record (built
-by :func:`svidok.audit.services.build_entry`, the same payload as the per-record services).
+is written, in one transaction, with batched ``executemany`` inserts (see :func:`_insert`) and one
+audit entry per created record (built by :func:`svidok.audit.services.build_entry`, the same payload
+as the per-record services).
 """
 
 import csv
@@ -12,6 +13,7 @@ import io
 import json
 import re
 import secrets
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,13 +22,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from svidok.accounts import rules
 from svidok.audit.models import AuditEntry
-from svidok.audit.services import build_entry, diff
+from svidok.audit.services import PROTECTED_VALUE, build_entry
 from svidok.common.context import current_request_id
 from svidok.common.validation import today
 from svidok.incidents.models import (
@@ -58,6 +60,7 @@ REFERENCE_RE = re.compile(r"^SV-(\d{4})-(\d{6})$")
 # Roles whose persons are protected (shown by pseudonym) unless a JSON row says otherwise.
 PROTECTED_ROLES = frozenset({"victim", "witness"})
 _PSEUDONYM_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+VARIANT_COLUMNS = ["person_id", "organization_id", "name", "lang", "script", "kind", "origin", "primary"]
 _url = URLValidator(schemes=["http", "https"])
 
 
@@ -556,6 +559,92 @@ def _allocate_references(parsed: list[_Row]) -> None:
         counter.save(update_fields=["last"])
 
 
+# Values of these field types go to the database driver as they are; others are prepared by the field.
+_PLAIN_TYPES = frozenset({
+    "AutoField", "BigAutoField", "CharField", "TextField", "SlugField", "URLField", "IntegerField", "BigIntegerField",
+    "PositiveIntegerField", "PositiveSmallIntegerField", "BooleanField", "ForeignKey", "OneToOneField",
+})
+INSERT_BATCH = 5000
+
+
+def _insert(model, names: list[str], rows: Iterable[tuple]) -> None:
+    """INSERT rows (values in the order of ``names``, field attnames) with ``executemany``.
+
+    Several times faster than ``bulk_create``, which on SQLite builds statements of at most 999
+    parameters and prepares every value through the field in Python; here only dates, UUIDs and
+    JSON go through their field. Nothing else (signals, save()) is skipped that the models rely on.
+    """
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    converters = [None if f.get_internal_type() in _PLAIN_TYPES else _converter(f) for f in fields]
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    if any(converters):
+        rows = (tuple(v if c is None else c(v, connection) for c, v in zip(converters, row, strict=True)) for row in rows)
+    batch = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= INSERT_BATCH:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+
+
+def _converter(field):
+    prepare = field.get_db_prep_save
+    if field.get_internal_type() not in ("DateField", "DateTimeField"):
+        return prepare
+    # An import repeats few dates (and one creation time): prepare each distinct value once.
+    cache = {}
+
+    def convert(value, conn):
+        try:
+            return cache[value]
+        except KeyError:
+            cache[value] = prepared = prepare(value, conn)
+            return prepared
+
+    return convert
+
+
+def _save_all(model, objs: list, key: str, now) -> None:
+    """Insert model instances and give them their primary keys, found again by the unique ``key``."""
+    if not objs:
+        return
+    concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
+    for f in concrete:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            for obj in objs:
+                setattr(obj, f.attname, now)
+    names = [f.attname for f in concrete]
+    _insert(model, names, (tuple(getattr(obj, n) for n in names) for obj in objs))
+    ids = _chunked_ids(model, key, [getattr(obj, key) for obj in objs])
+    for obj in objs:
+        obj.pk = ids[getattr(obj, key)]
+        obj._state.adding = False
+
+
+def _chunked_ids(model, key: str, values: list) -> dict:
+    ids = {}
+    for start in range(0, len(values), 5000):
+        ids.update(model.objects.filter(**{f"{key}__in": values[start:start + 5000]}).values_list(key, "pk"))
+    return ids
+
+
+def _plain(value):
+    """A JSON value as :func:`svidok.audit.services.diff` would record it (the importer's values are simple)."""
+    if isinstance(value, (dt.date, uuid.UUID)):
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if hasattr(value, "_meta"):
+        return getattr(value, "public_id", None) or str(value.pk)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _script(text: str) -> str:
     letters = [c for c in text if c.isalpha()]
     cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
@@ -579,8 +668,12 @@ class _Writer:
         self.audit: list[AuditEntry] = []
         self.progress = progress
 
-    def entry(self, **kwargs) -> None:
-        self.audit.append(build_entry(actor=self.actor, action="import", now=self.now, request_id=self.request_id, **kwargs))
+    def entry(self, *, snapshot: dict, extra: dict | None = None, **kwargs) -> None:
+        """Queue the audit entry of one created record: ``changes`` as ``diff({}, snapshot)`` would give them."""
+        changes = {key: [None, _plain(value)] for key, value in snapshot.items() if value is not None}
+        changes.update(extra or {})
+        self.audit.append(build_entry(actor=self.actor, action="import", now=self.now, request_id=self.request_id,
+                                      changes=changes, changes_are_json=True, **kwargs))
 
     def persons(self, parsed: list[_Row]) -> dict:
         """Create the persons named in the rows; non-protected ones are reused by exact name."""
@@ -591,15 +684,16 @@ class _Writer:
         pseudonyms = _pseudonyms(len(protected_items))
         persons = [Person(protected=False, display_name=n, created_by=self.created_by) for n in new_public]
         persons += [Person(protected=True, pseudonym=p, display_name=p, created_by=self.created_by) for p in pseudonyms]
-        Person.objects.bulk_create(persons)
+        _save_all(Person, persons, "uuid", self.now)
         real_names = new_public + [i["name"] for i in protected_items]
-        PersonIdentity.objects.bulk_create(PersonIdentity(person=p, full_name=n) for p, n in zip(persons, real_names, strict=True))
-        NameVariant.objects.bulk_create(
-            NameVariant(person=p, name=p.display_name, script=_script(p.display_name), primary=True) for p in persons[: len(new_public)]
-        )
+        _insert(PersonIdentity, ["person_id", "full_name", "other_names", "contacts", "identifiers", "address"],
+                ((p.pk, n, "", "", "", "") for p, n in zip(persons, real_names, strict=True)))
+        _insert(NameVariant, VARIANT_COLUMNS,
+                ((p.pk, None, p.display_name, "", _script(p.display_name), NameVariant.Kind.OFFICIAL, "", True)
+                 for p in persons[: len(new_public)]))
         for person in persons:
-            self.entry(obj=person, changes=diff({}, {"protected": person.protected, "pseudonym": person.pseudonym,
-                                                     "full_name": "[protected]" if person.protected else person.display_name}))
+            self.entry(obj=person, snapshot={"protected": person.protected, "pseudonym": person.pseudonym,
+                                             "full_name": PROTECTED_VALUE if person.protected else person.display_name})
         by_name = existing | dict(zip(new_public, persons, strict=False))
         for item, person in zip(protected_items, persons[len(new_public):], strict=True):
             item["party"] = person
@@ -619,10 +713,11 @@ class _Writer:
         names = sorted(kinds)
         existing = _chunked_lookup(Organization.objects.all(), "name", names, lambda o: o.name)
         new = [Organization(name=n, kind=kinds[n], created_by=self.created_by) for n in names if n not in existing]
-        Organization.objects.bulk_create(new)
-        NameVariant.objects.bulk_create(NameVariant(organization=o, name=o.name, script=_script(o.name), primary=True) for o in new)
+        _save_all(Organization, new, "uuid", self.now)
+        _insert(NameVariant, VARIANT_COLUMNS,
+                ((None, o.pk, o.name, "", _script(o.name), NameVariant.Kind.OFFICIAL, "", True) for o in new))
         for organization in new:
-            self.entry(obj=organization, changes=diff({}, {"name": organization.name, "kind": organization.kind.code if organization.kind else None}))
+            self.entry(obj=organization, snapshot={"name": organization.name, "kind": organization.kind.code if organization.kind else None})
         by_name = existing | {o.name: o for o in new}
         for row in parsed:
             for item in row.involvements:
@@ -649,10 +744,10 @@ class _Writer:
         new_keys = [k for k in wanted if k not in existing]
         fields = ("kind", "title", "url", "publisher", "author", "published_on", "language", "reliability", "credibility", "excerpt")
         new = [Source(created_by=self.created_by, **{f: wanted[k][f] for f in fields}) for k in new_keys]
-        Source.objects.bulk_create(new)
+        _save_all(Source, new, "uuid", self.now)
         for source in new:
             snapshot = {f: getattr(source, f) for f in fields} | {"kind": source.kind.code}
-            self.entry(obj=source, object_repr=source.title, changes=diff({}, snapshot))
+            self.entry(obj=source, object_repr=source.title, snapshot=snapshot)
         by_key = existing | dict(zip(new_keys, new, strict=True))
         for row in parsed:
             for values in row.sources:
@@ -673,7 +768,7 @@ class _Writer:
                 values = {f: row.values[f] for f in fields}
                 duplicate_of_id = by_ref[row.duplicate_of] if row.duplicate_of else None
                 objs.append(Incident(reference=row.reference, duplicate_of_id=duplicate_of_id, created_by=self.created_by, **values))
-            Incident.objects.bulk_create(objs, batch_size=2000)
+            _save_all(Incident, objs, "reference", self.now)
             for obj in objs:
                 by_ref[obj.reference] = obj.pk
             created.extend(zip(group, objs, strict=True))
@@ -689,23 +784,23 @@ class _Writer:
         for row, incident in created:
             for item in row.involvements:
                 party = item["party"]
-                involvements.append(Involvement(
-                    incident=incident, person=party if item["kind"] == "person" else None,
-                    organization=party if item["kind"] == "organization" else None, role=item["role"],
-                    perpetrator_type=item["perpetrator_type"], details=item["details"],
+                involvements.append((
+                    uuid.uuid4(), incident.pk, party.pk if item["kind"] == "person" else None,
+                    party.pk if item["kind"] == "organization" else None, item["role"].pk,
+                    item["perpetrator_type"].pk if item["perpetrator_type"] else None, item["details"],
                 ))
             seen_sources = set()
             for values in row.sources:
                 if values["source"].pk not in seen_sources:
                     seen_sources.add(values["source"].pk)
-                    links.append(IncidentSource(incident=incident, source=values["source"], note=values["note"]))
-            legal.extend(LegalThrough(incident_id=incident.pk, term_id=t.pk) for t in {t.pk: t for t in row.legal_tags}.values())
-            tag_links.extend(TagThrough(incident_id=incident.pk, tag_id=tags[n].pk) for n in row.tags)
+                    links.append((incident.pk, values["source"].pk, values["note"]))
+            legal.extend((incident.pk, pk) for pk in {t.pk for t in row.legal_tags})
+            tag_links.extend((incident.pk, tags[n].pk) for n in row.tags)
             snapshot = {f: row.values[f] for f in fields} | {
                 "type": row.values["type"].code, "duplicate_of": row.duplicate_of or None,
                 "legal_tags": sorted({t.code for t in row.legal_tags}), "tags": row.tags,
             }
-            changes = diff({}, snapshot)
+            changes = {}
             if row.involvements:
                 changes["involvements"] = [None, [{"party": item["party"].display_name, "role": item["role"].code,
                                                    "perpetrator_type": item["perpetrator_type"].code if item["perpetrator_type"] else None}
@@ -713,11 +808,12 @@ class _Writer:
             if row.sources:
                 changes["sources"] = [None, [{"source": v["source"].public_id, "title": v["source"].title, "note": v["note"]}
                                              for v in row.sources]]
-            self.entry(obj=incident, changes=changes)
-        Involvement.objects.bulk_create(involvements, batch_size=2000)
-        IncidentSource.objects.bulk_create(links, batch_size=2000)
-        LegalThrough.objects.bulk_create(legal, batch_size=5000)
-        TagThrough.objects.bulk_create(tag_links, batch_size=5000)
+            self.entry(obj=incident, snapshot=snapshot, extra=changes)
+        _insert(Involvement, ["uuid", "incident_id", "person_id", "organization_id", "role_id", "perpetrator_type_id", "details"],
+                involvements)
+        _insert(IncidentSource, ["incident_id", "source_id", "note"], links)
+        _insert(LegalThrough, ["incident_id", "term_id"], legal)
+        _insert(TagThrough, ["incident_id", "tag_id"], tag_links)
         self.involvement_count = len(involvements)
         return [incident for _row, incident in created]
 
@@ -765,7 +861,9 @@ def import_incidents(*, actor, rows: Iterable[tuple[int, dict]], dry_run: bool =
         result.created |= writer.organizations(parsed)
         result.created |= writer.sources(parsed)
         incidents = writer.incidents(parsed, validator_refs)
-        AuditEntry.objects.bulk_create(writer.audit, batch_size=2000)
+        audit_columns = [f.attname for f in AuditEntry._meta.concrete_fields if not f.primary_key]
+        # One INSERT in creation order keeps the sequence numbers (ids) in the order of the writes.
+        _insert(AuditEntry, audit_columns, (tuple(getattr(e, n) for n in audit_columns) for e in writer.audit))
         _index(incidents, writer.new_persons, writer.new_organizations)
         result.created |= {"incidents": len(incidents), "involvements": writer.involvement_count, "audit_entries": len(writer.audit)}
         result.references = [i.reference for i in incidents]
