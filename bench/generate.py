@@ -16,6 +16,7 @@ Two consumers:
 
 import datetime as dt
 import functools
+import itertools
 import json
 import random
 import time
@@ -158,8 +159,14 @@ def _name(rng: random.Random) -> tuple[str, list]:
     return cyr, [(cyr, "ru", "Cyrl"), (latin, "crh", "Latn")]
 
 
-def _weighted(rng: random.Random, table: list[tuple[str, int]]) -> str:
-    return rng.choices([k for k, _ in table], weights=[w for _, w in table])[0]
+@functools.cache
+def _cumulative(table: tuple) -> tuple[list, list]:
+    return [k for k, _ in table], list(itertools.accumulate(w for _, w in table))
+
+
+def _weighted(rng: random.Random, table) -> str:
+    keys, cum = _cumulative(tuple(table))
+    return rng.choices(keys, cum_weights=cum)[0]
 
 
 STATUSES = [("verified", 45), ("submitted", 25), ("draft", 12), ("rejected", 10), ("duplicate", 3)]
@@ -178,7 +185,8 @@ class World:
         self.rng = random.Random(seed)
         self.places = places
         # Most reports come from towns: a city weighs as much as 20 villages.
-        self.place_weights = [{"M": 20, "K": 40, "B": 10, "X": 3}.get(p.category, 1) for p in places]
+        weights = [{"M": 20, "K": 40, "B": 10, "X": 3}.get(p.category, 1) for p in places]
+        self.place_cum_weights = list(itertools.accumulate(weights))
         self.n = n_incidents
         self.perpetrator_persons = [self._person_party(i) for i in range(max(20, n_incidents // 20))]
         self.organizations = [self._org_party(i) for i in range(max(10, n_incidents // 40))]
@@ -229,7 +237,7 @@ def incidents(world: World, seed: int = 1):
     originals: list[int] = []
     for i in range(world.n):
         type_code = rng.choices(types, weights=type_w)[0]
-        place = rng.choices(world.places, weights=world.place_weights)[0]
+        place = rng.choices(world.places, cum_weights=world.place_cum_weights)[0]
         occ = rng.choice(OCCUPATIONS)
         lang = rng.choices((0, 1, 2), weights=(30, 50, 20))[0]
         place_name = (place.name_latin or place.name_uk, place.name_uk, place.name_ru or place.name_uk)[lang]
