@@ -29,17 +29,25 @@ def place_texts(place) -> list[str]:
     return [place.name_uk, place.name_ru, place.name_latin, place.name_crh, *(place.alt_names or [])]
 
 
-def incident_keys(incident) -> set[str]:
+def incident_keys(incident, party_names=None, place=None) -> set[str]:
+    """Keys of an incident: its own text, the names of the parties involved, its place.
+
+    ``party_names`` and ``place`` may be given by a bulk caller that fetched them for many
+    incidents at once; otherwise they are read here.
+    """
     from svidok.incidents.models import Involvement
 
     keys = text_keys(incident.reference) | text_keys(incident.title) | text_keys(incident.narrative, limit=NARRATIVE_WORDS)
-    for involvement in Involvement.objects.filter(incident=incident).select_related("person", "organization"):
-        if involvement.person_id:
-            keys |= text_keys(involvement.person.display_name)
-        else:
-            keys |= text_keys(involvement.organization.name)
-    if incident.place_id:
+    if party_names is None:
+        party_names = [
+            involvement.person.display_name if involvement.person_id else involvement.organization.name
+            for involvement in Involvement.objects.filter(incident=incident).select_related("person", "organization")
+        ]
+    for name in party_names:
+        keys |= text_keys(name)
+    if place is None and incident.place_id:
         place = incident.place
+    if place is not None:
         keys |= text_keys(" ".join(filter(None, (place.name_uk, place.name_ru, place.name_latin, place.name_crh))))
     keys |= text_keys(incident.place_text)
     return keys
@@ -47,6 +55,23 @@ def incident_keys(incident) -> set[str]:
 
 def index_incident(incident) -> None:
     _replace("incident", {incident.pk: incident_keys(incident)})
+
+
+def index_incidents(incidents) -> None:
+    """Index many incidents with three queries in all (parties, places, the write)."""
+    from svidok.incidents.models import Involvement, Place
+
+    incidents = list(incidents)
+    ids = [i.pk for i in incidents]
+    names: dict[int, list[str]] = {pk: [] for pk in ids}
+    for start in range(0, len(ids), BATCH):
+        rows = Involvement.objects.filter(incident_id__in=ids[start:start + BATCH]).values_list(
+            "incident_id", "person__display_name", "organization__name"
+        )
+        for incident_id, person_name, organization_name in rows:
+            names[incident_id].append(person_name or organization_name or "")
+    places = Place.objects.in_bulk({i.place_id for i in incidents if i.place_id})
+    _replace("incident", {i.pk: incident_keys(i, names[i.pk], places.get(i.place_id)) for i in incidents})
 
 
 def person_keys(person) -> set[str]:
@@ -69,6 +94,38 @@ def index_person(person) -> None:
     """Index a person, and the incidents they appear in (their display name may have changed)."""
     _replace("person", {person.pk: person_keys(person)})
     _reindex_incidents(person=person)
+
+
+def index_persons(persons) -> None:
+    """Index many persons (e.g. created by an import). Unlike :func:`index_person`, the incidents
+    they appear in are not re-indexed: callers that change display names use index_person."""
+    from svidok.people.models import NameVariant
+
+    persons = list(persons)
+    variants: dict[int, list[str]] = {p.pk: [] for p in persons}
+    for person_id, name in NameVariant.objects.filter(person__in=[p.pk for p in persons if not p.protected]).values_list("person_id", "name"):
+        variants[person_id].append(name)
+    keys_by_id = {}
+    for person in persons:
+        if person.protected:
+            keys_by_id[person.pk] = set(text_keys(person.pseudonym))
+            continue
+        keys = text_keys(person.display_name)
+        for name in variants[person.pk]:
+            keys |= text_keys(name)
+        keys_by_id[person.pk] = keys
+    _replace("person", keys_by_id)
+
+
+def index_organizations(organizations) -> None:
+    """Index many organizations (their incidents are not re-indexed; see :func:`index_persons`)."""
+    from svidok.people.models import NameVariant
+
+    organizations = list(organizations)
+    names: dict[int, list[str]] = {o.pk: [o.name] for o in organizations}
+    for organization_id, name in NameVariant.objects.filter(organization__in=list(names)).values_list("organization_id", "name"):
+        names[organization_id].append(name)
+    _replace("organization", {pk: set().union(*(text_keys(n) for n in texts)) for pk, texts in names.items()})
 
 
 def index_organization(organization) -> None:
@@ -101,24 +158,19 @@ def rebuild(object_types=("incident", "person", "organization", "place")) -> dic
         places = list(Place.objects.all())
         index_places(places)
         counts["place"] = len(places)
-    if "person" in object_types:
-        SearchEntry.objects.filter(object_type="person").delete()
-        persons = Person.objects.prefetch_related("names")
-        _replace("person", {p.pk: person_keys(p) for p in persons})
-        counts["person"] = persons.count()
-    if "organization" in object_types:
-        SearchEntry.objects.filter(object_type="organization").delete()
-        counts["organization"] = 0
-        for organization in Organization.objects.all():
-            keys = text_keys(organization.name)
-            for name in organization.names.values_list("name", flat=True):
-                keys |= text_keys(name)
-            _replace("organization", {organization.pk: keys})
-            counts["organization"] += 1
-    if "incident" in object_types:
-        SearchEntry.objects.filter(object_type="incident").delete()
-        counts["incident"] = 0
-        for incident in Incident.objects.select_related("place").iterator(chunk_size=2000):
-            index_incident(incident)
-            counts["incident"] += 1
+    for object_type, model, bulk in (("person", Person, index_persons), ("organization", Organization, index_organizations),
+                                      ("incident", Incident, index_incidents)):
+        if object_type not in object_types:
+            continue
+        SearchEntry.objects.filter(object_type=object_type).delete()
+        counts[object_type] = 0
+        chunk = []
+        for obj in model.objects.order_by("pk").iterator(chunk_size=BATCH):
+            chunk.append(obj)
+            if len(chunk) == BATCH:
+                bulk(chunk)
+                counts[object_type] += len(chunk)
+                chunk = []
+        bulk(chunk)
+        counts[object_type] += len(chunk)
     return counts
