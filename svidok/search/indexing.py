@@ -4,6 +4,8 @@ Each ``index_*`` function replaces all keys of the records it is given. Protecte
 indexed by their pseudonym only: their real name never reaches the index, so no search reveals it.
 """
 
+from django.db import connection
+
 from svidok.search.models import SearchEntry
 from svidok.search.normalize import text_keys
 
@@ -18,11 +20,14 @@ def _replace(object_type: str, keys_by_id: dict[int, set[str]]) -> None:
     ids = list(keys_by_id)
     for start in range(0, len(ids), BATCH):
         SearchEntry.objects.filter(object_type=object_type, object_id__in=ids[start:start + BATCH]).delete()
-    SearchEntry.objects.bulk_create(
-        (SearchEntry(object_type=object_type, object_id=pk, key=prefix + key)
-         for pk, keys in keys_by_id.items() for key in sorted(keys)),
-        batch_size=BATCH,
-    )
+    # Plain executemany: an import writes hundreds of thousands of keys, and building a model
+    # instance per key cost more than the insert itself.
+    table = connection.ops.quote_name(SearchEntry._meta.db_table)
+    sql = f"INSERT INTO {table} (object_type, object_id, key) VALUES (%s, %s, %s)"
+    rows = [(object_type, pk, prefix + key) for pk, keys in keys_by_id.items() for key in sorted(keys)]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 10 * BATCH):
+            cursor.executemany(sql, rows[start:start + 10 * BATCH])
 
 
 def place_texts(place) -> list[str]:
