@@ -9,7 +9,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from svidok.incidents.models import DatePrecision, Election, Incident, Place, Source, Term
+from svidok.incidents.models import DatePrecision, Election, ElectionFigure, Incident, Intervention, Place, Source, Term
 from svidok.people.models import Organization, Person
 from svidok.search.api import matching_ids
 
@@ -326,3 +326,118 @@ class DuplicateForm(forms.Form):
 
     def clean_original(self):
         return self.cleaned_data["original"].strip().upper()
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("Why reopen it"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SourceRecordForm(forms.Form):
+    """A source on its own page: every field the service takes."""
+
+    title = forms.CharField(label=_("Title"), max_length=500)
+    kind = TermChoiceField("source_type", label=_("Source type"))
+    publisher = forms.CharField(label=_("Publisher"), required=False, max_length=300)
+    author = forms.CharField(label=_("Author"), required=False, max_length=300)
+    url = forms.URLField(label=_("URL"), required=False, max_length=2000, assume_scheme="https")
+    published_on = forms.DateField(label=_("Published on"), required=False, widget=DateInput())
+    accessed_on = forms.DateField(label=_("Accessed on"), required=False, widget=DateInput())
+    language = forms.CharField(label=_("Language"), required=False, max_length=8, help_text=_("A code: uk, ru, crh, en..."))
+    reliability = forms.ChoiceField(label=_("Reliability"), choices=Source.Reliability.choices, initial=Source.Reliability.F)
+    credibility = SourceForm.base_fields["credibility"]
+    excerpt = forms.CharField(label=_("Excerpt"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    FIELDS = ("kind", "title", "publisher", "author", "url", "published_on", "accessed_on", "language",
+              "reliability", "credibility", "excerpt", "notes")
+
+    @classmethod
+    def initial_for(cls, source: Source) -> dict:
+        return {name: getattr(source, name) for name in cls.FIELDS} | {"kind": source.kind.code}
+
+    def service_fields(self) -> dict:
+        return {k: self.cleaned_data[k] for k in self.FIELDS}
+
+
+def resolve_references(text: str, visible) -> list:
+    """Incidents from references separated by commas, spaces or lines; unknown or invisible ones are a field error."""
+    references = [r.upper() for r in re.split(r"[\s,;]+", text or "") if r]
+    found = {i.reference: i for i in visible.filter(reference__in=references)}
+    missing = [r for r in references if r not in found]
+    if missing:
+        raise ValidationError(gettext("No incident has the reference %(refs)s.") % {"refs": ", ".join(missing)})
+    return [found[r] for r in dict.fromkeys(references)]
+
+
+class InterventionForm(forms.Form):
+    kind = TermChoiceField("intervention_type", label=_("Type"))
+    title = forms.CharField(label=_("Title"), max_length=300)
+    by = forms.CharField(label=_("By"), required=False, max_length=300,
+                         help_text=_("The person or organization that acted: its full name or id."))
+    addressee = forms.CharField(label=_("Addressed to"), required=False, max_length=300)
+    date = forms.DateField(label=_("Date"), required=False, widget=DateInput())
+    status = forms.ChoiceField(label=_("Status"), choices=Intervention.Status.choices, initial=Intervention.Status.DONE)
+    incidents = forms.CharField(label=_("Incidents"), required=False, max_length=2000,
+                                help_text=_("References such as SV-2018-000123, separated by commas."))
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, visible_incidents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.visible_incidents = visible_incidents
+
+    def clean_by(self):
+        text = (self.cleaned_data.get("by") or "").strip()
+        return resolve_party(text) if text else None
+
+    def clean_incidents(self):
+        return resolve_references(self.cleaned_data.get("incidents"), self.visible_incidents)
+
+    def service_fields(self) -> dict:
+        data = self.cleaned_data
+        party = data.get("by")
+        is_person = party is not None and party._meta.model_name == "person"
+        return {"kind": data["kind"], "title": data["title"], "description": data["description"], "addressee": data["addressee"],
+                "date": data["date"], "status": data["status"],
+                "by_person": party if is_person else None, "by_organization": party if party is not None and not is_person else None}
+
+
+class ElectionForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=300)
+    name_uk = forms.CharField(label=_("Name in Ukrainian"), required=False, max_length=300)
+    kind = forms.CharField(label=_("Kind"), required=False, max_length=40, help_text=_("e.g. presidential, regional, referendum"))
+    date = forms.DateField(label=_("Voting day"), widget=DateInput())
+    territory = forms.CharField(label=_("Territory"), required=False, max_length=200,
+                                help_text=_("Region or raion from the gazetteer: any spelling of its name, or its KATOTTG code."))
+    territory_text = forms.CharField(label=_("Territory as described"), required=False, max_length=300)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def clean_territory(self):
+        return resolve_place(self.cleaned_data.get("territory"))
+
+    def service_fields(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class FigureForm(forms.Form):
+    metric = forms.ChoiceField(label=_("Figure"), choices=ElectionFigure.Metric.choices)
+    comparator = forms.ChoiceField(label=_("Comparator"), choices=ElectionFigure.Comparator.choices, initial=ElectionFigure.Comparator.EQ)
+    value = forms.DecimalField(label=_("Value"), max_digits=7, decimal_places=2)
+    official = forms.TypedChoiceField(label=_("Official"), coerce=lambda v: v == "yes",
+                                      choices=[("yes", _("Yes: published by the organizers")), ("no", _("No: an estimate"))])
+    territory = forms.CharField(label=_("Territory"), required=False, max_length=200,
+                                help_text=_("Any spelling of its name, or its KATOTTG code."))
+    territory_text = forms.CharField(label=_("Territory as described"), required=False, max_length=200)
+    population_group = forms.CharField(label=_("Population group"), required=False, max_length=200, help_text=_("e.g. Crimean Tatars"))
+    claimed_by = forms.CharField(label=_("Claimed by"), required=False, max_length=200)
+    source = forms.CharField(label=_("Source"), required=False, max_length=500, help_text=_("Its full title, URL or id."))
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_territory(self):
+        return resolve_place(self.cleaned_data.get("territory"))
+
+    def clean_source(self):
+        text = (self.cleaned_data.get("source") or "").strip()
+        return resolve_source(text) if text else None
+
+    def service_fields(self) -> dict:
+        return dict(self.cleaned_data)

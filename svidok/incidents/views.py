@@ -11,20 +11,27 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
+from svidok.audit.display import readable
 from svidok.audit.services import history
 from svidok.common.views import add_service_errors, paginate, render_htmx
 from svidok.incidents import services
 from svidok.incidents.forms import (
     DuplicateForm,
+    ElectionForm,
+    FigureForm,
     IncidentFilterForm,
     IncidentForm,
+    InterventionForm,
     InvolvementFormSet,
     RejectForm,
+    ReopenForm,
     SourceFormSet,
+    SourceRecordForm,
     VerifyForm,
     resolve_place,
 )
@@ -115,11 +122,15 @@ def incident_detail(request, reference):
             for inv in incident.involvements.all()
         ],
         "duplicates": list(duplicates),
-        "history": history(incident) if rules.can(request.user, "incident.history") else None,
+        "history": readable(history(incident)) if rules.can(request.user, "incident.history") else None,
         "can_edit": rules.can_edit_incident(request.user, incident),
         "can_submit": rules.can_submit_incident(request.user, incident),
         "can_review": rules.can_review_incident(request.user, incident),
+        "can_reopen": _can_reopen(request.user, incident),
+        "can_intervene": rules.can(request.user, "intervention.edit"),
     }
+    if context["can_reopen"]:
+        context["reopen_form"] = ReopenForm()
     if context["can_review"]:
         context.update(_review_forms(incident))
     return render(request, "incidents/incident_detail.html", context)
@@ -337,7 +348,75 @@ def incident_review(request, reference):
     return render(request, "incidents/review.html", {"incident": incident, **forms}, status=400)
 
 
+REOPENABLE = {Incident.Status.VERIFIED, Incident.Status.REJECTED, Incident.Status.DUPLICATE}
+
+
+def _can_reopen(user, incident) -> bool:
+    return rules.can(user, "incident.review") and incident.status in REOPENABLE
+
+
+@login_required
+@require_POST
+def incident_reopen(request, reference):
+    """Send a verified, rejected or duplicate incident back to the review queue, with a reason."""
+    incident = get_incident_for_user(request.user, reference)
+    _require(request.user, "incident.review")
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reopen_incident(actor=request.user, incident=incident, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc, {"status": "__all__"})
+        else:
+            messages.success(request, _("Incident %(ref)s reopened: it is back in the review queue.") % {"ref": incident.reference})
+            return redirect("incidents:detail", reference=incident.reference)
+    return render(request, "incidents/reopen.html", {"incident": incident, "form": form}, status=400)
+
+
 # --- sources ---------------------------------------------------------------------------------------
+
+
+def _record_form_page(request, *, title, form, cancel_url, status=200, back=None):
+    return render(request, "incidents/record_form.html",
+                  {"title": title, "form": form, "cancel_url": cancel_url, "back": back}, status=status)
+
+
+@login_required
+def source_create(request):
+    _require(request.user, "source.edit")
+    form = SourceRecordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            source = services.record_source(actor=request.user, fields=form.service_fields())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Source recorded."))
+            return redirect("incidents:source_detail", uuid=source.uuid)
+    return _record_form_page(request, title=_("New source"), form=form, cancel_url=reverse("incidents:source_list"),
+                             status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def source_edit(request, uuid):
+    _require(request.user, "source.view")
+    source = get_object_or_404(Source.objects.select_related("kind"), uuid=uuid)
+    _require(request.user, "source.edit")
+    if request.method != "POST":
+        form = SourceRecordForm(initial=SourceRecordForm.initial_for(source))
+    else:
+        form = SourceRecordForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_source(actor=request.user, source=source, fields=form.service_fields())
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Source saved."))
+                return redirect("incidents:source_detail", uuid=source.uuid)
+    back = (reverse("incidents:source_detail", args=[source.uuid]), source.title)
+    return _record_form_page(request, title=_("Edit source"), form=form, back=back, cancel_url=back[0],
+                             status=400 if request.method == "POST" else 200)
 
 
 @login_required
@@ -356,8 +435,47 @@ def source_detail(request, uuid):
     source = get_object_or_404(Source.objects.select_related("kind", "created_by"), uuid=uuid)
     links = (IncidentSource.objects.filter(source=source, incident__in=visible_incidents(request.user))
              .select_related("incident__type").order_by("-incident__date_start"))
-    return render(request, "incidents/source_detail.html", {"source": source, "links": links,
-                                                            "history": history(source)})
+    return render(request, "incidents/source_detail.html", {
+        "source": source, "links": links, "can_edit": rules.can(request.user, "source.edit"),
+        "history": readable(history(source)) if rules.can(request.user, "incident.history") else None,
+    })
+
+
+# --- interventions ---------------------------------------------------------------------------------
+
+
+@login_required
+def intervention_list(request):
+    _require(request.user, "intervention.view")
+    queryset = Intervention.objects.select_related("kind", "by_organization", "by_person", "election").prefetch_related(
+        # Only the incidents this user may see are named on the list.
+        Prefetch("incidents", queryset=visible_incidents(request.user).only("reference", "title").order_by("reference"))
+    ).order_by("-date", "title")
+    return render(request, "incidents/intervention_list.html",
+                  {"page": paginate(request, queryset), "can_create": rules.can(request.user, "intervention.edit")})
+
+
+@login_required
+def intervention_create(request):
+    _require(request.user, "intervention.edit")
+    visible = visible_incidents(request.user)
+    origin = visible.filter(reference=(request.GET.get("incident") or "").upper()).first()
+    initial = {"incidents": origin.reference} if origin else {}
+    form = InterventionForm(request.POST or None, initial=initial, visible_incidents=visible)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_intervention(actor=request.user, fields=form.service_fields(), incidents=form.cleaned_data["incidents"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Intervention recorded."))
+            if origin is not None:
+                return redirect("incidents:detail", reference=origin.reference)
+            return redirect("incidents:intervention_list")
+    cancel = reverse("incidents:detail", args=[origin.reference]) if origin else reverse("incidents:intervention_list")
+    back = (cancel, origin.reference) if origin else None
+    return _record_form_page(request, title=_("Record an intervention"), form=form, cancel_url=cancel, back=back,
+                             status=400 if request.method == "POST" else 200)
 
 
 # --- places ---------------------------------------------------------------------------------------
@@ -420,4 +538,41 @@ def election_detail(request, uuid):
         "page": paginate(request, incidents),
         "interventions": interventions,
         "metrics": ElectionFigure.Metric,
+        "can_edit": rules.can(request.user, "election.edit"),
+        "history": readable(history(election)) if rules.can(request.user, "incident.history") else None,
     })
+
+
+@login_required
+def election_create(request):
+    _require(request.user, "election.edit")
+    form = ElectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            election = services.record_election(actor=request.user, fields=form.service_fields())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Election recorded."))
+            return redirect("incidents:election_detail", uuid=election.uuid)
+    return _record_form_page(request, title=_("New election"), form=form, cancel_url=reverse("incidents:election_list"),
+                             status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def figure_create(request, uuid):
+    _require(request.user, "election.view")
+    election = get_object_or_404(Election, uuid=uuid)
+    _require(request.user, "election.edit")
+    form = FigureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_election_figure(actor=request.user, election=election, fields=form.service_fields())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Figure added."))
+            return redirect("incidents:election_detail", uuid=election.uuid)
+    back = (reverse("incidents:election_detail", args=[election.uuid]), election.display_name)
+    return _record_form_page(request, title=_("Add a figure"), form=form, cancel_url=back[0], back=back,
+                             status=400 if request.method == "POST" else 200)

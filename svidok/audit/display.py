@@ -1,0 +1,272 @@
+"""Audit entries made readable for the record pages' change history.
+
+An entry stores field names, vocabulary codes, choice values and public ids (place codes, UUIDs),
+because those stay stable while labels and translations change. This module turns them into what
+a reader expects: the field's label, the term's label, the place's name, "—" for nothing.
+
+Lookups are batched over all the entries shown: one query per kind of referenced record (terms,
+places, elections, organizations, persons, sources), never one per entry or per value.
+"""
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from svidok.audit.services import PROTECTED_VALUE
+
+EMPTY = "—"
+
+# Models whose field labels name an object type's changes (a person's entries also carry identity fields).
+FIELD_MODELS = {
+    "incidents.incident": ("incidents.Incident",),
+    "incidents.source": ("incidents.Source",),
+    "incidents.intervention": ("incidents.Intervention",),
+    "incidents.election": ("incidents.Election",),
+    "people.person": ("people.Person", "people.PersonIdentity"),
+    "people.organization": ("people.Organization",),
+}
+
+# Keys that are not model fields (links, sub-records) or whose field has no verbose name.
+EXTRA_LABELS = {
+    "involvement": gettext_lazy("Involved"),
+    "source": gettext_lazy("Source"),
+    "figure": gettext_lazy("Figure"),
+    "names": gettext_lazy("Name variant"),
+    "occupancy": gettext_lazy("Position held"),
+    "status_reason": gettext_lazy("Review note"),
+    "duplicate_of": gettext_lazy("Duplicate of"),
+    "incidents": gettext_lazy("Incidents"),
+    "kind": gettext_lazy("Type"),
+    "by_organization": gettext_lazy("By organization"),
+    "by_person": gettext_lazy("By person"),
+    "parent": gettext_lazy("Part of"),
+    "territory": gettext_lazy("Territory"),
+    "party": gettext_lazy("Name"),
+    "role": gettext_lazy("Role"),
+    "perpetrator_type": gettext_lazy("Perpetrator type"),
+    "details": gettext_lazy("Details"),
+    "note": gettext_lazy("Note"),
+    "title": gettext_lazy("Title"),
+    "metric": gettext_lazy("Figure"),
+    "comparator": gettext_lazy("Comparator"),
+    "value": gettext_lazy("Value"),
+    "official": gettext_lazy("Official"),
+    "group": gettext_lazy("Population group"),
+    "claimed_by": gettext_lazy("Claimed by"),
+    "lang": gettext_lazy("Language"),
+    "position": gettext_lazy("Position"),
+    "organization": gettext_lazy("Organization"),
+    "start_date": gettext_lazy("From"),
+    "end_date": gettext_lazy("Until"),
+    "vocabulary_version": gettext_lazy("Vocabulary version"),
+}
+
+# Which vocabulary a term-valued key's codes belong to, per object type; "*" applies to every type.
+VOCABULARY_KEYS = {
+    ("incidents.incident", "type"): "incident_type",
+    ("incidents.incident", "legal_tags"): "legal_qualification",
+    ("incidents.source", "kind"): "source_type",
+    ("incidents.intervention", "kind"): "intervention_type",
+    ("people.organization", "kind"): "perpetrator_type",
+    ("*", "role"): "involvement_role",
+    ("*", "perpetrator_type"): "perpetrator_type",
+}
+
+# Keys holding a public id of another record: which lookup resolves it.
+REFERENCE_KEYS = {
+    "place": "place", "territory": "place", "election": "election", "parent": "organization",
+    "by_organization": "organization", "by_person": "person",
+}
+# A "source" key holds a source's id, except in an incident's link entries, where it holds a dict.
+SOURCE_KEYS = {("incidents.intervention", "source"), ("incidents.election", "source")}
+
+
+def _field(object_type: str, key: str):
+    for label in FIELD_MODELS.get(object_type, ()):
+        try:
+            return apps.get_model(label)._meta.get_field(key)
+        except FieldDoesNotExist:
+            continue
+    return None
+
+
+def field_label(object_type: str, key: str) -> str:
+    """The field's own verbose name (translated); a label for links and unnamed fields; the key as a last resort."""
+    field = _field(object_type, key)
+    # An explicit verbose name is a lazy translation; Django's automatic one is a plain str.
+    if field is not None and isinstance(field.verbose_name, Promise):
+        return capfirst(str(field.verbose_name))
+    if key in EXTRA_LABELS:
+        return capfirst(str(EXTRA_LABELS[key]))
+    return capfirst(key.replace("_", " "))
+
+
+def _walk(object_type: str, key: str, value, visit) -> None:
+    """Call ``visit(object_type, key, scalar)`` for every scalar under ``key``, into lists and dicts."""
+    if isinstance(value, list):
+        for item in value:
+            _walk(object_type, key, item, visit)
+    elif isinstance(value, dict):
+        for sub_key, sub_value in value.items():
+            _walk(object_type, sub_key, sub_value, visit)
+    elif value not in (None, ""):
+        visit(object_type, key, value)
+
+
+class _Lookups:
+    """Every referenced code and id in a batch of entries, each kind resolved with one query."""
+
+    def __init__(self):
+        self.terms: set[tuple[str, str]] = set()
+        self.ids: dict[str, set[str]] = {"place": set(), "election": set(), "organization": set(), "person": set(), "source": set()}
+        self.names: dict[tuple, str] = {}
+
+    def vocabulary(self, object_type: str, key: str) -> str | None:
+        return VOCABULARY_KEYS.get((object_type, key)) or VOCABULARY_KEYS.get(("*", key))
+
+    def reference(self, object_type: str, key: str) -> str | None:
+        if (object_type, key) in SOURCE_KEYS:
+            return "source"
+        return REFERENCE_KEYS.get(key)
+
+    def collect(self, object_type: str, key: str, value) -> None:
+        if not isinstance(value, str) or value == PROTECTED_VALUE:
+            return
+        vocabulary = self.vocabulary(object_type, key)
+        if vocabulary:
+            self.terms.add((vocabulary, value))
+        kind = self.reference(object_type, key)
+        if kind:
+            self.ids[kind].add(value)
+
+    def resolve(self) -> None:
+        from svidok.incidents.models import Election, Place, Source, Term
+        from svidok.people.models import Organization, Person
+
+        if self.terms:
+            vocabularies = {v for v, _code in self.terms}
+            codes = {code for _v, code in self.terms}
+            for term in Term.objects.filter(vocabulary__code__in=vocabularies, code__in=codes).select_related("vocabulary"):
+                self.names[("term", term.vocabulary.code, term.code)] = term.label
+        queries = {
+            "place": (Place.objects, "code", lambda p: p.name),
+            "election": (Election.objects, "uuid", lambda e: e.display_name),
+            "organization": (Organization.objects, "uuid", lambda o: o.name),
+            # display_name never holds a protected person's real name.
+            "person": (Person.objects, "uuid", lambda p: p.display_name),
+            "source": (Source.objects, "uuid", lambda s: s.title),
+        }
+        for kind, values in self.ids.items():
+            if not values:
+                continue
+            manager, key, name = queries[kind]
+            if key == "uuid":
+                values = [v for v in values if _is_uuid(v)]
+            for obj in manager.filter(**{f"{key}__in": values}).only(key, *_name_fields(kind)):
+                self.names[(kind, str(getattr(obj, key)))] = name(obj)
+
+    def label(self, object_type: str, key: str, value) -> str:
+        if value is None or value == "":
+            return EMPTY
+        if value == PROTECTED_VALUE:
+            return _("[protected]")
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if isinstance(value, list):
+            return ", ".join(self.label(object_type, key, v) for v in value) or EMPTY
+        if isinstance(value, dict):
+            return self.record(object_type, key, value)
+        vocabulary = self.vocabulary(object_type, key)
+        if vocabulary and ("term", vocabulary, value) in self.names:
+            return self.names[("term", vocabulary, value)]
+        kind = self.reference(object_type, key)
+        if kind and (kind, value) in self.names:
+            return self.names[(kind, value)]
+        field = _field(object_type, key)
+        if field is not None and field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        return str(value)
+
+    def record(self, object_type: str, key: str, value: dict) -> str:
+        """A linked sub-record (involvement, source link, figure, name variant) as one line."""
+        if key == "involvement":
+            text = self.label(object_type, "party", value.get("party"))
+            role = self.label(object_type, "role", value.get("role"))
+            text = f"{text} — {role}" if value.get("role") else text
+            if value.get("perpetrator_type"):
+                text += f" ({self.label(object_type, 'perpetrator_type', value['perpetrator_type'])})"
+            if value.get("details"):
+                text += f": {value['details']}"
+            return text
+        if key == "source" and "title" in value:
+            return value["title"] + (f" — {value['note']}" if value.get("note") else "")
+        parts = []
+        for sub_key, sub_value in value.items():
+            if sub_value in (None, ""):
+                continue
+            parts.append(f"{field_label(object_type, sub_key).lower()}: {self.label(object_type, sub_key, sub_value)}")
+        return "; ".join(parts) or EMPTY
+
+
+def _name_fields(kind: str) -> tuple[str, ...]:
+    return {
+        "place": ("name_uk", "name_latin"), "election": ("name", "name_uk"), "organization": ("name",),
+        "person": ("display_name",), "source": ("title",),
+    }[kind]
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class Change:
+    __slots__ = ("label", "before", "after", "single")
+
+    def __init__(self, label, before, after, single=False):
+        self.label, self.before, self.after, self.single = label, before, after, single
+
+
+ACTION_LABELS = {
+    "create": gettext_lazy("created"), "update": gettext_lazy("changed"), "delete": gettext_lazy("deleted"),
+    "status": gettext_lazy("status changed"), "link": gettext_lazy("linked"), "unlink": gettext_lazy("unlinked"),
+    "import": gettext_lazy("imported"), "login": gettext_lazy("signed in"),
+}
+# Entries whose every change is "nothing -> value" (or the reverse): only the value is worth showing.
+ONE_SIDED = {"create": 1, "import": 1, "link": 1, "unlink": 0}
+
+
+def readable(entries) -> list:
+    """The entries (an iterable of AuditEntry), each given ``rows`` (a list of :class:`Change`) and ``action_label``."""
+    entries = list(entries)
+    lookups = _Lookups()
+    for entry in entries:
+        for key, change in (entry.changes or {}).items():
+            _walk(entry.object_type, key, change, lookups.collect)
+    lookups.resolve()
+    for entry in entries:
+        rows = []
+        side = ONE_SIDED.get(entry.action)
+        for key, change in (entry.changes or {}).items():
+            label = field_label(entry.object_type, key)
+            if not (isinstance(change, list) and len(change) == 2) or key == "terms":
+                rows.append(Change(label, None, lookups.label(entry.object_type, key, change), single=True))
+                continue
+            before, after = (lookups.label(entry.object_type, key, value) for value in change)
+            if before == EMPTY and after == EMPTY:
+                continue
+            if side is not None and change[1 - side] in (None, ""):
+                rows.append(Change(label, None, after if side else before, single=True))
+            else:
+                rows.append(Change(label, before, after))
+        entry.rows = rows
+        entry.action_label = str(ACTION_LABELS.get(entry.action, entry.action))
+    return entries

@@ -1,0 +1,138 @@
+"""Input validation for the person and organization pages. Forms parse and check; services write."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from svidok.incidents.forms import DateInput, TermChoiceField, resolve_place
+from svidok.people.models import NameVariant, Organization
+from svidok.search.api import matching_ids
+
+LANGUAGE_CHOICES = [("", "—"), ("uk", _("Ukrainian")), ("ru", _("Russian")), ("crh", _("Crimean Tatar")), ("en", _("English"))]
+SCRIPT_CHOICES = [("", _("detect from the name")), ("Cyrl", _("Cyrillic")), ("Latn", _("Latin"))]
+
+
+class PersonForm(forms.Form):
+    """What every editor may change about a person; identity fields are added for those allowed to see them."""
+
+    name = forms.CharField(label=_("Name"), max_length=300,
+                           help_text=_("For a protected person this stays in the identity record; others see a pseudonym."))
+    protected = forms.BooleanField(label=_("Protected identity"), required=False,
+                                   help_text=_("Shown by a pseudonym. On by default for victims and witnesses."))
+    gender = forms.CharField(label=_("Gender"), required=False, max_length=16)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    other_names = forms.CharField(label=_("Other names"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
+    contacts = forms.CharField(label=_("Contacts"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    identifiers = forms.CharField(label=_("Identifiers"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                  help_text=_("passport, tax number, ..."))
+    address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    IDENTITY = ("other_names", "birth_date", "contacts", "identifiers", "address")
+
+    def __init__(self, *args, identity: bool, editing: bool = False, protected_locked: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not identity:
+            for name in self.IDENTITY:
+                del self.fields[name]
+            if editing:
+                # The name is an identity field; without the right to see it, it is neither shown nor changed.
+                del self.fields["name"]
+        elif editing:
+            self.fields["name"].label = _("Full name")
+        if protected_locked:
+            # Lifting protection shows the real name to everybody: only those who may see it decide that.
+            self.fields["protected"].disabled = True
+            self.fields["protected"].help_text = _("Only a coordinator can lift the protection.")
+
+    def person_fields(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("protected", "gender", "description")}
+
+    def identity_fields(self) -> dict:
+        data = {k: self.cleaned_data[k] for k in self.IDENTITY if k in self.cleaned_data}
+        if "name" in self.cleaned_data and "name" in self.fields:
+            data["full_name"] = self.cleaned_data["name"]
+        return data
+
+
+class NameVariantForm(forms.Form):
+    name = forms.CharField(label=_("Name variant"), max_length=300)
+    lang = forms.ChoiceField(label=_("Language"), required=False, choices=LANGUAGE_CHOICES)
+    script = forms.ChoiceField(label=_("Script"), required=False, choices=SCRIPT_CHOICES)
+    kind = forms.ChoiceField(label=_("Kind"), choices=NameVariant.Kind.choices, initial=NameVariant.Kind.OFFICIAL)
+    origin = forms.CharField(label=_("Origin"), required=False, max_length=300, help_text=_("Where this spelling comes from."))
+
+    def variant(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("name", "lang", "script", "kind", "origin")}
+
+
+def resolve_organization(text: str, *, exclude: Organization | None = None) -> Organization | None:
+    """An organization from its id or any spelling of its name; none or several is a field error."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    queryset = Organization.objects.exclude(pk=exclude.pk) if exclude is not None else Organization.objects.all()
+    found = queryset.filter(uuid=text).first() if _is_uuid(text) else None
+    if found is not None:
+        return found
+    candidates = list(queryset.filter(pk__in=matching_ids("organization", text))[:11])
+    exact = [c for c in candidates if c.name.casefold() == text.casefold()]
+    if len(exact) == 1:
+        return exact[0]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ValidationError(gettext("No organization matches “%(text)s”.") % {"text": text})
+    raise ValidationError(
+        gettext("Several match: %(names)s. Type the full name or the id.")
+        % {"names": "; ".join(f"{c.name} ({c.public_id})" for c in candidates[:10])}
+    )
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=300)
+    kind = TermChoiceField("perpetrator_type", label=_("Type"), required=False)
+    parent = forms.CharField(label=_("Part of"), required=False, max_length=500,
+                             help_text=_("The parent organization: any spelling of its name, or its id."))
+    place = forms.CharField(label=_("Place"), required=False, max_length=200,
+                            help_text=_("Settlement, hromada or raion: any spelling of its name, or its KATOTTG code."))
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    other_names = forms.CharField(label=_("Other spellings"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                  help_text=_("One per line, e.g. the name in Russian or Ukrainian."))
+
+    def __init__(self, *args, organization: Organization | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+        if organization is not None:
+            # Variants of an existing organization are added one by one, with language and origin.
+            del self.fields["other_names"]
+
+    @classmethod
+    def initial_for(cls, organization: Organization) -> dict:
+        return {"name": organization.name, "kind": organization.kind.code if organization.kind_id else None,
+                "parent": organization.parent.name if organization.parent_id else "",
+                "place": organization.place.code if organization.place_id else "", "description": organization.description}
+
+    def clean_parent(self):
+        return resolve_organization(self.cleaned_data.get("parent"), exclude=self.organization)
+
+    def clean_place(self):
+        return resolve_place(self.cleaned_data.get("place"))
+
+    def service_fields(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("name", "kind", "parent", "place", "description")}
+
+    def names(self) -> list[dict]:
+        lines = (self.cleaned_data.get("other_names") or "").splitlines()
+        return [{"name": line.strip()} for line in lines if line.strip()]
