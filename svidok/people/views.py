@@ -134,7 +134,7 @@ def person_edit(request, uuid):
     person = get_person_for_user(request.user, str(uuid))
     _require(request.user, "person.edit")
     form = _person_edit_form(request, person, request.POST if request.method == "POST" else None)
-    name_form = None if person.protected else NameVariantForm()
+    name_form = None if person.protected else NameVariantForm(prefix="variant")
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -153,7 +153,7 @@ def person_edit(request, uuid):
 def person_add_name(request, uuid):
     person = get_person_for_user(request.user, str(uuid))
     _require(request.user, "person.edit")
-    name_form = NameVariantForm(request.POST)
+    name_form = NameVariantForm(request.POST, prefix="variant")
     if name_form.is_valid():
         try:
             services.add_name_variant(actor=request.user, person=person, **name_form.variant())
@@ -194,7 +194,7 @@ def organization_edit(request, uuid):
     _require(request.user, "organization.edit")
     if request.method != "POST":
         form = OrganizationForm(initial=OrganizationForm.initial_for(organization), organization=organization)
-        return _organization_form_page(request, organization=organization, form=form, name_form=NameVariantForm())
+        return _organization_form_page(request, organization=organization, form=form, name_form=NameVariantForm(prefix="variant"))
     form = OrganizationForm(request.POST, organization=organization)
     if form.is_valid():
         try:
@@ -204,7 +204,7 @@ def organization_edit(request, uuid):
         else:
             messages.success(request, _("Organization %(name)s saved.") % {"name": form.cleaned_data["name"]})
             return redirect("people:organization_detail", uuid=organization.uuid)
-    return _organization_form_page(request, organization=organization, form=form, name_form=NameVariantForm(), status=400)
+    return _organization_form_page(request, organization=organization, form=form, name_form=NameVariantForm(prefix="variant"), status=400)
 
 
 @login_required
@@ -212,7 +212,7 @@ def organization_edit(request, uuid):
 def organization_add_name(request, uuid):
     organization = get_organization_for_user(request.user, str(uuid))
     _require(request.user, "organization.edit")
-    name_form = NameVariantForm(request.POST)
+    name_form = NameVariantForm(request.POST, prefix="variant")
     if name_form.is_valid():
         try:
             services.add_name_variant(actor=request.user, organization=organization, **name_form.variant())
