@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 PAGE_WIDTH = "() => document.documentElement.scrollWidth"
+HEADER_HEIGHT = "() => document.querySelector('header.site').getBoundingClientRect().height"
 
 
 @pytest.fixture
@@ -64,6 +65,8 @@ def test_dashboard_fits_phone_width(phone_page, console_errors, incident):
 
     _screenshot(phone_page, "dashboard-phone.png")
     assert phone_page.evaluate(PAGE_WIDTH) <= PHONE["width"]
+    # Name, menu button and search box: at most an eighth of the screen before any content.
+    assert phone_page.evaluate(HEADER_HEIGHT) <= PHONE["height"] / 8
     assert console_errors == []
 
 
@@ -78,7 +81,18 @@ def test_incident_page_fits_phone_width(phone_page, console_errors, incident):
     assert console_errors == []
 
 
-@pytest.mark.parametrize("path", ["/incidents/", "/incidents/new/", "/incidents/review/", "/search/?q=Malyshev", "/people/persons/"])
+def test_phone_menu_opens_without_javascript(phone_page, console_errors, incident):
+    sign_in(phone_page, "coordinator")
+
+    phone_page.get_by_text("Menu").click()
+    phone_page.get_by_role("navigation").get_by_role("link", name="Interventions").click()
+
+    expect(phone_page.get_by_role("heading", level=1)).to_have_text("Interventions")
+    assert console_errors == []
+
+
+@pytest.mark.parametrize("path", ["/incidents/", "/incidents/new/", "/incidents/review/", "/search/?q=Malyshev", "/people/persons/",
+                                  "/people/persons/new/", "/incidents/interventions/new/", "/incidents/interventions/"])
 def test_working_pages_fit_phone_width(phone_page, console_errors, incident, path):
     sign_in(phone_page, "coordinator")
 
