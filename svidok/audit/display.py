@@ -255,7 +255,8 @@ def readable(entries) -> list:
     for entry in entries:
         rows = []
         side = ONE_SIDED.get(entry.action)
-        for key, change in (entry.changes or {}).items():
+        # Sorted by key: PostgreSQL's jsonb does not keep the order the keys were written in.
+        for key, change in sorted((entry.changes or {}).items()):
             label = field_label(entry.object_type, key)
             if not (isinstance(change, list) and len(change) == 2) or key == "terms":
                 rows.append(Change(label, None, lookups.label(entry.object_type, key, change), single=True))
