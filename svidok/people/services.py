@@ -129,6 +129,13 @@ def update_person(*, actor, person: Person, fields: dict | None = None, identity
     before = _person_snapshot(person, identity_obj)
     fields = {k: v for k, v in (fields or {}).items() if k in PERSON_FIELDS}
     identity = {k: v for k, v in (identity or {}).items() if k in IDENTITY_FIELDS}
+    if person.protected and not rules.can(actor, "person.identity"):
+        # Lifting protection would show the real name to everybody; changing the identity of a
+        # person whose identity one may not see would be editing blind. Both are for leads only.
+        if fields.get("protected") is False:
+            raise PermissionDenied("person.identity")
+        if identity:
+            raise PermissionDenied("person.identity")
     if "full_name" in identity:
         identity["full_name"] = _validate_name("full_name", identity["full_name"])
     collect(lambda: check_not_future("birth_date", identity.get("birth_date")), lambda: check_text_size("description", fields.get("description")))
