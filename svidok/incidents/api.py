@@ -48,13 +48,12 @@ from svidok.incidents.serializers import (
     VocabularyExportSerializer,
     VocabularySerializer,
 )
+from svidok.people.models import PROTECTED_ROLES
 from svidok.people.serializers import OrganizationSerializer, PersonSerializer
 from svidok.people.services import record_organization, record_person
 
 REFERENCE_RE = r"SV-[0-9]{4}-[0-9]{6}"
 UUID_RE = r"[0-9a-fA-F-]{36}"
-# Victims and witnesses are protected unless the caller says otherwise (DESIGN.md, trust model).
-PROTECTED_ROLES = frozenset({"victim", "witness"})
 
 
 class Pagination(PageNumberPagination):

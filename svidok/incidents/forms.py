@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from svidok.incidents.models import DatePrecision, Election, ElectionFigure, Incident, Intervention, Place, Source, Term
-from svidok.people.models import Organization, Person
+from svidok.people.models import PROTECTED_ROLES, Organization, Person
 from svidok.search.api import matching_ids
 
 PLACE_CODE = re.compile(r"^UA\d{17}$")
@@ -18,7 +18,7 @@ PLACE_CODE = re.compile(r"^UA\d{17}$")
 _CATEGORY_RANK = Case(
     *[When(category=c, then=Value(i)) for i, c in enumerate("OKPHMXCB")], default=Value(9), output_field=IntegerField()
 )
-PROTECTED_BY_DEFAULT = {"victim", "witness"}
+PROTECTED_BY_DEFAULT = PROTECTED_ROLES
 
 
 class DateInput(forms.DateInput):

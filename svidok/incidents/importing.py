@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import json
 import re
-import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -43,7 +42,8 @@ from svidok.incidents.models import (
     Tag,
     Term,
 )
-from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
+from svidok.people.models import PROTECTED_ROLES, NameVariant, Organization, Person, PersonIdentity
+from svidok.people.services import new_pseudonyms
 from svidok.search import indexing
 
 # Column order of CSV/XLSX files, as written by the exporter and read by the importer.
@@ -57,9 +57,6 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("title", "type", "date_start")
 LIST_SEPARATOR = ";"
 REFERENCE_RE = re.compile(r"^SV-(\d{4})-(\d{6})$")
-# Roles whose persons are protected (shown by pseudonym) unless a JSON row says otherwise.
-PROTECTED_ROLES = frozenset({"victim", "witness"})
-_PSEUDONYM_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 VARIANT_COLUMNS = ["person_id", "organization_id", "name", "lang", "script", "kind", "origin", "primary"]
 _url = URLValidator(schemes=["http", "https"])
 
@@ -527,19 +524,6 @@ def validate_rows(rows: list[tuple[int, dict]], progress: Callable[[int], None] 
 # -- writing ---------------------------------------------------------------------------------
 
 
-def _pseudonyms(count: int) -> list[str]:
-    """``count`` fresh pseudonyms, unique among themselves and in the database."""
-    chosen: set[str] = set()
-    while len(chosen) < count:
-        batch = {"Person " + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(5)) for _ in range(count - len(chosen))}
-        batch -= chosen
-        for start in range(0, len(batch), 5000):
-            part = list(batch)[start:start + 5000]
-            batch -= set(Person.objects.filter(pseudonym__in=part).values_list("pseudonym", flat=True))
-        chosen |= batch
-    return list(chosen)
-
-
 def _allocate_references(parsed: list[_Row]) -> None:
     """Give rows without a reference the next numbers of their year, taken from the counter in blocks."""
     by_year: dict[int, list[_Row]] = defaultdict(list)
@@ -681,7 +665,7 @@ class _Writer:
         existing = _chunked_lookup(Person.objects.filter(protected=False), "display_name", public_names, lambda p: p.display_name)
         new_public = [n for n in public_names if n not in existing]
         protected_items = [i for r in parsed for i in r.involvements if i["kind"] == "person" and i["protected"]]
-        pseudonyms = _pseudonyms(len(protected_items))
+        pseudonyms = new_pseudonyms(len(protected_items))
         persons = [Person(protected=False, display_name=n, created_by=self.created_by) for n in new_public]
         persons += [Person(protected=True, pseudonym=p, display_name=p, created_by=self.created_by) for p in pseudonyms]
         _save_all(Person, persons, "uuid", self.now)

@@ -7,6 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# Involvement roles whose persons are protected (shown by pseudonym) unless somebody decides otherwise.
+PROTECTED_ROLES = frozenset({"victim", "witness"})
+
 
 class Person(models.Model):
     """A natural person. Protected persons (victims, witnesses) are shown by ``pseudonym``.

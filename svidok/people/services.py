@@ -23,11 +23,21 @@ def _require(actor, action: str) -> None:
         raise PermissionDenied(action)
 
 
+def new_pseudonyms(count: int) -> list[str]:
+    """``count`` fresh pseudonyms, unique among themselves and in the database."""
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        batch = {"Person " + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(5)) for _ in range(count - len(chosen))}
+        batch -= chosen
+        for start in range(0, len(batch), 5000):
+            part = list(batch)[start:start + 5000]
+            batch -= set(Person.objects.filter(pseudonym__in=part).values_list("pseudonym", flat=True))
+        chosen |= batch
+    return sorted(chosen)
+
+
 def new_pseudonym() -> str:
-    while True:
-        candidate = "Person " + "".join(secrets.choice(_PSEUDONYM_ALPHABET) for _ in range(5))
-        if not Person.objects.filter(pseudonym=candidate).exists():
-            return candidate
+    return new_pseudonyms(1)[0]
 
 
 def _script(text: str) -> str:
