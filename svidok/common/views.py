@@ -1,11 +1,20 @@
 """Small helpers for the server-rendered pages (pretalx ``common/views/helpers.py`` in spirit)."""
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
+from svidok.accounts import rules
+
 PAGE_SIZE = 50
+
+
+def require(user, action: str) -> None:
+    """403 unless ``user`` may do ``action`` (see ``svidok.accounts.rules``)."""
+    if not rules.can(user, action):
+        raise PermissionDenied(action)
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):
@@ -32,9 +41,29 @@ def add_service_errors(form, error: ValidationError, field_map: dict | None = No
     if not hasattr(error, "error_dict"):
         form.add_error(None, error.messages)
         return
-    for field, messages in error.message_dict.items():
+    for field, field_messages in error.message_dict.items():
         target = field_map.get(field, field)
         if target == NON_FIELD_ERRORS or target not in form.fields:
-            form.add_error(None, [f"{m}" for m in messages])
+            form.add_error(None, [f"{m}" for m in field_messages])
         else:
-            form.add_error(target, messages)
+            form.add_error(target, field_messages)
+
+
+def submit_form(request, form, *, save, saved, page, field_map: dict | None = None):
+    """The create/edit flow once permissions are checked and ``form`` is bound.
+
+    On a POST with a valid ``form``, ``save()`` calls the service; its result goes to ``saved(result)``,
+    which gives the success message and the URL to redirect to. A service ``ValidationError`` lands on
+    the form (``add_service_errors`` with ``field_map``) and, like an invalid form, ``page(400)`` shows the
+    form again; a GET shows ``page(200)``.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save()
+        except ValidationError as exc:
+            add_service_errors(form, exc, field_map)
+        else:
+            message, url = saved(result)
+            messages.success(request, message)
+            return redirect(url)
+    return page(400 if request.method == "POST" else 200)

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from svidok.accounts import rules
 from svidok.audit.display import readable
 from svidok.audit.services import history
-from svidok.common.views import add_service_errors, paginate, render_htmx
+from svidok.common.views import add_service_errors, paginate, render_htmx, submit_form
+from svidok.common.views import require as _require
 from svidok.incidents import services
 from svidok.incidents.forms import (
     DuplicateForm,
@@ -50,11 +51,6 @@ from svidok.people import services as people_services
 from svidok.search.api import matching_ids
 
 LIST_RELATED = ("type", "place", "election")
-
-
-def _require(user, action: str) -> None:
-    if not rules.can(user, action):
-        raise PermissionDenied(action)
 
 
 def incident_rows(queryset):
@@ -136,6 +132,10 @@ def incident_detail(request, reference):
     return render(request, "incidents/incident_detail.html", context)
 
 
+def _detail_url(incident) -> str:
+    return reverse("incidents:detail", args=[incident.reference])
+
+
 def _real_name(person) -> str:
     try:
         return person.identity.full_name
@@ -198,12 +198,12 @@ def _form_page(request, *, incident, form, involvement_rows, source_rows, status
     return render(request, "incidents/incident_form.html", context, status=status)
 
 
-@login_required
-def incident_create(request):
-    _require(request.user, "incident.create")
-    if request.method != "POST":
-        return _form_page(request, incident=None, form=IncidentForm(), involvement_rows=InvolvementFormSet(prefix="inv"),
-                          source_rows=SourceFormSet(prefix="src"))
+def _save_incident(request, *, incident, write, done):
+    """The POST of the incident form: ``write(form)`` records or updates the incident, then the rows follow.
+
+    One transaction: a service error on the incident or on any row leaves nothing written, and the
+    page comes back with every error on its own field or row (400).
+    """
     form = IncidentForm(request.POST)
     involvement_rows = InvolvementFormSet(request.POST, prefix="inv")
     source_rows = SourceFormSet(request.POST, prefix="src")
@@ -211,21 +211,33 @@ def incident_create(request):
         try:
             with transaction.atomic():
                 try:
-                    incident = services.record_incident(
-                        actor=request.user, fields=form.service_fields(), legal_tags=form.cleaned_data["legal_tags"],
-                        tags=form.cleaned_data["tags"],
-                    )
+                    saved = write(form)
                 except ValidationError as exc:
-                    add_service_errors(form, exc, {"type": "type"})
+                    add_service_errors(form, exc)
                     raise _Rollback from None
-                if not _save_rows(request.user, incident, involvement_rows, source_rows):
+                if not _save_rows(request.user, saved, involvement_rows, source_rows):
                     raise _Rollback
         except _Rollback:
-            pass
+            if incident is not None:
+                incident.refresh_from_db()
         else:
-            messages.success(request, _("Incident %(ref)s recorded as a draft.") % {"ref": incident.reference})
-            return redirect("incidents:detail", reference=incident.reference)
-    return _form_page(request, incident=None, form=form, involvement_rows=involvement_rows, source_rows=source_rows, status=400)
+            messages.success(request, done % {"ref": saved.reference})
+            return redirect("incidents:detail", reference=saved.reference)
+    return _form_page(request, incident=incident, form=form, involvement_rows=involvement_rows, source_rows=source_rows, status=400)
+
+
+@login_required
+def incident_create(request):
+    _require(request.user, "incident.create")
+    if request.method != "POST":
+        return _form_page(request, incident=None, form=IncidentForm(), involvement_rows=InvolvementFormSet(prefix="inv"),
+                          source_rows=SourceFormSet(prefix="src"))
+
+    def write(form):
+        return services.record_incident(actor=request.user, fields=form.service_fields(),
+                                        legal_tags=form.cleaned_data["legal_tags"], tags=form.cleaned_data["tags"])
+
+    return _save_incident(request, incident=None, write=write, done=_("Incident %(ref)s recorded as a draft."))
 
 
 @login_required
@@ -236,32 +248,17 @@ def incident_edit(request, reference):
     if request.method != "POST":
         return _form_page(request, incident=incident, form=IncidentForm(initial=IncidentForm.initial_for(incident)),
                           involvement_rows=InvolvementFormSet(prefix="inv"), source_rows=SourceFormSet(prefix="src"))
-    form = IncidentForm(request.POST)
-    involvement_rows = InvolvementFormSet(request.POST, prefix="inv")
-    source_rows = SourceFormSet(request.POST, prefix="src")
-    if form.is_valid() & involvement_rows.is_valid() & source_rows.is_valid():
-        try:
-            with transaction.atomic():
-                try:
-                    incident = services.update_incident(
-                        actor=request.user, incident=incident, fields=form.service_fields(),
-                        legal_tags=form.cleaned_data["legal_tags"], tags=form.cleaned_data["tags"],
-                    )
-                    for involvement in incident.involvements.filter(pk__in=_ids(request.POST.getlist("remove_involvement"))):
-                        services.remove_involvement(actor=request.user, involvement=involvement)
-                    for link in incident.source_links.filter(pk__in=_ids(request.POST.getlist("remove_source"))):
-                        services.unlink_source(actor=request.user, link=link)
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                    raise _Rollback from None
-                if not _save_rows(request.user, incident, involvement_rows, source_rows):
-                    raise _Rollback
-        except _Rollback:
-            incident.refresh_from_db()
-        else:
-            messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
-            return redirect("incidents:detail", reference=incident.reference)
-    return _form_page(request, incident=incident, form=form, involvement_rows=involvement_rows, source_rows=source_rows, status=400)
+
+    def write(form):
+        updated = services.update_incident(actor=request.user, incident=incident, fields=form.service_fields(),
+                                           legal_tags=form.cleaned_data["legal_tags"], tags=form.cleaned_data["tags"])
+        for involvement in updated.involvements.filter(pk__in=_ids(request.POST.getlist("remove_involvement"))):
+            services.remove_involvement(actor=request.user, involvement=involvement)
+        for link in updated.source_links.filter(pk__in=_ids(request.POST.getlist("remove_source"))):
+            services.unlink_source(actor=request.user, link=link)
+        return updated
+
+    return _save_incident(request, incident=incident, write=write, done=_("Incident %(ref)s saved."))
 
 
 def _ids(values) -> list[int]:
@@ -324,28 +321,27 @@ def incident_review(request, reference):
                                                          "error": _("Choose verify, reject or mark as duplicate.")}, status=400)
     forms = _review_forms(incident, action, request.POST)
     form = forms[f"{action}_form"]
-    if form.is_valid():
-        try:
-            if action == "verify":
-                services.verify_incident(actor=request.user, incident=incident, reason=form.cleaned_data["reason"])
-                done = _("Incident %(ref)s verified.")
-            elif action == "reject":
-                services.reject_incident(actor=request.user, incident=incident, reason=form.cleaned_data["reason"])
-                done = _("Incident %(ref)s rejected.")
-            else:
-                original = visible_incidents(request.user).filter(reference=form.cleaned_data["original"]).first()
-                if original is None:
-                    raise ValidationError({"original": _("No incident has this reference.")})
-                services.mark_duplicate(actor=request.user, incident=incident, original=original, reason=form.cleaned_data["reason"])
-                done = _("Incident %(ref)s marked as a duplicate.")
-        except ValidationError as exc:
-            add_service_errors(form, exc, {"duplicate_of": "original", "status": "__all__"})
-        else:
-            messages.success(request, done % {"ref": incident.reference})
-            if request.POST.get("next") == "queue":
-                return redirect("incidents:review_queue")
-            return redirect("incidents:detail", reference=incident.reference)
-    return render(request, "incidents/review.html", {"incident": incident, **forms}, status=400)
+
+    def save():
+        """The decision; returns its success message."""
+        if action == "verify":
+            services.verify_incident(actor=request.user, incident=incident, reason=form.cleaned_data["reason"])
+            return _("Incident %(ref)s verified.")
+        if action == "reject":
+            services.reject_incident(actor=request.user, incident=incident, reason=form.cleaned_data["reason"])
+            return _("Incident %(ref)s rejected.")
+        original = visible_incidents(request.user).filter(reference=form.cleaned_data["original"]).first()
+        if original is None:
+            raise ValidationError({"original": _("No incident has this reference.")})
+        services.mark_duplicate(actor=request.user, incident=incident, original=original, reason=form.cleaned_data["reason"])
+        return _("Incident %(ref)s marked as a duplicate.")
+
+    after = reverse("incidents:review_queue") if request.POST.get("next") == "queue" else _detail_url(incident)
+    return submit_form(
+        request, form, save=save, saved=lambda done: (done % {"ref": incident.reference}, after),
+        page=lambda status: render(request, "incidents/review.html", {"incident": incident, **forms}, status=status),
+        field_map={"duplicate_of": "original", "status": "__all__"},
+    )
 
 
 REOPENABLE = {Incident.Status.VERIFIED, Incident.Status.REJECTED, Incident.Status.DUPLICATE}
@@ -362,39 +358,39 @@ def incident_reopen(request, reference):
     incident = get_incident_for_user(request.user, reference)
     _require(request.user, "incident.review")
     form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            services.reopen_incident(actor=request.user, incident=incident, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            add_service_errors(form, exc, {"status": "__all__"})
-        else:
-            messages.success(request, _("Incident %(ref)s reopened: it is back in the review queue.") % {"ref": incident.reference})
-            return redirect("incidents:detail", reference=incident.reference)
-    return render(request, "incidents/reopen.html", {"incident": incident, "form": form}, status=400)
+    return submit_form(
+        request, form,
+        save=lambda: services.reopen_incident(actor=request.user, incident=incident, reason=form.cleaned_data["reason"]),
+        saved=lambda _incident: (_("Incident %(ref)s reopened: it is back in the review queue.") % {"ref": incident.reference},
+                                 _detail_url(incident)),
+        page=lambda status: render(request, "incidents/reopen.html", {"incident": incident, "form": form}, status=status),
+        field_map={"status": "__all__"},
+    )
 
 
 # --- sources ---------------------------------------------------------------------------------------
 
 
-def _record_form_page(request, *, title, form, cancel_url, status=200, back=None):
-    return render(request, "incidents/record_form.html",
-                  {"title": title, "form": form, "cancel_url": cancel_url, "back": back}, status=status)
+def _record_form_page(request, *, title, form, cancel_url, back=None):
+    """A ``page`` for ``submit_form``: the one-form page of a source, intervention, election or figure."""
+    context = {"title": title, "form": form, "cancel_url": cancel_url, "back": back}
+    return lambda status: render(request, "incidents/record_form.html", context, status=status)
+
+
+def _source_url(source) -> str:
+    return reverse("incidents:source_detail", args=[source.uuid])
 
 
 @login_required
 def source_create(request):
     _require(request.user, "source.edit")
     form = SourceRecordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            source = services.record_source(actor=request.user, fields=form.service_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Source recorded."))
-            return redirect("incidents:source_detail", uuid=source.uuid)
-    return _record_form_page(request, title=_("New source"), form=form, cancel_url=reverse("incidents:source_list"),
-                             status=400 if request.method == "POST" else 200)
+    return submit_form(
+        request, form,
+        save=lambda: services.record_source(actor=request.user, fields=form.service_fields()),
+        saved=lambda source: (_("Source recorded."), _source_url(source)),
+        page=_record_form_page(request, title=_("New source"), form=form, cancel_url=reverse("incidents:source_list")),
+    )
 
 
 @login_required
@@ -406,17 +402,13 @@ def source_edit(request, uuid):
         form = SourceRecordForm(initial=SourceRecordForm.initial_for(source))
     else:
         form = SourceRecordForm(request.POST)
-        if form.is_valid():
-            try:
-                services.update_source(actor=request.user, source=source, fields=form.service_fields())
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Source saved."))
-                return redirect("incidents:source_detail", uuid=source.uuid)
-    back = (reverse("incidents:source_detail", args=[source.uuid]), source.title)
-    return _record_form_page(request, title=_("Edit source"), form=form, back=back, cancel_url=back[0],
-                             status=400 if request.method == "POST" else 200)
+    back = (_source_url(source), source.title)
+    return submit_form(
+        request, form,
+        save=lambda: services.update_source(actor=request.user, source=source, fields=form.service_fields()),
+        saved=lambda _source: (_("Source saved."), _source_url(source)),
+        page=_record_form_page(request, title=_("Edit source"), form=form, back=back, cancel_url=back[0]),
+    )
 
 
 @login_required
@@ -462,20 +454,15 @@ def intervention_create(request):
     origin = visible.filter(reference=(request.GET.get("incident") or "").upper()).first()
     initial = {"incidents": origin.reference} if origin else {}
     form = InterventionForm(request.POST or None, initial=initial, visible_incidents=visible)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_intervention(actor=request.user, fields=form.service_fields(), incidents=form.cleaned_data["incidents"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Intervention recorded."))
-            if origin is not None:
-                return redirect("incidents:detail", reference=origin.reference)
-            return redirect("incidents:intervention_list")
-    cancel = reverse("incidents:detail", args=[origin.reference]) if origin else reverse("incidents:intervention_list")
+    # Recorded from an incident's page, it goes back there; otherwise to the list.
+    cancel = _detail_url(origin) if origin else reverse("incidents:intervention_list")
     back = (cancel, origin.reference) if origin else None
-    return _record_form_page(request, title=_("Record an intervention"), form=form, cancel_url=cancel, back=back,
-                             status=400 if request.method == "POST" else 200)
+    return submit_form(
+        request, form,
+        save=lambda: services.record_intervention(actor=request.user, fields=form.service_fields(), incidents=form.cleaned_data["incidents"]),
+        saved=lambda _intervention: (_("Intervention recorded."), cancel),
+        page=_record_form_page(request, title=_("Record an intervention"), form=form, cancel_url=cancel, back=back),
+    )
 
 
 # --- places ---------------------------------------------------------------------------------------
@@ -547,16 +534,16 @@ def election_detail(request, uuid):
 def election_create(request):
     _require(request.user, "election.edit")
     form = ElectionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            election = services.record_election(actor=request.user, fields=form.service_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Election recorded."))
-            return redirect("incidents:election_detail", uuid=election.uuid)
-    return _record_form_page(request, title=_("New election"), form=form, cancel_url=reverse("incidents:election_list"),
-                             status=400 if request.method == "POST" else 200)
+    return submit_form(
+        request, form,
+        save=lambda: services.record_election(actor=request.user, fields=form.service_fields()),
+        saved=lambda election: (_("Election recorded."), _election_url(election)),
+        page=_record_form_page(request, title=_("New election"), form=form, cancel_url=reverse("incidents:election_list")),
+    )
+
+
+def _election_url(election) -> str:
+    return reverse("incidents:election_detail", args=[election.uuid])
 
 
 @login_required
@@ -565,14 +552,10 @@ def figure_create(request, uuid):
     election = get_object_or_404(Election, uuid=uuid)
     _require(request.user, "election.edit")
     form = FigureForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_election_figure(actor=request.user, election=election, fields=form.service_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Figure added."))
-            return redirect("incidents:election_detail", uuid=election.uuid)
-    back = (reverse("incidents:election_detail", args=[election.uuid]), election.display_name)
-    return _record_form_page(request, title=_("Add a figure"), form=form, cancel_url=back[0], back=back,
-                             status=400 if request.method == "POST" else 200)
+    back = (_election_url(election), election.display_name)
+    return submit_form(
+        request, form,
+        save=lambda: services.record_election_figure(actor=request.user, election=election, fields=form.service_fields()),
+        saved=lambda _figure: (_("Figure added."), back[0]),
+        page=_record_form_page(request, title=_("Add a figure"), form=form, cancel_url=back[0], back=back),
+    )

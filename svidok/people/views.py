@@ -1,16 +1,16 @@
 """Person and organization pages. A protected person is shown by pseudonym unless the viewer may see identities."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
 from svidok.audit.display import readable
 from svidok.audit.services import history
-from svidok.common.views import add_service_errors, paginate
+from svidok.common.views import paginate, submit_form
+from svidok.common.views import require as _require
 from svidok.incidents.models import Involvement
 from svidok.incidents.queries import visible_incidents
 from svidok.people import services
@@ -24,11 +24,6 @@ from svidok.people.queries import (
     visible_persons,
 )
 from svidok.search.api import matching_ids
-
-
-def _require(user, action: str) -> None:
-    if not rules.can(user, action):
-        raise PermissionDenied(action)
 
 
 def _involvements(user, **party):
@@ -97,8 +92,14 @@ def organization_detail(request, uuid):
 # --- persons: create and edit -----------------------------------------------------------------------
 
 
-def _person_form_page(request, *, person, form, name_form=None, status=200):
-    return render(request, "people/person_form.html", {"person": person, "form": form, "name_form": name_form}, status=status)
+def _person_form_page(request, *, person, form, name_form=None):
+    """A ``page`` for ``submit_form``."""
+    context = {"person": person, "form": form, "name_form": name_form}
+    return lambda status: render(request, "people/person_form.html", context, status=status)
+
+
+def _person_url(person, view="person_detail") -> str:
+    return reverse(f"people:{view}", args=[person.uuid])
 
 
 @login_required
@@ -106,17 +107,17 @@ def person_create(request):
     _require(request.user, "person.edit")
     identity = rules.can(request.user, "person.identity")
     form = PersonForm(request.POST or None, identity=identity)
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         data = form.identity_fields()
         name = data.pop("full_name")
-        try:
-            person = services.record_person(actor=request.user, name=name, identity=data, **form.person_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Person %(name)s recorded.") % {"name": person.display_name})
-            return redirect("people:person_detail", uuid=person.uuid)
-    return _person_form_page(request, person=None, form=form, status=400 if request.method == "POST" else 200)
+        return services.record_person(actor=request.user, name=name, identity=data, **form.person_fields())
+
+    return submit_form(
+        request, form, save=save,
+        saved=lambda person: (_("Person %(name)s recorded.") % {"name": person.display_name}, _person_url(person)),
+        page=_person_form_page(request, person=None, form=form),
+    )
 
 
 def _person_edit_form(request, person, data=None):
@@ -135,17 +136,13 @@ def person_edit(request, uuid):
     _require(request.user, "person.edit")
     form = _person_edit_form(request, person, request.POST if request.method == "POST" else None)
     name_form = None if person.protected else NameVariantForm(prefix="variant")
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_person(actor=request.user, person=person, fields=form.person_fields(), identity=form.identity_fields())
-            except ValidationError as exc:
-                add_service_errors(form, exc, {"full_name": "name"})
-            else:
-                messages.success(request, _("Person %(name)s saved.") % {"name": person.display_name})
-                return redirect("people:person_detail", uuid=person.uuid)
-        return _person_form_page(request, person=person, form=form, name_form=name_form, status=400)
-    return _person_form_page(request, person=person, form=form, name_form=name_form)
+    return submit_form(
+        request, form,
+        save=lambda: services.update_person(actor=request.user, person=person, fields=form.person_fields(), identity=form.identity_fields()),
+        saved=lambda _person: (_("Person %(name)s saved.") % {"name": person.display_name}, _person_url(person)),
+        page=_person_form_page(request, person=person, form=form, name_form=name_form),
+        field_map={"full_name": "name"},
+    )
 
 
 @login_required
@@ -154,38 +151,38 @@ def person_add_name(request, uuid):
     person = get_person_for_user(request.user, str(uuid))
     _require(request.user, "person.edit")
     name_form = NameVariantForm(request.POST, prefix="variant")
-    if name_form.is_valid():
-        try:
-            services.add_name_variant(actor=request.user, person=person, **name_form.variant())
-        except ValidationError as exc:
-            add_service_errors(name_form, exc)
-        else:
-            messages.success(request, _("Name variant added."))
-            return redirect("people:person_edit", uuid=person.uuid)
-    return _person_form_page(request, person=person, form=_person_edit_form(request, person), name_form=name_form, status=400)
+    return submit_form(
+        request, name_form,
+        save=lambda: services.add_name_variant(actor=request.user, person=person, **name_form.variant()),
+        saved=lambda _variant: (_("Name variant added."), _person_url(person, "person_edit")),
+        page=lambda status: _person_form_page(request, person=person, form=_person_edit_form(request, person), name_form=name_form)(status),
+    )
 
 
 # --- organizations: create and edit ------------------------------------------------------------------
 
 
-def _organization_form_page(request, *, organization, form, name_form=None, status=200):
-    return render(request, "people/organization_form.html",
-                  {"organization": organization, "form": form, "name_form": name_form}, status=status)
+def _organization_form_page(request, *, organization, form, name_form=None):
+    """A ``page`` for ``submit_form``."""
+    context = {"organization": organization, "form": form, "name_form": name_form}
+    return lambda status: render(request, "people/organization_form.html", context, status=status)
+
+
+def _organization_url(organization, view="organization_detail") -> str:
+    return reverse(f"people:{view}", args=[organization.uuid])
 
 
 @login_required
 def organization_create(request):
     _require(request.user, "organization.edit")
     form = OrganizationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            organization = services.record_organization(actor=request.user, names=form.names(), **form.service_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc, {"names": "other_names"})
-        else:
-            messages.success(request, _("Organization %(name)s recorded.") % {"name": organization.name})
-            return redirect("people:organization_detail", uuid=organization.uuid)
-    return _organization_form_page(request, organization=None, form=form, status=400 if request.method == "POST" else 200)
+    return submit_form(
+        request, form,
+        save=lambda: services.record_organization(actor=request.user, names=form.names(), **form.service_fields()),
+        saved=lambda organization: (_("Organization %(name)s recorded.") % {"name": organization.name}, _organization_url(organization)),
+        page=_organization_form_page(request, organization=None, form=form),
+        field_map={"names": "other_names"},
+    )
 
 
 @login_required
@@ -194,17 +191,15 @@ def organization_edit(request, uuid):
     _require(request.user, "organization.edit")
     if request.method != "POST":
         form = OrganizationForm(initial=OrganizationForm.initial_for(organization), organization=organization)
-        return _organization_form_page(request, organization=organization, form=form, name_form=NameVariantForm(prefix="variant"))
-    form = OrganizationForm(request.POST, organization=organization)
-    if form.is_valid():
-        try:
-            services.update_organization(actor=request.user, organization=organization, fields=form.service_fields())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Organization %(name)s saved.") % {"name": form.cleaned_data["name"]})
-            return redirect("people:organization_detail", uuid=organization.uuid)
-    return _organization_form_page(request, organization=organization, form=form, name_form=NameVariantForm(prefix="variant"), status=400)
+    else:
+        form = OrganizationForm(request.POST, organization=organization)
+    return submit_form(
+        request, form,
+        save=lambda: services.update_organization(actor=request.user, organization=organization, fields=form.service_fields()),
+        saved=lambda _organization: (_("Organization %(name)s saved.") % {"name": form.cleaned_data["name"]},
+                                     _organization_url(organization)),
+        page=_organization_form_page(request, organization=organization, form=form, name_form=NameVariantForm(prefix="variant")),
+    )
 
 
 @login_required
@@ -213,13 +208,14 @@ def organization_add_name(request, uuid):
     organization = get_organization_for_user(request.user, str(uuid))
     _require(request.user, "organization.edit")
     name_form = NameVariantForm(request.POST, prefix="variant")
-    if name_form.is_valid():
-        try:
-            services.add_name_variant(actor=request.user, organization=organization, **name_form.variant())
-        except ValidationError as exc:
-            add_service_errors(name_form, exc)
-        else:
-            messages.success(request, _("Name variant added."))
-            return redirect("people:organization_edit", uuid=organization.uuid)
-    form = OrganizationForm(initial=OrganizationForm.initial_for(organization), organization=organization)
-    return _organization_form_page(request, organization=organization, form=form, name_form=name_form, status=400)
+
+    def page(status):
+        form = OrganizationForm(initial=OrganizationForm.initial_for(organization), organization=organization)
+        return _organization_form_page(request, organization=organization, form=form, name_form=name_form)(status)
+
+    return submit_form(
+        request, name_form,
+        save=lambda: services.add_name_variant(actor=request.user, organization=organization, **name_form.variant()),
+        saved=lambda _variant: (_("Name variant added."), _organization_url(organization, "organization_edit")),
+        page=page,
+    )
