@@ -374,7 +374,7 @@ def incident_reopen(request, reference):
 def _record_form_page(request, *, title, form, cancel_url, back=None):
     """A ``page`` for ``submit_form``: the one-form page of a source, intervention, election or figure."""
     context = {"title": title, "form": form, "cancel_url": cancel_url, "back": back}
-    return lambda status: render(request, "incidents/record_form.html", context, status=status)
+    return lambda status: render(request, "record_form.html", context, status=status)
 
 
 def _source_url(source) -> str:

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
@@ -89,17 +90,33 @@ def organization_detail(request, uuid):
     return render(request, "people/organization_detail.html", context)
 
 
+# --- form pages --------------------------------------------------------------------------------------
+
+# The person and organization forms share one template; these are the words that differ.
+FORM_WORDS = {
+    "person": (gettext_lazy("New person"), gettext_lazy("Edit person"), gettext_lazy("Person")),
+    "organization": (gettext_lazy("New organization"), gettext_lazy("Edit organization"), gettext_lazy("Organization")),
+}
+
+
+def _form_page(request, kind, *, record, form, name_form=None):
+    """A ``page`` for ``submit_form``: the ``kind`` ("person", "organization") form, new or for ``record``."""
+    new, edit, legend = FORM_WORDS[kind]
+    context = {"form": form, "name_form": name_form, "legend": legend}
+    if record is None:
+        context |= {"title": new, "heading": new, "cancel_url": reverse(f"people:{kind}_list")}
+    else:
+        detail = _url(record, f"{kind}_detail")
+        context |= {"title": f"{_('Edit')} {record.display_name}", "heading": edit, "back": (detail, record.display_name),
+                    "cancel_url": detail, "add_name_url": _url(record, f"{kind}_add_name")}
+    return lambda status: render(request, "people/party_form.html", context, status=status)
+
+
+def _url(record, view: str) -> str:
+    return reverse(f"people:{view}", args=[record.uuid])
+
+
 # --- persons: create and edit -----------------------------------------------------------------------
-
-
-def _person_form_page(request, *, person, form, name_form=None):
-    """A ``page`` for ``submit_form``."""
-    context = {"person": person, "form": form, "name_form": name_form}
-    return lambda status: render(request, "people/person_form.html", context, status=status)
-
-
-def _person_url(person, view="person_detail") -> str:
-    return reverse(f"people:{view}", args=[person.uuid])
 
 
 @login_required
@@ -115,8 +132,8 @@ def person_create(request):
 
     return submit_form(
         request, form, save=save,
-        saved=lambda person: (_("Person %(name)s recorded.") % {"name": person.display_name}, _person_url(person)),
-        page=_person_form_page(request, person=None, form=form),
+        saved=lambda person: (_("Person %(name)s recorded.") % {"name": person.display_name}, _url(person, "person_detail")),
+        page=_form_page(request, "person", record=None, form=form),
     )
 
 
@@ -139,8 +156,8 @@ def person_edit(request, uuid):
     return submit_form(
         request, form,
         save=lambda: services.update_person(actor=request.user, person=person, fields=form.person_fields(), identity=form.identity_fields()),
-        saved=lambda _person: (_("Person %(name)s saved.") % {"name": person.display_name}, _person_url(person)),
-        page=_person_form_page(request, person=person, form=form, name_form=name_form),
+        saved=lambda _person: (_("Person %(name)s saved.") % {"name": person.display_name}, _url(person, "person_detail")),
+        page=_form_page(request, "person", record=person, form=form, name_form=name_form),
         field_map={"full_name": "name"},
     )
 
@@ -154,22 +171,12 @@ def person_add_name(request, uuid):
     return submit_form(
         request, name_form,
         save=lambda: services.add_name_variant(actor=request.user, person=person, **name_form.variant()),
-        saved=lambda _variant: (_("Name variant added."), _person_url(person, "person_edit")),
-        page=lambda status: _person_form_page(request, person=person, form=_person_edit_form(request, person), name_form=name_form)(status),
+        saved=lambda _variant: (_("Name variant added."), _url(person, "person_edit")),
+        page=lambda status: _form_page(request, "person", record=person, form=_person_edit_form(request, person), name_form=name_form)(status),
     )
 
 
 # --- organizations: create and edit ------------------------------------------------------------------
-
-
-def _organization_form_page(request, *, organization, form, name_form=None):
-    """A ``page`` for ``submit_form``."""
-    context = {"organization": organization, "form": form, "name_form": name_form}
-    return lambda status: render(request, "people/organization_form.html", context, status=status)
-
-
-def _organization_url(organization, view="organization_detail") -> str:
-    return reverse(f"people:{view}", args=[organization.uuid])
 
 
 @login_required
@@ -179,8 +186,8 @@ def organization_create(request):
     return submit_form(
         request, form,
         save=lambda: services.record_organization(actor=request.user, names=form.names(), **form.service_fields()),
-        saved=lambda organization: (_("Organization %(name)s recorded.") % {"name": organization.name}, _organization_url(organization)),
-        page=_organization_form_page(request, organization=None, form=form),
+        saved=lambda organization: (_("Organization %(name)s recorded.") % {"name": organization.name}, _url(organization, "organization_detail")),
+        page=_form_page(request, "organization", record=None, form=form),
         field_map={"names": "other_names"},
     )
 
@@ -197,8 +204,8 @@ def organization_edit(request, uuid):
         request, form,
         save=lambda: services.update_organization(actor=request.user, organization=organization, fields=form.service_fields()),
         saved=lambda _organization: (_("Organization %(name)s saved.") % {"name": form.cleaned_data["name"]},
-                                     _organization_url(organization)),
-        page=_organization_form_page(request, organization=organization, form=form, name_form=NameVariantForm(prefix="variant")),
+                                     _url(organization, "organization_detail")),
+        page=_form_page(request, "organization", record=organization, form=form, name_form=NameVariantForm(prefix="variant")),
     )
 
 
@@ -211,11 +218,11 @@ def organization_add_name(request, uuid):
 
     def page(status):
         form = OrganizationForm(initial=OrganizationForm.initial_for(organization), organization=organization)
-        return _organization_form_page(request, organization=organization, form=form, name_form=name_form)(status)
+        return _form_page(request, "organization", record=organization, form=form, name_form=name_form)(status)
 
     return submit_form(
         request, name_form,
         save=lambda: services.add_name_variant(actor=request.user, organization=organization, **name_form.variant()),
-        saved=lambda _variant: (_("Name variant added."), _organization_url(organization, "organization_edit")),
+        saved=lambda _variant: (_("Name variant added."), _url(organization, "organization_edit")),
         page=page,
     )
