@@ -1,9 +1,13 @@
-"""API helpers: service errors become 400/403 with field errors, never a 500."""
+"""API helpers: service errors become 400/403 with field errors, never a 500; the shared viewset shape."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+UUID_RE = r"[0-9a-fA-F-]{36}"
 
 
 def exception_handler(exc, context):
@@ -12,3 +16,27 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     return drf_exception_handler(exc, context)
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def validated(serializer_class, request, *, partial: bool = False) -> dict:
+    """``request.data`` checked by ``serializer_class``; bad input is the usual 400 with field errors."""
+    serializer = serializer_class(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+# List and read records by UUID, a page at a time; subclasses add their writes. (A comment, not a
+# docstring: drf-spectacular would show it as the description of every subclass without its own.)
+class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_field = "uuid"
+    lookup_value_regex = UUID_RE
+    pagination_class = Pagination
+
+    def read_back(self, instance, status_code=status.HTTP_200_OK):
+        """``instance`` as the caller sees it after a write, read again through ``get_queryset()``."""
+        return Response(self.get_serializer(self.get_queryset().get(pk=instance.pk)).data, status=status_code)

@@ -11,13 +11,13 @@ from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from svidok.accounts import rules
+from svidok.common.api import UUID_RE, Pagination, RecordViewSet, validated
 from svidok.incidents import services
 from svidok.incidents.models import (
     Election,
@@ -53,12 +53,6 @@ from svidok.people.serializers import OrganizationSerializer, PersonSerializer
 from svidok.people.services import record_organization, record_person
 
 REFERENCE_RE = r"SV-[0-9]{4}-[0-9]{6}"
-UUID_RE = r"[0-9a-fA-F-]{36}"
-
-
-class Pagination(PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 500
 
 
 def _allowed_or_none(user, action_name: str, queryset):
@@ -156,9 +150,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
     def create(self, request):
         if not rules.can(request.user, "incident.create"):
             return Response({"detail": "You may not record incidents."}, status=status.HTTP_403_FORBIDDEN)
-        serializer = IncidentCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(IncidentCreateSerializer, request)
         involvements, sources = data.pop("involvements", []), data.pop("sources", [])
         legal_tags, tags = data.pop("legal_tags", None), data.pop("tags", None)
         # One transaction: a bad nested involvement leaves no incident, person or audit entry behind.
@@ -178,9 +170,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
     @extend_schema(request=IncidentUpdateSerializer, responses=IncidentDetailSerializer)
     def partial_update(self, request, reference=None):
         incident = self.get_object()
-        serializer = IncidentUpdateSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(IncidentUpdateSerializer, request, partial=True)
         legal_tags, tags = data.pop("legal_tags", None), data.pop("tags", None)
         incident = services.update_incident(actor=request.user, incident=incident, fields=data, legal_tags=legal_tags, tags=tags)
         return self._detail(incident)
@@ -193,30 +183,28 @@ class IncidentViewSet(viewsets.GenericViewSet):
     @extend_schema(request=ReasonSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])
     def verify(self, request, reference=None):
-        incident = self.get_object()
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._detail(services.verify_incident(actor=request.user, incident=incident, reason=serializer.validated_data["reason"]))
+        return self._decide(request, services.verify_incident)
 
     @extend_schema(request=ReasonSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, reference=None):
+        return self._decide(request, services.reject_incident)
+
+    def _decide(self, request, decision):
+        """A review decision that takes only a reason: ``decision`` is the service (verify or reject)."""
         incident = self.get_object()
-        serializer = ReasonSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._detail(services.reject_incident(actor=request.user, incident=incident, reason=serializer.validated_data["reason"]))
+        reason = validated(ReasonSerializer, request)["reason"]
+        return self._detail(decision(actor=request.user, incident=incident, reason=reason))
 
     @extend_schema(request=DuplicateSerializer, responses=IncidentDetailSerializer)
     @action(detail=True, methods=["post"], url_path="mark-duplicate")
     def mark_duplicate(self, request, reference=None):
         incident = self.get_object()
-        serializer = DuplicateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        original = visible_incidents(request.user).filter(reference=serializer.validated_data["duplicate_of"]).first()
+        data = validated(DuplicateSerializer, request)
+        original = visible_incidents(request.user).filter(reference=data["duplicate_of"]).first()
         if original is None:
             raise serializers.ValidationError({"duplicate_of": ["No such incident."]})
-        return self._detail(services.mark_duplicate(
-            actor=request.user, incident=incident, original=original, reason=serializer.validated_data["reason"]))
+        return self._detail(services.mark_duplicate(actor=request.user, incident=incident, original=original, reason=data["reason"]))
 
     @extend_schema(methods=["GET"], request=None, responses=InvolvementSerializer(many=True))
     @extend_schema(methods=["POST"], request=InvolvementWriteSerializer, responses={201: InvolvementSerializer})
@@ -225,13 +213,11 @@ class IncidentViewSet(viewsets.GenericViewSet):
         incident = self.get_object()
         if request.method == "GET":
             return Response(InvolvementSerializer(incident.involvements.all(), many=True).data)
-        serializer = InvolvementWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(InvolvementWriteSerializer, request)
         if not rules.can_edit_incident(request.user, incident):
             return Response({"detail": "You may not change this incident."}, status=status.HTTP_403_FORBIDDEN)
         with transaction.atomic():
-            involvement = services.add_involvement(
-                actor=request.user, incident=incident, **involvement_arguments(request.user, serializer.validated_data))
+            involvement = services.add_involvement(actor=request.user, incident=incident, **involvement_arguments(request.user, data))
         return Response(InvolvementSerializer(involvement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None}, parameters=[OpenApiParameter("involvement_uuid", OpenApiTypes.UUID, OpenApiParameter.PATH)])
@@ -249,20 +235,15 @@ class IncidentViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], url_path="sources")
     def link_source(self, request, reference=None):
         incident = self.get_object()
-        serializer = IncidentSourceWriteSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        link = services.link_source(actor=request.user, incident=incident, source=serializer.validated_data["source"],
-                                    note=serializer.validated_data.get("note", ""))
+        data = validated(IncidentSourceWriteSerializer, request)
+        link = services.link_source(actor=request.user, incident=incident, source=data["source"], note=data.get("note", ""))
         return Response(IncidentSourceSerializer(link).data, status=status.HTTP_201_CREATED)
 
 
-class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SourceViewSet(RecordViewSet):
     """Sources: list, read, create, change. Never deleted (incidents cite them)."""
 
     serializer_class = SourceSerializer
-    lookup_field = "uuid"
-    lookup_value_regex = UUID_RE
-    pagination_class = Pagination
     queryset = Source.objects.none()
     http_method_names = ["get", "post", "patch", "head", "options"]
 
@@ -270,26 +251,19 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return _allowed_or_none(self.request.user, "source.view", Source.objects.select_related("kind").order_by("-created_at", "id"))
 
     def create(self, request):
-        serializer = SourceSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        source = services.record_source(actor=request.user, fields=dict(serializer.validated_data))
+        source = services.record_source(actor=request.user, fields=validated(SourceSerializer, request))
         return Response(SourceSerializer(source).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, uuid=None):
         source = self.get_object()
-        serializer = SourceSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        source = services.update_source(actor=request.user, source=source, fields=dict(serializer.validated_data))
+        source = services.update_source(actor=request.user, source=source, fields=validated(SourceSerializer, request, partial=True))
         return Response(SourceSerializer(source).data)
 
 
-class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class InterventionViewSet(RecordViewSet):
     """Actions taken about incidents. Only the references of incidents the caller may see are listed."""
 
     serializer_class = InterventionSerializer
-    lookup_field = "uuid"
-    lookup_value_regex = UUID_RE
-    pagination_class = Pagination
     queryset = Intervention.objects.none()
 
     def get_queryset(self):
@@ -300,9 +274,7 @@ class InterventionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         return _allowed_or_none(user, "intervention.view", queryset)
 
     def create(self, request):
-        serializer = InterventionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        data = validated(InterventionSerializer, request)
         references = data.pop("incidents", [])
         found = {i.reference: i for i in visible_incidents(request.user).filter(reference__in=references)}
         missing = [r for r in references if r not in found]
@@ -344,11 +316,8 @@ class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
         return super().list(request, *args, **kwargs)
 
 
-class ElectionViewSet(viewsets.ReadOnlyModelViewSet):
+class ElectionViewSet(RecordViewSet):
     serializer_class = ElectionSerializer
-    lookup_field = "uuid"
-    lookup_value_regex = UUID_RE
-    pagination_class = Pagination
     queryset = Election.objects.none()
 
     def get_queryset(self):
