@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from svidok.audit.services import PROTECTED_VALUE
+from svidok.common.validation import is_uuid
 
 EMPTY = "—"
 
@@ -164,7 +165,7 @@ class _Lookups:
                 continue
             manager, key, name = queries[kind]
             if key == "uuid":
-                values = [v for v in values if _is_uuid(v)]
+                values = [v for v in values if is_uuid(v)]
             for obj in manager.filter(**{f"{key}__in": values}).only(key, *_name_fields(kind)):
                 self.names[(kind, str(getattr(obj, key)))] = name(obj)
 
@@ -216,16 +217,6 @@ def _name_fields(kind: str) -> tuple[str, ...]:
         "place": ("name_uk", "name_latin"), "election": ("name", "name_uk"), "organization": ("name",),
         "person": ("display_name",), "source": ("title",),
     }[kind]
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 class Change:

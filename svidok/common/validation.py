@@ -1,11 +1,21 @@
 """Checks shared by services, forms, the API and importers; each raises a field-keyed error."""
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+
+def is_uuid(value: str) -> bool:
+    """True when ``value`` is written as a UUID (a public id), so it is worth looking up as one."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def today() -> dt.date:

@@ -1,7 +1,6 @@
 """Input validation for the incident pages. Forms parse and check; services write."""
 
 import re
-import uuid
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -9,6 +8,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from svidok.common.validation import is_uuid
 from svidok.incidents.models import DatePrecision, Election, ElectionFigure, Incident, Intervention, Place, Source, Term
 from svidok.people.models import PROTECTED_ROLES, Organization, Person
 from svidok.search.api import matching_ids
@@ -48,16 +48,18 @@ class ElectionChoiceField(forms.ModelChoiceField):
         return f"{obj.display_name} ({obj.date:%Y-%m-%d})"
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
+def pick_one(candidates: list, exact: list, *, none: str, several: str, label):
+    """The only exact match, else the only candidate; none or several is a field error.
 
-
-def _names(objects) -> str:
-    return "; ".join(str(o) for o in objects)
+    ``several`` is a message with ``%(names)s``, filled with ``label(candidate)`` of the first ten.
+    """
+    if len(exact) == 1:
+        return exact[0]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise ValidationError(none)
+    raise ValidationError(several % {"names": "; ".join(label(c) for c in candidates[:10])})
 
 
 def resolve_place(text: str) -> Place | None:
@@ -74,22 +76,19 @@ def resolve_place(text: str) -> Place | None:
         Place.objects.filter(pk__in=matching_ids("place", text)).annotate(rank=_CATEGORY_RANK).order_by("rank", "name_uk")[:11]
     )
     exact = [p for p in candidates if text.casefold() in {p.name_uk.casefold(), p.name_latin.casefold(), p.name_ru.casefold()}]
-    if len(exact) == 1 or (exact and exact[0].rank < exact[1].rank):
+    if len(exact) > 1 and exact[0].rank < exact[1].rank:
         return exact[0]
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise ValidationError(gettext("No place matches “%(text)s”.") % {"text": text})
-    raise ValidationError(
-        gettext("Several places match: %(names)s. Enter the KATOTTG code of the one you mean.")
-        % {"names": "; ".join(f"{p.name} ({p.code})" for p in candidates[:10])}
+    return pick_one(
+        candidates, exact, none=gettext("No place matches “%(text)s”.") % {"text": text},
+        several=gettext("Several places match: %(names)s. Enter the KATOTTG code of the one you mean."),
+        label=lambda p: f"{p.name} ({p.code})",
     )
 
 
 def resolve_party(text: str):
     """An existing person or organization from its id or name; none or several is a field error."""
     text = (text or "").strip()
-    if _is_uuid(text):
+    if is_uuid(text):
         found = Person.objects.filter(uuid=text).first() or Organization.objects.filter(uuid=text).first()
         if found is None:
             raise ValidationError(gettext("No person or organization has this id."))
@@ -98,39 +97,28 @@ def resolve_party(text: str):
     organizations = list(Organization.objects.filter(pk__in=matching_ids("organization", text))[:11])
     candidates = persons + organizations
     exact = [c for c in candidates if c.display_name.casefold() == text.casefold()]
-    if len(exact) == 1:
-        return exact[0]
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise ValidationError(
-            gettext("No person or organization matches “%(text)s”. To record a new one, leave this empty and fill in the name.")
-            % {"text": text}
-        )
-    raise ValidationError(
-        gettext("Several match: %(names)s. Type the full name or the id.")
-        % {"names": "; ".join(f"{c.display_name} ({c.public_id})" for c in candidates[:10])}
+    return pick_one(
+        candidates, exact,
+        none=gettext("No person or organization matches “%(text)s”. To record a new one, leave this empty and fill in the name.")
+        % {"text": text},
+        several=gettext("Several match: %(names)s. Type the full name or the id."),
+        label=lambda c: f"{c.display_name} ({c.public_id})",
     )
 
 
 def resolve_source(text: str) -> Source:
     text = (text or "").strip()
-    if _is_uuid(text):
+    if is_uuid(text):
         found = Source.objects.filter(uuid=text).first()
         if found is None:
             raise ValidationError(gettext("No source has this id."))
         return found
     candidates = list(Source.objects.filter(Q(title__icontains=text) | Q(url=text))[:11])
     exact = [s for s in candidates if s.title.casefold() == text.casefold() or s.url == text]
-    if len(exact) == 1:
-        return exact[0]
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise ValidationError(gettext("No source matches “%(text)s”.") % {"text": text})
-    raise ValidationError(
-        gettext("Several sources match: %(names)s. Type the full title or the id.")
-        % {"names": "; ".join(f"{s.title} ({s.public_id})" for s in candidates[:10])}
+    return pick_one(
+        candidates, exact, none=gettext("No source matches “%(text)s”.") % {"text": text},
+        several=gettext("Several sources match: %(names)s. Type the full title or the id."),
+        label=lambda s: f"{s.title} ({s.public_id})",
     )
 
 
@@ -184,7 +172,37 @@ class IncidentForm(forms.Form):
         return fields
 
 
-class InvolvementForm(forms.Form):
+class RowForm(forms.Form):
+    """One row of a formset on the incident form: an existing record, or a new one, never both."""
+
+    # A row counts as filled when the user typed or chose something in it; the selects that
+    # always carry a value (kind of party, protection, grading) do not make an empty row "changed".
+    FILLED_BY: tuple[str, ...] = ()
+
+    def has_changed(self):
+        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.FILLED_BY)
+
+    def existing_or_new(self, data: dict, new_field: str, *, found_as: str, resolve, both: str, neither: str) -> bool:
+        """Exactly one of ``existing`` and ``new_field``; an existing record is resolved into ``data[found_as]``.
+
+        True when the row names a new record (its own fields are then checked by the caller).
+        """
+        existing, new = (data.get("existing") or "").strip(), (data.get(new_field) or "").strip()
+        if existing and new:
+            self.add_error(new_field, both)
+        elif not existing and not new:
+            self.add_error(new_field, neither)
+        elif existing:
+            try:
+                data[found_as] = resolve(existing)
+            except ValidationError as exc:
+                self.add_error("existing", exc)
+        else:
+            return True
+        return False
+
+
+class InvolvementForm(RowForm):
     """One row: an existing party, or a new person/organization, in a role."""
 
     PROTECTED_CHOICES = [("auto", _("Automatic: yes for victims and witnesses")), ("yes", _("Yes")), ("no", _("No"))]
@@ -202,25 +220,15 @@ class InvolvementForm(forms.Form):
     perpetrator_type = TermChoiceField("perpetrator_type", label=_("Perpetrator type"), required=False)
     details = forms.CharField(label=_("Details"), required=False, max_length=500)
 
-    # A row counts as filled when the user typed or chose something in it; the selects that
-    # always carry a value (kind of party, protection) do not make an empty row "changed".
     FILLED_BY = ("existing", "name", "role", "perpetrator_type", "details")
-
-    def has_changed(self):
-        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.FILLED_BY)
 
     def clean(self):
         data = super().clean()
-        existing, name = (data.get("existing") or "").strip(), (data.get("name") or "").strip()
-        if existing and name:
-            self.add_error("name", gettext("Either pick an existing person or organization, or enter a new name, not both."))
-        elif not existing and not name:
-            self.add_error("name", gettext("Enter a name, or pick an existing person or organization."))
-        elif existing:
-            try:
-                data["party"] = resolve_party(existing)
-            except ValidationError as exc:
-                self.add_error("existing", exc)
+        self.existing_or_new(
+            data, "name", found_as="party", resolve=resolve_party,
+            both=gettext("Either pick an existing person or organization, or enter a new name, not both."),
+            neither=gettext("Enter a name, or pick an existing person or organization."),
+        )
         if not data.get("role") and "role" not in self.errors:
             self.add_error("role", gettext("A role is required."))
         return data
@@ -233,7 +241,7 @@ class InvolvementForm(forms.Form):
         return choice == "yes"
 
 
-class SourceForm(forms.Form):
+class SourceForm(RowForm):
     """One row: an existing source, or a new one with its grading."""
 
     existing = forms.CharField(
@@ -257,22 +265,14 @@ class SourceForm(forms.Form):
 
     FILLED_BY = ("existing", "title", "kind", "publisher", "author", "url", "published_on", "excerpt", "note")
 
-    def has_changed(self):
-        return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.FILLED_BY)
-
     def clean(self):
         data = super().clean()
-        existing, title = (data.get("existing") or "").strip(), (data.get("title") or "").strip()
-        if existing and title:
-            self.add_error("title", gettext("Either pick an existing source, or enter a new title, not both."))
-        elif not existing and not title:
-            self.add_error("title", gettext("Enter a title, or pick an existing source."))
-        elif existing:
-            try:
-                data["source"] = resolve_source(existing)
-            except ValidationError as exc:
-                self.add_error("existing", exc)
-        elif not data.get("kind") and "kind" not in self.errors:
+        is_new = self.existing_or_new(
+            data, "title", found_as="source", resolve=resolve_source,
+            both=gettext("Either pick an existing source, or enter a new title, not both."),
+            neither=gettext("Enter a title, or pick an existing source."),
+        )
+        if is_new and not data.get("kind") and "kind" not in self.errors:
             self.add_error("kind", gettext("A source type is required."))
         return data
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from svidok.accounts import rules
+from svidok.common.validation import is_uuid
 from svidok.incidents.models import Incident
 from svidok.search.api import matching_ids
 
@@ -82,7 +83,7 @@ def filter_incidents(queryset, params) -> "tuple[object, dict]":
             Q(place__code=code) | Q(place__parent__code=code) | Q(place__raion__code=code) | Q(place__region__code=code)
         )
     if "election" in cleaned:
-        queryset = queryset.filter(election__uuid=cleaned["election"]) if _is_uuid(cleaned["election"]) else queryset.none()
+        queryset = queryset.filter(election__uuid=cleaned["election"]) if is_uuid(cleaned["election"]) else queryset.none()
     if "tag" in cleaned:
         queryset = queryset.filter(tags__name=cleaned["tag"].lower())
     if "legal" in cleaned:
@@ -94,13 +95,3 @@ def filter_incidents(queryset, params) -> "tuple[object, dict]":
 
 def sort_incidents(queryset, sort: str | None):
     return queryset.order_by(*SORTS.get(sort or "-date", SORTS["-date"]))
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

@@ -1,11 +1,11 @@
 """Input validation for the person and organization pages. Forms parse and check; services write."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from svidok.incidents.forms import DateInput, TermChoiceField, resolve_place
+from svidok.common.validation import is_uuid
+from svidok.incidents.forms import DateInput, TermChoiceField, pick_one, resolve_place
 from svidok.people.models import NameVariant, Organization
 from svidok.search.api import matching_ids
 
@@ -73,31 +73,16 @@ def resolve_organization(text: str, *, exclude: Organization | None = None) -> O
     if not text:
         return None
     queryset = Organization.objects.exclude(pk=exclude.pk) if exclude is not None else Organization.objects.all()
-    found = queryset.filter(uuid=text).first() if _is_uuid(text) else None
+    found = queryset.filter(uuid=text).first() if is_uuid(text) else None
     if found is not None:
         return found
     candidates = list(queryset.filter(pk__in=matching_ids("organization", text))[:11])
     exact = [c for c in candidates if c.name.casefold() == text.casefold()]
-    if len(exact) == 1:
-        return exact[0]
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise ValidationError(gettext("No organization matches “%(text)s”.") % {"text": text})
-    raise ValidationError(
-        gettext("Several match: %(names)s. Type the full name or the id.")
-        % {"names": "; ".join(f"{c.name} ({c.public_id})" for c in candidates[:10])}
+    return pick_one(
+        candidates, exact, none=gettext("No organization matches “%(text)s”.") % {"text": text},
+        several=gettext("Several match: %(names)s. Type the full name or the id."),
+        label=lambda c: f"{c.name} ({c.public_id})",
     )
-
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 class OrganizationForm(forms.Form):
