@@ -81,6 +81,9 @@ def database_facts() -> dict:
 
 def child(args) -> None:
     setup_django()
+    # Import everything the parts use up front: a broken module fails the run in seconds, not after an hour.
+    import svidok.incidents.importing  # noqa: F401
+    import svidok.incidents.views  # noqa: F401
     from bench import import_bench, read_bench
 
     result = {"database": database_facts(), "parts": {}}
@@ -131,6 +134,8 @@ def run_children(args, argv) -> dict:
             subprocess.run(cmd, env=env, cwd=ROOT, check=True)
             results[db] = json.loads(out.read_text())
             results[db]["wall_seconds"] = round(time.perf_counter() - started)
+            # Kept as it comes, so a later failure does not lose this database's figures.
+            (Path(tempfile.gettempdir()) / f"svidok-bench-{db}-last.json").write_text(json.dumps(results[db], default=str, indent=1))
     return results
 
 
