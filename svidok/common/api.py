@@ -7,6 +7,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from svidok.common.pagination import CappedPaginator
+
 UUID_RE = r"[0-9a-fA-F-]{36}"
 
 
@@ -19,6 +21,8 @@ def exception_handler(exc, context):
 
 
 class Pagination(PageNumberPagination):
+    # ``count`` stops at COUNT_CAP + 1 (see CappedPaginator); clients page on ``next``.
+    django_paginator_class = CappedPaginator
     page_size_query_param = "page_size"
     max_page_size = 500
 

@@ -2,11 +2,11 @@
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
 from svidok.accounts import rules
+from svidok.common.pagination import CappedPaginator
 
 PAGE_SIZE = 50
 
@@ -19,7 +19,7 @@ def require(user, action: str) -> None:
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):
     """One page of ``queryset``; a bad or out-of-range ``page`` falls back to the nearest page."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def render_htmx(request, full_template: str, partial_template: str, context: dict, status: int = 200):

@@ -513,11 +513,25 @@ def validate_rows(rows: list[tuple[int, dict]], progress: Callable[[int], None] 
         if progress:
             progress(1)
     # Duplicates must point at an incident in the database or earlier/later in the file.
-    in_file = {r.reference for r in parsed if r.reference}
+    # As in mark_duplicate, a duplicate links to an original, never to another duplicate.
+    in_file = {r.reference: r for r in parsed if r.reference}
+    duplicates_in_db = set(
+        Incident.objects.filter(reference__in=[r.duplicate_of for r in parsed if r.duplicate_of], status=Incident.Status.DUPLICATE)
+        .values_list("reference", flat=True)
+    )
     for row in parsed:
-        if row.duplicate_of and row.duplicate_of not in validator.existing_refs and row.duplicate_of not in in_file:
+        if not row.duplicate_of:
+            continue
+        target = in_file.get(row.duplicate_of)
+        if row.duplicate_of not in validator.existing_refs and target is None:
             row.error("duplicate_of", f"no incident {row.duplicate_of[:30]!r} in the database or the file")
-            errors.append(row.errors[-1])
+        elif row.duplicate_of == row.reference:
+            row.error("duplicate_of", "an incident cannot duplicate itself")
+        elif (target is not None and target.duplicate_of) or (target is None and row.duplicate_of in duplicates_in_db):
+            row.error("duplicate_of", f"{row.duplicate_of[:30]!r} is itself a duplicate; name the incident it repeats")
+        else:
+            continue
+        errors.append(row.errors[-1])
     return parsed, errors
 
 

@@ -297,6 +297,8 @@ class Incident(models.Model):
             models.Index(fields=["status", "date_start"]),
             models.Index(fields=["type", "date_start"]),
             models.Index(fields=["sensitivity", "status"]),
+            # The default order of every list (newest first) is read off this index, backwards.
+            models.Index(fields=["date_start", "id"], name="incident_date_id"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(date_end__isnull=True) | Q(date_end__gte=models.F("date_start")), name="incident_dates_ordered"),

@@ -222,3 +222,28 @@ def test_import_references_continue_after_existing(tmp_path, coordinator):
     assert sorted(Incident.objects.values_list("reference", flat=True)) == [
         "SV-2018-000001", "SV-2018-000002", "SV-2018-000003", "SV-2018-000004"]
     assert after.reference == "SV-2018-000004"
+
+
+def test_import_duplicate_of_a_duplicate_in_same_file_is_a_row_error(tmp_path, capsys):
+    csv = (
+        "reference,title,type,date_start,status,duplicate_of\n"
+        "SV-2018-000001,Original,dismissal,2018-03-20,verified,\n"
+        "SV-2018-000002,Copy,dismissal,2018-03-20,duplicate,SV-2018-000001\n"
+        "SV-2018-000003,Copy of copy,dismissal,2018-03-20,duplicate,SV-2018-000002\n"
+    )
+
+    with pytest.raises(CommandError):
+        run(write(tmp_path, csv))
+
+    assert capsys.readouterr().err.splitlines() == [
+        "line 4: duplicate_of: 'SV-2018-000002' is itself a duplicate; name the incident it repeats"]
+    assert Incident.objects.count() == 0
+
+
+def test_import_duplicate_of_itself_is_a_row_error(tmp_path, capsys):
+    csv = "reference,title,type,date_start,status,duplicate_of\nSV-2018-000001,Loop,dismissal,2018-03-20,duplicate,SV-2018-000001\n"
+
+    with pytest.raises(CommandError):
+        run(write(tmp_path, csv))
+
+    assert capsys.readouterr().err.splitlines() == ["line 2: duplicate_of: an incident cannot duplicate itself"]
