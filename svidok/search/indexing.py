@@ -91,8 +91,10 @@ def person_keys(person) -> set[str]:
 def _reindex_incidents(**involvement_filter) -> None:
     from svidok.incidents.models import Incident
 
-    for incident in Incident.objects.filter(**{f"involvements__{k}": v for k, v in involvement_filter.items()}).distinct().select_related("place"):
-        index_incident(incident)
+    # In bulk: a perpetrator may stand in thousands of incidents, and one query set per incident
+    # made renaming them an N+1.
+    incidents = Incident.objects.filter(**{f"involvements__{k}": v for k, v in involvement_filter.items()}).distinct()
+    index_incidents(incidents)
 
 
 def index_person(person) -> None:
