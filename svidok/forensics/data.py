@@ -1,0 +1,91 @@
+"""Loading a result set's precincts from the database as :class:`~svidok.forensics.arrays.Precincts`.
+
+Analyses and plots of one result set are asked for many times in a row (a page and its plots),
+so the arrays of the last few result sets are kept in memory, keyed by the result set's id and
+import time (a re-import is a new result set, so a cached entry can never be stale).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import replace
+
+import numpy as np
+from django.db import connection
+
+from svidok.forensics.arrays import PROTOCOL_FIELDS, REQUIRED_FIELDS, Precincts
+from svidok.forensics.models import Precinct, ResultSet
+from svidok.forensics.parsing import FLAG_MISSING, build_precincts
+
+CACHE_SIZE = 3
+_cache: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def _load_all(result_set: ResultSet) -> Precincts:
+    meta = Precinct._meta
+    quote = connection.ops.quote_name
+    names = ["line", "region", "tik", "uik", *PROTOCOL_FIELDS, "votes"]
+    columns = ", ".join(quote(meta.get_field(n).column) for n in names)
+    required = " AND ".join(f"{quote(f)} IS NOT NULL" for f in REQUIRED_FIELDS)
+    sql = (f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote('result_set_id')} = %s AND {required} "
+           f"ORDER BY {quote('line')}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [result_set.pk])
+        rows = cursor.fetchall()
+    width = len(result_set.candidates)
+    kept = []
+    for row in rows:
+        votes = row[-1]
+        if isinstance(votes, str):
+            votes = json.loads(votes)
+        if len(votes) != width or any(v is None for v in votes):
+            continue  # flagged "missing" at import: not analysable
+        kept.append((row, votes))
+    counts = {f: [r[4 + j] or 0 for r, _ in kept] for j, f in enumerate(PROTOCOL_FIELDS)}
+    return build_precincts(
+        region=[r[1] for r, _ in kept],
+        tik=[r[2] for r, _ in kept],
+        uik=[r[3] for r, _ in kept],
+        counts=counts,
+        votes=[v for _, v in kept] or np.zeros((0, width), dtype=np.int64),
+        candidates=result_set.candidates,
+        leader=result_set.candidates.index(result_set.leader),
+        excluded=result_set.precinct_count - len(kept),
+        rows=[r[0] for r, _ in kept],
+    )
+
+
+def load_precincts(result_set: ResultSet, *, region: str = "", tik: str = "") -> Precincts:
+    """The analysable precincts of a result set, optionally of one region and/or commission."""
+    key = (result_set.pk, result_set.imported_at)
+    with _lock:
+        precincts = _cache.get(key)
+        if precincts is not None:
+            _cache.move_to_end(key)
+    if precincts is None:
+        precincts = _load_all(result_set)
+        with _lock:
+            _cache[key] = precincts
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    if region or tik:
+        mask = np.ones(len(precincts), dtype=bool)
+        if region:
+            mask &= precincts.region == region
+        if tik:
+            mask &= precincts.tik == tik
+        scope = Precinct.objects.filter(result_set=result_set, flags__contains=FLAG_MISSING)
+        if region:
+            scope = scope.filter(region=region)
+        if tik:
+            scope = scope.filter(tik=tik)
+        return replace(precincts.subset(mask), excluded=scope.count())
+    return precincts
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,174 @@
+"""Use cases of the forensics app: importing official results and saving analyses.
+
+As everywhere in Svidok, these functions are the only writers of the app's records: the CLI, the
+web pages and the API call them, each runs in one transaction and writes its audit entry inside it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from svidok.accounts import rules
+from svidok.audit.services import record
+from svidok.forensics.arrays import PROTOCOL_FIELDS
+from svidok.forensics.models import Analysis, Precinct, ResultSet
+from svidok.forensics.parsing import IDENTITY_FIELDS, ParsedResults, ResultsFileError, read_results
+from svidok.incidents.models import Election
+
+INSERT_BATCH = 5000
+_PRECINCT_COLUMNS = ("result_id", "line", *IDENTITY_FIELDS, "uik_number", *PROTOCOL_FIELDS, "votes", "flags")
+
+
+def _require(actor, action: str) -> None:
+    if not rules.can(actor, action):
+        raise PermissionDenied(action)
+
+
+@dataclass
+class ImportOutcome:
+    result_set: ResultSet | None
+    parsed: ParsedResults
+    dry_run: bool = False
+
+
+def import_results(*, actor, election: Election, source: str | Path | bytes, name: str | None = None,
+                   mapping: dict | None = None, leader: str | None = None, encoding: str | None = None,
+                   label: str = "", dry_run: bool = False,
+                   progress: Callable[[int], None] | None = None) -> ImportOutcome:
+    """Read, check and store a file of precinct results as a new ResultSet of ``election``.
+
+    All or nothing: a file that cannot be read raises :class:`ResultsFileError` (every problem with
+    its line and column) and writes nothing; implausible precincts are stored with their flags.
+    The audit entry records the file's name, size and SHA-256, the column mapping and the counts.
+    The same file (same SHA-256) cannot be imported twice into one election.
+    """
+    _require(actor, "forensics.import")
+    parsed = read_results(source, name=name, mapping=mapping, leader=leader, encoding=encoding)
+    existing = ResultSet.objects.filter(election=election, sha256=parsed.sha256).first()
+    if existing is not None:
+        raise ResultsFileError(
+            f"This file (SHA-256 {parsed.sha256[:12]}…) was already imported into this election "
+            f"on {existing.imported_at:%Y-%m-%d} as result set {existing.public_id}."
+        )
+    if dry_run:
+        return ImportOutcome(result_set=None, parsed=parsed, dry_run=True)
+    with transaction.atomic():
+        result_set = ResultSet.objects.create(
+            election=election,
+            label=label[:200],
+            source_name=parsed.name[:255],
+            sha256=parsed.sha256,
+            size=parsed.size,
+            mapping=parsed.mapping.as_dict(),
+            candidates=parsed.candidates,
+            leader=parsed.mapping.leader,
+            precinct_count=len(parsed),
+            flag_counts={k: v for k, v in parsed.flag_counts().items() if v},
+            imported_at=timezone.now(),
+            imported_by=actor if getattr(actor, "pk", None) else None,
+        )
+        _insert_precincts(result_set, parsed, progress)
+        record(actor=actor, action="import", obj=result_set, object_repr=f"{election.name}: {parsed.name}"[:300],
+               changes={
+                   "election": election.public_id,
+                   "file": parsed.name,
+                   "sha256": parsed.sha256,
+                   "size": parsed.size,
+                   "precincts": len(parsed),
+                   "flags": result_set.flag_counts,
+                   "candidates": parsed.candidates,
+                   "leader": parsed.mapping.leader,
+                   "mapping": parsed.mapping.fields,
+               })
+    return ImportOutcome(result_set=result_set, parsed=parsed)
+
+
+def _insert_precincts(result_set: ResultSet, parsed: ParsedResults, progress) -> None:
+    """executemany INSERT of every precinct (several times faster than bulk_create for ~100k rows)."""
+    meta = Precinct._meta
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(name).column for name in ("result_set", "line", *_PRECINCT_COLUMNS[2:])]
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    ident = [parsed.identity[f] for f in IDENTITY_FIELDS]
+    counts = [parsed.counts[f] for f in PROTOCOL_FIELDS]
+    numbers = _uik_numbers(parsed.identity["uik"])
+    # The JSON column is text on SQLite and jsonb on PostgreSQL: let the field adapt the value.
+    prep_votes = meta.get_field("votes").get_db_prep_save
+    rs_id = result_set.pk
+    with connection.cursor() as cursor:
+        for start in range(0, len(parsed), INSERT_BATCH):
+            stop = min(start + INSERT_BATCH, len(parsed))
+            batch = [
+                (rs_id, parsed.lines[i], *(col[i] for col in ident), numbers[i], *(col[i] for col in counts),
+                 prep_votes(parsed.votes[i], connection), ",".join(parsed.flags[i]))
+                for i in range(start, stop)
+            ]
+            cursor.executemany(sql, batch)
+            if progress:
+                progress(stop - start)
+
+
+def _uik_numbers(labels: list[str]) -> list[int]:
+    from svidok.forensics.parsing import uik_number
+
+    return [uik_number(u) for u in labels]
+
+
+@transaction.atomic
+def delete_result_set(*, actor, result_set: ResultSet) -> None:
+    """Remove an imported result set (a wrong file), with its precincts and saved analyses; audited."""
+    _require(actor, "forensics.import")
+    record(actor=actor, action="delete", obj=result_set, object_repr=str(result_set)[:300],
+           changes={"file": result_set.source_name, "sha256": result_set.sha256,
+                    "precincts": result_set.precinct_count, "analyses": result_set.analyses.count()})
+    Precinct.objects.filter(result_set=result_set).delete()
+    result_set.analyses.all().delete()
+    result_set.delete()
+
+
+def save_analysis(*, actor, result_set: ResultSet, region: str = "", tik: str = "", params: dict,
+                  result: dict, version: str, duration_ms: int) -> Analysis:
+    """Keep an analysis run (its parameters, seed and full output) so it can be cited and re-run."""
+    _require(actor, "forensics.analyze")
+    with transaction.atomic():
+        analysis = Analysis.objects.create(
+            result_set=result_set, region=region[:200], tik=tik[:300], params=params, result=result,
+            version=version, duration_ms=duration_ms, created_at=timezone.now(),
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record(actor=actor, action="create", obj=analysis, object_repr=str(analysis)[:300],
+               changes={"result_set": result_set.public_id, "region": region, "tik": tik, "params": params,
+                        "version": version})
+    return analysis
+
+
+def run_and_save(*, actor, result_set: ResultSet, region: str = "", tik: str = "", replicates: int = 1000,
+                 seed: int = 0, klimek: bool = False, progress=None) -> Analysis:
+    """Run the analyses on a scope of a result set and save the run."""
+    from svidok.forensics import report
+
+    _require(actor, "forensics.analyze")
+    started = time.perf_counter()
+    result = report.analyze(result_set, region=region, tik=tik, replicates=replicates, seed=seed, klimek=klimek,
+                            progress=progress)
+    duration_ms = int((time.perf_counter() - started) * 1000)
+    return save_analysis(actor=actor, result_set=result_set, region=region, tik=tik,
+                         params=result["params"], result=result, version=result["version"], duration_ms=duration_ms)
+
+
+def check_scope(result_set: ResultSet, region: str = "", tik: str = "") -> None:
+    """ValidationError naming the field when the region or commission is not in the result set."""
+    qs = Precinct.objects.filter(result_set=result_set)
+    if region and not qs.filter(region=region).exists():
+        raise ValidationError({"region": f"No precincts in region {region!r} in this result set."})
+    if tik and not qs.filter(tik=tik, **({"region": region} if region else {})).exists():
+        raise ValidationError({"tik": f"No precincts of commission {tik!r} in this result set"
+                                      + (f" and region {region!r}." if region else ".")})
