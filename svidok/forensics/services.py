@@ -27,7 +27,8 @@ _PRECINCT_COLUMNS = ("result_id", "line", *IDENTITY_FIELDS, "uik_number", *PROTO
 
 
 def _require(actor, action: str) -> None:
-    if not rules.can(actor, action):
+    # actor None is the installation owner at the command line (as for `svidok import`).
+    if actor is not None and not rules.can(actor, action):
         raise PermissionDenied(action)
 
 
@@ -151,14 +152,15 @@ def save_analysis(*, actor, result_set: ResultSet, region: str = "", tik: str = 
 
 
 def run_and_save(*, actor, result_set: ResultSet, region: str = "", tik: str = "", replicates: int = 1000,
-                 seed: int = 0, klimek: bool = False, progress=None) -> Analysis:
+                 seed: int = 0, bin_width: float = 1.0, klimek: bool = False, compare: ResultSet | None = None,
+                 progress=None) -> Analysis:
     """Run the analyses on a scope of a result set and save the run."""
     from svidok.forensics import report
 
     _require(actor, "forensics.analyze")
     started = time.perf_counter()
-    result = report.analyze(result_set, region=region, tik=tik, replicates=replicates, seed=seed, klimek=klimek,
-                            progress=progress)
+    result = report.analyze(result_set, region=region, tik=tik, replicates=replicates, seed=seed,
+                            bin_width=bin_width, klimek=klimek, compare=compare, progress=progress)
     duration_ms = int((time.perf_counter() - started) * 1000)
     return save_analysis(actor=actor, result_set=result_set, region=region, tik=tik,
                          params=result["params"], result=result, version=result["version"], duration_ms=duration_ms)
