@@ -77,7 +77,7 @@ def summary(p: Precincts) -> dict:
         "home_voting_share": _ratio(p.issued_outside.sum(), issued),
         "early_share": _ratio(p.issued_early.sum(), issued),
         "candidates": [
-            {"name": name, "votes": int(v), "share": _ratio(v, cast)} for name, v in zip(p.candidates, votes)
+            {"name": name, "votes": int(v), "share": _ratio(v, cast)} for name, v in zip(p.candidates, votes, strict=True)
         ],
     }
 
@@ -405,27 +405,15 @@ def match_precincts(a: Precincts, b: Precincts) -> tuple[np.ndarray, np.ndarray,
     (in ``a``'s order) and those counts.
     """
     def usable(p: Precincts) -> tuple[dict, int, int]:
-        keys: dict[tuple[str, int], int] = {}
-        dupes: set[tuple[str, int]] = set()
+        rows: dict[tuple[str, int], list[int]] = {}
         unnumbered = 0
-        for i, (region, number) in enumerate(zip(p.region.tolist(), p.uik_number.tolist())):
-            if number < 0:
+        for i, key in enumerate(zip(p.region.tolist(), p.uik_number.tolist(), strict=True)):
+            if key[1] < 0:
                 unnumbered += 1
-                continue
-            key = (region, number)
-            if key in keys:
-                dupes.add(key)
-            keys[key] = i
-        duplicate_rows = 0
-        for key in dupes:
-            del keys[key]
-        if dupes:
-            counts: dict[tuple[str, int], int] = {}
-            for key in zip(p.region.tolist(), p.uik_number.tolist()):
-                if key in dupes:
-                    counts[key] = counts.get(key, 0) + 1
-            duplicate_rows = sum(counts.values())
-        return keys, unnumbered, duplicate_rows
+            else:
+                rows.setdefault(key, []).append(i)
+        unique = {key: found[0] for key, found in rows.items() if len(found) == 1}
+        return unique, unnumbered, len(p) - unnumbered - len(unique)
 
     keys_a, unnumbered_a, dup_a = usable(a)
     keys_b, unnumbered_b, dup_b = usable(b)
@@ -476,7 +464,7 @@ def same_precinct(a: Precincts, b: Precincts) -> dict:
         stats = {
             "median_change": round(float(np.median(change)), 3),
             "mean_change": round(float(change.mean()), 3),
-            "percentiles": {str(q): round(float(v), 3) for q, v in zip(PERCENTILES, pct)},
+            "percentiles": {str(q): round(float(v), 3) for q, v in zip(PERCENTILES, pct, strict=True)},
             "share_increased": round(100.0 * float((change > 0).mean()), 3),
         }
     else:
