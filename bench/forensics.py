@@ -1,0 +1,220 @@
+#!/usr/bin/env python
+"""Forensics benchmark on the shipped 2018 file: parsing + summary, and the integer-percentage test.
+
+    .venv/bin/python bench/forensics.py                  # 1,000 replicates, prints a Markdown section
+    .venv/bin/python bench/forensics.py --replicates 200
+
+The integer test (``svidok.forensics.stats.integer_test``) runs side by side with a straightforward
+vectorised NumPy version of the same test written here (:func:`reference_integer_test`: per
+replicate, ``rng.binomial`` for every precinct's turnout and leader counts, then the integer check
+and the plain and weighted counts), same replicate count and seed. Both must report identical
+observed counts; their null means and SDs must agree within Monte Carlo error (they use different
+random streams, so they are not equal digit for digit). Figures only, no assertions: the tests
+check correctness. ``run()`` returns the figures, ``markdown()`` renders them for bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import scipy
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from svidok.forensics import stats  # noqa: E402
+from svidok.forensics.parsing import read_results  # noqa: E402
+
+DATA_FILE = ROOT / "data" / "elections" / "2018.csv.zip"
+KINDS = ("either", "result", "turnout")
+
+
+def reference_integer_test(p, *, replicates: int = 1000, seed: int = 0) -> dict:
+    """The integer test as one would first write it with NumPy: draw the binomial counts of every
+    precinct for each replicate and test them. Same inclusion rule, same 0.05-point tolerance, same
+    weights, same p-value and z definitions as ``stats.integer_test``; independent code."""
+    reg, issued, cast, leader = p.registered, p.issued, p.cast, p.leader_votes
+    keep = (cast > 0) & (reg >= 100) & (issued / np.maximum(reg, 1) <= 0.99) & (leader / np.maximum(cast, 1) <= 0.99)
+    reg, issued, cast, leader = reg[keep], issued[keep], cast[keep], leader[keep]
+    weights = np.column_stack([np.ones(reg.size), reg, cast, leader]).astype(float)
+
+    def integer(k, n):
+        x = 100.0 * k / n
+        return np.abs(x - np.round(x)) <= 0.05
+
+    def counts(it, ir):
+        return {"turnout": it @ weights, "result": ir @ weights, "either": (it | ir) @ weights}
+
+    observed = counts(integer(issued, reg), integer(leader, cast))
+    rng = np.random.default_rng(seed)
+    sims = {kind: np.empty((replicates, 4)) for kind in KINDS}
+    q_turnout, q_result = issued / reg, leader / cast
+    for r in range(replicates):
+        it = integer(rng.binomial(reg, q_turnout), reg)
+        ir = integer(rng.binomial(cast, q_result), cast)
+        for kind, value in counts(it, ir).items():
+            sims[kind][r] = value
+
+    def block(column):
+        out = {key: {} for key in ("observed", "expected", "sd", "excess", "z", "p")}
+        for kind in KINDS:
+            sim = sims[kind][:, column]
+            obs = float(observed[kind][column])
+            expected, sd = float(sim.mean()), float(sim.std(ddof=1))
+            out["observed"][kind] = int(round(obs))
+            out["expected"][kind] = expected
+            out["sd"][kind] = sd
+            out["excess"][kind] = obs - expected
+            out["z"][kind] = (obs - expected) / sd
+            out["p"][kind] = (1 + int(np.count_nonzero(sim >= obs))) / (replicates + 1)
+        return out
+
+    result = {"precincts": int(keep.sum()), "replicates": replicates, "seed": seed, **block(0)}
+    result["weighted"] = {name: block(i + 1) for i, name in enumerate(("registered", "ballots", "leader_votes"))}
+    return result
+
+
+def _timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    value = fn(*args, **kwargs)
+    return value, time.perf_counter() - start
+
+
+def _machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "numpy": np.__version__,
+            "scipy": scipy.__version__, "kernel": platform.release()}
+
+
+def _loadavg() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+def run(replicates: int = 1000, seed: int = 0, command: str | None = None) -> dict:
+    """Measure everything once; returns plain figures (seconds, counts, statistics)."""
+    started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load_before = _loadavg()
+    parsed, t_read = _timed(read_results, DATA_FILE)
+    p, t_arrays = _timed(parsed.to_precincts)
+    summary, t_summary = _timed(stats.summary, p)
+
+    mask = stats.integer_test_sample(p)
+    _, t_prob = _timed(lambda: (stats.integer_probability(p.registered[mask], p.issued[mask] / p.registered[mask]),
+                                stats.integer_probability(p.cast[mask], p.leader_votes[mask] / p.cast[mask])))
+    ours, t_ours = _timed(stats.integer_test, p, replicates=replicates, seed=seed)
+    reference, t_reference = _timed(reference_integer_test, p, replicates=replicates, seed=seed)
+
+    # Difference of the two null means in standard errors of that difference (~N(0,1) if they agree).
+    agreement = {}
+    for kind in KINDS:
+        se = math.sqrt((ours["sd"][kind] ** 2 + reference["sd"][kind] ** 2) / replicates)
+        agreement[kind] = (ours["expected"][kind] - reference["expected"][kind]) / se if se else None
+    return {
+        "started": started,
+        "command": command or "python bench/forensics.py",
+        "machine": _machine(),
+        "load_before": load_before,
+        "load_after": _loadavg(),
+        "file": {"name": DATA_FILE.name, "precincts": len(p), "sha256": parsed.sha256},
+        "parse": {"read_seconds": t_read, "arrays_seconds": t_arrays, "summary_seconds": t_summary,
+                  "turnout": summary["turnout"], "leader_share": summary["leader_share"]},
+        "integer_test": {
+            "replicates": replicates,
+            "seed": seed,
+            "precincts": ours["precincts"],
+            "ours": {"seconds": t_ours, "probability_seconds": t_prob, **_core(ours)},
+            "reference": {"seconds": t_reference, **_core(reference)},
+            "speedup": t_reference / t_ours,
+            "observed_identical": ours["observed"] == reference["observed"]
+            and all(ours["weighted"][w]["observed"] == reference["weighted"][w]["observed"] for w in ours["weighted"]),
+            "mean_difference_in_se": agreement,
+        },
+    }
+
+
+def _core(result: dict) -> dict:
+    return {key: dict(result[key]) for key in ("observed", "expected", "sd", "excess", "z", "p")}
+
+
+def markdown(results: dict) -> str:
+    """A section for bench/RESULTS.md: dated, with the command, every figure from ``results``."""
+    m = results["machine"]
+    parse = results["parse"]
+    it = results["integer_test"]
+    ours, ref = it["ours"], it["reference"]
+
+    def triple(d, fmt):
+        return " / ".join(fmt.format(d[k]) for k in KINDS)
+
+    out = [
+        f"## Forensics: {results['file']['name']} ({results['file']['precincts']:,} precincts)",
+        "",
+        f"- date: {results['started']}",
+        f"- command: `{results['command']}`",
+        f"- machine: {m['nproc']} CPUs ({m['cpu']}), Linux {m['kernel']}, Python {m['python']}, NumPy {m['numpy']}, "
+        f"SciPy {m['scipy']}",
+        f"- load average (1, 5, 15 min) at start: {results['load_before']}; at end: {results['load_after']}",
+        "",
+        "Parsing and summary, in memory (`read_results` → `to_precincts` → `stats.summary`; the database import is "
+        "measured separately):",
+        "",
+        "| step | seconds |",
+        "|---|---:|",
+        f"| read and check the file (`read_results`) | {parse['read_seconds']:.2f} |",
+        f"| arrays (`to_precincts`) | {parse['arrays_seconds']:.2f} |",
+        f"| summary (turnout {parse['turnout']:.2f}%, leader {parse['leader_share']:.2f}%) | {parse['summary_seconds']:.3f} |",
+        f"| total | {parse['read_seconds'] + parse['arrays_seconds'] + parse['summary_seconds']:.2f} |",
+        "",
+        f"Integer-percentage test, {it['replicates']:,} replicates, seed {it['seed']}, {it['precincts']:,} precincts "
+        "after the inclusion filter; figures are either / result / turnout:",
+        "",
+        "| implementation | seconds | observed | expected | sd | excess | z |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| `stats.integer_test` (exact per-precinct probabilities, uniforms) | {ours['seconds']:.2f} | "
+        f"{triple(ours['observed'], '{:,}')} | {triple(ours['expected'], '{:,.1f}')} | {triple(ours['sd'], '{:.1f}')} | "
+        f"{triple(ours['excess'], '{:,.1f}')} | {triple(ours['z'], '{:.2f}')} |",
+        f"| reference: `rng.binomial` for all precincts per replicate | {ref['seconds']:.2f} | "
+        f"{triple(ref['observed'], '{:,}')} | {triple(ref['expected'], '{:,.1f}')} | {triple(ref['sd'], '{:.1f}')} | "
+        f"{triple(ref['excess'], '{:,.1f}')} | {triple(ref['z'], '{:.2f}')} |",
+        "",
+        f"Speed-up {it['speedup']:.1f}x (the exact per-precinct probabilities alone, timed separately: "
+        f"{ours['probability_seconds']:.2f} s); observed counts, plain and weighted, identical: {'yes' if it['observed_identical'] else 'NO'}; "
+        "difference of the null means in standard errors: "
+        + " / ".join(f"{it['mean_difference_in_se'][k]:+.2f}" for k in KINDS)
+        + " (published excess, Kobak et al.: 1,708.8 / 859.0 / 1,296.2).",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--replicates", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    command = " ".join(shlex.quote(a) for a in [".venv/bin/python", "bench/forensics.py", *(argv or sys.argv[1:])])
+    print(markdown(run(args.replicates, args.seed, command=command)))
+
+
+if __name__ == "__main__":
+    main()
