@@ -118,10 +118,14 @@ def run(replicates: int = 1000, seed: int = 0, command: str | None = None) -> di
     p, t_arrays = _timed(parsed.to_precincts)
     summary, t_summary = _timed(stats.summary, p)
 
-    mask = stats.integer_test_sample(p)
-    _, t_prob = _timed(lambda: (stats.integer_probability(p.registered[mask], p.issued[mask] / p.registered[mask]),
-                                stats.integer_probability(p.cast[mask], p.leader_votes[mask] / p.cast[mask])))
     ours, t_ours = _timed(stats.integer_test, p, replicates=replicates, seed=seed)
+    mask = stats.integer_test_sample(p)
+    # The set-up step alone, best of three (the machine is shared; one run can be slowed by others).
+    t_prob = min(
+        _timed(lambda: (stats.integer_probability(p.registered[mask], p.issued[mask] / p.registered[mask]),
+                        stats.integer_probability(p.cast[mask], p.leader_votes[mask] / p.cast[mask])))[1]
+        for _ in range(3)
+    )
     reference, t_reference = _timed(reference_integer_test, p, replicates=replicates, seed=seed)
 
     # Difference of the two null means in standard errors of that difference (~N(0,1) if they agree).
@@ -197,7 +201,7 @@ def markdown(results: dict) -> str:
         f"{triple(ref['observed'], '{:,}')} | {triple(ref['expected'], '{:,.1f}')} | {triple(ref['sd'], '{:.1f}')} | "
         f"{triple(ref['excess'], '{:,.1f}')} | {triple(ref['z'], '{:.2f}')} |",
         "",
-        f"Speed-up {it['speedup']:.1f}x (the exact per-precinct probabilities alone, timed separately: "
+        f"Speed-up {it['speedup']:.1f}x (the exact per-precinct probabilities alone, timed separately, best of 3: "
         f"{ours['probability_seconds']:.2f} s); observed counts, plain and weighted, identical: {'yes' if it['observed_identical'] else 'NO'}; "
         "difference of the null means in standard errors: "
         + " / ".join(f"{it['mean_difference_in_se'][k]:+.2f}" for k in KINDS)

@@ -1,8 +1,11 @@
 """Statistics on precinct results: summary, integer-percentage test, Shpilkin's estimate, same-precinct change.
 
-Every function takes :class:`~svidok.forensics.arrays.Precincts` (or plain arrays) and returns plain
-JSON-ready values (Python ``int``/``float``/``str``/``list``/``dict``, never NumPy types), so the CLI,
-the pages and the report block can print or store them as they are.
+The analyses (:func:`summary`, :func:`integer_test`, :func:`shpilkin`, :func:`same_precinct`,
+:func:`histogram`, :func:`histogram2d`) take :class:`~svidok.forensics.arrays.Precincts` and return
+plain JSON-ready values (Python ``int``/``float``/``str``/``list``/``dict``, never NumPy types), so
+the CLI, the pages and the report block can print or store them as they are. The helpers they are
+built from (``*_percent``, :func:`integer_probability`, :func:`match_precincts`,
+:func:`turnout_changes`) return NumPy arrays, for the plots and the tests.
 
 Definitions used throughout (as in the published work):
 
@@ -242,7 +245,8 @@ def _pack(blocks: dict[str, dict], keys=("observed", "expected", "sd", "excess",
 
 def integer_test(p: Precincts, *, replicates: int = 1000, seed: int = 0,
                  progress: Callable[[int, int], None] | None = None) -> dict:
-    """Integer-percentage test of Kobak, Shpilkin & Pshenichnikov (Ann. Appl. Stat. 10(1), 2016).
+    """Integer-percentage test of Kobak, Shpilkin & Pshenichnikov, "Integer percentages as electoral
+    falsification fingerprints", Ann. Appl. Stat. 10(1), 2016 (arXiv:1410.6059).
 
     Counts the included precincts (:func:`integer_test_sample`) whose turnout, leader share, or
     either, is an integer percentage (:func:`is_integer_percent`), and compares them with a
@@ -357,8 +361,8 @@ def _shpilkin(issued, registered, leader, other, bin_width: float) -> dict:
 
 
 def shpilkin(p: Precincts, *, bin_width: float = 1.0) -> dict:
-    """Shpilkin's estimate of anomalous votes for the leader (Kobak, Shpilkin & Pshenichnikov,
-    Significance 15(4), 2018).
+    """Shpilkin's estimate of anomalous votes for the leader, as described in Kobak, Shpilkin &
+    Pshenichnikov, "Putin's peaks", Significance, June 2018 (arXiv:1804.09495).
 
     Precincts (with registered voters) are binned by turnout (``bin_width`` percentage points);
     "other" votes are ballots cast minus the leader's. The clean peak is the bin with the most
@@ -447,9 +451,9 @@ def turnout_changes(a: Precincts, b: Precincts) -> tuple[np.ndarray, dict]:
 
 
 def same_precinct(a: Precincts, b: Precincts) -> dict:
-    """Same-precinct comparison of turnout between two elections (as in Kobak, Shpilkin &
-    Pshenichnikov 2016 for consecutive Russian elections): precincts matched by (region, number);
-    the distribution of the change shows whether a region's turnout moved as a whole or in part.
+    """Same-precinct comparison of turnout between two elections: a descriptive method (no model and
+    no single published source): precincts matched by (region, number), the distribution of the
+    change shows whether a territory's turnout moved as a whole or in part of its precincts.
 
     Returns ``matched``, ``unmatched_first``, ``unmatched_second``, ``unnumbered_first/second``,
     ``duplicate_first/second``, ``no_voters`` (see :func:`turnout_changes`), ``median_change`` and

@@ -308,6 +308,16 @@ def test_integer_test_reports_progress():
     assert calls == [(64, 150), (128, 150), (150, 150)]
 
 
+def test_integer_test_with_no_precinct_in_the_sample_reports_zeros():
+    result = stats.integer_test(make([(50, 25, 0, 10, 15)]), replicates=20, seed=0)
+
+    assert result["precincts"] == 0
+    assert result["observed"] == {"either": 0, "result": 0, "turnout": 0}
+    assert result["expected"] == {"either": 0.0, "result": 0.0, "turnout": 0.0}
+    assert result["z"] == {"either": None, "result": None, "turnout": None}
+    assert_plain_json(result)
+
+
 def test_integer_test_zero_replicates_raises():
     with pytest.raises(ValueError, match="replicates"):
         stats.integer_test(make([(1000, 500, 0, 250, 250)]), replicates=0)
