@@ -184,10 +184,16 @@ def detect_columns(header: list[str], overrides: dict | None = None) -> ColumnMa
     """Guess the mapping from the header; ``overrides`` (same keys as :meth:`ColumnMapping.as_dict`
     minus ``ignored``, ``fields`` may also be given flat) wins wherever it says something."""
     overrides = dict(overrides or {})
-    forced_fields = dict(overrides.pop("fields", {}) or {})
+    forced_fields = overrides.pop("fields", {}) or {}
     forced_candidates = overrides.pop("candidates", None)
     forced_leader = overrides.pop("leader", "") or ""
-    forced_ignore = list(overrides.pop("ignore", []) or [])
+    forced_ignore = overrides.pop("ignore", []) or []
+    # A mapping comes from a user's JSON file: check its shape before using it.
+    problems = _shape_problems(forced_fields, forced_candidates, forced_leader, forced_ignore, overrides)
+    if problems:
+        raise ResultsFileError("The column mapping does not fit the file.", problems)
+    forced_fields = dict(forced_fields)
+    forced_ignore = list(forced_ignore)
     # Flat form: {"registered": "Header", ...}
     for key in list(overrides):
         if key in PROTOCOL_FIELDS or key in IDENTITY_FIELDS:
@@ -198,7 +204,6 @@ def detect_columns(header: list[str], overrides: dict | None = None) -> ColumnMa
             f"({', '.join(IDENTITY_FIELDS + PROTOCOL_FIELDS)}), candidates, leader, ignore."
         )
     present = set(header)
-    problems = []
     for key, column in forced_fields.items():
         if key not in PROTOCOL_FIELDS and key not in IDENTITY_FIELDS:
             problems.append(f"mapping: {key!r} is not a field (known: {', '.join(IDENTITY_FIELDS + PROTOCOL_FIELDS)})")
@@ -215,6 +220,9 @@ def detect_columns(header: list[str], overrides: dict | None = None) -> ColumnMa
     unplaced = []
     for column in header:
         if column in taken:
+            continue
+        if not column:
+            mapping.ignored.append(column)  # unnamed (a trailing delimiter): never a candidate
             continue
         norm = _normalize(column)
         placed = False
@@ -261,6 +269,25 @@ def detect_columns(header: list[str], overrides: dict | None = None) -> ColumnMa
     return mapping
 
 
+def _shape_problems(fields, candidates, leader, ignore, flat) -> list[str]:
+    """What is wrong with the shape of a mapping (it comes from a user's JSON file)."""
+    problems = []
+    named = dict(flat)
+    if isinstance(fields, dict):
+        named.update(fields)
+    else:
+        problems.append("mapping: fields must be an object {field: column}")
+    for key, column in named.items():
+        if (key in PROTOCOL_FIELDS or key in IDENTITY_FIELDS) and column is not None and not isinstance(column, str):
+            problems.append(f"mapping: {key} must be a column name")
+    for key, value in (("candidates", candidates), ("ignore", ignore)):
+        if value is not None and not (isinstance(value, list) and all(isinstance(c, str) for c in value)):
+            problems.append(f"mapping: {key} must be a list of column names")
+    if not isinstance(leader, str):
+        problems.append("mapping: leader must be a column name")
+    return problems
+
+
 def _decode(raw: bytes, name: str, encoding: str | None) -> str:
     if encoding:
         try:
@@ -292,7 +319,9 @@ def _unzip(raw: bytes, name: str) -> tuple[bytes, str]:
 
 
 def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
+    # Only delimiters outside quotes count: CEC headers are quoted because they hold commas.
+    unquoted = re.sub(r'"[^"]*"', "", first_line)
+    counts = {d: unquoted.count(d) for d in (",", ";", "\t")}
     return max(counts, key=counts.get)
 
 
