@@ -225,3 +225,38 @@ def _group_turnout(official: dict, claim: Claim) -> dict:
     }
 
 
+
+
+# How Russian CEC files name the occupied Ukrainian regions (the occupiers' designations), by the
+# first four characters of the region's KATOTTG code. Used to point a claim about a place at the
+# precincts of that place.
+REGION_BY_KATOTTG = {
+    "UA01": "Республика Крым",
+    "UA85": "город Севастополь",
+    "UA14": "Донецкая Народная Республика",
+    "UA44": "Луганская Народная Республика",
+    "UA23": "Запорожская область",
+    "UA65": "Херсонская область",
+}
+
+
+def region_for_place(place) -> str:
+    """The region name used in results files for a gazetteer place (empty when unknown)."""
+    if place is None:
+        return ""
+    return REGION_BY_KATOTTG.get((place.code or "")[:4], "")
+
+
+def claim_query(figure) -> str:
+    """Query string opening the claim tester on an ElectionFigure (empty for figures it cannot test)."""
+    from urllib.parse import urlencode
+
+    if figure.metric not in METRICS or figure.official:
+        return ""
+    params = {"metric": figure.metric, "comparator": figure.comparator, "value": str(figure.value)}
+    region = region_for_place(figure.territory)
+    if region:
+        params["region"] = region
+    if figure.population_group:
+        params["group"] = figure.population_group
+    return "?" + urlencode(params)

@@ -518,6 +518,12 @@ def election_detail(request, uuid):
     figures = list(election.figures.select_related("territory", "source"))
     incidents = incident_rows(sort_incidents(visible_incidents(request.user).filter(election=election), "-date"))
     interventions = election.interventions.select_related("kind", "by_organization", "by_person")
+    result_sets = list(election.result_sets.order_by("-imported_at")) if rules.can(request.user, "forensics.view") else []
+    if result_sets:
+        from svidok.forensics.claims import claim_query
+
+        for figure in figures:
+            figure.claim_query = claim_query(figure)
     return render(request, "incidents/election_detail.html", {
         "election": election,
         "official": [f for f in figures if f.official],
@@ -525,6 +531,8 @@ def election_detail(request, uuid):
         "page": paginate(request, incidents),
         "interventions": interventions,
         "metrics": ElectionFigure.Metric,
+        "result_sets": result_sets,
+        "can_import_results": rules.can(request.user, "forensics.import"),
         "can_edit": rules.can(request.user, "election.edit"),
         "history": readable(history(election)) if rules.can(request.user, "incident.history") else None,
     })

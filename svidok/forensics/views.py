@@ -1,0 +1,304 @@
+"""Forensics pages: a result set's figures and plots by scope, the validation report, saved analyses,
+the claim tester, and the import form.
+
+Thin like every view here: parse with a form, authorise with ``svidok.accounts.rules``, call the
+service or the analysis code, render. Official results are public numbers, but the pages follow the
+same deny-by-default rules as the rest (``forensics.view``).
+"""
+
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from svidok.accounts import rules
+from svidok.common.views import paginate
+from svidok.common.views import require as _require
+from svidok.forensics import claims, report, services, stats
+from svidok.forensics.data import load_precincts
+from svidok.forensics.forms import ClaimForm, ImportForm, RunForm, ScopeForm
+from svidok.forensics.models import Analysis, Precinct, ResultSet
+from svidok.forensics.parsing import FLAGS, ResultsFileError
+from svidok.incidents.models import Election
+
+# Plots a page can ask for; each takes the scope's precincts (and the report for Shpilkin).
+PLOTS = ("turnout", "leader_share", "fingerprint", "integers", "shpilkin", "change")
+LIVE_REPLICATES = 200
+CACHE_SECONDS = 6 * 3600
+
+
+def _result_set(uuid) -> ResultSet:
+    try:
+        return ResultSet.objects.select_related("election", "imported_by").get(uuid=uuid)
+    except (ResultSet.DoesNotExist, ValidationError):
+        raise Http404("No such result set") from None
+
+
+def _scope(request, result_set: ResultSet) -> tuple[str, str, ResultSet | None]:
+    """Region, commission and comparison result set from the query string; unknown values are 404."""
+    form = ScopeForm(request.GET)
+    if not form.is_valid():
+        raise Http404("Bad scope")
+    region, tik = form.cleaned_data["region"].strip(), form.cleaned_data["tik"].strip()
+    try:
+        services.check_scope(result_set, region, tik)
+    except ValidationError:
+        raise Http404("No such region or commission in this result set") from None
+    compare = None
+    if form.cleaned_data["compare"]:
+        compare = ResultSet.objects.filter(uuid=form.cleaned_data["compare"]).exclude(pk=result_set.pk).first()
+        if compare is None:
+            raise Http404("No such result set to compare with")
+    return region, tik, compare
+
+
+def _cache_key(*parts) -> str:
+    return "forensics:" + hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _live_report(result_set, region, tik, compare) -> dict:
+    """The default analysis of a scope, computed once and kept in the cache (same seed: same result)."""
+    key = _cache_key("report", report.VERSION, result_set.pk, result_set.imported_at.timestamp(), region, tik,
+                     compare.pk if compare else "", LIVE_REPLICATES)
+    result = cache.get(key)
+    if result is None:
+        result = report.analyze(result_set, region=region, tik=tik, replicates=LIVE_REPLICATES, seed=0, compare=compare)
+        cache.set(key, result, CACHE_SECONDS)
+    return result
+
+
+def _scope_query(region: str, tik: str, compare: ResultSet | None = None) -> str:
+    from urllib.parse import urlencode
+
+    params = {k: v for k, v in (("region", region), ("tik", tik)) if v}
+    if compare is not None:
+        params["compare"] = compare.public_id
+    return ("?" + urlencode(params)) if params else ""
+
+
+def _plot_urls(result_set, region, tik, compare) -> dict[str, str]:
+    query = _scope_query(region, tik, compare)
+    names = [n for n in PLOTS if n != "change" or compare is not None]
+    return {name: reverse("forensics:plot", args=[result_set.uuid, name, "svg"]) + query for name in names}
+
+
+@login_required
+def result_set_detail(request, uuid):
+    _require(request.user, "forensics.view")
+    result_set = _result_set(uuid)
+    region, tik, compare = _scope(request, result_set)
+    precincts = Precinct.objects.filter(result_set=result_set)
+    regions = list(precincts.values("region").annotate(n=Count("id")).order_by("region"))
+    tiks = list(precincts.filter(region=region).values("tik").annotate(n=Count("id")).order_by("tik")) if region else []
+    result = _live_report(result_set, region, tik, compare)
+    saved = Analysis.objects.filter(result_set=result_set, region=region, tik=tik).select_related("created_by")[:10]
+    can_analyze = rules.can(request.user, "forensics.analyze")
+    return render(request, "forensics/result_set_detail.html", {
+        "result_set": result_set,
+        "election": result_set.election,
+        "region": region,
+        "tik": tik,
+        "compare": compare,
+        "regions": regions,
+        "tiks": tiks,
+        "others": ResultSet.objects.exclude(pk=result_set.pk).select_related("election").order_by("-election__date"),
+        "report": result,
+        "plots": _plot_urls(result_set, region, tik, compare),
+        "saved": saved,
+        "run_form": RunForm(initial={"region": region, "tik": tik, "compare": compare}, result_set=result_set)
+        if can_analyze else None,
+        "flags": FLAGS,
+        "scope_query": _scope_query(region, tik),
+        "can_import": rules.can(request.user, "forensics.import"),
+    })
+
+
+@login_required
+def plot(request, uuid, name, fmt):
+    _require(request.user, "forensics.view")
+    if name not in PLOTS or fmt not in ("svg", "png"):
+        raise Http404("No such plot")
+    result_set = _result_set(uuid)
+    region, tik, compare = _scope(request, result_set)
+    if name == "change" and compare is None:
+        raise Http404("The change plot needs an election to compare with")
+    key = _cache_key("plot", result_set.pk, result_set.imported_at.timestamp(), region, tik,
+                     compare.pk if compare else "", name, fmt, get_language())
+    content = cache.get(key)
+    if content is None:
+        p = load_precincts(result_set, region=region, tik=tik)
+        try:
+            content = render_plot(name, p, fmt, compare=load_precincts(compare, region=region, tik=tik) if compare else None)
+        except ValueError as exc:
+            return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
+        cache.set(key, content, CACHE_SECONDS)
+    response = HttpResponse(content, content_type="image/svg+xml" if fmt == "svg" else "image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def render_plot(name: str, p, fmt: str, *, compare=None) -> bytes:
+    """One of ``PLOTS`` for the precincts ``p`` as SVG or PNG bytes (ValueError when it cannot be drawn)."""
+    from svidok.forensics import plots  # matplotlib loads on the first plot, not with every page
+
+    if name == "turnout":
+        return plots.turnout_histogram(p, fmt=fmt)
+    if name == "leader_share":
+        return plots.leader_share_histogram(p, fmt=fmt)
+    if name == "fingerprint":
+        return plots.fingerprint(p, fmt=fmt)
+    if name == "integers":
+        return plots.integer_spikes(p, fmt=fmt)
+    if name == "shpilkin":
+        return plots.shpilkin_bins(stats.shpilkin(p), fmt=fmt)
+    if name == "change":
+        changes, _info = stats.turnout_changes(compare, p)
+        return plots.turnout_change(changes, fmt=fmt)
+    raise ValueError(f"unknown plot {name!r}")
+
+
+@login_required
+def precinct_list(request, uuid):
+    """The validation report: precincts flagged at import (kept, never dropped), filterable."""
+    _require(request.user, "forensics.view")
+    result_set = _result_set(uuid)
+    region, tik, _compare = _scope(request, result_set)
+    flag = request.GET.get("flag", "")
+    rows = Precinct.objects.filter(result_set=result_set)
+    if region:
+        rows = rows.filter(region=region)
+    if tik:
+        rows = rows.filter(tik=tik)
+    if flag:
+        if flag not in FLAGS:
+            raise Http404("No such flag")
+        rows = rows.filter(flags__contains=flag)
+    elif request.GET.get("all") != "1":
+        rows = rows.exclude(flags="")
+    page = paginate(request, rows.order_by("line"))
+    leader = result_set.candidates.index(result_set.leader) if result_set.leader in result_set.candidates else 0
+    for precinct in page.object_list:
+        issued = sum(x or 0 for x in (precinct.issued_early, precinct.issued_station, precinct.issued_outside))
+        cast = (precinct.valid or 0) + (precinct.invalid or 0)
+        precinct.issued = issued
+        precinct.turnout = 100.0 * issued / precinct.registered if precinct.registered else None
+        votes = precinct.votes or []
+        precinct.leader_share = 100.0 * (votes[leader] or 0) / cast if cast and len(votes) > leader else None
+        precinct.flag_labels = [FLAGS.get(f, f) for f in precinct.flag_list]
+    return render(request, "forensics/precinct_list.html", {
+        "result_set": result_set, "election": result_set.election, "page": page, "flag": flag, "flags": FLAGS,
+        "region": region, "tik": tik, "show_all": request.GET.get("all") == "1",
+        "flag_counts": result_set.flag_counts,
+    })
+
+
+@login_required
+@require_POST
+def analysis_run(request, uuid):
+    _require(request.user, "forensics.view")
+    result_set = _result_set(uuid)
+    _require(request.user, "forensics.analyze")
+    form = RunForm(request.POST, result_set=result_set)
+    if not form.is_valid():
+        messages.error(request, _("The analysis was not run: %(errors)s") % {
+            "errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())})
+        return redirect(reverse("forensics:result_set", args=[result_set.uuid]))
+    d = form.cleaned_data
+    try:
+        services.check_scope(result_set, d["region"], d["tik"])
+        analysis = services.run_and_save(actor=request.user, result_set=result_set, region=d["region"], tik=d["tik"],
+                                         replicates=d["replicates"], seed=d["seed"], klimek=d["klimek"],
+                                         compare=d["compare"])
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, _("The analysis was not run: %(error)s") % {"error": "; ".join(getattr(exc, "messages", [str(exc)]))})
+        return redirect(reverse("forensics:result_set", args=[result_set.uuid]) + _scope_query(d["region"], d["tik"]))
+    messages.success(request, _("Analysis saved."))
+    return redirect(reverse("forensics:analysis", args=[analysis.uuid]))
+
+
+@login_required
+def analysis_detail(request, uuid):
+    _require(request.user, "forensics.view")
+    try:
+        analysis = Analysis.objects.select_related("result_set__election", "created_by").get(uuid=uuid)
+    except (Analysis.DoesNotExist, ValidationError):
+        raise Http404("No such analysis") from None
+    if request.GET.get("format") == "json":
+        response = JsonResponse(analysis.result, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="analysis-{analysis.public_id}.json"'
+        return response
+    rs = analysis.result_set
+    compare_id = (analysis.result.get("source") or {}).get("compared_with")
+    compare = ResultSet.objects.filter(uuid=compare_id).first() if compare_id else None
+    return render(request, "forensics/analysis_detail.html", {
+        "analysis": analysis, "result_set": rs, "election": rs.election, "report": analysis.result,
+        "plots": _plot_urls(rs, analysis.region, analysis.tik, compare),
+    })
+
+
+@login_required
+def claim(request, uuid):
+    """Test a claim against the protocols. Nothing is written, so it is a GET form with a shareable URL."""
+    _require(request.user, "forensics.view")
+    result_set = _result_set(uuid)
+    regions = list(Precinct.objects.filter(result_set=result_set).order_by("region").values_list("region", flat=True).distinct())
+    form = ClaimForm(request.GET or None, result_set=result_set, regions=regions)
+    outcome = None
+    if request.GET and form.is_valid():
+        region = form.cleaned_data["region"]
+        p = load_precincts(result_set, region=region)
+        change = None
+        if form.cleaned_data["compare"] is not None:
+            earlier = load_precincts(form.cleaned_data["compare"], region=region)
+            change = stats.same_precinct(earlier, p)
+        try:
+            outcome = claims.evaluate_claim(p, form.claim(), baseline_change=change)
+        except claims.ClaimError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+    return render(request, "forensics/claim.html", {
+        "result_set": result_set, "election": result_set.election, "form": form, "outcome": outcome,
+    })
+
+
+@login_required
+def import_results(request, uuid):
+    _require(request.user, "election.view")
+    election = get_object_or_404(Election, uuid=uuid)
+    _require(request.user, "forensics.import")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                outcome = services.import_results(
+                    actor=request.user, election=election, source=upload.read(), name=upload.name,
+                    mapping=form.cleaned_data["mapping"], leader=form.cleaned_data["leader"].strip() or None,
+                    encoding=form.cleaned_data["encoding"] or None, label=form.cleaned_data["label"],
+                )
+            except ResultsFileError as exc:
+                form.add_error("file", exc.args[0])
+                for problem in exc.problems:
+                    form.add_error("file", problem)
+            except PermissionDenied:
+                raise
+            else:
+                flagged = sum(1 for f in outcome.parsed.flags if f)
+                messages.success(request, _("Imported %(n)s precincts (%(flagged)s flagged for review).") % {
+                    "n": f"{len(outcome.parsed):,}", "flagged": f"{flagged:,}"})
+                return redirect(reverse("forensics:result_set", args=[outcome.result_set.uuid]))
+    return render(request, "forensics/import.html", {"election": election, "form": form}, status=status)
+
+
