@@ -6,9 +6,11 @@ web pages and the API call them, each runs in one transaction and writes its aud
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice, repeat
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +20,7 @@ from django.utils import timezone
 from svidok.accounts import rules
 from svidok.audit.services import record
 from svidok.forensics.arrays import PROTOCOL_FIELDS
+from svidok.forensics.data import remember
 from svidok.forensics.models import Analysis, Precinct, ResultSet
 from svidok.forensics.parsing import IDENTITY_FIELDS, ParsedResults, ResultsFileError, read_results
 from svidok.incidents.models import Election
@@ -76,6 +79,8 @@ def import_results(*, actor, election: Election, source: str | Path | bytes, nam
             imported_by=actor if getattr(actor, "pk", None) else None,
         )
         _insert_precincts(result_set, parsed, progress)
+        # The arrays just parsed are the ones a load would give: analyses right after import skip the reload.
+        transaction.on_commit(lambda: remember(result_set, parsed.to_precincts()))
         record(actor=actor, action="import", obj=result_set, object_repr=f"{election.name}: {parsed.name}"[:300],
                changes={
                    "election": election.public_id,
@@ -101,20 +106,31 @@ def _insert_precincts(result_set: ResultSet, parsed: ParsedResults, progress) ->
     ident = [parsed.identity[f] for f in IDENTITY_FIELDS]
     counts = [parsed.counts[f] for f in PROTOCOL_FIELDS]
     numbers = _uik_numbers(parsed.identity["uik"])
-    # The JSON column is text on SQLite and jsonb on PostgreSQL: let the field adapt the value.
-    prep_votes = meta.get_field("votes").get_db_prep_save
-    rs_id = result_set.pk
+    adapt = _votes_adapter()
+    votes = [adapt(v) for v in parsed.votes]
+    flags = [",".join(f) for f in parsed.flags]
+    rows = zip(repeat(result_set.pk), parsed.lines, *ident, numbers, *counts, votes, flags, strict=False)
     with connection.cursor() as cursor:
-        for start in range(0, len(parsed), INSERT_BATCH):
-            stop = min(start + INSERT_BATCH, len(parsed))
-            batch = [
-                (rs_id, parsed.lines[i], *(col[i] for col in ident), numbers[i], *(col[i] for col in counts),
-                 prep_votes(parsed.votes[i], connection), ",".join(parsed.flags[i]))
-                for i in range(start, stop)
-            ]
+        while batch := list(islice(rows, INSERT_BATCH)):
             cursor.executemany(sql, batch)
             if progress:
-                progress(stop - start)
+                progress(len(batch))
+
+
+def _votes_adapter():
+    """How a votes list goes to the JSON column: text on SQLite, jsonb on PostgreSQL.
+
+    Asking the field once and then adapting directly saves ~1 s per 100k precincts over calling
+    ``get_db_prep_save`` for every row.
+    """
+    sample = Precinct._meta.get_field("votes").get_db_prep_save([1], connection)
+    if isinstance(sample, str):
+        def as_text(votes):
+            if None in votes:
+                return json.dumps(votes, separators=(",", ":"))
+            return "[" + ",".join(map(str, votes)) + "]"
+        return as_text
+    return type(sample)  # psycopg's Jsonb wrapper
 
 
 def _uik_numbers(labels: list[str]) -> list[int]:
