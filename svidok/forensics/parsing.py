@@ -441,12 +441,15 @@ def _check(table: pd.DataFrame, columns: ColumnMapping, header: list[str], *, te
     # pandas pads a row with too few cells with empty values: count the cells of rows ending empty.
     ends_empty = np.flatnonzero((table[header[-1]].isna() | table[header[-1]].eq("")).to_numpy() & ~blank)
     short_rows = np.zeros(len(table), dtype=bool)
+    problems = []
     if len(ends_empty):
         raw_lines = text.splitlines()
         for i in ends_empty:
-            if i + 1 < len(raw_lines) and len(next(csv.reader([raw_lines[i + 1]], delimiter=delimiter))) < len(header):
+            cells = len(next(csv.reader([raw_lines[i + 1]], delimiter=delimiter))) if i + 1 < len(raw_lines) else 0
+            if cells < len(header):
                 short_rows[i] = True
-    problems = [f"line {i + 2}: fewer cells than the header's {len(header)} columns" for i in np.flatnonzero(short_rows)[:MAX_ERRORS]]
+                if len(problems) < MAX_ERRORS:
+                    problems.append(f"line {i + 2}: {cells} cells, but the header has {len(header)} columns")
     lines = np.arange(2, len(table) + 2, dtype=np.int64)
     if blank.any() or short_rows.any():
         keep = np.flatnonzero(~blank & ~short_rows)
