@@ -2,7 +2,6 @@
 
 import json
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,24 +9,22 @@ from scipy.stats import binom
 
 from svidok.forensics import stats
 from svidok.forensics.arrays import PROTOCOL_FIELDS
-from svidok.forensics.parsing import build_precincts, read_results
+from svidok.forensics.parsing import build_precincts
+from tests.forensics.conftest import CRIMEA, SEVASTOPOL
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "elections"
-CRIMEA = "Республика Крым"
-SEVASTOPOL = "город Севастополь"
 # Published figures: Kobak, Shpilkin & Pshenichnikov (integer test, 2018 excess) and Shpilkin (2018).
 PUBLISHED_EXCESS = {"either": 1708.8, "result": 859.0, "turnout": 1296.2}
 PUBLISHED_SHPILKIN = 9_947_000
 
 
 @pytest.fixture(scope="module")
-def p2018():
-    return read_results(DATA / "2018.csv.zip").to_precincts()
+def p2018(precincts_2018_file):
+    return precincts_2018_file
 
 
 @pytest.fixture(scope="module")
-def p2016():
-    return read_results(DATA / "2016.csv.zip").to_precincts()
+def p2016(parsed_2016_file):
+    return parsed_2016_file.to_precincts()
 
 
 @pytest.fixture(scope="module")
