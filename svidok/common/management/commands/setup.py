@@ -18,6 +18,7 @@ class Command(BaseCommand):
         if not demo:
             return
         call_command("load_demo", stdout=self.stdout)
+        call_command("load_demo_results", stdout=self.stdout)
         passwords = ensure_demo_users(password=settings.SVIDOK_DEMO_PASSWORD or None)
         self.stdout.write("")
         self.stdout.write(f"Sign in at http://127.0.0.1:{settings.PORT}/ with one of the demo accounts:")

@@ -1,0 +1,62 @@
+"""Demo precinct results: the shipped 2016 and 2018 files, attached to demo elections.
+
+`svidok setup --demo` calls this after the article's demo data, so a fresh `make run` shows the
+forensics pages with real numbers: the 2018 presidential vote on the demo election, and the 2016
+State Duma vote on an election of its own for the same-precinct comparison. Idempotent: a file
+already imported into its election is skipped.
+"""
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+
+from svidok.accounts.models import Role
+from svidok.accounts.services import ensure_service_account
+from svidok.forensics import services
+from svidok.forensics.models import ResultSet
+from svidok.incidents import services as incident_services
+from svidok.incidents.demo import ARC_CODE, DEMO_USERNAME, ELECTION_DAY, ELECTION_NAME
+from svidok.incidents.models import Election, Place
+
+DUMA_NAME = 'Russian State Duma "election" in occupied Crimea'
+DUMA_DAY = dt.date(2016, 9, 18)
+FILES = {
+    "2018": ("2018.csv.zip", "CEC precinct protocols, presidential election 2018 (dkobak/elections)"),
+    "2016": ("2016.csv.zip", "CEC precinct protocols, State Duma party-list vote 2016 (dkobak/elections)"),
+}
+
+
+def _duma_election(actor) -> Election:
+    found = Election.objects.filter(name=DUMA_NAME, date=DUMA_DAY).first()
+    if found:
+        return found
+    return incident_services.record_election(actor=actor, fields={
+        "name": DUMA_NAME,
+        "name_uk": "«Вибори» до Державної думи РФ в окупованому Криму",
+        "kind": "parliamentary",
+        "date": DUMA_DAY,
+        "territory": Place.objects.filter(code=ARC_CODE).first(),
+        "territory_text": "Autonomous Republic of Crimea and Sevastopol (occupied)",
+        "notes": "Held by Russia in occupied Crimea on 18 September 2016. Its precinct results are the "
+                 "baseline for the same-precinct comparison with March 2018.",
+    })
+
+
+def load_demo_results() -> dict[str, int]:
+    """Import the shipped results files into the demo elections if missing; returns what was created."""
+    actor = ensure_service_account(username=DEMO_USERNAME, role=Role.COORDINATOR)
+    presidential = Election.objects.filter(name=ELECTION_NAME, date=ELECTION_DAY).first()
+    if presidential is None:
+        return {}
+    targets = {"2018": presidential, "2016": _duma_election(actor)}
+    created = {}
+    for key, election in targets.items():
+        filename, label = FILES[key]
+        path = settings.DATA_DIR / "elections" / filename
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+        if ResultSet.objects.filter(election=election, sha256=sha256).exists():
+            continue
+        outcome = services.import_results(actor=actor, election=election, source=path, label=label)
+        created[f"{key} precincts"] = len(outcome.parsed)
+    return created
