@@ -30,6 +30,8 @@ from svidok.forensics.arrays import PROTOCOL_FIELDS, REQUIRED_FIELDS, Precincts
 
 IDENTITY_FIELDS = ("region", "oik", "tik", "uik", "url")
 MAX_ERRORS = 50
+# The largest count the database stores (PostgreSQL integer); no precinct comes near it.
+MAX_COUNT = 2**31 - 1
 
 # Validation flags, as stored on each precinct and shown in reports.
 FLAG_MISSING = "missing"                      # a number the analyses need is empty
@@ -169,7 +171,10 @@ class ParsedResults:
 def uik_number(label: str) -> int:
     """The precinct number in a label: ``"554"`` and ``"УИК №554"`` both give 554; -1 when none."""
     match = _UIK_NUMBER.search(label or "")
-    return int(match.group(1)) if match else -1
+    if not match:
+        return -1
+    number = int(match.group(1))
+    return number if number <= MAX_COUNT else -1  # some other long figure, not a precinct number
 
 
 def build_precincts(*, region, tik, uik, counts, votes, candidates, leader, excluded=0, rows=None) -> Precincts:
@@ -415,10 +420,14 @@ _PANDAS_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
 def _numbers(cells: pd.Series, lines: np.ndarray, column: str, problems: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(values, empty) of a number column; a cell that is not a whole number is a problem (line, column)."""
+    """(values, empty) of a number column; a cell that is not a whole number, or is beyond MAX_COUNT, is
+    a problem (line, column)."""
     if cells.dtype.kind in "iu":
-        values = cells.to_numpy(dtype=np.int64)
-        return values, np.zeros(len(values), dtype=bool)
+        values = cells.to_numpy()
+        lowest = values.min() if len(values) and cells.dtype.kind == "i" else 0
+        if not len(values) or (values.max() <= MAX_COUNT and lowest >= -MAX_COUNT):
+            return values.astype(np.int64), np.zeros(len(values), dtype=bool)
+        cells = cells.astype(str)  # out of range (an uint64 would wrap around): reported below
     if cells.dtype.kind == "f":
         floats = cells.to_numpy(dtype=float)
         empty = np.isnan(floats)
@@ -431,7 +440,37 @@ def _numbers(cells: pd.Series, lines: np.ndarray, column: str, problems: list[st
         bad = np.flatnonzero((np.isnan(floats) & ~empty) | (~np.isnan(floats) & (np.mod(np.nan_to_num(floats), 1) != 0)))
     for i in bad[: max(0, MAX_ERRORS - len(problems))]:
         problems.append(f"line {lines[i]}, column {column!r}: {texts.iloc[i][:40]!r} is not a whole number")
-    return np.where(empty | np.isnan(floats), 0, np.nan_to_num(floats)).astype(np.int64), empty
+    large = ~empty & ~np.isnan(floats) & (np.abs(floats) > MAX_COUNT)
+    for i in np.flatnonzero(large)[: max(0, MAX_ERRORS - len(problems))]:
+        problems.append(f"line {lines[i]}, column {column!r}: {texts.iloc[i][:40]!r} is too large for a precinct count")
+    return np.where(empty | np.isnan(floats) | large, 0, floats).astype(np.int64), empty
+
+
+def _row_lines(text: str, delimiter: str, rows: int):
+    """The file line each table row starts on, and a function giving row i's number of cells.
+
+    Row i is line i + 2 unless a quoted cell holds a line break: only then is the file read again,
+    with the csv module, to find where each row starts. (Lines are split at "\\n" as pandas does;
+    str.splitlines would also split at U+2028 and other characters that may sit inside a cell.)
+    """
+    if text.count("\n") + (not text.endswith("\n")) == rows + 1:
+        raw = []
+
+        def cell_count(i):
+            if not raw:
+                raw.extend(text.split("\n"))
+            return len(next(csv.reader([raw[i + 1].rstrip("\r")], delimiter=delimiter), []))
+
+        return np.arange(2, rows + 2, dtype=np.int64), cell_count
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    next(reader, None)
+    starts, widths = [], []
+    start = reader.line_num + 1
+    for row in reader:
+        starts.append(start)
+        widths.append(len(row))
+        start = reader.line_num + 1
+    return np.array(starts[:rows], dtype=np.int64), widths.__getitem__
 
 
 def _check(table: pd.DataFrame, columns: ColumnMapping, header: list[str], *, text: str, delimiter: str, name: str,
@@ -442,15 +481,13 @@ def _check(table: pd.DataFrame, columns: ColumnMapping, header: list[str], *, te
     ends_empty = np.flatnonzero((table[header[-1]].isna() | table[header[-1]].eq("")).to_numpy() & ~blank)
     short_rows = np.zeros(len(table), dtype=bool)
     problems = []
-    if len(ends_empty):
-        raw_lines = text.splitlines()
-        for i in ends_empty:
-            cells = len(next(csv.reader([raw_lines[i + 1]], delimiter=delimiter))) if i + 1 < len(raw_lines) else 0
-            if cells < len(header):
-                short_rows[i] = True
-                if len(problems) < MAX_ERRORS:
-                    problems.append(f"line {i + 2}: {cells} cells, but the header has {len(header)} columns")
-    lines = np.arange(2, len(table) + 2, dtype=np.int64)
+    lines, cell_count = _row_lines(text, delimiter, len(table))
+    for i in ends_empty:
+        cells = cell_count(i)
+        if cells < len(header):
+            short_rows[i] = True
+            if len(problems) < MAX_ERRORS:
+                problems.append(f"line {lines[i]}: {cells} cells, but the header has {len(header)} columns")
     if blank.any() or short_rows.any():
         keep = np.flatnonzero(~blank & ~short_rows)
         table, lines = table.iloc[keep], lines[keep]

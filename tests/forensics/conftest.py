@@ -40,7 +40,7 @@ def csv_text(rows, *, header=SYNTHETIC_HEADER, delimiter=",") -> str:
 
     def cell(value):
         text = str(value)
-        if "," in text or delimiter in text or '"' in text:
+        if "," in text or delimiter in text or '"' in text or "\n" in text:
             return '"' + text.replace('"', '""') + '"'
         return text
 

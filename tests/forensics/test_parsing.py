@@ -286,6 +286,53 @@ def test_read_results_line_numbers_count_blank_lines():
     assert error.problems == ["line 6: 2 cells, but the header has 13 columns"]
 
 
+def test_read_results_quoted_line_break_keeps_line_numbers():
+    rows = [synthetic_row(tik="1\nПервая"), synthetic_row(uik="2"), synthetic_row(uik="3")]
+
+    parsed = _read(csv_text(rows))
+
+    assert (parsed.lines, parsed.identity["tik"]) == ([2, 4, 5], ["1\nПервая", "1 Первая", "1 Первая"])
+
+
+def test_read_results_error_after_a_quoted_line_break_names_the_file_line():
+    rows = [synthetic_row(tik="1\nПервая"), synthetic_row(uik="2"), synthetic_row(uik="3", ivanov="x")]
+
+    error = _error(csv_text(rows).encode("utf-8"))
+
+    assert error.problems == [f"line 5, column '{IVANOV}': 'x' is not a whole number"]
+
+
+@pytest.mark.parametrize(("tik", "line"), [("1\nПервая", 5), ("1\u2028Первая", 4)])
+def test_read_results_short_row_after_a_line_break_in_a_cell_is_an_error(tik, line):
+    # Neither a quoted line break nor U+2028 (a line break to str.splitlines, not to CSV) may shift the rows.
+    rows = [synthetic_row(tik=tik), synthetic_row(uik="2"), synthetic_row(uik="3")[:-1]]
+
+    error = _error(csv_text(rows).encode("utf-8"))
+
+    assert error.problems == [f"line {line}: 12 cells, but the header has 13 columns"]
+
+
+@pytest.mark.parametrize("cell", ["3000000000", "-3000000000", "18446744073709551611", "99999999999999999999"])
+def test_read_results_number_too_large_is_an_error(cell):
+    # Beyond the database's integer columns (2,147,483,647): no precinct count, and never to be wrapped around.
+    error = _error(csv_text([synthetic_row(), synthetic_row(uik="2", registered=cell)]).encode("utf-8"))
+
+    assert error.problems == [
+        f"line 3, column 'Число избирателей, включенных в список избирателей': '{cell}' is too large for a precinct count"]
+
+
+def test_read_results_candidate_votes_too_large_is_an_error():
+    error = _error(csv_text([synthetic_row(petrov="5000000000")]).encode("utf-8"))
+
+    assert error.problems == [f"line 2, column '{PETROV}': '5000000000' is too large for a precinct count"]
+
+
+def test_uik_number_too_long_for_a_precinct_number_is_none():
+    p = _read(csv_text([synthetic_row(uik="УИК №99999999999"), synthetic_row(uik="УИК №2147483647")])).to_precincts()
+
+    assert p.uik_number.tolist() == [-1, 2147483647]
+
+
 def test_read_results_non_number_names_line_and_column():
     text = csv_text([synthetic_row(), synthetic_row(uik="2", ivanov="четыреста")])
 
