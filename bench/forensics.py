@@ -3,6 +3,13 @@
 
     .venv/bin/python bench/forensics.py                  # 1,000 replicates, prints a Markdown section
     .venv/bin/python bench/forensics.py --replicates 200
+    .venv/bin/python bench/forensics.py --db sqlite,postgresql --results bench/RESULTS.md
+
+With ``--db``, the import into the database (``services.import_results``: read, check, insert every
+precinct, audit) and the summary after it are timed on each database in a child process on a fresh
+database (SQLite in a temporary var dir, PostgreSQL in a throwaway cluster from
+``scripts/with-postgres.sh``), three imports in a row. ``--results`` writes the section into
+bench/RESULTS.md between the ``<!-- forensics -->`` markers, leaving the rest of the file alone.
 
 The integer test (``svidok.forensics.stats.integer_test``) runs side by side with a straightforward
 vectorised NumPy version of the same test written here (:func:`reference_integer_test`: per
@@ -211,13 +218,121 @@ def markdown(results: dict) -> str:
     return "\n".join(out)
 
 
+IMPORT_RUNS = 3
+START, END = "<!-- forensics:start -->", "<!-- forensics:end -->"
+
+
+def child_import(out: Path) -> None:
+    """In a child process on a fresh database: time the 2018 import three times, then the summary."""
+    import json
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svidok.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from svidok.forensics import services
+    from svidok.forensics.data import clear_cache, load_precincts
+    from svidok.incidents.models import Election
+
+    call_command("migrate", verbosity=0)
+    runs = []
+    for i in range(IMPORT_RUNS):
+        election = Election.objects.create(name=f"bench {i}", date=dt.date(2018, 3, 18))
+        start = time.perf_counter()
+        outcome = services.import_results(actor=None, election=election, source=DATA_FILE)
+        t_import = time.perf_counter() - start
+        p = load_precincts(outcome.result_set)  # the arrays the import primed
+        summary = stats.summary(p)
+        t_total = time.perf_counter() - start
+        clear_cache()
+        p2, t_load = _timed(load_precincts, outcome.result_set)
+        runs.append({"import_seconds": t_import, "import_and_summary_seconds": t_total, "load_seconds": t_load,
+                     "precincts": outcome.result_set.precinct_count, "turnout": summary["turnout"],
+                     "same_after_reload": bool(stats.summary(p2) == summary)})
+    database = connection.vendor
+    version = connection.cursor().connection.execute("select version()").fetchone()[0] if database == "postgresql" \
+        else f"SQLite {connection.Database.sqlite_version}"
+    out.write_text(json.dumps({"database": version, "runs": runs}))
+
+
+def run_imports(databases: list[str]) -> dict:
+    import json
+    import subprocess
+    import tempfile
+
+    results = {}
+    for db in databases:
+        with tempfile.TemporaryDirectory(prefix=f"svidok-bench-forensics-{db}-") as tmp:
+            out = Path(tmp) / "result.json"
+            env = dict(os.environ, SVIDOK_VAR_DIR=tmp, SVIDOK_PLAIN_STATIC="1")
+            env.pop("DATABASE_URL", None)
+            cmd = [sys.executable, str(ROOT / "bench" / "forensics.py"), "--child-import", str(out)]
+            if db == "postgresql":
+                cmd = [str(ROOT / "scripts" / "with-postgres.sh"), *cmd]
+                os.chmod(tmp, 0o777)
+            elif db != "sqlite":
+                raise SystemExit(f"unknown database {db!r}")
+            subprocess.run(cmd, env=env, cwd=ROOT, check=True)
+            results[db] = json.loads(out.read_text())
+    return results
+
+
+def markdown_imports(results: dict) -> str:
+    out = [
+        f"Import of the same file into the database (`services.import_results`: read, check, insert {IMPORT_RUNS} x, "
+        "audit entry) and the summary right after it (goal: import and summary <= 3 s); then a load of the arrays from "
+        "the database alone (what an analysis in another process pays once):",
+        "",
+        "| database | import, s (each run) | import + summary, s (each run) | load from the database, s | same summary after reload |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results.values():
+        runs = r["runs"]
+        out.append(
+            f"| {r['database'].split(' on ')[0]} | " + " / ".join(f"{x['import_seconds']:.2f}" for x in runs)
+            + " | " + " / ".join(f"{x['import_and_summary_seconds']:.2f}" for x in runs)
+            + " | " + " / ".join(f"{x['load_seconds']:.2f}" for x in runs)
+            + " | " + ("yes" if all(x["same_after_reload"] for x in runs) else "NO") + " |"
+        )
+    out.append("")
+    return "\n".join(out)
+
+
+def write_section(path: Path, text: str) -> None:
+    """Replace the forensics section of bench/RESULTS.md (or add it before the Notes)."""
+    section = f"{START}\n{text.rstrip()}\n{END}\n"
+    old = path.read_text() if path.exists() else ""
+    if START in old and END in old:
+        new = old[: old.index(START)] + section + old[old.index(END) + len(END) + 1:]
+    elif "\n## Notes" in old:
+        i = old.index("\n## Notes") + 1
+        new = old[:i] + section + "\n" + old[i:]
+    else:
+        new = old + ("\n" if old else "") + section
+    path.write_text(new)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--replicates", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--db", default="", help="comma-separated: sqlite, postgresql (times the database import)")
+    parser.add_argument("--results", help="write the section into this file (e.g. bench/RESULTS.md)")
+    parser.add_argument("--child-import", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child_import:
+        child_import(Path(args.child_import))
+        return
     command = " ".join(shlex.quote(a) for a in [".venv/bin/python", "bench/forensics.py", *(argv or sys.argv[1:])])
-    print(markdown(run(args.replicates, args.seed, command=command)))
+    text = markdown(run(args.replicates, args.seed, command=command))
+    if args.db:
+        text += "\n" + markdown_imports(run_imports([d for d in args.db.split(",") if d]))
+    print(text)
+    if args.results:
+        write_section(Path(args.results), text)
 
 
 if __name__ == "__main__":
