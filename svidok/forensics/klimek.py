@@ -297,7 +297,7 @@ def _check_grid(name: str, values, low: float, high: float, low_open: bool = Fal
 
 
 def _step(grid: np.ndarray) -> float | None:
-    return float(np.min(np.diff(grid))) if grid.size > 1 else None
+    return round(float(np.min(np.diff(grid))), 10) if grid.size > 1 else None
 
 
 def _replicate_rng(seed: int, replicate: int) -> np.random.Generator:
