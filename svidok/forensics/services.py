@@ -22,7 +22,7 @@ from svidok.audit.services import record
 from svidok.forensics.arrays import PROTOCOL_FIELDS
 from svidok.forensics.data import remember
 from svidok.forensics.models import Analysis, Precinct, ResultSet
-from svidok.forensics.parsing import IDENTITY_FIELDS, ParsedResults, ResultsFileError, read_results
+from svidok.forensics.parsing import IDENTITY_FIELDS, MAX_ERRORS, ParsedResults, ResultsFileError, read_results
 from svidok.incidents.models import Election
 
 INSERT_BATCH = 5000
@@ -55,6 +55,7 @@ def import_results(*, actor, election: Election, source: str | Path | bytes, nam
     """
     _require(actor, "forensics.import")
     parsed = read_results(source, name=name, mapping=mapping, leader=leader, encoding=encoding)
+    _check_lengths(parsed)
     existing = ResultSet.objects.filter(election=election, sha256=parsed.sha256).first()
     if existing is not None:
         raise ResultsFileError(
@@ -94,6 +95,23 @@ def import_results(*, actor, election: Election, source: str | Path | bytes, nam
                    "mapping": parsed.mapping.fields,
                })
     return ImportOutcome(result_set=result_set, parsed=parsed)
+
+
+def _check_lengths(parsed: ParsedResults) -> None:
+    """Refuse names longer than their column, with line and column (PostgreSQL would fail mid-insert)."""
+    problems = []
+    for f in IDENTITY_FIELDS:
+        limit, values = Precinct._meta.get_field(f).max_length, parsed.identity[f]
+        if limit is None or not values or max(map(len, values)) <= limit:
+            continue
+        column = parsed.mapping.fields.get(f, f)
+        problems += [f"line {parsed.lines[i]}, column {column!r}: {len(v)} characters, at most {limit} can be stored"
+                     for i, v in enumerate(values) if len(v) > limit]
+    limit = ResultSet._meta.get_field("leader").max_length
+    if len(parsed.mapping.leader) > limit:
+        problems.append(f"the leader's column name has {len(parsed.mapping.leader)} characters, at most {limit} can be stored")
+    if problems:
+        raise ResultsFileError(f"{parsed.name} cannot be imported; nothing was written.", problems[:MAX_ERRORS])
 
 
 def _insert_precincts(result_set: ResultSet, parsed: ParsedResults, progress) -> None:
