@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from svidok.accounts import api as accounts_api  # noqa: F401  (registers the token scheme with the schema)
+from svidok.forensics import api as forensics_api
 from svidok.incidents import api as incidents_api
 from svidok.people import api as people_api
 
@@ -22,6 +23,8 @@ router.register("places", incidents_api.PlaceViewSet, basename="place")
 router.register("elections", incidents_api.ElectionViewSet, basename="election")
 router.register("persons", people_api.PersonViewSet, basename="person")
 router.register("organizations", people_api.OrganizationViewSet, basename="organization")
+router.register("forensics/result-sets", forensics_api.ResultSetViewSet, basename="result-set")
+router.register("forensics/analyses", forensics_api.AnalysisViewSet, basename="analysis")
 
 v1 = [
     *router.urls,
