@@ -67,6 +67,11 @@ def _pct(num, den) -> float | None:
     return None if not den else round(100.0 * float(num) / float(den), 2)
 
 
+def _positive_pct(num, den) -> float:
+    """A share of something the claim adds; 0 when it adds nothing or there is nothing to share."""
+    return max(0.0, _pct(num, den) or 0.0)
+
+
 def _official(p: Precincts) -> dict:
     registered, issued, cast = int(p.registered.sum()), int(p.issued.sum()), int(p.cast.sum())
     invalid, leader = int(p.invalid.sum()), int(p.leader_votes.sum())
@@ -134,12 +139,13 @@ def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None =
         result.update(_group_turnout(official, claim))
     elif claim.metric == "turnout":
         total = official["ballots_issued"] - x * official["registered"]
-        per_precinct = np.clip(p.issued - x * p.registered, 0, None)
+        # Whole ballots per precinct, so that the commissions' rows add up to the total exactly.
+        per_precinct = np.rint(np.clip(p.issued - x * p.registered, 0, None))
         result["consistent"] = _consistent(claim, official["turnout"])
         result["implied"] = {
             "real_ballots": int(round(x * official["registered"])),
             "fictitious_ballots": max(0, int(round(total))),
-            "fictitious_share_of_issued": max(0.0, _pct(total, official["ballots_issued"])),
+            "fictitious_share_of_issued": _positive_pct(total, official["ballots_issued"]),
             # If every precinct's real turnout were the claimed one: the precincts already below it add nothing.
             "fictitious_uniform": int(round(per_precinct.sum())),
             "precincts_at_or_below": int((turnout <= claim.value + 1e-9).sum()),
@@ -149,12 +155,12 @@ def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None =
     elif claim.metric == "leader_share":
         total = official["leader_votes"] - x * official["ballots_cast"]
         share = 100.0 * p.leader_votes / np.maximum(p.cast, 1)
-        per_precinct = np.clip(p.leader_votes - x * p.cast, 0, None)
+        per_precinct = np.rint(np.clip(p.leader_votes - x * p.cast, 0, None))
         result["consistent"] = _consistent(claim, official["leader_share"])
         result["implied"] = {
             "real_leader_votes": int(round(x * official["ballots_cast"])),
             "excess_leader_votes": max(0, int(round(total))),
-            "excess_share_of_cast": max(0.0, _pct(total, official["ballots_cast"])),
+            "excess_share_of_cast": _positive_pct(total, official["ballots_cast"]),
             "excess_uniform": int(round(per_precinct.sum())),
             "precincts_at_or_below": int((share <= claim.value + 1e-9).sum()),
         }
@@ -168,7 +174,7 @@ def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None =
             "official_invalid": official["invalid"],
             # Ballots the claim says were spoiled but the protocols count as valid votes.
             "invalid_counted_as_valid": max(0, int(round(claimed - official["invalid"]))),
-            "share_of_cast": max(0.0, _pct(claimed - official["invalid"], official["ballots_cast"])),
+            "share_of_cast": _positive_pct(claimed - official["invalid"], official["ballots_cast"]),
             "precincts_at_or_above": int((share >= claim.value - 1e-9).sum()),
         }
     result["evidence"]["precincts_at_or_below_claimed_turnout"] = (
