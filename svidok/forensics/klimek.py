@@ -447,12 +447,14 @@ def fit(p: Precincts, *, f_i_grid: Sequence[float] = DEFAULT_F_I_GRID,
 
     ``progress(done, total)`` is called after each of the steps.
 
-    Returns a dict: ``params`` (best :class:`Params` on the grid), ``loss`` (its distance),
+    Returns a JSON-ready dict: ``params`` (the best grid point, all eight parameters, as
+    :meth:`Params.as_dict`; ``Params(**result["params"])`` rebuilds it), ``loss`` (its distance),
     ``polished`` (the continuous optimum of step 2, or None) with ``polished_loss``, ``fair``
     (the starting estimates), ``grid`` and ``step`` (per fitted parameter), ``edge`` (fitted
-    parameters whose best value is on the edge of their grid), ``table`` (loss
-    array of the last grid search, axes f_i, f_e, alpha), ``evaluations`` (grid points and
-    simulations compared), ``precincts``, ``bins``, ``seed``, ``replicates``.
+    parameters whose best value is on the edge of their grid: the optimum may lie beyond),
+    ``table`` (losses of the last grid search as nested lists ``[f_i][f_e][alpha]``, None where
+    f_i + f_e > 1), ``evaluations`` (grid points and simulations compared), ``precincts``,
+    ``bins``, ``seed``, ``replicates``. Losses are rounded to 4 decimals.
     :func:`fitted_sample` replays the best fit's first replicate.
     """
     f_i_grid = _check_grid("f_i_grid", f_i_grid, 0, 1)
@@ -498,16 +500,17 @@ def fit(p: Precincts, *, f_i_grid: Sequence[float] = DEFAULT_F_I_GRID,
     edge = [name for name, values in grid.items() if values.size > 1 and (
         (getattr(params, name) == values[-1] and not (name != "alpha" and values[-1] == 1))
         or (getattr(params, name) == values[0] and not (name != "alpha" and values[0] == 0)))]
+    best_loss = float(np.min(table))
     return {
-        "params": params,
-        "loss": float(np.min(table)),
-        "polished": polished,
-        "polished_loss": polished_loss,
+        "params": params.as_dict(),
+        "loss": round(best_loss, 4),
+        "polished": polished.as_dict() if polished is not None else None,
+        "polished_loss": round(polished_loss, 4) if polished_loss is not None else None,
         "fair": {k: float(start[k]) for k in (*FAIR_KEYS, "theta")},
         "grid": {k: [float(v) for v in g] for k, g in grid.items()},
         "step": {k: _step(g) for k, g in grid.items()},
         "edge": edge,
-        "table": table,
+        "table": [[[None if math.isinf(v) else round(float(v), 4) for v in row] for row in plane] for plane in table],
         "evaluations": model.evaluations,
         "precincts": int(mask.sum()),
         "bins": bins,
@@ -519,4 +522,4 @@ def fit(p: Precincts, *, f_i_grid: Sequence[float] = DEFAULT_F_I_GRID,
 def fitted_sample(p: Precincts, result: dict) -> tuple[np.ndarray, np.ndarray]:
     """(turnout, share) of the best fit's first replicate on ``p``: what the fit compared with the data."""
     _, _, mask = observed(p)
-    return simulate(result["params"], p.registered[mask], result["seed"])
+    return simulate(Params(**result["params"]), p.registered[mask], result["seed"])
