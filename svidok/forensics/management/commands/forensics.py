@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.db.models import Q
 from tqdm import tqdm
 
@@ -138,23 +139,28 @@ class Command(BaseCommand):
                       dry_run, username, no_progress, **options):
         actor = find_actor(username)
         overrides = self._mapping(mapping, column)
-        target = self._election_for_import(election, create_election, date, kind, actor)
-        with tqdm(total=None, unit="precinct", file=sys.stderr, disable=no_progress or None, leave=False) as bar:
-            try:
-                outcome = services.import_results(
-                    actor=actor, election=target, source=file, mapping=overrides, leader=leader, encoding=encoding,
-                    label=label, dry_run=dry_run, progress=bar.update,
-                )
-            except ResultsFileError as exc:
-                raise CommandError(str(exc)) from None
-            except PermissionDenied:
-                raise CommandError(f"{username} may not import results.") from None
+        # One transaction: an election created by --create-election goes away again if the file is
+        # refused, and with --dry-run.
+        with transaction.atomic():
+            target = self._election_for_import(election, create_election, date, kind, actor)
+            with tqdm(total=None, unit="precinct", file=sys.stderr, disable=no_progress or None, leave=False) as bar:
+                try:
+                    outcome = services.import_results(
+                        actor=actor, election=target, source=file, mapping=overrides, leader=leader, encoding=encoding,
+                        label=label, dry_run=dry_run, progress=bar.update,
+                    )
+                except ResultsFileError as exc:
+                    raise CommandError(str(exc)) from None
+                except PermissionDenied:
+                    raise CommandError(f"{username} may not import results.") from None
+            if dry_run:
+                transaction.set_rollback(True)
         parsed = outcome.parsed
         flags = {k: v for k, v in parsed.flag_counts().items() if v}
         self.stdout.write(f"{parsed.name}: {len(parsed)} precincts, {len(parsed.candidates)} candidates, "
                           f"leader {parsed.mapping.leader!r}, SHA-256 {parsed.sha256}")
         if parsed.mapping.ignored:
-            self.stdout.write("columns not used: " + "; ".join(parsed.mapping.ignored))
+            self.stdout.write("columns not used: " + "; ".join(c or "(no header)" for c in parsed.mapping.ignored))
         if flags:
             self.stdout.write("flagged precincts (kept, listed in the validation report):")
             for flag, count in flags.items():
@@ -177,7 +183,10 @@ class Command(BaseCommand):
                 raise CommandError(f"The mapping {mapping_file} is not valid JSON: {exc.msg} at line {exc.lineno}.") from None
             if not isinstance(overrides, dict):
                 raise CommandError(f"The mapping {mapping_file} must be a JSON object.")
-        fields = dict(overrides.get("fields") or {})
+        fields = overrides.get("fields") or {}
+        if not isinstance(fields, dict):
+            return overrides  # the reader names the problem
+        fields = dict(fields)
         for item in columns:
             key, sep, header = item.partition("=")
             if not sep or not key.strip():
