@@ -12,6 +12,7 @@ from svidok.audit.models import AuditEntry
 from svidok.forensics import services
 from svidok.forensics.models import Analysis, Precinct, ResultSet
 from svidok.incidents.models import Election
+from svidok.incidents.services import record_election
 from tests.forensics.conftest import CRIMEA, SYNTHETIC_HEADER, csv_text, synthetic_row
 
 pytestmark = pytest.mark.django_db
@@ -469,6 +470,77 @@ def test_claim_unknown_metric_is_refused_by_the_parser(crimea_result_set):
         forensics("claim", "--election", ELECTION, "--metric", "foo", "--value", "30")
 
     assert "invalid choice: 'foo'" in str(caught.value)
+
+
+# -- same-precinct comparison ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_synthetic_elections(forensics_election, coordinator):
+    """Three precincts at 50% turnout in 2016 and at 65% in 2018 (the synthetic row's turnout)."""
+    earlier = record_election(actor=coordinator, fields={"name": "Duma 2016", "date": dt.date(2016, 9, 18)})
+    rows_2016 = [synthetic_row(uik=str(k), issued_station=450, stationary_box=450, valid=490, ivanov=300, petrov=190)
+                 for k in (1, 2, 3)]
+    services.import_results(actor=None, election=earlier, source=csv_text(rows_2016).encode(), name="2016.csv")
+    rows_2018 = [synthetic_row(uik=str(k)) for k in (1, 2, 3)] + [synthetic_row(uik="4")]
+    services.import_results(actor=None, election=forensics_election, source=csv_text(rows_2018).encode(), name="2018.csv")
+    return earlier
+
+
+def test_claim_compare_shows_the_same_precinct_change(two_synthetic_elections, capsys):
+    forensics("claim", "--election", ELECTION, "--value", "30", "--compare", "Duma 2016")
+
+    out = capsys.readouterr().out.splitlines()
+    assert "Same precincts as the earlier election: 3 matched, median turnout change +15.0 pp, 100% of them up" in out
+
+
+def test_claim_compare_json_keeps_the_summary(two_synthetic_elections, capsys):
+    forensics("claim", "--election", ELECTION, "--value", "30", "--compare", "Duma 2016", "--json")
+
+    same = json.loads(capsys.readouterr().out)["evidence"]["same_precinct"]
+    assert (same["matched"], same["median_change"], same["mean_change"], same["share_increased"]) == (3, 15.0, 15.0, 100.0)
+
+
+def test_analyze_compare_adds_the_same_precinct_section(two_synthetic_elections, capsys):
+    result = _analyze_json(capsys, "--replicates", "5", "--compare", "Duma 2016")
+
+    assert (result["same_precinct"]["matched"], result["same_precinct"]["median_change"]) == (3, 15.0)
+    assert "changes" not in result["same_precinct"]
+    assert result["params"]["compared"] is True
+    assert result["source"]["compared_with"] == ResultSet.objects.get(election__name="Duma 2016").public_id
+
+
+def test_analyze_reports_the_flags_of_its_scope(forensics_election, capsys):
+    rows = [synthetic_row(), synthetic_row(uik="2", registered=600), synthetic_row(uik="3", valid=""),
+            synthetic_row(region="Область Б", uik="4", ivanov=1)]
+    services.import_results(actor=None, election=forensics_election, source=csv_text(rows).encode(), name="flags.csv")
+
+    whole = _analyze_json(capsys, "--replicates", "5")
+    region = _analyze_json(capsys, "--replicates", "5", "--region", "Область А")
+
+    assert whole["validation"] == {"issued_above_registered": 1, "missing": 1, "votes_not_valid": 1}
+    assert region["validation"] == {"issued_above_registered": 1, "missing": 1}
+    assert (region["summary"]["precincts"], region["summary"]["excluded"]) == (2, 1)
+
+
+def test_election_named_by_a_part_shared_by_two_is_ambiguous(forensics_election, coordinator):
+    other = record_election(actor=coordinator, fields={"name": "Presidential election 2024", "date": dt.date(2024, 3, 17)})
+
+    with pytest.raises(CommandError) as caught:
+        forensics("analyze", "--election", "presidential", "--no-progress")
+
+    assert str(caught.value) == (
+        f"'presidential' matches several elections: Presidential election 2024 (2024-03-17, {other.public_id}); "
+        f"{ELECTION} (2018-03-18, {forensics_election.public_id}). Give its id.")
+
+
+def test_election_by_id(crimea_result_set, forensics_election, capsys):
+    result = _analyze_json(capsys, "--replicates", "5", "--region", CRIMEA)
+    by_id = call_command("forensics", "analyze", "--election", forensics_election.public_id, "--replicates", "5",
+                         "--region", CRIMEA, "--json", "--no-progress")
+
+    assert by_id is None
+    assert json.loads(capsys.readouterr().out) == result
 
 
 # -- list -----------------------------------------------------------------------------------------------
