@@ -3,7 +3,9 @@ Crimea and Sevastopol (1,388 precincts: quick to import, and the published Crime
 
 import datetime as dt
 import hashlib
+import io
 import json
+import sys
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -330,6 +332,32 @@ def test_analyze_tik(crimea_result_set, capsys):
 
     assert result["params"]["tik"] == "22 Симферопольская"
     assert result["summary"]["precincts"] == Precinct.objects.filter(tik="22 Симферопольская").count()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_analyze_shows_monte_carlo_progress_on_a_terminal(crimea_result_set, monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+
+    forensics("analyze", "--election", ELECTION, "--region", CRIMEA, "--replicates", "40", "--json")
+
+    updates = [u.strip() for u in terminal.getvalue().split("\r") if u.strip()]
+    assert updates[0].startswith("Monte Carlo:   0%")
+    assert updates[-1].startswith("Monte Carlo: 100%")
+    assert "40/40" in updates[-1]
+
+
+def test_analyze_no_progress_writes_nothing_to_a_terminal(crimea_result_set, monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+
+    forensics("analyze", "--election", ELECTION, "--region", CRIMEA, "--replicates", "40", "--json", "--no-progress")
+
+    assert terminal.getvalue() == ""
 
 
 def test_analyze_unknown_region_is_a_clear_error(crimea_result_set):
