@@ -15,16 +15,17 @@ from django.utils import timezone
 from svidok.forensics.arrays import Precincts
 
 
-def plot_data_uris(p: Precincts, *, compare: Precincts | None = None, names=None) -> dict[str, str]:
+def plot_data_uris(p: Precincts, *, compare: Precincts | None = None, names=None, scope: str = "",
+                   klimek: dict | None = None) -> dict[str, str]:
     """The page's plots for ``p`` as ``data:image/svg+xml`` URIs (plots that cannot be drawn are left out)."""
     from svidok.forensics.views import PLOTS, render_plot
 
     uris = {}
-    for name in names or PLOTS:
-        if name == "change" and compare is None:
+    for name in names or (*PLOTS, "klimek"):
+        if (name == "change" and compare is None) or (name == "klimek" and not klimek):
             continue
         try:
-            svg = render_plot(name, p, "svg", compare=compare)
+            svg = render_plot(name, p, "svg", compare=compare, scope=scope, klimek=klimek)
         except ValueError:
             continue
         uris[name] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
@@ -35,6 +36,7 @@ def standalone_html(result: dict, p: Precincts, *, compare: Precincts | None = N
     """A complete HTML document of one analysis report (``result`` from ``report.analyze``)."""
     return render_to_string("forensics/standalone.html", {
         "report": result,
-        "plots": plot_data_uris(p, compare=compare),
+        "plots": plot_data_uris(p, compare=compare, scope=result["params"].get("tik") or result["params"].get("region", ""),
+                                klimek=result.get("klimek")),
         "generated": timezone.now(),
     })

@@ -12,4 +12,5 @@ urlpatterns = [
     path("results/<uuid:uuid>/analyses/new/", views.analysis_run, name="analysis_run"),
     path("results/<uuid:uuid>/claim/", views.claim, name="claim"),
     path("analyses/<uuid:uuid>/", views.analysis_detail, name="analysis"),
+    path("analyses/<uuid:uuid>/klimek.<str:fmt>", views.analysis_plot, name="analysis_plot"),
 ]

@@ -137,7 +137,8 @@ def plot(request, uuid, name, fmt):
     if content is None:
         p = load_precincts(result_set, region=region, tik=tik)
         try:
-            content = render_plot(name, p, fmt, compare=load_precincts(compare, region=region, tik=tik) if compare else None)
+            content = render_plot(name, p, fmt, compare=load_precincts(compare, region=region, tik=tik) if compare else None,
+                                  scope=tik or region)
         except ValueError as exc:
             return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
         cache.set(key, content, CACHE_SECONDS)
@@ -148,23 +149,30 @@ def plot(request, uuid, name, fmt):
     return response
 
 
-def render_plot(name: str, p, fmt: str, *, compare=None) -> bytes:
-    """One of ``PLOTS`` for the precincts ``p`` as SVG or PNG bytes (ValueError when it cannot be drawn)."""
+def render_plot(name: str, p, fmt: str, *, compare=None, scope: str = "", klimek: dict | None = None) -> bytes:
+    """One of ``PLOTS`` (or "klimek", given a fit) for the precincts ``p`` as SVG or PNG bytes.
+
+    ValueError when it cannot be drawn (an empty selection, a comparison without matches).
+    """
+    from svidok.forensics import klimek as klimek_model
     from svidok.forensics import plots  # matplotlib loads on the first plot, not with every page
 
     if name == "turnout":
-        return plots.turnout_histogram(p, fmt=fmt)
+        return plots.turnout_histogram(p, fmt=fmt, scope=scope)
     if name == "leader_share":
-        return plots.leader_share_histogram(p, fmt=fmt)
+        return plots.leader_share_histogram(p, fmt=fmt, scope=scope)
     if name == "fingerprint":
-        return plots.fingerprint(p, fmt=fmt)
+        return plots.fingerprint(p, fmt=fmt, scope=scope)
     if name == "integers":
-        return plots.integer_spikes(p, fmt=fmt)
+        return plots.integer_spikes(p, fmt=fmt, scope=scope)
     if name == "shpilkin":
-        return plots.shpilkin_bins(stats.shpilkin(p), fmt=fmt)
+        return plots.shpilkin_bins(stats.shpilkin(p), fmt=fmt, scope=scope)
     if name == "change":
         changes, _info = stats.turnout_changes(compare, p)
-        return plots.turnout_change(changes, fmt=fmt)
+        return plots.turnout_change(changes, fmt=fmt, scope=scope)
+    if name == "klimek" and klimek:
+        turnout, share = klimek_model.fitted_sample(p, klimek)
+        return plots.klimek_comparison(p, turnout, share, fmt=fmt, scope=scope, params=klimek.get("params"))
     raise ValueError(f"unknown plot {name!r}")
 
 
@@ -241,10 +249,37 @@ def analysis_detail(request, uuid):
     rs = analysis.result_set
     compare_id = (analysis.result.get("source") or {}).get("compared_with")
     compare = ResultSet.objects.filter(uuid=compare_id).first() if compare_id else None
+    plot_urls = _plot_urls(rs, analysis.region, analysis.tik, compare)
+    if analysis.result.get("klimek"):
+        plot_urls["klimek"] = reverse("forensics:analysis_plot", args=[analysis.uuid, "svg"])
     return render(request, "forensics/analysis_detail.html", {
         "analysis": analysis, "result_set": rs, "election": rs.election, "report": analysis.result,
-        "plots": _plot_urls(rs, analysis.region, analysis.tik, compare),
+        "plots": plot_urls,
     })
+
+
+@login_required
+def analysis_plot(request, uuid, fmt):
+    """The Klimek et al. comparison of a saved analysis that includes a fit (observed vs fitted fingerprint)."""
+    _require(request.user, "forensics.view")
+    if fmt not in ("svg", "png"):
+        raise Http404("No such plot")
+    try:
+        analysis = Analysis.objects.select_related("result_set").get(uuid=uuid)
+    except (Analysis.DoesNotExist, ValidationError):
+        raise Http404("No such analysis") from None
+    fit = analysis.result.get("klimek")
+    if not fit:
+        raise Http404("This analysis has no Klimek fit")
+    key = _cache_key("klimek-plot", analysis.pk, fmt, get_language())
+    content = cache.get(key)
+    if content is None:
+        p = load_precincts(analysis.result_set, region=analysis.region, tik=analysis.tik)
+        content = render_plot("klimek", p, fmt, scope=analysis.tik or analysis.region, klimek=fit)
+        cache.set(key, content, CACHE_SECONDS)
+    response = HttpResponse(content, content_type="image/svg+xml" if fmt == "svg" else "image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @login_required

@@ -252,7 +252,8 @@ class Command(BaseCommand):
             from svidok.forensics.rendering import standalone_html
 
             p = load_precincts(rs, region=region, tik=tik)
-            Path(html).write_text(standalone_html(result, p), encoding="utf-8")
+            earlier = load_precincts(baseline, region=region, tik=tik) if baseline is not None else None
+            Path(html).write_text(standalone_html(result, p, compare=earlier), encoding="utf-8")
             self.stdout.write(f"Wrote {html}")
         else:
             self.stdout.write(_text(result))
@@ -318,9 +319,9 @@ def _text(result: dict) -> str:
         sp = result["same_precinct"]
         lines.append(f"same precincts: {sp['matched']:,} matched, median turnout change {sp['median_change']:+.1f} pp")
     if "klimek" in result:
-        k = result["klimek"]
-        best = k.get("best", k)
-        lines.append("Klimek model fit: " + ", ".join(f"{name} {best[name]:g}" for name in ("f_i", "f_e", "alpha") if name in best))
+        best = result["klimek"]["params"]
+        lines.append("Klimek model fit: " + ", ".join(f"{name} {best[name]:.3g}" for name in ("f_i", "f_e", "alpha"))
+                     + (f" (at the grid's edge: {', '.join(result['klimek']['edge'])})" if result["klimek"].get("edge") else ""))
     if result.get("validation"):
         lines.append("flagged precincts: " + ", ".join(f"{k} {v}" for k, v in result["validation"].items()))
     return "\n".join(lines)
