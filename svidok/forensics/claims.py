@@ -110,7 +110,33 @@ def _by_tik(p: Precincts, fictitious: np.ndarray, denominator: np.ndarray, limit
     return rows
 
 
-def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None = None, tik_limit: int = 30) -> dict:
+def _by_precinct(p: Precincts, fictitious: np.ndarray, denominator: np.ndarray, limit: int | None) -> list[dict]:
+    """Implied fictitious ballots per precinct, largest first (``limit`` None: every precinct)."""
+    order = np.argsort(-fictitious, kind="stable")
+    if limit is not None:
+        order = order[:limit]
+    turnout = 100.0 * p.issued / np.maximum(p.registered, 1)
+    return [{
+        "region": p.region[i], "tik": p.tik[i], "uik": p.uik[i],
+        "registered": int(p.registered[i]), "ballots_issued": int(p.issued[i]), "turnout": round(float(turnout[i]), 2),
+        "fictitious": int(round(fictitious[i])), "share": _pct(fictitious[i], denominator[i]),
+    } for i in order]
+
+
+def precinct_table(p: Precincts, claim: Claim) -> list[dict]:
+    """Every precinct's implied fictitious ballots (turnout) or excess leader votes (leader's share),
+    for a full download; empty for claims that are not about numbers per precinct."""
+    claim.check()
+    x = claim.value / 100.0
+    if claim.metric == "turnout" and not claim.group:
+        return _by_precinct(p, np.clip(p.issued - x * p.registered, 0, None), p.issued, None)
+    if claim.metric == "leader_share":
+        return _by_precinct(p, np.clip(p.leader_votes - x * p.cast, 0, None), p.cast, None)
+    return []
+
+
+def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None = None, tik_limit: int = 30,
+                   precinct_limit: int = 30) -> dict:
     """What ``claim`` implies for the precincts ``p`` (one region, a commission or the whole file).
 
     ``baseline_change`` is the output of ``stats.same_precinct`` for the same territory against an
@@ -130,6 +156,7 @@ def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None =
         "consistent": None,
         "implied": {},
         "by_tik": [],
+        "by_precinct": [],
         "evidence": {"invalid_share": official["invalid_share"]},
         "can_detect": list(CAN_DETECT),
         "cannot_detect": list(CANNOT_DETECT),
@@ -152,6 +179,7 @@ def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None =
             "registered_at_or_below": int(p.registered[turnout <= claim.value + 1e-9].sum()),
         }
         result["by_tik"] = _by_tik(p, per_precinct, p.issued, tik_limit)
+        result["by_precinct"] = _by_precinct(p, per_precinct, p.issued, precinct_limit)
     elif claim.metric == "leader_share":
         total = official["leader_votes"] - x * official["ballots_cast"]
         share = 100.0 * p.leader_votes / np.maximum(p.cast, 1)
@@ -165,6 +193,7 @@ def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None =
             "precincts_at_or_below": int((share <= claim.value + 1e-9).sum()),
         }
         result["by_tik"] = _by_tik(p, per_precinct, p.cast, tik_limit)
+        result["by_precinct"] = _by_precinct(p, per_precinct, p.cast, precinct_limit)
     else:  # invalid_share
         claimed = x * official["ballots_cast"]
         share = 100.0 * p.invalid / np.maximum(p.cast, 1)

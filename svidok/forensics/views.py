@@ -301,9 +301,25 @@ def claim(request, uuid):
             outcome = claims.evaluate_claim(p, form.claim(), baseline_change=change)
         except claims.ClaimError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            if request.GET.get("format") == "csv":
+                return _claim_csv(claims.precinct_table(p, form.claim()))
     return render(request, "forensics/claim.html", {
         "result_set": result_set, "election": result_set.election, "form": form, "outcome": outcome,
     })
+
+
+def _claim_csv(rows: list[dict]) -> HttpResponse:
+    """Every precinct's implied figures as CSV (official numbers only: no personal data)."""
+    import csv
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="claim-precincts.csv"'
+    columns = ["region", "tik", "uik", "registered", "ballots_issued", "turnout", "fictitious", "share"]
+    writer = csv.DictWriter(response, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return response
 
 
 @login_required
