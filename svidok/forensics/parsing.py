@@ -233,6 +233,8 @@ def detect_columns(header: list[str], overrides: dict | None = None) -> ColumnMa
     for column in (forced_candidates or []) + ([forced_leader] if forced_leader else []) + forced_ignore:
         if column not in present:
             problems.append(f"mapping: {column!r}: the file has no such column")
+    named = [c for c in forced_fields.values() if c] + (forced_candidates or []) + forced_ignore
+    problems += [f"mapping: {c!r} is named for more than one field" for c in sorted({c for c in named if named.count(c) > 1})]
     if problems:
         raise ResultsFileError("The column mapping does not fit the file.", problems)
 
@@ -312,7 +314,8 @@ def _shape_problems(fields, candidates, leader, ignore, flat) -> list[str]:
 def _decode(raw: bytes, name: str, encoding: str | None) -> str:
     if encoding:
         try:
-            return raw.decode(encoding)
+            # A byte-order mark is not part of the first header, whatever encoding was named.
+            return raw.decode(encoding).removeprefix("\ufeff")
         except (UnicodeDecodeError, LookupError) as exc:
             raise ResultsFileError(f"{name} cannot be read as {encoding}: {exc.__class__.__name__}.") from None
     try:

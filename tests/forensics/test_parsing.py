@@ -220,6 +220,15 @@ def test_read_results_utf8_bom_and_crlf_are_accepted():
     assert (parsed.identity["region"], parsed.votes) == (["Область А"], [[400, 240]])
 
 
+def test_read_results_utf8_bom_with_explicit_encoding_is_accepted():
+    raw = b"\xef\xbb\xbf" + csv_text([synthetic_row()]).encode("utf-8")
+
+    parsed = read_results(raw, name="results.csv", encoding="utf-8")
+
+    assert parsed.mapping.fields["region"] == "region"
+    assert parsed.identity["region"] == ["Область А"]
+
+
 def test_read_results_cp1251_with_encoding_reads(results_csv_file):
     path = results_csv_file([synthetic_row()], encoding="cp1251")
 
@@ -453,6 +462,14 @@ def test_read_results_mapping_naming_an_absent_column_lists_each():
     assert error.args[0] == "The column mapping does not fit the file."
     assert error.problems == ["mapping: registered -> 'Electors': the file has no such column",
                               "mapping: 'Sidorov': the file has no such column"]
+
+
+def test_read_results_mapping_naming_a_column_twice_is_an_error():
+    error = _error(csv_text([PLAIN_ROW], header=PLAIN_HEADER).encode("utf-8"),
+                   mapping=PLAIN_FIELDS | {"valid": "Ivanov", "candidates": ["Ivanov", "Petrov"], "ignore": ["Petrov"]})
+
+    assert error.problems == ["mapping: 'Ivanov' is named for more than one field",
+                              "mapping: 'Petrov' is named for more than one field"]
 
 
 def test_read_results_mapping_unknown_field_in_fields_is_named():
