@@ -162,7 +162,13 @@ def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None =
         "cannot_detect": list(CANNOT_DETECT),
     }
     turnout = 100.0 * p.issued / np.maximum(p.registered, 1)
-    if claim.metric == "turnout" and claim.group:
+    if claim.group and claim.metric != "turnout":
+        wording = {"leader_share": "a leader share", "invalid_share": "an invalid share"}[claim.metric]
+        result.update(testable=False, reason=(
+            f"The protocols do not record who voted or how, so {wording} among {claim.group} cannot be read from "
+            "them; only a turnout claim about a group can be set against the protocols, through the group's share "
+            "of voters."))
+    elif claim.metric == "turnout" and claim.group:
         result.update(_group_turnout(official, claim))
     elif claim.metric == "turnout":
         total = official["ballots_issued"] - x * official["registered"]

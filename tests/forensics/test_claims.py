@@ -162,6 +162,17 @@ def test_claim_about_a_group_too_large_for_the_official_total_needs_fictitious_b
     assert result["implied"]["fictitious_ballots_at_least"] == round(ISSUED - at_most_real) == 249_745
 
 
+@pytest.mark.parametrize(("metric", "wording"), [("leader_share", "a leader share"), ("invalid_share", "an invalid share")])
+def test_claim_about_a_group_on_other_metrics_is_not_testable(crimea, metric, wording):
+    # The group must not be dropped silently: that would test a different claim (the whole electorate's).
+    result = evaluate_claim(crimea, Claim(metric, "le", 10, group="Crimean Tatars", group_share=12))
+
+    assert (result["testable"], result["consistent"], result["implied"], result["by_tik"]) == (False, None, {}, [])
+    assert result["reason"] == (
+        f"The protocols do not record who voted or how, so {wording} among Crimean Tatars cannot be read from them; "
+        "only a turnout claim about a group can be set against the protocols, through the group's share of voters.")
+
+
 # -- other metrics -------------------------------------------------------------------------------------
 
 
