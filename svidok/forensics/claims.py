@@ -128,10 +128,11 @@ def precinct_table(p: Precincts, claim: Claim) -> list[dict]:
     for a full download; empty for claims that are not about numbers per precinct."""
     claim.check()
     x = claim.value / 100.0
+    # Whole ballots, as in evaluate_claim, so the download adds up to the figures on the page.
     if claim.metric == "turnout" and not claim.group:
-        return _by_precinct(p, np.clip(p.issued - x * p.registered, 0, None), p.issued, None)
-    if claim.metric == "leader_share":
-        return _by_precinct(p, np.clip(p.leader_votes - x * p.cast, 0, None), p.cast, None)
+        return _by_precinct(p, np.rint(np.clip(p.issued - x * p.registered, 0, None)), p.issued, None)
+    if claim.metric == "leader_share" and not claim.group:
+        return _by_precinct(p, np.rint(np.clip(p.leader_votes - x * p.cast, 0, None)), p.cast, None)
     return []
 
 

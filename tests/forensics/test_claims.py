@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from svidok.forensics.arrays import PROTOCOL_FIELDS
-from svidok.forensics.claims import Claim, ClaimError, evaluate_claim
+from svidok.forensics.claims import Claim, ClaimError, evaluate_claim, precinct_table
 from svidok.forensics.parsing import build_precincts
 from tests.forensics.conftest import CRIMEA
 
@@ -171,6 +171,22 @@ def test_claim_about_a_group_on_other_metrics_is_not_testable(crimea, metric, wo
     assert result["reason"] == (
         f"The protocols do not record who voted or how, so {wording} among Crimean Tatars cannot be read from them; "
         "only a turnout claim about a group can be set against the protocols, through the group's share of voters.")
+
+
+def test_precinct_table_adds_up_to_the_uniform_total(crimea):
+    claim = Claim("turnout", "le", 30)
+    result = evaluate_claim(crimea, claim)
+
+    table = precinct_table(crimea, claim)
+
+    assert len(table) == 1_206
+    assert sum(r["fictitious"] for r in table) == result["implied"]["fictitious_uniform"]
+    assert table[:30] == result["by_precinct"]
+
+
+def test_precinct_table_of_a_group_claim_is_empty(crimea):
+    assert precinct_table(crimea, Claim("leader_share", "le", 10, group="Crimean Tatars")) == []
+    assert precinct_table(crimea, Claim("turnout", "le", 10, group="Crimean Tatars", group_share=12)) == []
 
 
 # -- other metrics -------------------------------------------------------------------------------------
