@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from svidok.forensics.arrays import Precincts
 
@@ -21,18 +22,18 @@ COMPARATORS = ("le", "eq", "approx", "ge")
 
 # What the methods can and cannot detect: stated with every claim test (see docs/forensics.md).
 CAN_DETECT = (
-    "precincts whose turnout and leader share are inflated relative to a clean core of the same "
-    "territory (Shpilkin's estimate, the turnout × leader-share fingerprint, the Klimek model)",
-    "numbers written in by hand to round percentages (the integer-percentage test)",
-    "a change at the same precincts between two elections (same-precinct comparison)",
+    _("precincts whose turnout and leader share are inflated relative to a clean core of the same "
+      "territory (Shpilkin's estimate, the turnout × leader-share fingerprint, the Klimek model)"),
+    _("numbers written in by hand to round percentages (the integer-percentage test)"),
+    _("a change at the same precincts between two elections (same-precinct comparison)"),
 )
 CANNOT_DETECT = (
-    "padding spread evenly across a whole region: if every precinct's turnout was raised by the same "
-    "amount, the distributions keep their shape and every method above sees a clean election",
-    "who voted: the protocols carry no ethnicity, so a claim about one group (such as Crimean Tatars) "
-    "can only be tested through its share of the electorate, given from outside the data",
-    "ballots that were issued to real voters under pressure: coercion raises real turnout, which the "
-    "numbers cannot tell from voluntary turnout",
+    _("padding spread evenly across a whole region: if every precinct's turnout was raised by the same "
+      "amount, the distributions keep their shape and every method above sees a clean election"),
+    _("who voted: the protocols carry no ethnicity, so a claim about one group (such as Crimean Tatars) "
+      "can only be tested through its share of the electorate, given from outside the data"),
+    _("ballots that were issued to real voters under pressure: coercion raises real turnout, which the "
+      "numbers cannot tell from voluntary turnout"),
 )
 
 
@@ -159,16 +160,17 @@ def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None =
         "by_tik": [],
         "by_precinct": [],
         "evidence": {"invalid_share": official["invalid_share"]},
-        "can_detect": list(CAN_DETECT),
-        "cannot_detect": list(CANNOT_DETECT),
+        # In the active language (English at the command line and in the API without Accept-Language).
+        "can_detect": [str(x) for x in CAN_DETECT],
+        "cannot_detect": [str(x) for x in CANNOT_DETECT],
     }
     turnout = 100.0 * p.issued / np.maximum(p.registered, 1)
     if claim.group and claim.metric != "turnout":
-        wording = {"leader_share": "a leader share", "invalid_share": "an invalid share"}[claim.metric]
-        result.update(testable=False, reason=(
-            f"The protocols do not record who voted or how, so {wording} among {claim.group} cannot be read from "
+        wording = {"leader_share": _("a leader share"), "invalid_share": _("an invalid share")}[claim.metric]
+        result.update(testable=False, reason=str(_(
+            "The protocols do not record who voted or how, so %(what)s among %(group)s cannot be read from "
             "them; only a turnout claim about a group can be set against the protocols, through the group's share "
-            "of voters."))
+            "of voters.") % {"what": wording, "group": claim.group}))
     elif claim.metric == "turnout" and claim.group:
         result.update(_group_turnout(official, claim))
     elif claim.metric == "turnout":
@@ -241,11 +243,10 @@ def _group_turnout(official: dict, claim: Claim) -> dict:
             "testable": False,
             "consistent": None,
             "implied": {},
-            "reason": (
-                f"The protocols do not record who voted, so a turnout among {claim.group} cannot be read from "
+            "reason": str(_(
+                "The protocols do not record who voted, so a turnout among %(group)s cannot be read from "
                 "them. Give the group's share of registered voters (from a census or another source) to see "
-                "what the claim implies for everybody else."
-            ),
+                "what the claim implies for everybody else.") % {"group": claim.group}),
         }
     g = claim.group_share / 100.0
     registered = official["registered"]

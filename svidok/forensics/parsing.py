@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_lazy as _
 
 from svidok.forensics.arrays import PROTOCOL_FIELDS, REQUIRED_FIELDS, Precincts
 
@@ -41,12 +42,12 @@ FLAG_VOTES_NOT_VALID = "votes_not_valid"      # candidate votes do not add up to
 FLAG_BOXES_NOT_CAST = "boxes_not_cast"        # ballots in boxes differ from valid + invalid
 FLAG_DUPLICATE = "duplicate"                  # same region, commission and precinct as an earlier row
 FLAGS = {
-    FLAG_MISSING: "a number needed for analysis is missing",
-    FLAG_NEGATIVE: "a negative number",
-    FLAG_ISSUED_ABOVE_REGISTERED: "more ballots issued than voters registered",
-    FLAG_VOTES_NOT_VALID: "candidate votes do not add up to the valid ballots",
-    FLAG_BOXES_NOT_CAST: "ballots in the boxes differ from valid + invalid ballots",
-    FLAG_DUPLICATE: "the same precinct appears twice",
+    FLAG_MISSING: _("a number needed for analysis is missing"),
+    FLAG_NEGATIVE: _("a negative number"),
+    FLAG_ISSUED_ABOVE_REGISTERED: _("more ballots issued than voters registered"),
+    FLAG_VOTES_NOT_VALID: _("candidate votes do not add up to the valid ballots"),
+    FLAG_BOXES_NOT_CAST: _("ballots in the boxes differ from valid + invalid ballots"),
+    FLAG_DUPLICATE: _("the same precinct appears twice"),
 }
 
 # Wording of CEC protocol lines (lower-case, ё written е), most specific first. Lines about
