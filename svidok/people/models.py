@@ -113,6 +113,12 @@ class NameVariant(models.Model):
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="names")
     organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="names")
     name = models.CharField(_("name"), max_length=500)
+    # The value exactly as entered or imported, when ``name`` differs from it (homoglyphs repaired:
+    # a Latin "i" inside a Cyrillic word, a Cyrillic "о" inside a Latin one).
+    raw = models.CharField(_("as entered"), max_length=500, blank=True)
+    # Generated match keys: the standard romanizations of a Cyrillic name {scheme: value}
+    # (uk_national_2010, uk_passport, ru_icao_9303, ru_bgn_pcgn, ru_gost_7_79, crh_latin, ...).
+    keys = models.JSONField(default=dict, blank=True)
     lang = models.CharField(_("language"), max_length=8, blank=True)
     script = models.CharField(_("script"), max_length=4, blank=True, help_text="ISO 15924: Cyrl, Latn")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.OFFICIAL)
@@ -182,3 +188,56 @@ class Occupancy(models.Model):
 
     def __str__(self):
         return f"{self.person} — {self.position}"
+
+
+class ReferenceList(models.Model):
+    """An existing list imported for cross-checking (a sanctions list, another registry), kept apart
+    from Svidok's own records: its entities are never persons of the registry."""
+
+    class Format(models.TextChoices):
+        FTM = "ftm", "FollowTheMoney JSON lines"
+        EU_269_CSV = "eu-269-csv", "EU Regulation 269/2014 annex (CSV)"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.SlugField(_("name"), max_length=100, unique=True, help_text="short name used on the command line, e.g. eu-269")
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True, help_text="e.g. Council of the EU")
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=16, blank=True, help_text="eu, uk, us, ua, other")
+    format = models.CharField(max_length=16, choices=Format.choices)
+    source_name = models.CharField(_("file"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    entity_count = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField()
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.title or self.name
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
+
+
+class ReferenceEntity(models.Model):
+    """One entry of a reference list, as the list has it (FollowTheMoney schema and properties)."""
+
+    reference_list = models.ForeignKey(ReferenceList, on_delete=models.CASCADE, related_name="entities")
+    record_id = models.CharField(_("the list's own id"), max_length=200)
+    schema = models.CharField(max_length=40, help_text="FollowTheMoney schema: Person, Organization, LegalEntity, ...")
+    caption = models.CharField(max_length=500)
+    names = models.JSONField(default=list, help_text="every name and alias the list gives")
+    properties = models.JSONField(default=dict, help_text="FollowTheMoney properties {prop: [values]}")
+    listed_since = models.DateField(null=True, blank=True)
+    program = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["reference_list", "record_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reference_list", "record_id"], name="referenceentity_unique_record"),
+        ]
+
+    def __str__(self):
+        return self.caption
