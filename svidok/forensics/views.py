@@ -288,9 +288,12 @@ def claim(request, uuid):
     _require(request.user, "forensics.view")
     result_set = _result_set(uuid)
     regions = list(Precinct.objects.filter(result_set=result_set).order_by("region").values_list("region", flat=True).distinct())
-    form = ClaimForm(request.GET or None, result_set=result_set, regions=regions)
+    # A link may carry only the scope (?region=...): that fills the form in; a claim needs its value.
+    submitted = "value" in request.GET
+    form = ClaimForm(request.GET if submitted else None, initial=None if submitted else request.GET.dict(),
+                     result_set=result_set, regions=regions)
     outcome = None
-    if request.GET and form.is_valid():
+    if submitted and form.is_valid():
         region = form.cleaned_data["region"]
         p = load_precincts(result_set, region=region)
         change = None
