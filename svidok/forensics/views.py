@@ -221,7 +221,9 @@ def analysis_run(request, uuid):
     if not form.is_valid():
         messages.error(request, _("The analysis was not run: %(errors)s") % {
             "errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())})
-        return redirect(reverse("forensics:result_set", args=[result_set.uuid]))
+        # Back to the scope the form was sent from (the hidden fields are plain text, so they are valid).
+        scope = _scope_query(form.cleaned_data.get("region", ""), form.cleaned_data.get("tik", ""))
+        return redirect(reverse("forensics:result_set", args=[result_set.uuid]) + scope)
     d = form.cleaned_data
     try:
         services.check_scope(result_set, d["region"], d["tik"])
