@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs when they are missing (as root; otherwise say what to install).
 #   scripts/system-deps.sh venv|run|test
-#     venv: what `python3 -m venv` needs; run: + gettext; test: + PostgreSQL server, Chromium, fonts
+#     venv: what `python3 -m venv` and the pip install need (ensurepip, ICU headers, a C++ compiler);
+#     run: + gettext; test: + PostgreSQL server, Chromium, fonts
 set -euo pipefail
 target=${1:-run}
 need=()
 # Debian splits ensurepip (needed by `python3 -m venv`) into python3-venv.
 "${PYTHON:-python3}" -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
+# pyicu (pulled in by nomenklatura/rigour for name matching) compiles against the system ICU when
+# requirements.txt is installed, so this belongs to the venv step.
+{ command -v pkg-config >/dev/null && pkg-config --exists icu-uc; } || need+=(libicu-dev pkg-config)
+command -v g++ >/dev/null || need+=(g++)
 if [ "$target" != venv ]; then
   command -v msgfmt >/dev/null || need+=(gettext)
 fi
