@@ -207,7 +207,8 @@ def precinct_list(request, uuid):
     return render(request, "forensics/precinct_list.html", {
         "result_set": result_set, "election": result_set.election, "page": page, "flag": flag, "flags": FLAGS,
         "region": region, "tik": tik, "show_all": request.GET.get("all") == "1",
-        "flag_counts": result_set.flag_counts,
+        # Counts of the scope shown, so that each count matches the rows its link lists.
+        "flag_counts": report.scope_flags(result_set, region, tik),
     })
 
 

@@ -567,8 +567,29 @@ def test_validation_report_clean_file_says_so(client, results, viewer):
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert "No precinct in this file was flagged." in body
+    assert "No precinct in this region or commission was flagged." in body
     assert "No precincts to show." in body
+
+
+def test_validation_report_of_a_scope_counts_and_links_within_it(client, coordinator, viewer):
+    election = record_election(actor=coordinator, fields={"name": "Synthetic", "date": dt.date(2020, 1, 1)})
+    rows = [synthetic_row(uik="1", registered=600), synthetic_row(region="Область Б", uik="1"),
+            synthetic_row(region="Область Б", tik="2 Вторая", uik="2", registered=600)]
+    rs = services.import_results(actor=coordinator, election=election, source=csv_text(rows).encode("utf-8"),
+                                 name="two-regions.csv").result_set
+    login(client, viewer)
+
+    whole = client.get(page_url(rs, "precincts/")).content.decode()
+    commission = client.get(page_url(rs, "precincts/"), {"region": "Область Б", "tik": "2 Вторая"}).content.decode()
+    clean = client.get(page_url(rs, "precincts/"), {"region": "Область Б", "tik": "1 Первая"}).content.decode()
+
+    scoped = "region=%D0%9E%D0%B1%D0%BB%D0%B0%D1%81%D1%82%D1%8C+%D0%91&tik=2+%D0%92%D1%82%D0%BE%D1%80%D0%B0%D1%8F"
+    links = [unescape(href) for href in re.findall(r'<a href="([^"]*)">', commission) if "flag=" in href or "all=" in href]
+    assert "more ballots issued than voters registered</a>: 2" in whole
+    assert "more ballots issued than voters registered</a>: 1" in commission
+    assert links == [f"?{scoped}&flag=issued_above_registered", f"?{scoped}&all=1"]
+    assert [line for line, _flags in precinct_rows(commission)] == ["4"]
+    assert "No precinct in this region or commission was flagged." in clean
 
 
 # -- the claim tester ---------------------------------------------------------------------------------
