@@ -21,6 +21,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "person.view": ALL_ROLES,
     "person.edit": EDITORS,
     "person.identity": LEADS,  # see the real name behind a protected person's pseudonym
+    "person.match": ALL_ROLES,  # match a name against the registry or a reference list
     "organization.view": ALL_ROLES,
     "organization.edit": EDITORS,
     "source.view": ALL_ROLES,
@@ -36,6 +37,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "vocabulary.view": ALL_ROLES,
     "vocabulary.edit": frozenset({Role.ADMIN}),
     "data.import": LEADS,
+    "list.import": LEADS,  # import or replace a reference list (sanctions list, FollowTheMoney file)
     "data.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
     "user.manage": frozenset({Role.ADMIN}),
 }
