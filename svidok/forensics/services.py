@@ -129,6 +129,17 @@ def _insert_precincts(result_set: ResultSet, parsed: ParsedResults, progress) ->
     flags = [",".join(f) for f in parsed.flags]
     rows = zip(repeat(result_set.pk), parsed.lines, *ident, numbers, *counts, votes, flags, strict=False)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: several times faster than executemany for 100k rows (psycopg 3 streams the rows).
+            copy_sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+            with cursor.cursor.copy(copy_sql) as copy:
+                for n, row in enumerate(rows, 1):
+                    copy.write_row(row)
+                    if progress and n % INSERT_BATCH == 0:
+                        progress(INSERT_BATCH)
+            if progress and len(parsed) % INSERT_BATCH:
+                progress(len(parsed) % INSERT_BATCH)
+            return
         while batch := list(islice(rows, INSERT_BATCH)):
             cursor.executemany(sql, batch)
             if progress:
@@ -142,7 +153,7 @@ def _votes_adapter():
     ``get_db_prep_save`` for every row.
     """
     sample = Precinct._meta.get_field("votes").get_db_prep_save([1], connection)
-    if isinstance(sample, str):
+    if isinstance(sample, str) or connection.vendor == "postgresql":  # PostgreSQL: COPY takes the JSON text
         def as_text(votes):
             if None in votes:
                 return json.dumps(votes, separators=(",", ":"))
