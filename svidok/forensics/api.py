@@ -107,8 +107,11 @@ class ResultSetViewSet(RecordViewSet):
         _check(request.user, "forensics.view")
         query = _query(AnalysisQuery, request)
         result_set, compare = self._scoped(request, query)
-        result = report.analyze(result_set, region=query["region"], tik=query["tik"], replicates=query["replicates"],
-                                seed=query["seed"], bin_width=query["bin_width"], compare=compare)
+        try:
+            result = report.analyze(result_set, region=query["region"], tik=query["tik"], replicates=query["replicates"],
+                                    seed=query["seed"], bin_width=query["bin_width"], compare=compare)
+        except ValueError as exc:  # no precinct of the scope has every number (as the claim tester's "scope")
+            raise serializers.ValidationError({"scope": [str(exc)]}) from None
         return Response(result)
 
     @extend_schema(parameters=[ClaimQuery], responses=OpenApiTypes.OBJECT)

@@ -99,7 +99,10 @@ def result_set_detail(request, uuid):
     precincts = Precinct.objects.filter(result_set=result_set)
     regions = list(precincts.values("region").annotate(n=Count("id")).order_by("region"))
     tiks = list(precincts.filter(region=region).values("tik").annotate(n=Count("id")).order_by("tik")) if region else []
-    result = _live_report(result_set, region, tik, compare)
+    try:
+        result = _live_report(result_set, region, tik, compare)
+    except ValueError:
+        result = None  # every precinct of the scope lacks a number (kept, flagged): nothing to analyse
     saved = Analysis.objects.filter(result_set=result_set, region=region, tik=tik).select_related("created_by")[:10]
     can_analyze = rules.can(request.user, "forensics.analyze")
     return render(request, "forensics/result_set_detail.html", {
@@ -112,7 +115,7 @@ def result_set_detail(request, uuid):
         "tiks": tiks,
         "others": ResultSet.objects.exclude(pk=result_set.pk).select_related("election").order_by("-election__date"),
         "report": result,
-        "plots": _plot_urls(result_set, region, tik, compare),
+        "plots": _plot_urls(result_set, region, tik, compare) if result else {},
         "saved": saved,
         "run_form": RunForm(initial={"region": region, "tik": tik, "compare": compare}, result_set=result_set)
         if can_analyze else None,
