@@ -17,7 +17,7 @@ from svidok.forensics import services
 from svidok.forensics.models import Analysis
 from svidok.incidents.services import record_election
 from tests.conftest import make_user
-from tests.forensics.conftest import CRIMEA, FILE_2016, FILE_2018
+from tests.forensics.conftest import CRIMEA, FILE_2016, FILE_2018, csv_text, synthetic_row
 from tests.forensics.test_views import crimea_lines
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +206,16 @@ def test_analysis_compare_with_itself_is_400(api, results, viewer):
     response = api(viewer).get(analysis_url(results.rs), {"replicates": 10, "compare": str(results.rs.uuid)})
 
     assert (response.status_code, response.json()) == (400, {"compare": ["No other result set with this id."]})
+
+
+def test_analysis_of_a_scope_without_analysable_precincts_is_400(api, coordinator, viewer):
+    election = record_election(actor=coordinator, fields={"name": "Synthetic", "date": dt.date(2020, 1, 1)})
+    source = csv_text([synthetic_row(uik="1", registered="")]).encode("utf-8")
+    rs = services.import_results(actor=coordinator, election=election, source=source, name="empty.csv").result_set
+
+    response = api(viewer).get(analysis_url(rs), {"replicates": 10})
+
+    assert (response.status_code, response.json()) == (400, {"scope": ["No analysable precincts in this scope."]})
 
 
 def test_analysis_is_not_saved(api, results, analyst):

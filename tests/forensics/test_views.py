@@ -266,6 +266,21 @@ def test_result_set_page_unknown_comparison_is_404(client, results, viewer):
     assert client.get(page_url(results.rs), {"compare": "not-a-uuid"}).status_code == 404
 
 
+def test_result_set_page_without_analysable_precincts_says_so(client, coordinator, viewer):
+    election = record_election(actor=coordinator, fields={"name": "Synthetic", "date": dt.date(2020, 1, 1)})
+    source = csv_text([synthetic_row(uik="1", registered=""), synthetic_row(uik="2", valid="")]).encode("utf-8")
+    rs = services.import_results(actor=coordinator, election=election, source=source, name="empty.csv").result_set
+    login(client, viewer)
+
+    response = client.get(page_url(rs))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "No precinct here has every number the analyses need." in body
+    assert "<img" not in body
+    assert client.get(page_url(rs, "precincts/")).context["flag_counts"] == {"missing": 2}
+
+
 def test_result_set_page_links_every_plot_of_its_scope(client, results, viewer):
     login(client, viewer)
 
@@ -889,6 +904,34 @@ def test_import_broken_file_is_400_with_the_line_and_writes_nothing(client, coor
     assert "line 3: 12 cells, but the header has 13 columns" in unescape(response.content.decode())
     assert (ResultSet.objects.filter(election=election).count(), Precinct.objects.filter(result_set__election=election).count(),
             AuditEntry.objects.count()) == (0, 0, audit_before)
+
+
+def test_import_zip_upload_is_read(client, coordinator, election):
+    import io
+
+    login(client, coordinator)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("results.csv", csv_text([synthetic_row(uik="1"), synthetic_row(uik="2")]))
+
+    response = client.post(import_url(election), upload(archive.getvalue(), name="results.zip"))
+
+    rs = ResultSet.objects.get(election=election)
+    assert response.status_code == 302
+    assert (rs.source_name, rs.precinct_count) == ("results.zip", 2)
+
+
+def test_import_windows_1251_needs_its_encoding_chosen(client, coordinator, election):
+    login(client, coordinator)
+    content = csv_text([synthetic_row(uik="1")]).encode("cp1251")
+
+    refused = client.post(import_url(election), upload(content))
+    accepted = client.post(import_url(election), upload(content) | {"encoding": "cp1251"})
+
+    assert refused.status_code == 400
+    assert "results.csv is not UTF-8" in refused.content.decode()
+    assert accepted.status_code == 302
+    assert ResultSet.objects.get(election=election).candidates == ["Иванов Иван Иванович", "Петров Пётр Петрович"]
 
 
 def test_import_same_file_twice_is_refused(client, coordinator, election):
