@@ -768,7 +768,7 @@ def test_election_page_links_precinct_results_for_analyst_without_import(client,
     body = client.get(f"/incidents/elections/{results.election.uuid}/").content.decode()
 
     assert "<h2>Precinct results</h2>" in body
-    assert f'<a href="/forensics/results/{results.rs.uuid}/">CEC 2018</a> · 97699 precincts' in body
+    assert f'<a href="/forensics/results/{results.rs.uuid}/">CEC 2018</a> · 97,699 precincts' in body
     assert "/import/" not in body
 
 
