@@ -43,6 +43,7 @@ from svidok.incidents.models import (
     Term,
 )
 from svidok.people.models import PROTECTED_ROLES, NameVariant, Organization, Person, PersonIdentity
+from svidok.people.names import romanizations
 from svidok.people.services import new_pseudonyms
 from svidok.search import indexing
 
@@ -57,7 +58,7 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("title", "type", "date_start")
 LIST_SEPARATOR = ";"
 REFERENCE_RE = re.compile(r"^SV-(\d{4})-(\d{6})$")
-VARIANT_COLUMNS = ["person_id", "organization_id", "name", "lang", "script", "kind", "origin", "primary"]
+VARIANT_COLUMNS = ["person_id", "organization_id", "name", "lang", "script", "kind", "origin", "primary", "raw", "keys"]
 _url = URLValidator(schemes=["http", "https"])
 
 
@@ -687,8 +688,8 @@ class _Writer:
         _insert(PersonIdentity, ["person_id", "full_name", "other_names", "contacts", "identifiers", "address"],
                 ((p.pk, n, "", "", "", "") for p, n in zip(persons, real_names, strict=True)))
         _insert(NameVariant, VARIANT_COLUMNS,
-                ((p.pk, None, p.display_name, "", _script(p.display_name), NameVariant.Kind.OFFICIAL, "", True)
-                 for p in persons[: len(new_public)]))
+                ((p.pk, None, p.display_name, "", _script(p.display_name), NameVariant.Kind.OFFICIAL, "", True, "",
+                  romanizations(p.display_name)) for p in persons[: len(new_public)]))
         for person in persons:
             self.entry(obj=person, snapshot={"protected": person.protected, "pseudonym": person.pseudonym,
                                              "full_name": PROTECTED_VALUE if person.protected else person.display_name})
@@ -713,7 +714,7 @@ class _Writer:
         new = [Organization(name=n, kind=kinds[n], created_by=self.created_by) for n in names if n not in existing]
         _save_all(Organization, new, "uuid", self.now)
         _insert(NameVariant, VARIANT_COLUMNS,
-                ((None, o.pk, o.name, "", _script(o.name), NameVariant.Kind.OFFICIAL, "", True) for o in new))
+                ((None, o.pk, o.name, "", _script(o.name), NameVariant.Kind.OFFICIAL, "", True, "", romanizations(o.name)) for o in new))
         for organization in new:
             self.entry(obj=organization, snapshot={"name": organization.name, "kind": organization.kind.code if organization.kind else None})
         by_name = existing | {o.name: o for o in new}

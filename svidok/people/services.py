@@ -10,6 +10,7 @@ from svidok.accounts import rules
 from svidok.audit.services import diff, record
 from svidok.common.validation import check_not_future, check_range, check_required, check_text_size, collect
 from svidok.people.models import NameVariant, Occupancy, Organization, Person, PersonIdentity, Position
+from svidok.people.names import check_name, repair_homoglyphs, romanizations
 from svidok.search import indexing
 
 # Crockford-style alphabet: no I, L, O, U, so pseudonyms read out loud without confusion.
@@ -48,14 +49,14 @@ def _script(text: str) -> str:
     return "Cyrl" if cyrillic * 2 >= len(letters) else "Latn"
 
 
-def _validate_name(field: str, name: str) -> str:
-    name = " ".join((name or "").split())
-    check_required(field, name, _("A name is required."))
-    if len(name) > 300:
-        raise ValidationError({field: _("A name is at most 300 characters long.")})
-    if not any(c.isalpha() for c in name):
-        raise ValidationError({field: _("A name must contain letters.")})
-    return name
+def _validate_name(field: str, name: str, *, kind: str = "person") -> str:
+    """The name with its whitespace collapsed; refused names (empty, absurd, initials only,
+    mixed scripts that are not look-alikes: see :func:`names.check_name`) raise a ValidationError
+    on ``field``. ``kind="organization"`` allows long names and acronyms."""
+    try:
+        return check_name(name, kind=kind)
+    except ValueError as error:
+        raise ValidationError({field: str(error)}) from None
 
 
 def _person_snapshot(person: Person, identity: PersonIdentity | None) -> dict:
@@ -84,7 +85,7 @@ def record_person(*, actor, name: str, protected: bool = False, pseudonym: str =
     if protected and not pseudonym:
         pseudonym = new_pseudonym()
     person = Person.objects.create(
-        protected=protected, pseudonym=pseudonym, display_name=pseudonym if protected else name,
+        protected=protected, pseudonym=pseudonym, display_name=pseudonym if protected else repair_homoglyphs(name),
         gender=gender, description=description, created_by=actor if getattr(actor, "pk", None) else None,
     )
     identity_obj = PersonIdentity.objects.create(person=person, full_name=name, **{k: v for k, v in identity.items() if k in IDENTITY_FIELDS and k != "full_name"})
@@ -106,14 +107,28 @@ def _raise(field, message):
 
 def _add_variant(*, person=None, organization=None, name: str, lang: str = "", script: str = "",
                  kind: str = NameVariant.Kind.OFFICIAL, origin: str = "", primary: bool = False) -> NameVariant:
-    name = _validate_name("name", name)
+    """Add a name variant (or return the owner's variant of the same spelling).
+
+    Look-alike letters of the other script are repaired (``raw`` keeps the value as entered),
+    and the standard romanizations of a Cyrillic name are stored as match ``keys``.
+    """
+    entered = _validate_name("name", name, kind="person" if person is not None else "organization")
     if kind not in NameVariant.Kind.values:
         raise ValidationError({"kind": _("Unknown name kind %(kind)r.") % {"kind": kind}})
+    name = repair_homoglyphs(entered)
+    keys = romanizations(name, lang or None)
     owner = {"person": person} if person is not None else {"organization": organization}
     existing = NameVariant.objects.filter(name=name, **owner).first()
     if existing:
+        if keys and not existing.keys:
+            # Variants written before keys existed (or by the bulk importer) get them now.
+            existing.keys = keys
+            existing.save(update_fields=["keys"])
         return existing
-    return NameVariant.objects.create(name=name, lang=lang, script=script or _script(name), kind=kind, origin=origin, primary=primary, **owner)
+    return NameVariant.objects.create(
+        name=name, raw=entered if entered != name else "", keys=keys, lang=lang, script=script or _script(name),
+        kind=kind, origin=origin, primary=primary, **owner,
+    )
 
 
 @transaction.atomic
@@ -158,7 +173,7 @@ def update_person(*, actor, person: Person, fields: dict | None = None, identity
     if person.protected and person.names.exists():
         # Becoming protected: the public variants would reveal the name, so they go.
         person.names.all().delete()
-    person.display_name = person.pseudonym if person.protected else identity_obj.full_name
+    person.display_name = person.pseudonym if person.protected else repair_homoglyphs(identity_obj.full_name)
     if not person.protected and identity_obj.full_name:
         _add_variant(person=person, name=identity_obj.full_name, primary=not person.names.filter(primary=True).exists())
     person.save()
@@ -174,7 +189,7 @@ def update_person(*, actor, person: Person, fields: dict | None = None, identity
 def record_organization(*, actor, name: str, kind=None, parent=None, place=None, description: str = "",
                         names: list[dict] | None = None) -> Organization:
     _require(actor, "organization.edit")
-    name = _validate_name("name", name)
+    name = _validate_name("name", name, kind="organization")
     if kind is not None and kind.vocabulary.code != "perpetrator_type":
         raise ValidationError({"kind": _("%(code)r is not an organization type.") % {"code": kind.code}})
     check_text_size("description", description)
@@ -200,7 +215,7 @@ def update_organization(*, actor, organization: Organization, fields: dict) -> O
     for key, value in fields.items():
         if key in allowed:
             setattr(organization, key, value)
-    organization.name = _validate_name("name", organization.name)
+    organization.name = _validate_name("name", organization.name, kind="organization")
     if organization.parent_id == organization.pk:
         raise ValidationError({"parent": _("An organization cannot be its own parent.")})
     organization.save()
