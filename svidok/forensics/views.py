@@ -169,6 +169,8 @@ def render_plot(name: str, p, fmt: str, *, compare=None, scope: str = "", klimek
     if name == "integers":
         return plots.integer_spikes(p, fmt=fmt, scope=scope)
     if name == "shpilkin":
+        if len(p) == 0:
+            raise ValueError("No precincts to plot.")
         return plots.shpilkin_bins(stats.shpilkin(p), fmt=fmt, scope=scope)
     if name == "change":
         changes, _info = stats.turnout_changes(compare, p)

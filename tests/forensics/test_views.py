@@ -652,7 +652,7 @@ def test_claim_crimea_turnout_30_implies_fictitious_ballots(client, results, vie
     assert response.status_code == 200
     assert ("1,206 precincts, 1,508,701 registered voters, 1,079,531 ballots issued: turnout 71.55%; "
             f"{PUTIN} 92.15%; invalid ballots 1.06%.") in text
-    assert ("If real turnout was 30.0%, at most 452,610 ballots were cast by voters, and at least 626,921 of the "
+    assert ("If real turnout was 30%, at most 452,610 ballots were cast by voters, and at least 626,921 of the "
             "issued ballots — 58.07% — would be fictitious.") in text
     assert "With the same real turnout in every precinct: 627,753 fictitious ballots." in text
     assert "They cannot detect padding spread evenly across a whole region" in text
