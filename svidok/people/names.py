@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 
 import iuliia
 import translitua
-from django.utils.translation import gettext as _
+from django.conf import settings
+from django.utils.translation import gettext
 from rigour.text import ascii_text
 
 from svidok.people import crh
@@ -53,6 +54,11 @@ _KIND_ORDER = {"official": 0, "transliteration": 1, "press": 2, "alias": 3}
 
 _CYRILLIC_LETTER = re.compile("[\u0400-\u0481\u048a-\u052f]")
 _LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]")
+
+
+def _(message: str) -> str:
+    # Translated inside Django; plain for scripts and benchmarks that use names without settings.
+    return gettext(message) if settings.configured else message
 
 
 def _is_cyrillic(char: str) -> bool:
