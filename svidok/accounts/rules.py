@@ -21,6 +21,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "person.view": ALL_ROLES,
     "person.edit": EDITORS,
     "person.identity": LEADS,  # see the real name behind a protected person's pseudonym
+    "person.merge": LEADS,  # judge proposed duplicates (same / different / unsure), undo a judgement
     "person.match": ALL_ROLES,  # match a name against the registry or a reference list
     "organization.view": ALL_ROLES,
     "organization.edit": EDITORS,

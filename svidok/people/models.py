@@ -28,11 +28,15 @@ class Person(models.Model):
     description = models.TextField(_("description"), blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Deduplication links records, it never deletes one: a record judged the same as another points
+    # to the canonical record here and keeps everything it had (names, involvements, sources).
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records")
 
     class Meta:
         ordering = ["display_name"]
         constraints = [
             models.CheckConstraint(condition=Q(protected=False) | ~Q(pseudonym=""), name="person_protected_has_pseudonym"),
+            models.CheckConstraint(condition=~Q(merged_into=models.F("id")), name="person_not_merged_into_itself"),
         ]
 
     def __str__(self):
@@ -241,3 +245,52 @@ class ReferenceEntity(models.Model):
 
     def __str__(self):
         return self.caption
+
+
+class PairJudgement(models.Model):
+    """A coordinator's verdict on a pair of person records proposed as possible duplicates.
+
+    "same" links one record to the other (``Person.merged_into``); "different" is remembered so the
+    pair is never proposed again; "unsure" is kept for a second look. Each judgement records the
+    matcher, its version, the score and the threshold that proposed the pair. Undoing a judgement
+    keeps it (with ``undone_at``) and removes the link it made.
+    """
+
+    class Verdict(models.TextChoices):
+        SAME = "same", _("same person")
+        DIFFERENT = "different", _("different persons")
+        UNSURE = "unsure", _("unsure")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # left.pk < right.pk: one row per unordered pair.
+    left = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    right = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    canonical = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                  help_text="for 'same': the record the other was linked to")
+    linked = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               help_text="for 'same': the record that now points to the canonical one")
+    matcher = models.CharField(max_length=100, blank=True)
+    matcher_version = models.CharField(max_length=50, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    threshold = models.FloatField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-decided_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(left__lt=models.F("right")), name="pairjudgement_ordered_pair"),
+            models.UniqueConstraint(fields=["left", "right"], condition=Q(undone_at__isnull=True),
+                                    name="pairjudgement_one_standing_verdict"),
+        ]
+
+    def __str__(self):
+        return f"{self.left_id}-{self.right_id}: {self.verdict}"
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
