@@ -407,9 +407,10 @@ def check_name(text: str, *, kind: str = "person") -> str:
     """The name with its whitespace collapsed, or ValueError saying what is wrong with it.
 
     Refused: empty; no letters; longer than 300 characters; one character repeated; and for
-    persons (``kind="person"``) more than 12 words or initials only (``И. Н.``, ``A.B.``). A word
-    mixing Latin and Cyrillic letters that are not look-alikes is refused with its position and
-    the odd letters (not the word: error messages carry no names).
+    persons (``kind="person"``) more than 12 words, initials only (``И. Н.``, ``A.B.``), or a word
+    mixing Latin and Cyrillic letters that are not look-alikes, named by its position and the odd
+    letters (not the word: error messages carry no names). Organizations may have long names,
+    acronyms and brand names that mix scripts (``КримSOS``).
     """
     name = " ".join((text or "").split())
     if not name:
@@ -426,7 +427,7 @@ def check_name(text: str, *, kind: str = "person") -> str:
             raise ValueError(_("A person's name has at most %(count)d words.") % {"count": MAX_NAME_WORDS})
         if all(len(word) == 1 for word in _WORD.findall(name)):
             raise ValueError(_("A name cannot be initials only: write at least one name in full."))
-    mixed = mixed_words(repair_homoglyphs(name))
+    mixed = mixed_words(repair_homoglyphs(name)) if kind == "person" else []
     if mixed:
         position, word = mixed[0]
         cyrillic, latin = _counts(word)

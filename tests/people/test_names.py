@@ -322,10 +322,12 @@ def test_check_name_accepts(text, expected):
     assert check_name(text) == expected
 
 
-def test_check_name_allows_long_names_and_acronyms_for_organizations():
+def test_check_name_allows_long_names_acronyms_and_mixed_brands_for_organizations():
     long_name = "Department of the Ministry of Internal Affairs of the Russian Federation for the Republic of Crimea"
 
-    assert (check_name(long_name, kind="organization"), check_name("ФСБ", kind="organization")) == (long_name, "ФСБ")
+    checked = [check_name(n, kind="organization") for n in (long_name, "ФСБ", "ГО «КримSOS»")]
+
+    assert checked == [long_name, "ФСБ", "ГО «КримSOS»"]
 
 
 def test_check_name_error_does_not_contain_the_name():
