@@ -294,3 +294,105 @@ class PairJudgement(models.Model):
     @property
     def public_id(self):
         return str(self.uuid)
+
+
+class Proposal(models.Model):
+    """A sanctions proposal: a named list of persons and organizations, each with its grounds."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        IN_REVIEW = "in_review", _("in review")
+        SIGNED_OFF = "signed_off", _("signed off")
+        SUBMITTED = "submitted", _("submitted")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_off_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
+
+
+class ProposalMember(models.Model):
+    """One person or organization on a proposal, with the grounds: posts held, incidents, evidence."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="proposals")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="proposals")
+    grounds = models.TextField(_("grounds"), blank=True, help_text=_("the statement of reasons, in the proposal's words"))
+    occupancies = models.ManyToManyField(Occupancy, blank=True, related_name="+")
+    incidents = models.ManyToManyField("incidents.Incident", blank=True, related_name="+")
+    sources = models.ManyToManyField("incidents.Source", blank=True, related_name="+")
+    order = models.PositiveIntegerField(default=0)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["proposal", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, organization__isnull=True) | Q(person__isnull=True, organization__isnull=False),
+                name="proposalmember_person_xor_organization",
+            ),
+            models.UniqueConstraint(fields=["proposal", "person"], name="proposalmember_unique_person"),
+            models.UniqueConstraint(fields=["proposal", "organization"], name="proposalmember_unique_organization"),
+        ]
+
+    def __str__(self):
+        return str(self.person or self.organization)
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
+
+
+class Listing(models.Model):
+    """Where a proposal member stands in one jurisdiction; the listing date and the legal act kept apart."""
+
+    class Jurisdiction(models.TextChoices):
+        EU = "eu", _("European Union")
+        UK = "uk", _("United Kingdom")
+        US = "us", _("United States")
+        UA = "ua", _("Ukraine")
+        OTHER = "other", _("other")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("proposed")
+        SUBMITTED = "submitted", _("submitted")
+        LISTED = "listed", _("listed")
+        DELISTED = "delisted", _("delisted")
+        REFUSED = "refused", _("refused")
+
+    member = models.ForeignKey(ProposalMember, on_delete=models.CASCADE, related_name="listings")
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=8, choices=Jurisdiction.choices)
+    jurisdiction_other = models.CharField(_("other jurisdiction"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PROPOSED)
+    date = models.DateField(_("date"), null=True, blank=True, help_text=_("of the status: submission, listing, delisting"))
+    legal_act = models.CharField(_("legal act"), max_length=300, blank=True,
+                                 help_text=_("e.g. Council Implementing Regulation (EU) 2018/705"))
+    reference_entity = models.ForeignKey(ReferenceEntity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.ForeignKey("incidents.Source", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["member", "jurisdiction"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "jurisdiction", "jurisdiction_other"], name="listing_one_per_jurisdiction"),
+        ]
+
+    def __str__(self):
+        return f"{self.jurisdiction}: {self.status}"
