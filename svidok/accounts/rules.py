@@ -23,6 +23,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "person.identity": LEADS,  # see the real name behind a protected person's pseudonym
     "person.merge": LEADS,  # judge proposed duplicates (same / different / unsure), undo a judgement
     "person.match": ALL_ROLES,  # match a name against the registry or a reference list
+    # Proposals name perpetrators and cite evidence; each reader sees only the incidents they may see.
+    "proposal.view": ALL_ROLES,
+    "proposal.edit": EDITORS,  # create a proposal, add members, set their grounds, record listing statuses
+    "proposal.signoff": LEADS,  # review members, sign off, submit, reopen
+    "proposal.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.ANALYST}),
     "organization.view": ALL_ROLES,
     "organization.edit": EDITORS,
     "source.view": ALL_ROLES,
