@@ -2,7 +2,7 @@
 # Install the Debian packages a target needs when they are missing (as root; otherwise say what to install).
 #   scripts/system-deps.sh venv|run|test
 #     venv: what `python3 -m venv` and the pip install need (ensurepip, ICU headers, a C++ compiler);
-#     run: + gettext; test: + PostgreSQL server, Chromium, fonts
+#     run: + gettext, Pango and DejaVu fonts (PDF dossiers); test: + PostgreSQL server, Chromium, fonts
 set -euo pipefail
 target=${1:-run}
 need=()
@@ -14,6 +14,12 @@ need=()
 command -v g++ >/dev/null || need+=(g++)
 if [ "$target" != venv ]; then
   command -v msgfmt >/dev/null || need+=(gettext)
+  # WeasyPrint (PDF dossiers) lays text out with Pango and needs a font with Cyrillic.
+  # (Captured first: `ldconfig | grep -q` can die of SIGPIPE, which pipefail reads as "missing".)
+  libs=$({ PATH="$PATH:/sbin:/usr/sbin" ldconfig -p; } 2>/dev/null || true)
+  [[ $libs == *libpango-1.0.so.0* ]] || need+=(libpango-1.0-0)
+  [[ $libs == *libpangoft2-1.0.so.0* ]] || need+=(libpangoft2-1.0-0)
+  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 fi
 if [ "$target" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
