@@ -63,6 +63,7 @@ class PostClaim:
     start_date: dt.date | None
     end_date: dt.date | None
     refs: list[int]
+    occupancy: Occupancy | None = None
 
     @property
     def text(self) -> str:
@@ -152,7 +153,7 @@ def build_dossier(proposal: Proposal, user) -> Dossier:
     visible = _incidents_for(user)
     members = (proposal.members.select_related("person", "organization__kind", "reviewed_by")
                .prefetch_related(
-                   Prefetch("occupancies", queryset=Occupancy.objects.select_related("position__organization", "source")
+                   Prefetch("occupancies", queryset=Occupancy.objects.select_related("position__organization__kind", "source", "person")
                             .order_by("start_date", "id")),
                    Prefetch("incidents", queryset=visible.select_related("type", "place").prefetch_related(
                        Prefetch("source_links", queryset=IncidentSource.objects.select_related("source").order_by("id")))
@@ -171,7 +172,7 @@ def build_dossier(proposal: Proposal, user) -> Dossier:
         for occupancy in member.occupancies.all():
             entry.posts.append(PostClaim(title=occupancy.position.title, organization=occupancy.position.organization.name,
                                          start_date=occupancy.start_date, end_date=occupancy.end_date,
-                                         refs=citations.cite(occupancy.source)))
+                                         refs=citations.cite(occupancy.source), occupancy=occupancy))
         incidents = list(member.incidents.all())
         roles: dict[int, list[str]] = {}
         for involvement in (Involvement.objects.filter(incident__in=[i.pk for i in incidents], **member_parties(member))
