@@ -296,10 +296,11 @@ def set_grounds(*, actor, member: ProposalMember, grounds: str | None = None, oc
                 sources=None) -> ProposalMember:
     """Set a member's grounds; each given list replaces the one stored (``None`` keeps it).
 
-    Refused, nothing changed: posts that the member's person did not hold (or any post for an
-    organization), incidents that the actor may not see, where the member is not recorded as
-    perpetrator or instigator, or that were rejected or marked duplicate. Any change withdraws the
-    member's review: the reviewer signed off on the grounds as they were.
+    ``incidents`` replaces the incidents the actor may see; those already cited that the actor may
+    not see stay. Refused, nothing changed: posts that the member's person did not hold (or any
+    post for an organization), incidents that the actor may not see, where the member is not
+    recorded as perpetrator or instigator, or that were rejected or marked duplicate. Any change
+    withdraws the member's review: the reviewer signed off on the grounds as they were.
     """
     _require(actor, "proposal.edit")
     proposal = _locked(member.proposal)
@@ -321,7 +322,9 @@ def set_grounds(*, actor, member: ProposalMember, grounds: str | None = None, oc
             if foreign:
                 errors["occupancies"] = [_("%(post)s was not held by this person.") % {"post": _occupancy_repr(foreign[0])}]
     if incidents is not None:
-        incidents = list(incidents)
+        # Incidents already cited that the actor may not see stay: one cannot drop what one is not shown.
+        hidden = list(member.incidents.exclude(pk__in=visible_incidents(actor).values("pk")))
+        incidents = [i for i in incidents if i.pk not in {h.pk for h in hidden}]
         visible = set(visible_incidents(actor).filter(pk__in=[i.pk for i in incidents]).values_list("pk", flat=True))
         responsible = set(responsible_involvements(member).filter(incident__in=[i.pk for i in incidents])
                           .values_list("incident_id", flat=True))
@@ -350,7 +353,7 @@ def set_grounds(*, actor, member: ProposalMember, grounds: str | None = None, oc
     if occupancies is not None:
         member.occupancies.set(occupancies)
     if incidents is not None:
-        member.incidents.set(incidents)
+        member.incidents.set(incidents + hidden)
     if sources is not None:
         member.sources.set(sources)
     changes = diff(before, _grounds_snapshot(member))

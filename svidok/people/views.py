@@ -12,9 +12,7 @@ from svidok.audit.display import readable
 from svidok.audit.services import history
 from svidok.common.views import paginate, submit_form
 from svidok.common.views import require as _require
-from svidok.incidents.models import Involvement
-from svidok.incidents.queries import visible_incidents
-from svidok.people import services
+from svidok.people import responsibility, services
 from svidok.people.forms import NameVariantForm, OrganizationForm, PersonForm
 from svidok.people.models import PersonIdentity
 from svidok.people.queries import (
@@ -25,14 +23,6 @@ from svidok.people.queries import (
     visible_persons,
 )
 from svidok.search.api import matching_ids
-
-
-def _involvements(user, **party):
-    return (
-        Involvement.objects.filter(incident__in=visible_incidents(user), **party)
-        .select_related("incident__type", "role", "perpetrator_type")
-        .order_by("-incident__date_start", "id")
-    )
 
 
 @login_required
@@ -54,9 +44,8 @@ def person_detail(request, uuid):
     context = {
         "person": person,
         "identity": identity,
-        "names": person.names.all() if not person.protected else (),
-        "occupancies": person.occupancies.select_related("position__organization"),
-        "involvements": _involvements(request.user, person=person),
+        # Posts, incidents and their sources, names, proposals; a canonical person's linked records too.
+        **responsibility.person_context(request.user, person),
         "can_edit": rules.can(request.user, "person.edit"),
         "history": readable(history(person)) if rules.can(request.user, "incident.history") else None,
     }
@@ -81,8 +70,7 @@ def organization_detail(request, uuid):
         "organization": organization,
         "names": organization.names.all(),
         "children": organization.children.order_by("name"),
-        "positions": organization.positions.prefetch_related("occupancies__person"),
-        "involvements": _involvements(request.user, organization=organization),
+        **responsibility.organization_context(request.user, organization),
         "interventions": organization.interventions.select_related("kind"),
         "can_edit": rules.can(request.user, "organization.edit"),
         "history": readable(history(organization)) if rules.can(request.user, "incident.history") else None,

@@ -176,6 +176,14 @@ def test_set_grounds_incident_invisible_to_the_actor_reads_as_unknown(documenter
     assert error.value.message_dict == {"incidents": [f"No such incident: {world.secret.reference}."]}
 
 
+def test_set_grounds_keeps_incidents_the_actor_may_not_see(coordinator, documenter, member, world):
+    proposals.set_grounds(actor=coordinator, member=member, incidents=[world.secret])
+
+    proposals.set_grounds(actor=documenter, member=member, incidents=[world.ordered])
+
+    assert sorted(member.incidents.values_list("reference", flat=True)) == sorted([world.ordered.reference, world.secret.reference])
+
+
 def test_set_grounds_post_of_another_person_is_refused(coordinator, member, world):
     other = factories.person(coordinator, name="Natalia Ivanovna BEZRUCHENKO")
     other_held = record_occupancy(actor=coordinator, person=other, position=world.chair_post)

@@ -1,0 +1,344 @@
+"""Proposal pages and the perpetrator pages (person, organization): roles, strangers, bad input, exports."""
+
+import csv
+import datetime as dt
+import io
+import json
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from svidok.people import proposals
+from svidok.people.merging import judge_pair
+from svidok.people.models import Proposal
+from svidok.people.services import record_occupancy
+from tests import factories
+from tests.people import proposal_world
+from tests.views.conftest import login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(coordinator, documenter):
+    w = proposal_world.build(coordinator, documenter)
+    w.proposal = proposals.create_proposal(actor=coordinator, title="Organizers of the 2018 election in occupied Crimea")
+    w.member = proposals.add_member(actor=coordinator, proposal=w.proposal, person=w.chair)
+    proposals.set_grounds(actor=coordinator, member=w.member, grounds="Chaired the commission that organised the vote.",
+                          occupancies=[w.chair_held], incidents=[w.ordered, w.secret], sources=[w.appointment])
+    return w
+
+
+def page(client, user, url, **kwargs):
+    login(client, user)
+    return client.get(url, **kwargs)
+
+
+def detail_url(w):
+    return f"/people/proposals/{w.proposal.uuid}/"
+
+
+def member_url(w, member=None):
+    return f"{detail_url(w)}members/{(member or w.member).uuid}/"
+
+
+# --- list and detail ------------------------------------------------------------------------------------
+
+
+def test_proposal_list_for_a_viewer(client, viewer, world):
+    response = page(client, viewer, "/people/proposals/")
+
+    assert response.status_code == 200
+    assert [p.title for p in response.context["page"]] == ["Organizers of the 2018 election in occupied Crimea"]
+    assert 'href="/people/proposals/new/"' not in response.content.decode()
+
+
+def test_proposal_list_queries_do_not_grow_with_proposals(client, coordinator, world):
+    login(client, coordinator)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/people/proposals/")
+    for n in range(5):
+        proposals.create_proposal(actor=coordinator, title=f"Proposal {n}")
+
+    with CaptureQueriesContext(connection) as six:
+        response = client.get("/people/proposals/")
+
+    assert len(response.context["page"]) == 6
+    assert len(six) == len(one)
+
+
+def test_proposal_pages_send_strangers_to_sign_in(client, world):
+    for url in ("/people/proposals/", detail_url(world), member_url(world), f"{detail_url(world)}export/pdf/"):
+        response = client.get(url)
+        assert (response.status_code, response["Location"].split("?")[0]) == (302, "/accounts/login/")
+
+
+def test_proposal_detail_unknown_is_404(client, viewer):
+    assert page(client, viewer, f"/people/proposals/{uuid.uuid4()}/").status_code == 404
+
+
+def test_proposal_detail_shows_only_incidents_the_reader_may_see(client, analyst, coordinator, world):
+    analyst_body = page(client, analyst, detail_url(world)).content.decode()
+    client.logout()
+    coordinator_body = page(client, coordinator, detail_url(world)).content.decode()
+
+    assert world.ordered.reference in analyst_body
+    assert world.secret.reference not in analyst_body
+    assert world.secret.reference in coordinator_body
+
+
+def test_proposal_detail_names_members_not_listed_anywhere(client, viewer, world):
+    body = page(client, viewer, detail_url(world)).content.decode()
+
+    assert "Not yet listed anywhere: Михаил Григорьевич МАЛЫШЕВ</p>" in body
+
+
+def test_proposal_create_by_documenter(client, documenter):
+    login(client, documenter)
+
+    response = client.post("/people/proposals/new/", {"title": "Crimea 2018 organizers", "description": ""})
+
+    proposal = Proposal.objects.get()
+    assert (response.status_code, response["Location"]) == (302, f"/people/proposals/{proposal.uuid}/")
+    assert (proposal.title, proposal.created_by) == ("Crimea 2018 organizers", documenter)
+
+
+def test_proposal_create_without_title_shows_the_error(client, documenter):
+    login(client, documenter)
+
+    response = client.post("/people/proposals/new/", {"title": "  "})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"title": ["This field is required."]}
+    assert Proposal.objects.count() == 0
+
+
+@pytest.mark.parametrize("role", ["analyst", "viewer"])
+def test_proposal_create_page_is_forbidden_to_readers(client, role, request):
+    assert page(client, request.getfixturevalue(role), "/people/proposals/new/").status_code == 403
+
+
+# --- members --------------------------------------------------------------------------------------------
+
+
+def test_add_member_by_id_goes_to_its_grounds(client, documenter, world):
+    login(client, documenter)
+
+    response = client.post(f"{detail_url(world)}members/", {"party": str(world.commission.uuid)})
+
+    member = world.proposal.members.get(organization=world.commission)
+    assert (response.status_code, response["Location"]) == (302, member_url(world, member))
+
+
+def test_add_member_by_name(client, documenter, world):
+    login(client, documenter)
+
+    response = client.post(f"{detail_url(world)}members/", {"party": "Election Commission of the Republic of Crimea"})
+
+    assert response.status_code == 302
+    assert world.proposal.members.filter(organization=world.commission).count() == 1
+
+
+def test_add_member_protected_person_shows_the_refusal(client, documenter, world):
+    login(client, documenter)
+
+    response = client.post(f"{detail_url(world)}members/", {"party": str(world.victim.uuid)})
+
+    assert response.status_code == 400
+    assert response.context["member_form"].errors == {
+        "party": ["A protected person (a victim or witness) is never put on a sanctions list."]}
+    assert world.proposal.members.count() == 1
+
+
+def test_add_member_by_analyst_is_forbidden(client, analyst, world):
+    login(client, analyst)
+
+    assert client.post(f"{detail_url(world)}members/", {"party": str(world.commission.uuid)}).status_code == 403
+
+
+def test_member_page_offers_only_visible_incidents_where_perpetrator(client, documenter, world):
+    response = page(client, documenter, member_url(world))
+
+    form = response.context["grounds_form"]
+    assert [i.reference for i in form.fields["incidents"].queryset] == [world.ordered.reference]
+
+
+def test_member_grounds_saved_by_a_documenter_keep_incidents_they_cannot_see(client, documenter, world):
+    login(client, documenter)
+
+    response = client.post(member_url(world), {
+        "grounds": "Chaired the commission; ordered teachers to vote.", "occupancies": [world.chair_held.pk],
+        "incidents": [world.ordered.reference], "sources": [], "other_source": "Teachers told to vote",
+    })
+
+    world.member.refresh_from_db()
+    assert response.status_code == 302
+    assert world.member.grounds == "Chaired the commission; ordered teachers to vote."
+    assert sorted(world.member.incidents.values_list("reference", flat=True)) == sorted([world.ordered.reference, world.secret.reference])
+    assert list(world.member.sources.all()) == [world.report]
+
+
+def test_member_listing_listed_without_date_shows_the_error(client, documenter, world):
+    login(client, documenter)
+
+    response = client.post(f"{member_url(world)}listing/", {"jurisdiction": "eu", "status": "listed",
+                                                            "legal_act": "Council Implementing Regulation (EU) 2018/705"})
+
+    assert response.status_code == 400
+    assert response.context["listing_form"].errors == {"date": ["A listing or delisting needs its date."]}
+
+
+def test_member_listing_recorded(client, documenter, world):
+    login(client, documenter)
+
+    response = client.post(f"{member_url(world)}listing/", {"jurisdiction": "eu", "status": "listed", "date": "2018-05-14",
+                                                            "legal_act": "Council Implementing Regulation (EU) 2018/705"})
+
+    assert response.status_code == 302
+    assert list(world.member.listings.values_list("jurisdiction", "status", "date", "legal_act")) == [
+        ("eu", "listed", dt.date(2018, 5, 14), "Council Implementing Regulation (EU) 2018/705")]
+
+
+def test_member_review_by_documenter_is_forbidden(client, documenter, coordinator, world):
+    proposals.send_for_review(actor=coordinator, proposal=world.proposal)
+    login(client, documenter)
+
+    assert client.post(f"{member_url(world)}review/", {"note": ""}).status_code == 403
+
+
+def test_review_sign_off_and_submit_through_the_pages(client, coordinator, world):
+    proposals.send_for_review(actor=coordinator, proposal=world.proposal)
+    login(client, coordinator)
+
+    assert client.post(f"{member_url(world)}review/", {"note": "Checked."}).status_code == 302
+    assert client.post(f"{detail_url(world)}sign-off/").status_code == 302
+    response = client.post(f"{detail_url(world)}submit/", {"jurisdictions": ["eu"], "date": "2018-04-02"})
+
+    world.proposal.refresh_from_db()
+    assert response.status_code == 302
+    assert world.proposal.status == "submitted"
+    assert list(world.member.listings.values_list("jurisdiction", "status")) == [("eu", "submitted")]
+
+
+def test_sign_off_with_unreviewed_members_shows_the_refusal(client, coordinator, world):
+    proposals.send_for_review(actor=coordinator, proposal=world.proposal)
+    login(client, coordinator)
+
+    response = client.post(f"{detail_url(world)}sign-off/")
+
+    assert response.status_code == 400
+    assert response.context["errors"] == ["Not reviewed yet: Михаил Григорьевич МАЛЫШЕВ."]
+
+
+def test_unknown_proposal_action_is_404(client, coordinator, world):
+    login(client, coordinator)
+
+    assert client.post(f"{detail_url(world)}destroy/").status_code == 404
+
+
+# --- exports --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("fmt", "content_type", "extension"), [
+    ("html", "text/html; charset=utf-8", "html"), ("pdf", "application/pdf", "pdf"), ("csv", "text/csv; charset=utf-8", "csv"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    ("ftm", "application/x-ndjson; charset=utf-8", "ftm.json"),
+])
+def test_export_formats(client, analyst, world, fmt, content_type, extension):
+    response = page(client, analyst, f"{detail_url(world)}export/{fmt}/")
+
+    assert (response.status_code, response["Content-Type"]) == (200, content_type)
+    assert response["Content-Disposition"] == f'attachment; filename="proposal-{world.proposal.uuid}.{extension}"'
+    if fmt in ("html", "csv", "ftm"):
+        assert world.secret.reference not in response.content.decode()
+        assert "Statement of a protected witness" not in response.content.decode()
+
+
+def test_export_csv_and_ftm_have_the_member(client, analyst, world):
+    csv_rows = list(csv.DictReader(io.StringIO(page(client, analyst, f"{detail_url(world)}export/csv/").content.decode())))
+    entities = [json.loads(line) for line in client.get(f"{detail_url(world)}export/ftm/").content.decode().splitlines()]
+
+    assert [row["name"] for row in csv_rows] == ["Михаил Григорьевич МАЛЫШЕВ"]
+    assert sorted(e["schema"] for e in entities) == ["Occupancy", "Person", "Position", "PublicBody"]
+
+
+def test_export_by_viewer_is_forbidden(client, viewer, world):
+    assert page(client, viewer, f"{detail_url(world)}export/pdf/").status_code == 403
+
+
+def test_export_unknown_format_is_404(client, analyst, world):
+    assert page(client, analyst, f"{detail_url(world)}export/docx/").status_code == 404
+
+
+# --- the perpetrator pages --------------------------------------------------------------------------------
+
+
+def test_person_page_cites_the_source_of_each_post_and_incident(client, analyst, world):
+    response = page(client, analyst, f"/people/persons/{world.chair.uuid}/")
+
+    body = response.content.decode()
+    post_row = body.split("Chair, <a", 1)[1].split("</tr>", 1)[0]
+    incident_row = body.split(f"{world.ordered.reference} · Teachers ordered to vote", 1)[1].split("</tr>", 1)[0]
+    assert f'<a href="/incidents/sources/{world.appointment.uuid}/">Decision No. 1 on the chair of the commission</a>' in post_row
+    assert f'<a href="/incidents/sources/{world.report.uuid}/">Teachers told to vote</a></cite>, QHA, 2018-03-21' in incident_row
+    assert world.secret.reference not in body
+    assert [i.incident.reference for i in response.context["involvements"]] == [world.ordered.reference, world.reported.reference]
+
+
+def test_person_page_lists_proposals_with_listing_status(client, viewer, coordinator, world):
+    proposals.record_listing(actor=coordinator, member=world.member, jurisdiction="eu", status="listed", date=dt.date(2018, 5, 14))
+
+    body = page(client, viewer, f"/people/persons/{world.chair.uuid}/").content.decode()
+
+    assert f'<a href="/people/proposals/{world.proposal.uuid}/">Organizers of the 2018 election in occupied Crimea</a>' in body
+    assert '<span class="badge">European Union: listed 2018-05-14</span>' in body
+
+
+def test_canonical_person_page_shows_linked_records_labelled(client, analyst, coordinator, world):
+    duplicate = factories.person(coordinator, name="Mikhail MALYSHEV")
+    record_occupancy(actor=coordinator, person=duplicate, position=world.chair_post, start_date=dt.date(2014, 3, 17))
+    from svidok.incidents.services import add_involvement
+    add_involvement(actor=coordinator, incident=world.ordered, person=duplicate, role=factories.term("involvement_role", "instigator"))
+    judge_pair(actor=coordinator, a=world.chair, b=duplicate, verdict="same")
+
+    response = page(client, analyst, f"/people/persons/{world.chair.uuid}/")
+    linked = client.get(f"/people/persons/{duplicate.uuid}/")
+
+    body = response.content.decode()
+    assert response.context["source_records"] == [duplicate]
+    assert [o.person_id for o in response.context["occupancies"]] == [world.chair.pk, duplicate.pk]
+    label = f'source record: <a href="/people/persons/{duplicate.uuid}/">Mikhail MALYSHEV</a>'
+    assert body.count(label) == 3  # its name, its post, its involvement
+    assert linked.context["linked_to"] == world.chair
+    assert "This record is linked to Михаил Григорьевич МАЛЫШЕВ as the same person" in linked.content.decode()
+
+
+def test_organization_page_lists_posts_holders_and_sources(client, viewer, world):
+    response = page(client, viewer, f"/people/organizations/{world.commission.uuid}/")
+
+    body = response.content.decode()
+    row = body.split('<td data-label="Position">Chair</td>', 1)[1].split("</tr>", 1)[0]
+    assert f'<a href="/people/persons/{world.chair.uuid}/">Михаил Григорьевич МАЛЫШЕВ</a>' in row
+    assert "2014-09-01 – " in row
+    assert "Decision No. 1 on the chair of the commission</a></cite>, Crimean election commission, 2014-09-01" in row
+
+
+def test_person_page_queries_do_not_grow_with_incidents(client, analyst, coordinator, documenter, world):
+    login(client, analyst)
+    with CaptureQueriesContext(connection) as before:
+        client.get(f"/people/persons/{world.chair.uuid}/")
+    from svidok.incidents.services import add_involvement, link_source, submit_incident, verify_incident
+    for n in range(4):
+        incident = factories.incident(documenter, title=f"Pressure {n}")
+        add_involvement(actor=documenter, incident=incident, person=world.chair, role=factories.term("involvement_role", "perpetrator"))
+        link_source(actor=documenter, incident=incident, source=world.report)
+        submit_incident(actor=documenter, incident=incident)
+        verify_incident(actor=coordinator, incident=incident)
+
+    with CaptureQueriesContext(connection) as after:
+        response = client.get(f"/people/persons/{world.chair.uuid}/")
+
+    assert len(response.context["involvements"]) == 6
+    assert len(after) == len(before)
