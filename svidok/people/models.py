@@ -396,3 +396,30 @@ class Listing(models.Model):
 
     def __str__(self):
         return f"{self.jurisdiction}: {self.status}"
+
+
+class DuplicateCandidate(models.Model):
+    """A pair of person records the duplicate finder proposes for a coordinator's verdict.
+
+    Written by a finder run (all or nothing, replacing the previous run's open proposals); a pair
+    with a standing verdict (PairJudgement) is never proposed again.
+    """
+
+    left = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    matcher = models.CharField(max_length=100)
+    matcher_version = models.CharField(max_length=50)
+    threshold = models.FloatField()
+    explanation = models.JSONField(default=dict, blank=True)
+    found_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-score", "left", "right"]
+        constraints = [
+            models.CheckConstraint(condition=Q(left__lt=models.F("right")), name="duplicatecandidate_ordered_pair"),
+            models.UniqueConstraint(fields=["left", "right"], name="duplicatecandidate_unique_pair"),
+        ]
+
+    def __str__(self):
+        return f"{self.left_id}-{self.right_id} ({self.score:.2f})"
