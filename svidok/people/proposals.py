@@ -362,7 +362,7 @@ def set_grounds(*, actor, member: ProposalMember, grounds: str | None = None, oc
         member.reviewed_by, member.reviewed_at, member.review_note = None, None, ""
     member.save()
     if changes:
-        _audit(actor, proposal, "update", {"member": [member.public_id, member_label(member)], **changes})
+        _audit(actor, proposal, "update", {"member": f"{member_label(member)} ({member.public_id})", **changes})
     return member
 
 
@@ -404,7 +404,7 @@ def review_member(*, actor, member: ProposalMember, note: str = "") -> ProposalM
         raise ValidationError(problems)
     member.reviewed_by, member.reviewed_at, member.review_note = _user(actor), timezone.now(), note or ""
     member.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
-    _audit(actor, proposal, "review", {"member": [member.public_id, member_label(member)], "reviewed": [None, note or True]})
+    _audit(actor, proposal, "update", {"member": f"{member_label(member)} ({member.public_id})", "reviewed": [None, note or True]})
     return member
 
 
@@ -477,7 +477,7 @@ def record_listing(*, actor, member: ProposalMember, jurisdiction: str, status: 
     listing.save()
     after = _listing_snapshot(listing)
     if before != after:
-        _audit(actor, proposal, "update", {"member": [member.public_id, member_label(member)], "listing": [before, after]})
+        _audit(actor, proposal, "update", {"member": f"{member_label(member)} ({member.public_id})", "listing": [before, after]})
     return listing
 
 

@@ -1,0 +1,53 @@
+"""Flow: a coordinator builds a sanctions proposal, sets a member's grounds, reviews, signs off, downloads the dossier."""
+
+import pytest
+from playwright.sync_api import expect
+
+from svidok.accounts.models import Role
+from svidok.people.models import Proposal
+from tests.browser.conftest import sign_in
+from tests.conftest import make_user
+from tests.people import proposal_world
+
+pytestmark = pytest.mark.browser
+
+
+def test_coordinator_builds_signs_off_and_exports_a_proposal(page, console_errors, vocabularies):
+    coordinator = make_user(Role.COORDINATOR, "coordinator")
+    world = proposal_world.build(coordinator, make_user(Role.DOCUMENTER, "documenter"))
+    sign_in(page, "coordinator")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Proposals").click()
+    page.get_by_role("link", name="New proposal").click()
+    page.get_by_role("textbox", name="Title").fill("Organizers of the 2018 election in occupied Crimea")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_have_text("Proposal created.")
+
+    page.get_by_role("textbox", name="Person or organization").fill(str(world.chair.uuid))
+    page.get_by_role("button", name="Add to the proposal").click()
+    expect(page.get_by_role("status")).to_have_text("Михаил Григорьевич МАЛЫШЕВ added. Now set the grounds.")
+    grounds = page.get_by_role("group", name="Set the grounds")
+    grounds.get_by_role("textbox", name="Statement of reasons").fill("Chaired the commission that organised the vote.")
+    grounds.get_by_role("checkbox", name="Chair, Избирательная комиссия Республики Крым (2014-09-01 – )").check()
+    grounds.get_by_role("checkbox", name=f"{world.ordered.reference} · Teachers ordered to vote (2018-03-20)").check()
+    grounds.get_by_role("button", name="Save grounds").click()
+    expect(page.get_by_role("status")).to_have_text("Grounds saved.")
+
+    page.get_by_role("link", name="Organizers of the 2018 election in occupied Crimea").click()
+    page.get_by_role("button", name="Send for review").click()
+    expect(page.get_by_role("status")).to_have_text("Sent for review.")
+    page.get_by_role("link", name="Михаил Григорьевич МАЛЫШЕВ").click()
+    page.get_by_role("textbox", name="Review note (optional)").fill("Checked against the decision.")
+    page.get_by_role("button", name="Mark grounds as reviewed").click()
+    expect(page.get_by_role("status")).to_have_text("Михаил Григорьевич МАЛЫШЕВ reviewed.")
+    page.get_by_role("button", name="Sign off").click()
+    expect(page.get_by_role("status")).to_have_text("Proposal signed off.")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Dossier (PDF)").click()
+
+    pdf = open(download.value.path(), "rb").read()
+    assert pdf.startswith(b"%PDF-")
+    assert download.value.suggested_filename == f"proposal-{Proposal.objects.get().uuid}.pdf"
+    assert Proposal.objects.get().status == "signed_off"
+    assert console_errors == []
