@@ -25,7 +25,7 @@ from svidok.common.views import add_service_errors, paginate, submit_form
 from svidok.common.views import require as _require
 from svidok.incidents.models import Source
 from svidok.incidents.queries import visible_incidents
-from svidok.people import dossier, ftm, proposals
+from svidok.people import dossier, ftm, listcheck, proposals
 from svidok.people.forms import (
     GroundsForm,
     ListingForm,
@@ -237,6 +237,8 @@ def _member_page(request, member, *, status=200, grounds_form=None, listing_form
                                                          and proposal.status == Proposal.Status.IN_REVIEW
                                                          and member.reviewed_at is None) else None,
         "can_remove": can_edit and editable,
+        # Matching against imported lists only suggests; a listing record is the fact.
+        "suggestions": [] if proposals.is_listed(member) else listcheck.suggestions(member),
     }
     return render(request, "people/proposal_member.html", context, status=status)
 

@@ -1,0 +1,72 @@
+"""Which proposal members may already be on an imported reference list (a suggestion, never a fact).
+
+The facts are Listing records (``proposals.is_listed``); this module only suggests entries of the
+imported lists (``svidok people import-list``) whose names match a member not yet listed, through
+the matcher (``svidok.people.matching``). Somebody confirms a suggestion by recording a listing
+with that entry; nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from svidok.people.models import NameVariant, PersonIdentity, ProposalMember, ReferenceEntity, ReferenceList
+
+PER_LIST = 3  # suggestions per member and list
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    reference_list: ReferenceList
+    record_id: str
+    caption: str
+    score: float
+    listed_since: str | None
+    entity: ReferenceEntity | None
+
+    @property
+    def reference(self) -> str:
+        """How the listing form names the entry: ``list-name:record-id``."""
+        return f"{self.reference_list.name}:{self.record_id}"
+
+
+def suggestions(member: ProposalMember, *, lists=None) -> list[Suggestion]:
+    """Entries of the imported lists (all, or ``lists``) that match the member's names, best first.
+
+    Each of the member's name variants is matched (the list may spell the name in any script); an
+    entry counts once, with its best score. Only matches at or above the matcher's threshold.
+    """
+    from svidok.people import matching
+
+    if member.person_id and member.person.protected:
+        return []
+    party = member.person or member.organization
+    names = list(NameVariant.objects.filter(**({"person": party} if member.person_id else {"organization": party}))
+                 .values_list("name", flat=True)) or [party.display_name]
+    birth = None
+    if member.person_id:
+        birth = PersonIdentity.objects.filter(person=party).values_list("birth_date", flat=True).first()
+    found: dict[tuple[int, str], Suggestion] = {}
+    for reference_list in lists if lists is not None else ReferenceList.objects.order_by("name"):
+        try:
+            index = matching.get_index(reference_list.name)
+        except LookupError:
+            continue
+        for name in names:
+            try:
+                result = index.match(name, birth_date=birth.isoformat() if birth else None, limit=PER_LIST,
+                                     persons=bool(member.person_id))
+            except ValueError:  # MatchError: a variant the matcher cannot use (initials only, ...)
+                continue
+            for scored in result.results:
+                if not scored.match:
+                    continue
+                key = (reference_list.pk, scored.entry.record_id or scored.entry.id)
+                if key in found and found[key].score >= scored.score:
+                    continue
+                found[key] = Suggestion(
+                    reference_list=reference_list, record_id=key[1], caption=scored.entry.caption, score=round(scored.score, 3),
+                    listed_since=scored.entry.listed_since,
+                    entity=ReferenceEntity.objects.filter(reference_list=reference_list, record_id=key[1]).first(),
+                )
+    return sorted(found.values(), key=lambda s: (-s.score, s.reference_list.name, s.record_id))
