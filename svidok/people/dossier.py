@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -306,3 +307,34 @@ def write_xlsx(proposal: Proposal, user, output) -> int:
         sheet.append(cells)
     workbook.save(output)
     return len(rows)
+
+
+# --- one entry point for the page and the command line ------------------------------------------------
+
+# format -> (content type, file extension)
+EXPORTS = {
+    "html": ("text/html; charset=utf-8", "html"),
+    "pdf": ("application/pdf", "pdf"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "ftm": ("application/x-ndjson; charset=utf-8", "ftm.json"),
+}
+
+
+def export_bytes(proposal: Proposal, user, fmt: str) -> bytes:
+    """``proposal`` in ``fmt`` (a key of :data:`EXPORTS`) as ``user`` may export it (``None``: the installation)."""
+    from svidok.people import ftm
+
+    if fmt not in EXPORTS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    if fmt == "html":
+        return dossier_html(proposal, user).encode("utf-8")
+    if fmt == "pdf":
+        return dossier_pdf(proposal, user)
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        write_xlsx(proposal, user, buffer)
+        return buffer.getvalue()
+    text = io.StringIO()
+    (write_csv if fmt == "csv" else ftm.write_ftm)(proposal, user, text)
+    return text.getvalue().encode("utf-8")

@@ -6,8 +6,6 @@ Thin: parse, authorize, call ``people.proposals`` (the services), render. Reads 
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -25,7 +23,7 @@ from svidok.common.views import add_service_errors, paginate, submit_form
 from svidok.common.views import require as _require
 from svidok.incidents.models import Source
 from svidok.incidents.queries import visible_incidents
-from svidok.people import dossier, ftm, listcheck, proposals
+from svidok.people import dossier, listcheck, proposals
 from svidok.people.forms import (
     GroundsForm,
     ListingForm,
@@ -38,13 +36,7 @@ from svidok.people.forms import (
 from svidok.people.models import Listing, Proposal
 from svidok.people.queries import get_member, get_proposal_for_user, visible_proposals
 
-EXPORTS = {
-    "html": ("text/html; charset=utf-8", "html"),
-    "pdf": ("application/pdf", "pdf"),
-    "csv": ("text/csv; charset=utf-8", "csv"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "ftm": ("application/x-ndjson; charset=utf-8", "ftm.json"),
-}
+EXPORTS = dossier.EXPORTS
 
 
 def _url(proposal, view: str = "proposal_detail", *args) -> str:
@@ -333,18 +325,7 @@ def proposal_export(request, uuid, fmt):
         raise Http404("No such format")
     _require(request.user, "proposal.export")
     content_type, extension = EXPORTS[fmt]
-    if fmt == "html":
-        body = dossier.dossier_html(proposal, request.user).encode("utf-8")
-    elif fmt == "pdf":
-        body = dossier.dossier_pdf(proposal, request.user)
-    elif fmt == "xlsx":
-        buffer = io.BytesIO()
-        dossier.write_xlsx(proposal, request.user, buffer)
-        body = buffer.getvalue()
-    else:
-        text = io.StringIO()
-        (dossier.write_csv if fmt == "csv" else ftm.write_ftm)(proposal, request.user, text)
-        body = text.getvalue().encode("utf-8")
+    body = dossier.export_bytes(proposal, request.user, fmt)
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="proposal-{proposal.uuid}.{extension}"'
     return response
