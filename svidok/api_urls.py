@@ -11,6 +11,7 @@ from svidok.accounts import api as accounts_api  # noqa: F401  (registers the to
 from svidok.forensics import api as forensics_api
 from svidok.incidents import api as incidents_api
 from svidok.people import api as people_api
+from svidok.people import api_match
 
 app_name = "api"
 
@@ -31,6 +32,8 @@ v1 = [
     path("vocabularies/", incidents_api.VocabularyListView.as_view(), name="vocabulary-list"),
     path("vocabularies/<slug:code>/", incidents_api.VocabularyDetailView.as_view(), name="vocabulary-detail"),
     path("search/", incidents_api.SearchView.as_view(), name="search"),
+    path("match/", api_match.MatchView.as_view(), name="match"),
+    path("match/<slug:dataset>/", api_match.DatasetMatchView.as_view(), name="match-dataset"),
 ]
 
 urlpatterns = [

@@ -73,7 +73,7 @@ def parse_date(text: str) -> str | None:
     """An ISO date (or year, year-month) from the EU's printed forms: ``17.3.2014``, ``2014-03-17``,
     ``2 December 1985``, ``26 Feb. 2011``; ``None`` when it is none of them."""
     text = (text or "").strip()
-    for pattern, order in ((_DOTTED, "dmy"), (_WORDED, "dmy")):
+    for pattern in (_DOTTED, _WORDED):
         m = pattern.match(text)
         if m:
             day, month, year = m.groups()
@@ -298,10 +298,15 @@ def read_eu_csv(data: bytes, *, source: str = "file") -> ParsedList:
 # -- import ---------------------------------------------------------------------------------------------
 
 def detect_format(data: bytes, name: str) -> str:
-    if name.lower().endswith(".csv"):
+    """``.csv`` is the EU annex; ``.json``, ``.jsonl``, ``.ftm`` FtM JSON lines; otherwise a file
+    that starts like JSON is FtM."""
+    lower = name.lower()
+    if lower.endswith(".csv"):
         return ReferenceList.Format.EU_269_CSV
-    head = data.lstrip()[:1]
-    return ReferenceList.Format.FTM if head in (b"{", b"") else ReferenceList.Format.EU_269_CSV
+    if lower.endswith((".json", ".jsonl", ".ijson", ".ftm")):
+        return ReferenceList.Format.FTM
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return ReferenceList.Format.FTM if head in (b"{", b"[", b"") else ReferenceList.Format.EU_269_CSV
 
 
 def read_list(data: bytes, *, format: str | None = None, source: str = "file") -> ParsedList:

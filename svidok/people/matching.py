@@ -26,6 +26,7 @@ rebuilt when its source changes (:func:`get_index`). Protected persons are never
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -39,7 +40,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from svidok.people.names import check_name, match_forms
+from svidok.people.names import check_name, fold, match_forms
 from svidok.search.normalize import skeleton
 
 ALGORITHM = "svidok-names"
@@ -64,10 +65,11 @@ BIRTH_DATE_OTHER_DAY = -0.15
 BIRTH_DATE_OTHER_YEAR = -0.3
 
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ovych|evych|ovitch|evitch|ovna|evna|ivna|yivna|iivna|ichna|ovic|evic)$")
-_PAREN = re.compile(r"\(([^()]*)\)")
-_MARKERS = re.compile(r"\b(?:a\.\s?k\.\s?a\.?|f\.\s?k\.\s?a\.?|born|nee|née|formerly)(?=\s|$|:)", re.IGNORECASE)
+# Where one listed name holds several: brackets, slashes, semicolons, and the markers of an alias
+# or a former name.
+_SEPARATORS = re.compile(r"[()/;]|\b(?:a\.\s?k\.\s?a\.?|f\.\s?k\.\s?a\.?|born|nee|née|formerly)(?=\s|$|:)",
+                         re.IGNORECASE)
 _QUOTES = str.maketrans({"‘": " ", "’": "'", "“": " ", "”": " ", "«": " ", "»": " ", '"': " "})
-_SPLIT = re.compile(r"\s*(?:/|;)\s*")
 _LABEL = re.compile(r"\b[A-Z][a-z]+:")  # Russian:, Ukrainian: before a spelling
 _LETTER = re.compile(r"[^\W\d_]")
 _UPPER_WORD = re.compile(r"^[^\W\d_a-zа-яёіїєґ]{2,}$")
@@ -100,18 +102,19 @@ class Shape:
 
 
 def name_pieces(name: str) -> list[str]:
-    """The separately matchable names inside one listed name: ``A (Б)`` holds two, ``A/B`` two;
-    markers such as ``a.k.a.``, ``born`` and labels such as ``Russian:`` are dropped. Lists print
-    such combined names whole."""
+    """The separately matchable names inside one listed name: ``A (Б)`` holds two, ``A/B`` two,
+    ``A, a.k.a. B`` two; markers (``a.k.a.``, ``born``) and labels (``Russian:``) are dropped.
+    Lists print such combined names whole. A comma splits only between names of two words or
+    more (``IVANOV, Ivan`` is one name)."""
     text = unicodedata.normalize("NFC", name or "").translate(_QUOTES)
-    parts = [_PAREN.sub(" ", text), *_PAREN.findall(text)]
     pieces: list[str] = []
-    for part in parts:
-        part = _MARKERS.sub(" ", _LABEL.sub(" ", part)).replace(")", " ").replace("(", " ")
-        for sub in _SPLIT.split(part):
-            sub = " ".join(sub.replace(",", " ").split()).strip(" -.:")
-            if len(_LETTER.findall(sub)) >= 2 and sub not in pieces:
-                pieces.append(sub)
+    for part in _SEPARATORS.split(_LABEL.sub(" ", text)):
+        chunks = [c for c in (" ".join(c.split()).strip(" -.:") for c in part.split(",")) if c]
+        if len(chunks) > 1 and any(len(c.split()) < 2 for c in chunks):
+            chunks = [" ".join(chunks)]
+        for chunk in chunks:
+            if len(_LETTER.findall(chunk)) >= 2 and chunk not in pieces:
+                pieces.append(chunk)
     return pieces
 
 
@@ -228,10 +231,13 @@ def make_entry(*, id: str, schema: str, caption: str, names: list[str], birth_da
 class MatchIndex:
     """Entries plus the word vocabulary and postings of the candidate stage. Read-only once built."""
 
-    def __init__(self, entries: list[Entry], *, label: str = "", state=None):
+    def __init__(self, entries: list[Entry], *, label: str = "", state=None, birth_dates=None):
         self.entries = entries
         self.label = label
         self.state = state
+        # For the registry, birth dates are read for the candidates at query time (``entries ->
+        # {id: dates}``) rather than kept in the index, so that a changed date counts at once.
+        self.birth_dates = birth_dates
         started = time.perf_counter()
         vocab: dict[str, int] = {}
         postings: list[list[int]] = []
@@ -309,6 +315,9 @@ class MatchIndex:
         limit = max(1, min(int(limit), MAX_LIMIT))
         found = self.candidates(shapes, k=max(candidates or CANDIDATES, 3 * limit), persons=persons)
         entries = [self.entries[number] for number, _total in found]
+        if self.birth_dates is not None and use_birth_dates and birth:
+            dates = self.birth_dates(entries)
+            entries = [dataclasses.replace(e, birth_dates=dates.get(e.id, ())) for e in entries]
         if algorithm == "logic-v2":
             scored = [logic_v2_score(name, shapes, birth, e, e.birth_dates if use_birth_dates else ()) for e in entries]
         else:
@@ -611,41 +620,38 @@ _cache: dict[str, MatchIndex] = {}
 _lock = threading.Lock()
 
 
-def _registry_state():
-    from django.db.models import Count, Max
+def _registry_state() -> tuple:
+    """Changes whenever a name is added or removed or a person's protection changes (the services
+    add or delete name variants then). Birth dates are read at scoring time, so they need no part
+    in it."""
+    from django.db.models import Count, Max, Q
 
-    from svidok.audit.models import AuditEntry
-    from svidok.people.models import NameVariant, Person, PersonIdentity
+    from svidok.people.models import NameVariant, Organization, Person
 
     variants = NameVariant.objects.aggregate(n=Count("id"), last=Max("id"))
-    persons = Person.objects.aggregate(n=Count("id"), last=Max("id"), protected=Count("id", filter=_q(protected=True)))
-    # Birth dates and protection change without touching the variants; every such change is audited.
-    audited = AuditEntry.objects.filter(object_type__in=("people.person", "people.organization")).aggregate(last=Max("id"))
-    identities = PersonIdentity.objects.aggregate(n=Count("id"), last=Max("id"))
-    return (variants["n"], variants["last"], persons["n"], persons["last"], persons["protected"], audited["last"],
-            identities["n"], identities["last"])
-
-
-def _q(**kwargs):
-    from django.db.models import Q
-
-    return Q(**kwargs)
+    persons = Person.objects.aggregate(n=Count("id"), last=Max("id"), protected=Count("id", filter=Q(protected=True)))
+    organizations = Organization.objects.aggregate(n=Count("id"), last=Max("id"))
+    # Ids come back after a rollback (tests) or a deletion; the newest UUIDs do not.
+    newest = (Person.objects.order_by("-id").values_list("uuid", flat=True).first(),
+              Organization.objects.order_by("-id").values_list("uuid", flat=True).first())
+    return (variants["n"], variants["last"], persons["n"], persons["last"], persons["protected"],
+            organizations["n"], organizations["last"], *newest)
 
 
 def registry_entries() -> list[Entry]:
     """Every non-protected person and every organization, with all name variants and their keys.
     A protected person's names stay in the identity record and are never matched against."""
-    from svidok.people.models import NameVariant, Person, PersonIdentity
+    from django.db.models import Q
+
+    from svidok.people.models import NameVariant, Organization, Person
 
     names: dict[tuple[str, int], list] = {}
-    for variant in NameVariant.objects.filter(_q(person__protected=False) | _q(organization__isnull=False)).order_by("-primary", "id"):
+    variants = NameVariant.objects.filter(Q(person__protected=False) | Q(organization__isnull=False)).order_by("-primary", "id")
+    for variant in variants.only("id", "person_id", "organization_id", "name", "keys").iterator(chunk_size=5000):
         owner = ("person", variant.person_id) if variant.person_id else ("organization", variant.organization_id)
         names.setdefault(owner, []).append(variant)
-    births = dict(PersonIdentity.objects.filter(person__protected=False, birth_date__isnull=False).values_list("person_id", "birth_date"))
     entries = []
     persons = Person.objects.filter(protected=False).only("id", "uuid", "display_name")
-    from svidok.people.models import Organization
-
     organizations = Organization.objects.only("id", "uuid", "name")
     for kind, objects in (("person", persons), ("organization", organizations)):
         for obj in objects.iterator(chunk_size=2000):
@@ -653,60 +659,113 @@ def registry_entries() -> list[Entry]:
             if not variants:
                 continue
             # The stored romanization keys spare recomputing them for every name of the registry.
-            extra = [(v.name, [_ascii_form(v.name), *(_ascii_form(k) for k in v.keys.values() if isinstance(k, str))])
+            extra = [(v.name, [fold(v.name), *(fold(k) for k in v.keys.values() if isinstance(k, str))])
                      for v in variants if v.keys]
-            birth = births.get(obj.pk) if kind == "person" else None
             entries.append(make_entry(
                 id=str(obj.uuid), schema="Person" if kind == "person" else "Organization", caption=obj.display_name,
-                names=[v.name for v in variants], birth_dates=(birth.isoformat(),) if birth else (), extra_forms=extra,
+                names=[v.name for v in variants], extra_forms=extra,
             ))
     return entries
 
 
-def _ascii_form(text: str) -> str:
-    from anyascii import anyascii
+def registry_birth_dates(entries: list[Entry]) -> dict[str, tuple[str, ...]]:
+    """The birth dates of the registry persons among ``entries``, read now (they are not indexed)."""
+    from svidok.people.models import PersonIdentity
 
-    return " ".join(re.sub(r"[^a-z ]+", "", anyascii(text).lower().replace("-", " ")).split())
+    ids = [e.id for e in entries if e.is_person]
+    if not ids:
+        return {}
+    rows = PersonIdentity.objects.filter(person__uuid__in=ids, person__protected=False, birth_date__isnull=False)
+    return {str(uuid): (born.isoformat(),) for uuid, born in rows.values_list("person__uuid", "birth_date")}
+
+
+def entry_from_record(entity) -> Entry:
+    """An entry for one entity of a reference list (a ``ReferenceEntity``, or a ``ParsedEntity``
+    read from a file but not imported)."""
+    props = entity.properties or {}
+    return make_entry(
+        id=entity.record_id, schema=entity.schema, caption=entity.caption, names=entity.names or [entity.caption],
+        birth_dates=tuple(props.get("birthDate", [])), record_id=entity.record_id, properties=props,
+        listed_since=entity.listed_since.isoformat() if entity.listed_since else None, program=entity.program,
+    )
 
 
 def list_entries(reference_list) -> list[Entry]:
-    entries = []
-    for entity in reference_list.entities.all().order_by("id").iterator(chunk_size=1000):
-        props = entity.properties or {}
-        entries.append(make_entry(
-            id=props.get("id") or entity.record_id, schema=entity.schema, caption=entity.caption,
-            names=entity.names or [entity.caption], birth_dates=tuple(props.get("birthDate", [])),
-            record_id=entity.record_id, properties=props,
-            listed_since=entity.listed_since.isoformat() if entity.listed_since else None, program=entity.program,
-        ))
-    return entries
+    return [entry_from_record(e) for e in reference_list.entities.all().order_by("id").iterator(chunk_size=1000)]
 
 
 def get_index(list_name: str | None = None) -> MatchIndex:
-    """The index of the registry (``list_name`` None) or of a reference list, built once per
-    process and rebuilt when the registry or the list changed since. ``LookupError`` for an
-    unknown list."""
+    """The index of the registry (``list_name`` None or ``"registry"``) or of a reference list,
+    built once per process and rebuilt when the registry or the list changed since.
+    ``LookupError`` for an unknown list."""
     from svidok.people.models import ReferenceList
 
     if list_name in (None, "", REGISTRY):
-        key, state, build = REGISTRY, _registry_state(), lambda: registry_entries()
+        key, state, build, lookup = REGISTRY, _registry_state(), registry_entries, registry_birth_dates
     else:
         reference_list = ReferenceList.objects.filter(name=list_name).first()
         if reference_list is None:
             raise LookupError(list_name)
         key = f"list:{list_name}"
         state = (reference_list.pk, reference_list.sha256, reference_list.imported_at.isoformat(), reference_list.entity_count)
-        build = functools.partial(list_entries, reference_list)
+        build, lookup = functools.partial(list_entries, reference_list), None
     index = _cache.get(key)
     if index is not None and index.state == state:
         return index
     with _lock:
         index = _cache.get(key)
         if index is None or index.state != state:
-            index = MatchIndex(build(), label=key, state=state)
+            index = MatchIndex(build(), label=key, state=state, birth_dates=lookup)
             _cache[key] = index
     return index
 
 
 def clear_cache() -> None:
     _cache.clear()
+
+
+def match_for(user, name: str, *, dataset: str | None = None, birth_date=None, limit: int = DEFAULT_LIMIT,
+              threshold: float | None = None, algorithm: str = ALGORITHM, schema: str = "Person") -> MatchResult:
+    """Match ``name`` for ``user`` (``None``: the installation owner at the command line) against
+    the registry or the reference list ``dataset``. The registry's birth dates take part only
+    for users who may see identities (``person.identity``): for anybody else a birth date would
+    be a way to test one. ``PermissionDenied``, ``LookupError`` (unknown list), ``MatchError``."""
+    from django.core.exceptions import PermissionDenied
+
+    from svidok.accounts import rules
+
+    if user is not None and not rules.can(user, "person.match"):
+        raise PermissionDenied("person.match")
+    index = get_index(dataset)
+    use_birth_dates = dataset not in (None, "", REGISTRY) or user is None or rules.can(user, "person.identity")
+    return index.match(name, birth_date=birth_date, limit=limit, threshold=threshold, algorithm=algorithm,
+                       persons=schema == "Person", use_birth_dates=use_birth_dates)
+
+
+def result_json(result: MatchResult, *, dataset: str | None = None) -> dict:
+    """The command line's JSON: each candidate with caption, names, score, explanation and, for a
+    list, the list's own record id and listing date."""
+    return {
+        "query": result.query,
+        "birth_date": result.birth_date,
+        "dataset": dataset or REGISTRY,
+        "algorithm": result.algorithm,
+        "version": VERSION,
+        "threshold": result.threshold,
+        "total": result.total,
+        "results": [
+            {
+                "id": r.entry.id,
+                **({"record_id": r.entry.record_id, "listed_since": r.entry.listed_since, "program": r.entry.program}
+                   if r.entry.record_id else {}),
+                "schema": r.entry.schema,
+                "caption": r.entry.caption,
+                "names": r.entry.names,
+                "score": r.score,
+                "match": r.match,
+                "features": r.features,
+                "explanation": r.explanation,
+            }
+            for r in result.results
+        ],
+    }

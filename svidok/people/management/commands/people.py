@@ -1,0 +1,124 @@
+"""``svidok people``: reference lists and name matching.
+
+    svidok people import-list data/sanctions/eu-regulation-269-2014-annex-i.csv --name eu-269 --title "EU 269/2014"
+    svidok people lists
+    svidok people match "Михаила Малышева"                       # against the registry
+    svidok people match "Inna Guzeeva" --list eu-269 --json      # against an imported list
+    svidok people match "Mikhail Malyshev" --birth-date 1955-10-10 --list eu-269
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+
+from svidok.accounts.models import User
+from svidok.people import lists, matching
+from svidok.people.models import ReferenceList
+
+
+def find_actor(username: str | None):
+    if not username:
+        return None
+    actor = User.objects.filter(username=username, is_active=True).first()
+    if actor is None:
+        raise CommandError(f"No active user {username!r}.")
+    return actor
+
+
+class Command(BaseCommand):
+    help = "Persons and organizations: import reference lists (sanctions lists), match names against the registry or a list."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{import-list,lists,match}")
+
+        p = sub.add_parser("import-list", help="import (or replace) a reference list: FollowTheMoney JSON lines or the EU 269/2014 annex CSV")
+        p.add_argument("file")
+        p.add_argument("--name", required=True, help="short name of the list, e.g. eu-269 (importing again under it replaces the list)")
+        p.add_argument("--format", choices=ReferenceList.Format.values, help="default: .csv is the EU annex, anything else FtM JSON lines")
+        p.add_argument("--title", default="", help="e.g. 'EU Regulation 269/2014, Annex I'")
+        p.add_argument("--publisher", default="", help="e.g. 'Council of the EU'")
+        p.add_argument("--jurisdiction", default="", help="eu, uk, us, ua, other")
+        p.add_argument("--as", dest="username", help="record the import as this user (a coordinator or admin)")
+
+        sub.add_parser("lists", help="the imported reference lists")
+
+        p = sub.add_parser("match", help="likely persons for a name in any script, best first, with scores and explanations")
+        p.add_argument("name")
+        p.add_argument("--birth-date", help="YYYY-MM-DD or YYYY: agreement raises the score a little, disagreement lowers it a lot")
+        p.add_argument("--list", dest="list_name", help="match against this reference list instead of the registry")
+        p.add_argument("--limit", type=int, default=matching.DEFAULT_LIMIT, help=f"at most this many candidates (default {matching.DEFAULT_LIMIT})")
+        p.add_argument("--threshold", type=float, help=f"score from which a candidate counts as a match (default {matching.DEFAULT_THRESHOLD})")
+        p.add_argument("--algorithm", choices=list(matching.ALGORITHMS), default=matching.ALGORITHM,
+                       help="the scorer (default: Svidok's; logic-v2 is OpenSanctions' on the same candidates)")
+        p.add_argument("--organization", action="store_true", help="match organizations rather than persons")
+        p.add_argument("--json", action="store_true", help="print JSON (format: docs/matching.md)")
+
+    def handle(self, *args, subcommand, **options):
+        return getattr(self, "handle_" + subcommand.replace("-", "_"))(**options)
+
+    def handle_import_list(self, *, file, name, format, title, publisher, jurisdiction, username, **options):
+        actor = find_actor(username)
+        try:
+            reference_list = lists.import_list(actor=actor, path=file, name=name, format=format, title=title,
+                                               publisher=publisher, jurisdiction=jurisdiction)
+        except lists.ListFileError as exc:
+            raise CommandError(f"{exc} Nothing was imported.") from None
+        except PermissionDenied:
+            raise CommandError(f"{username} may not import reference lists.") from None
+        self.stdout.write(self.style.SUCCESS(
+            f"Imported {reference_list.entity_count:,} entities from {reference_list.source_name} as list "
+            f"{reference_list.name!r} (SHA-256 {reference_list.sha256})."))
+
+    def handle_lists(self, **options):
+        found = ReferenceList.objects.all()
+        if not found:
+            self.stdout.write("No reference list imported yet; use `svidok people import-list`.")
+        for item in found:
+            self.stdout.write(f"{item.name}  {item.title or '-'}  [{item.get_format_display()}]  {item.entity_count:,} entities  "
+                              f"{item.source_name}  imported {item.imported_at:%Y-%m-%d %H:%M}")
+
+    def handle_match(self, *, name, birth_date, list_name, limit, threshold, algorithm, organization, json: bool, **options):
+        if limit < 1:
+            raise CommandError("--limit must be at least 1.")
+        try:
+            result = matching.match_for(None, name, dataset=list_name, birth_date=birth_date, limit=limit,
+                                        threshold=threshold, algorithm=algorithm,
+                                        schema="Organization" if organization else "Person")
+        except LookupError:
+            known = ", ".join(ReferenceList.objects.values_list("name", flat=True)) or "none imported yet"
+            raise CommandError(f"No reference list {list_name!r} (lists: {known}).") from None
+        except matching.MatchError as exc:
+            raise CommandError(str(exc)) from None
+        if json:
+            self.stdout.write(_dumps(matching.result_json(result, dataset=list_name)))
+            return
+        self.stdout.write(_text(result, list_name))
+
+
+def _dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _text(result: matching.MatchResult, list_name: str | None) -> str:
+    where = f"list {list_name!r}" if list_name else "the registry"
+    lines = [f"{len(result.results)} candidate(s) in {where}, {result.total} at or above the threshold {result.threshold:g} "
+             f"({result.algorithm}):"]
+    if not result.results:
+        lines = [f"No candidate in {where}."]
+    for number, r in enumerate(result.results, start=1):
+        mark = "MATCH" if r.match else "     "
+        ident = f"[{r.entry.record_id}]" if r.entry.record_id else f"[{r.entry.id}]"
+        listed = f"  listed since {r.entry.listed_since}" if r.entry.listed_since else ""
+        lines.append(f"{number:>3}. {r.score:.3f} {mark} {r.entry.caption}  {ident}{listed}")
+        name = r.explanation.get("name") if isinstance(r.explanation, dict) else None
+        if name and "tokens" in name:
+            pairs = "; ".join(f"{q} ~ {c} {s:.2f}" for q, c, s in name["tokens"])
+            extra = [f"unpaired: {' '.join(name['unmatched_query'])}"] if name.get("unmatched_query") else []
+            lines.append(f"        {pairs}" + (f" ({', '.join(extra)})" if extra else "")
+                         + f"; as {name['candidate_name']!r}; birth date: {r.explanation.get('birth_date')}")
+        elif isinstance(r.explanation, dict) and "name_match" in r.explanation:
+            lines.append(f"        {r.explanation['name_match'].get('detail') or ''}")
+    return "\n".join(lines)
