@@ -342,3 +342,13 @@ def test_person_page_queries_do_not_grow_with_incidents(client, analyst, coordin
 
     assert len(response.context["involvements"]) == 6
     assert len(after) == len(before)
+
+
+def test_proposal_page_in_ukrainian(client, viewer, coordinator, world):
+    proposals.record_listing(actor=coordinator, member=world.member, jurisdiction="eu", status="listed", date=dt.date(2018, 5, 14))
+
+    body = page(client, viewer, detail_url(world), HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+
+    assert "<h2>Учасники</h2>" in body
+    assert "1 посада," in body
+    assert "Європейський Союз: внесено до списку 2018-05-14" in body
