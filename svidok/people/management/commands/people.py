@@ -5,6 +5,7 @@
     svidok people match "Михаила Малышева"                       # against the registry
     svidok people match "Inna Guzeeva" --list eu-269 --json      # against an imported list
     svidok people match "Mikhail Malyshev" --birth-date 1955-10-10 --list eu-269
+    svidok people export-proposal UUID --format pdf --output dossier.pdf [--as analyst]
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from svidok.accounts.models import User
+from svidok.common.validation import is_uuid
 from svidok.people import lists, matching
-from svidok.people.models import ReferenceList
+from svidok.people.dossier import export_bytes
+from svidok.people.models import Proposal, ReferenceList
 
 
 def find_actor(username: str | None):
@@ -32,7 +35,7 @@ class Command(BaseCommand):
     help = "Persons and organizations: import reference lists (sanctions lists), match names against the registry or a list."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{import-list,lists,match}")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{import-list,lists,match,export-proposal}")
 
         p = sub.add_parser("import-list", help="import (or replace) a reference list: FollowTheMoney JSON lines or the EU 269/2014 annex CSV")
         p.add_argument("file")
@@ -55,6 +58,13 @@ class Command(BaseCommand):
                        help="the scorer (default: Svidok's; logic-v2 is OpenSanctions' on the same candidates)")
         p.add_argument("--organization", action="store_true", help="match organizations rather than persons")
         p.add_argument("--json", action="store_true", help="print JSON (format: docs/matching.md)")
+
+        p = sub.add_parser("export-proposal", help="a sanctions proposal as a dossier (html, pdf), a sanctions-desk table (csv, xlsx) "
+                                                   "or FollowTheMoney JSON lines (ftm); see docs/proposals.md")
+        p.add_argument("proposal", help="the proposal's id (UUID)")
+        p.add_argument("--format", dest="fmt", required=True, choices=["html", "pdf", "csv", "xlsx", "ftm"])
+        p.add_argument("--output", "-o", required=True, help="file to write")
+        p.add_argument("--as", dest="username", help="export what this user may see (default: the installation, every incident)")
 
     def handle(self, *args, subcommand, **options):
         return getattr(self, "handle_" + subcommand.replace("-", "_"))(**options)
@@ -96,6 +106,23 @@ class Command(BaseCommand):
             self.stdout.write(_dumps(matching.result_json(result, dataset=list_name)))
             return
         self.stdout.write(_text(result, list_name))
+
+    def handle_export_proposal(self, *, proposal, fmt, output, username, **options):
+        actor = find_actor(username)
+        found = Proposal.objects.filter(uuid=proposal).first() if is_uuid(proposal) else None
+        if found is None:
+            raise CommandError(f"No proposal {proposal!r}.")
+        try:
+            data = export_bytes(found, actor, fmt)
+        except PermissionDenied:
+            raise CommandError(f"{username} may not export proposals.") from None
+        try:
+            with open(output, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {output}: {exc.strerror}.") from None
+        who = f"as {username} sees it" if username else "with every incident (run by the installation owner: keep the file safe)"
+        self.stdout.write(self.style.SUCCESS(f"Wrote {output} ({fmt}, {len(data):,} bytes), {who}."))
 
 
 def _dumps(data) -> str:
