@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 from openpyxl import load_workbook
 
 from svidok.people import dossier, proposals
@@ -14,6 +15,13 @@ from svidok.people.services import update_person
 from tests.people import proposal_world
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages and pages in English, whatever language an earlier test left active in this thread."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

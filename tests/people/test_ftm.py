@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from followthemoney import model
 
 from svidok.incidents.services import link_source
@@ -19,6 +20,13 @@ from tests import factories
 from tests.people import proposal_world
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages and pages in English, whatever language an earlier test left active in this thread."""
+    with translation.override("en"):
+        yield
 
 FTM_CLI = Path(sys.executable).with_name("ftm")
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from svidok.people import ftm, listcheck, matching, proposals
 from svidok.people.lists import import_list
@@ -10,6 +11,13 @@ from tests.people import proposal_world
 from tests.views.conftest import login
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages and pages in English, whatever language an earlier test left active in this thread."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

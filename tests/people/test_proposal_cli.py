@@ -4,11 +4,19 @@ import csv
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from svidok.people import proposals
 from tests.people import proposal_world
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages and pages in English, whatever language an earlier test left active in this thread."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from svidok.people import proposals
 from svidok.people.merging import judge_pair
@@ -19,6 +20,13 @@ from tests.people import proposal_world
 from tests.views.conftest import login
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages and pages in English, whatever language an earlier test left active in this thread."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -347,7 +355,10 @@ def test_person_page_queries_do_not_grow_with_incidents(client, analyst, coordin
 def test_proposal_page_in_ukrainian(client, viewer, coordinator, world):
     proposals.record_listing(actor=coordinator, member=world.member, jurisdiction="eu", status="listed", date=dt.date(2018, 5, 14))
 
-    body = page(client, viewer, detail_url(world), HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    try:
+        body = page(client, viewer, detail_url(world), HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    finally:
+        translation.activate("en")  # the locale middleware leaves the request's language active in this thread
 
     assert "<h2>Учасники</h2>" in body
     assert "1 посада," in body
