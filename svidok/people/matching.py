@@ -51,7 +51,10 @@ DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
 CANDIDATES = 40  # entries passed from the candidate stage to the scorer (at least; more for a larger limit)
 
-CANDIDATE_MIN = 0.7  # skeleton similarity below which a vocabulary token is not a candidate for a query word
+CANDIDATE_MIN = 0.7  # similarity below which a vocabulary word is not a candidate for a query word
+CANDIDATE_FLOOR = 0.6  # similarity that would count zero in the candidate ranking
+SIMILAR_CACHE = 50_000  # query words whose similar vocabulary words are kept (per index)
+SPELLING, SKELETON = 0, 1
 TOKEN_MIN = 0.8  # aligned words less similar than this do not match
 SKELETON_DISCOUNT = 0.95  # equal skeletons but different spellings: a transliteration variant, not identical
 SKELETON_LIFT = 0.25  # at most this much above the plain similarity comes from the skeleton
@@ -239,23 +242,29 @@ class MatchIndex:
         # {id: dates}``) rather than kept in the index, so that a changed date counts at once.
         self.birth_dates = birth_dates
         started = time.perf_counter()
-        vocab: dict[str, int] = {}
+        # Two vocabularies: the spellings (romanizations, which catch typos that change a skeleton a
+        # lot: Tsekov / Trekov give "cakav" / "trakav") and their skeletons (which catch
+        # transliterations). A query word is compared with each in its own kind.
+        vocab: tuple[dict[str, int], dict[str, int]] = ({}, {})
         postings: list[list[int]] = []
         for number, entry in enumerate(entries):
-            words = set()
+            words: tuple[set, set] = (set(), set())
             for shape in entry.shapes:
-                # Skeletons catch transliterations, the romanizations themselves catch typos that
-                # change a skeleton a lot (Tsekov / Trekov: "cakav" / "trakav").
                 for spellings, skeletons in zip(shape.words, shape.skeletons, strict=True):
-                    words.update(spellings)
-                    words.update(skeletons)
-            for word in words:
-                tid = vocab.get(word)
-                if tid is None:
-                    tid = vocab[word] = len(postings)
-                    postings.append([])
-                postings[tid].append(number)
-        self.vocab = list(vocab)
+                    words[SPELLING].update(spellings)
+                    words[SKELETON].update(skeletons)
+            for kind in (SPELLING, SKELETON):
+                for word in words[kind]:
+                    tid = vocab[kind].get(word)
+                    if tid is None:
+                        tid = vocab[kind][word] = len(postings)
+                        postings.append([])
+                    postings[tid].append(number)
+        self.words = (list(vocab[SPELLING]), list(vocab[SKELETON]))
+        self.word_ids = tuple(np.fromiter(v.values(), dtype=np.int64, count=len(v)) for v in vocab)
+        self._word_array = tuple(np.array(w, dtype=object) for w in self.words)
+        self._bigrams: dict[str, int] = {}
+        self._bigram_matrix = tuple(self._bigram_rows(w) for w in self.words)
         lengths = np.fromiter((len(p) for p in postings), dtype=np.int64, count=len(postings))
         self.post_start = np.zeros(len(postings), dtype=np.int64)
         if len(postings):
@@ -266,30 +275,93 @@ class MatchIndex:
         # "Sergey" (inverse document frequency).
         self.idf = np.log1p(max(len(entries), 1) / np.maximum(lengths, 1)).astype(np.float32)
         self.is_person = np.fromiter((e.is_person for e in entries), dtype=bool, count=len(entries))
+        # Query word -> its similar vocabulary words. Given names and patronymics recur from query
+        # to query; comparing them with the whole vocabulary again would be most of the work.
+        self._similar: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._similar_lock = threading.Lock()
         self.build_seconds = time.perf_counter() - started
 
     def __len__(self):
         return len(self.entries)
 
+    @property
+    def vocabulary_size(self) -> int:
+        return len(self.words[SPELLING]) + len(self.words[SKELETON])
+
+    def _bigram_rows(self, words: list[str]):
+        """Words x bigrams (``^w``, ``wo``, ..., ``d$``), 1 where the word has the bigram."""
+        from scipy.sparse import csr_matrix
+
+        indptr, indices = [0], []
+        for word in words:
+            grams = {self._bigrams.setdefault(g, len(self._bigrams)) for g in _bigrams(word)}
+            indices.extend(sorted(grams))
+            indptr.append(len(indices))
+        return csr_matrix((np.ones(len(indices), dtype=np.float32), np.array(indices, dtype=np.int64), np.array(indptr)),
+                          shape=(len(words), max(len(self._bigrams), 1)))
+
+    def similar_words(self, kind: int, words: list[str]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """For each word, the vocabulary words (ids) of ``kind`` at least :data:`CANDIDATE_MIN`
+        similar to it, and how similar. Words not seen before are first narrowed down to the
+        vocabulary words sharing enough bigrams with them (a word within k edits of another
+        shares all but 2k of its bigrams; one sparse product for all of them), then compared
+        (``rapidfuzz.process.cdist``)."""
+        found = {w: self._similar[(kind, w)] for w in words if (kind, w) in self._similar}
+        new = [w for w in words if w not in found]
+        matrix = self._bigram_matrix[kind]
+        if not new or not self.words[kind]:
+            return found
+        query = np.zeros((matrix.shape[1], len(new)), dtype=np.float32)
+        for column, word in enumerate(new):
+            for gram in _bigrams(word):
+                if gram in self._bigrams and self._bigrams[gram] < matrix.shape[1]:
+                    query[self._bigrams[gram], column] = 1.0
+        shared = matrix @ query  # vocabulary words x new words: bigrams in common
+        results = {}
+        for column, word in enumerate(new):
+            edits = int((1 - CANDIDATE_MIN) * len(word) / CANDIDATE_MIN)
+            need = max(1, len(word) + 1 - 2 * edits)
+            rows = np.flatnonzero(shared[:, column] >= need)
+            if rows.size:
+                sims = process.cdist([word], self._word_array[kind][rows].tolist(), scorer=Levenshtein.normalized_similarity,
+                                     score_cutoff=CANDIDATE_MIN, dtype=np.float32, workers=1)[0]
+                hit = np.flatnonzero(sims)
+                results[word] = (self.word_ids[kind][rows[hit]], sims[hit])
+            else:
+                results[word] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        with self._similar_lock:
+            if len(self._similar) > SIMILAR_CACHE:
+                self._similar.clear()
+            self._similar.update(((kind, w), r) for w, r in results.items())
+        return found | results
+
     def candidates(self, shapes: tuple[Shape, ...], *, k: int, persons: bool | None = True) -> list[tuple[int, float]]:
         """The ``k`` entries sharing the most (fuzzily) similar, rarest words with the query, best first."""
-        if not self.entries or not self.vocab:
+        if not self.entries or not len(self.post_len):
             return []
         positions = _positions(shapes)
-        words = sorted(set().union(*positions))
-        row = {w: i for i, w in enumerate(words)}
-        sims = process.cdist(words, self.vocab, scorer=Levenshtein.normalized_similarity, score_cutoff=CANDIDATE_MIN,
-                             dtype=np.float32, workers=1)
+        similar = [self.similar_words(kind, sorted(set().union(*(p[kind] for p in positions))))
+                   for kind in (SPELLING, SKELETON)]
         totals = np.zeros(len(self.entries), dtype=np.float32)
-        for alternatives in positions:
-            best = sims[[row[w] for w in alternatives]].max(axis=0) * self.idf
-            hit = np.flatnonzero(best)
-            if not hit.size:
+        scratch = np.zeros(len(self.post_len), dtype=np.float32)
+        for position in positions:
+            found = [similar[kind][w] for kind in (SPELLING, SKELETON) for w in position[kind]]
+            tids = np.concatenate([f[0] for f in found])
+            if not tids.size:
                 continue
+            np.maximum.at(scratch, tids, np.concatenate([f[1] for f in found]))
+            hit = np.unique(tids)
+            sims = scratch[hit]
+            scratch[hit] = 0
+            # The word's weight is the rarity of what it is (its closest vocabulary words), not of
+            # whatever else resembles it: a rare surname 70% like "Vasilchenko" must not outrank
+            # Vasilchenko. Closer words count more than barely similar ones.
+            weight = self.idf[hit[sims == sims.max()]].min()
+            best = weight * (sims - CANDIDATE_FLOOR) / (1.0 - CANDIDATE_FLOOR)
             lengths = self.post_len[hit]
             offsets = np.repeat(self.post_start[hit] - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
             per_entry = np.zeros(len(self.entries), dtype=np.float32)
-            np.maximum.at(per_entry, self.post_entries[offsets], np.repeat(best[hit], lengths))
+            np.maximum.at(per_entry, self.post_entries[offsets], np.repeat(best, lengths))
             totals += per_entry
         if persons is not None:
             totals[self.is_person != persons] = 0
@@ -354,17 +426,22 @@ class MatchResult:
     seconds: float
 
 
-def _positions(shapes: tuple[Shape, ...]) -> list[set[str]]:
-    """The query's words for the candidate stage, each with all its spellings and skeletons; the
+def _bigrams(word: str) -> list[str]:
+    padded = f"^{word}$"
+    return [padded[i:i + 2] for i in range(len(padded) - 1)]
+
+
+def _positions(shapes: tuple[Shape, ...]) -> list[tuple[set[str], set[str]]]:
+    """The query's words for the candidate stage, each as (its spellings, their skeletons); the
     words of a shape of another length join the closest word of the first shape."""
     base = shapes[0]
-    positions = [set(w) | set(s) for w, s in zip(base.words, base.skeletons, strict=True)]
+    positions = [(set(w), set(s)) for w, s in zip(base.words, base.skeletons, strict=True)]
     for shape in shapes[1:]:
         for spellings, skeletons in zip(shape.words, shape.skeletons, strict=True):
             best = max(range(len(base.words)),
                        key=lambda i: Levenshtein.normalized_similarity(skeletons[0], base.skeletons[i][0]))
-            positions[best].update(spellings)
-            positions[best].update(skeletons)
+            positions[best][SPELLING].update(spellings)
+            positions[best][SKELETON].update(skeletons)
     return positions
 
 

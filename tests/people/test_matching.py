@@ -109,7 +109,7 @@ def test_birth_date_disagreement_drops_a_full_name_match_below_the_threshold(eu_
 
 
 def test_another_given_name_with_the_same_surname_is_no_match(eu_index):
-    result = eu_index.match("Igor Aksyonov")
+    result = eu_index.match("Igor Aksyonov", limit=50)
 
     aksyonov = next(r for r in result.results if r.entry.record_id == "I.PERSONS/1")
     assert (aksyonov.match, aksyonov.score) == (False, 0.475)
