@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from svidok.common.validation import is_uuid
 from svidok.incidents.models import DatePrecision, Election, ElectionFigure, Incident, Intervention, Place, Source, Term
+from svidok.people import suggest
 from svidok.people.models import PROTECTED_ROLES, Organization, Person
 from svidok.search.api import matching_ids
 
@@ -222,13 +223,28 @@ class InvolvementForm(RowForm):
 
     FILLED_BY = ("existing", "name", "role", "perpetrator_type", "details")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A new person's name is matched against the registry: likely existing persons are shown
+        # under the field, and the row names one of them ("use this person") or is confirmed new.
+        suggest.attach(self, "name", pick=True)
+        used = (self.data.get(self.add_prefix(suggest.USE)) or "").strip() if self.is_bound else ""
+        if used:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("existing")] = used
+            self.data[self.add_prefix("name")] = ""
+
     def clean(self):
         data = super().clean()
-        self.existing_or_new(
+        is_new = self.existing_or_new(
             data, "name", found_as="party", resolve=resolve_party,
             both=gettext("Either pick an existing person or organization, or enter a new name, not both."),
             neither=gettext("Enter a name, or pick an existing person or organization."),
         )
+        if is_new and data.get("party_kind") == "person" and not suggest.check(self, data["name"]):
+            self.add_error("name", gettext(
+                "Persons already recorded may be the one you mean (below): use one of them, or tick "
+                "“create a new person anyway” and save again."))
         if not data.get("role") and "role" not in self.errors:
             self.add_error("role", gettext("A role is required."))
         return data

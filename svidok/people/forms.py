@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from svidok.common.validation import is_uuid
 from svidok.incidents.forms import DateInput, TermChoiceField, pick_one, resolve_place, resolve_source
+from svidok.people import suggest
 from svidok.people.models import Listing, NameVariant, Organization, Person, ReferenceEntity
 from svidok.search.api import matching_ids
 
@@ -31,8 +32,11 @@ class PersonForm(forms.Form):
 
     IDENTITY = ("other_names", "birth_date", "contacts", "identifiers", "address")
 
-    def __init__(self, *args, identity: bool, editing: bool = False, protected_locked: bool = False, **kwargs):
+    def __init__(self, *args, identity: bool, editing: bool = False, protected_locked: bool = False,
+                 check_existing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # A new person's name is matched against the registry first (people.suggest).
+        self.suggest_box = suggest.attach(self, "name", pick=False) if check_existing else None
         if not identity:
             for name in self.IDENTITY:
                 del self.fields[name]
@@ -45,6 +49,15 @@ class PersonForm(forms.Form):
             # Lifting protection shows the real name to everybody: only those who may see it decide that.
             self.fields["protected"].disabled = True
             self.fields["protected"].help_text = _("Only a coordinator can lift the protection.")
+
+    def clean(self):
+        data = super().clean()
+        name = data.get("name")
+        if self.suggest_box is not None and name and not suggest.check(self, name, birth_date=data.get("birth_date")):
+            self.add_error("name", gettext(
+                "Persons already recorded may be the one you mean (below). Open the one it is, or tick "
+                "“create a new person anyway” and save again."))
+        return data
 
     def person_fields(self) -> dict:
         return {k: self.cleaned_data[k] for k in ("protected", "gender", "description")}

@@ -8,6 +8,7 @@ with that entry; nothing here writes.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from svidok.people.models import NameVariant, PersonIdentity, ProposalMember, ReferenceEntity, ReferenceList
@@ -36,8 +37,6 @@ def suggestions(member: ProposalMember, *, lists=None) -> list[Suggestion]:
     Each of the member's name variants is matched (the list may spell the name in any script); an
     entry counts once, with its best score. Only matches at or above the matcher's threshold.
     """
-    from svidok.people import matching
-
     if member.person_id and member.person.protected:
         return []
     party = member.person or member.organization
@@ -46,7 +45,17 @@ def suggestions(member: ProposalMember, *, lists=None) -> list[Suggestion]:
     birth = None
     if member.person_id:
         birth = PersonIdentity.objects.filter(person=party).values_list("birth_date", flat=True).first()
+    return match_names(names, birth_date=birth, persons=bool(member.person_id), lists=lists)
+
+
+def match_names(names, *, birth_date=None, persons: bool = True, lists=None, per_list: int = PER_LIST) -> list[Suggestion]:
+    """Entries of the imported lists (all, or ``lists``) matching any of ``names`` at or above the
+    threshold, best first; an entry counts once, with its best score. The caller decides whether a
+    birth date may take part (it is an identity field)."""
+    from svidok.people import matching
+
     found: dict[tuple[int, str], Suggestion] = {}
+    names = list(dict.fromkeys(n for n in names if n))
     for reference_list in lists if lists is not None else ReferenceList.objects.order_by("name"):
         try:
             index = matching.get_index(reference_list.name)
@@ -54,8 +63,8 @@ def suggestions(member: ProposalMember, *, lists=None) -> list[Suggestion]:
             continue
         for name in names:
             try:
-                result = index.match(name, birth_date=birth.isoformat() if birth else None, limit=PER_LIST,
-                                     persons=bool(member.person_id))
+                result = index.match(name, birth_date=birth_date.isoformat() if birth_date else None, limit=per_list,
+                                     persons=persons)
             except ValueError:  # MatchError: a variant the matcher cannot use (initials only, ...)
                 continue
             for scored in result.results:
@@ -66,7 +75,9 @@ def suggestions(member: ProposalMember, *, lists=None) -> list[Suggestion]:
                     continue
                 found[key] = Suggestion(
                     reference_list=reference_list, record_id=key[1], caption=scored.entry.caption, score=round(scored.score, 3),
-                    listed_since=scored.entry.listed_since,
-                    entity=ReferenceEntity.objects.filter(reference_list=reference_list, record_id=key[1]).first(),
+                    listed_since=scored.entry.listed_since, entity=None,
                 )
-    return sorted(found.values(), key=lambda s: (-s.score, s.reference_list.name, s.record_id))
+    entities = {(e.reference_list_id, e.record_id): e for e in ReferenceEntity.objects.filter(
+        reference_list__in={k[0] for k in found}, record_id__in={k[1] for k in found})}
+    return sorted((dataclasses.replace(s, entity=entities.get(k)) for k, s in found.items()),
+                  key=lambda s: (-s.score, s.reference_list.name, s.record_id))

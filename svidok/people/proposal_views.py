@@ -93,7 +93,7 @@ def proposal_edit(request, uuid):
 def _members(proposal, user):
     """The members with what the page shows of them: only the incidents ``user`` may see."""
     members = list(proposal.members.select_related("person", "organization__kind", "reviewed_by").prefetch_related(
-        "listings", "occupancies", "sources",
+        "listings", "occupancies", "sources", "person__names",
         Prefetch("incidents", queryset=visible_incidents(user).order_by("date_start", "reference"), to_attr="visible_incidents"),
     ))
     for member in members:

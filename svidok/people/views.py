@@ -1,6 +1,9 @@
 """Person and organization pages. A protected person is shown by pseudonym unless the viewer may see identities."""
 
+import re
+
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,7 +15,8 @@ from svidok.audit.display import readable
 from svidok.audit.services import history
 from svidok.common.views import paginate, submit_form
 from svidok.common.views import require as _require
-from svidok.people import responsibility, services
+from svidok.incidents.forms import InvolvementForm
+from svidok.people import listed, responsibility, services, suggest
 from svidok.people.forms import NameVariantForm, OrganizationForm, PersonForm
 from svidok.people.models import PersonIdentity
 from svidok.people.queries import (
@@ -32,7 +36,9 @@ def person_list(request):
     queryset = visible_persons(request.user)
     if q:
         queryset = queryset.filter(pk__in=matching_ids("person", q))
-    return render(request, "people/person_list.html", {"page": paginate(request, queryset.order_by("display_name")), "q": q})
+    # The names are prefetched: each row shows the variant for the reader's language.
+    queryset = queryset.order_by("display_name").prefetch_related("names")
+    return render(request, "people/person_list.html", {"page": paginate(request, queryset), "q": q})
 
 
 @login_required
@@ -49,6 +55,8 @@ def person_detail(request, uuid):
         "can_edit": rules.can(request.user, "person.edit"),
         "history": readable(history(person)) if rules.can(request.user, "incident.history") else None,
     }
+    # Already listed? Listing records as facts, the matcher's name-only guesses for each imported list.
+    context["listing"] = listed.person_listing(request.user, person, [person, *context["source_records"]])
     return render(request, "people/person_detail.html", context)
 
 
@@ -111,7 +119,9 @@ def _url(record, view: str) -> str:
 def person_create(request):
     _require(request.user, "person.edit")
     identity = rules.can(request.user, "person.identity")
-    form = PersonForm(request.POST or None, identity=identity)
+    # Names that match persons already recorded come back as candidates until the user picks one
+    # or confirms a new person (people.suggest).
+    form = PersonForm(request.POST or None, identity=identity, check_existing=True)
 
     def save():
         data = form.identity_fields()
@@ -214,3 +224,41 @@ def organization_add_name(request, uuid):
         saved=lambda _variant: (_("Name variant added."), _url(organization, "organization_edit")),
         page=page,
     )
+
+
+# --- likely existing persons under a name field (htmx) ------------------------------------------------
+
+_PREFIX = re.compile(r"^(?:[a-z]+-\d+)?$")
+
+
+@login_required
+@require_POST
+def person_suggest(request):
+    """The candidates box under a name field, as the user types. A POST: the name stays out of URLs."""
+    _require(request.user, "person.view")
+    _require(request.user, "person.match")
+    prefix = request.POST.get("prefix", "")
+    if not _PREFIX.match(prefix):
+        return HttpResponseBadRequest("prefix")
+    key = (lambda name: f"{prefix}-{name}") if prefix else (lambda name: name)
+    box = suggest.Box(id=f"id_{key('name')}_suggestions", prefix=prefix, pick=bool(request.POST.get("pick")))
+    box.checked_name = " ".join((request.POST.get(key("name")) or "").split())
+    if request.POST.get(key("party_kind"), "person") == "person":
+        box.candidates = suggest.candidates(box.checked_name)
+    return render(request, "people/_suggestions.html", {"box": box})
+
+
+@login_required
+def person_pick(request):
+    """"Use this person" in an incident row: the row's existing-party field gets the person's id and
+    its new-name field is emptied (both swapped in out of band); the box says who was picked."""
+    _require(request.user, "person.view")
+    prefix = request.GET.get("prefix", "")
+    if not prefix or not _PREFIX.match(prefix):
+        return HttpResponseBadRequest("prefix")
+    person = get_person_for_user(request.user, (request.GET.get(f"{prefix}-{suggest.USE}") or "").strip())
+    row = InvolvementForm(prefix=prefix, initial={"existing": person.public_id, "name": ""})
+    oob = {"hx-swap-oob": "true"}
+    return render(request, "people/_picked.html", {
+        "person": person, "existing_input": row["existing"].as_widget(attrs=oob), "name_input": row["name"].as_widget(attrs=oob),
+    })

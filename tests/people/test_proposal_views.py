@@ -100,7 +100,8 @@ def test_proposal_detail_shows_only_incidents_the_reader_may_see(client, analyst
 def test_proposal_detail_names_members_not_listed_anywhere(client, viewer, world):
     body = page(client, viewer, detail_url(world)).content.decode()
 
-    assert "Not yet listed anywhere: Михаил Григорьевич МАЛЫШЕВ</p>" in body
+    # An English reader sees the member's English variant (people.display).
+    assert "Not yet listed anywhere: Mikhail Grigorievich MALYSHEV</p>" in body
 
 
 def test_proposal_create_by_documenter(client, documenter):
