@@ -396,7 +396,10 @@ class MatchIndex:
             scored = score_entries(shapes, birth, entries, use_birth_dates=use_birth_dates)
         results = [Scored(entry=e, score=s, explanation=x, features=f, match=s >= threshold)
                    for e, (s, x, f) in zip(entries, scored, strict=True)]
-        results.sort(key=lambda r: (-r.score, r.entry.caption, r.entry.id))
+        # Equal scores: the candidate sharing the rarer words first (the same surname before the
+        # same given name).
+        rarity = {e.id: total for e, (_n, total) in zip(entries, found, strict=True)}
+        results.sort(key=lambda r: (-r.score, -rarity[r.entry.id], r.entry.caption, r.entry.id))
         for r in results[:limit]:
             r.explanation = explain(r.explanation)
         return MatchResult(query=name, shapes=shapes, birth_date=birth, threshold=threshold, algorithm=algorithm,
