@@ -162,11 +162,13 @@ def main(argv=None) -> None:
     text = report.render(context)
     print(text)
     if args.results:
-        # The forensics section comes from bench/forensics.py: keep it across full runs of this script.
+        # The forensics and matching sections come from bench/forensics.py and bench/matching.py:
+        # keep them across full runs of this script.
         old = Path(args.results).read_text() if Path(args.results).exists() else ""
-        start, end = "<!-- forensics:start -->", "<!-- forensics:end -->"
-        if start in old and end in old:
-            text = text.rstrip() + "\n\n" + old[old.index(start): old.index(end) + len(end)] + "\n"
+        for part in ("forensics", "matching"):
+            start, end = f"<!-- {part}:start -->", f"<!-- {part}:end -->"
+            if start in old and end in old:
+                text = text.rstrip() + "\n\n" + old[old.index(start): old.index(end) + len(end)] + "\n"
         Path(args.results).write_text(text)
         log(f"written to {args.results}")
     raw_path = Path(tempfile.gettempdir()) / "svidok-bench-last.json"
