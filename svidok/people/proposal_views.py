@@ -23,7 +23,7 @@ from svidok.common.views import add_service_errors, paginate, submit_form
 from svidok.common.views import require as _require
 from svidok.incidents.models import Source
 from svidok.incidents.queries import visible_incidents
-from svidok.people import dossier, listcheck, proposals
+from svidok.people import display, dossier, listcheck, proposals
 from svidok.people.forms import (
     GroundsForm,
     ListingForm,
@@ -41,6 +41,11 @@ EXPORTS = dossier.EXPORTS
 
 def _url(proposal, view: str = "proposal_detail", *args) -> str:
     return reverse(f"people:{view}", args=[proposal.uuid, *args])
+
+
+def _shown(member) -> str:
+    """The member's name in messages: a person's variant for the reader's language (people.display)."""
+    return display.shown_name(member.person) if member.person_id else member.organization.name
 
 
 def _member_url(member) -> str:
@@ -145,7 +150,7 @@ def proposal_add_member(request, uuid):
         except ValidationError as error:
             add_service_errors(form, error, {"person": "party", "organization": "party"})
         else:
-            messages.success(request, _("%(name)s added. Now set the grounds.") % {"name": proposals.member_label(member)})
+            messages.success(request, _("%(name)s added. Now set the grounds.") % {"name": _shown(member)})
             return redirect(_member_url(member))
     return _detail(request, proposal, status=400, member_form=form)
 
@@ -295,7 +300,7 @@ def proposal_member_review(request, uuid, member_uuid):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("%(name)s reviewed.") % {"name": proposals.member_label(member)})
+            messages.success(request, _("%(name)s reviewed.") % {"name": _shown(member)})
             return redirect(_url(member.proposal))
     return _member_page(request, member, status=400, review_form=form)
 
@@ -305,7 +310,7 @@ def proposal_member_review(request, uuid, member_uuid):
 def proposal_member_remove(request, uuid, member_uuid):
     member = _get_member(request, uuid, member_uuid)
     _require(request.user, "proposal.edit")
-    name = proposals.member_label(member)
+    name = _shown(member)
     try:
         proposals.remove_member(actor=request.user, member=member)
     except ValidationError as error:

@@ -171,7 +171,8 @@ def attach(form, field_name: str = "name", *, pick: bool) -> Box:
     (:func:`check`). The box is rendered under the field by ``_field.html``."""
     bound = form[field_name]
     box = Box(id=f"{bound.auto_id}_suggestions", prefix=form.prefix or "", pick=pick)
-    params = ["csrfmiddlewaretoken", form.add_prefix(field_name)]
+    # hx-params filters the hx-vals too: prefix and pick must be named.
+    params = ["csrfmiddlewaretoken", "prefix", "pick", form.add_prefix(field_name)]
     if pick:
         params.append(form.add_prefix("party_kind"))
     widget = form.fields[field_name].widget

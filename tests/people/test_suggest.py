@@ -213,7 +213,7 @@ def test_name_fields_post_the_name_not_get_it(client, documenter):
     body = client.get("/incidents/new/").content.decode()
 
     assert ('hx-post="/people/persons/suggest/" hx-trigger="keyup changed delay:400ms" hx-target="#id_inv-0-name_suggestions" '
-            'hx-swap="innerHTML" hx-params="csrfmiddlewaretoken,inv-0-name,inv-0-party_kind"') in body
+            'hx-swap="innerHTML" hx-params="csrfmiddlewaretoken,prefix,pick,inv-0-name,inv-0-party_kind"') in body
     assert '<div class="suggestions" id="id_inv-0-name_suggestions" aria-live="polite">' in body
 
 
