@@ -250,8 +250,9 @@ def person_suggest(request):
 
 @login_required
 def person_pick(request):
-    """"Use this person" in an incident row: the row's existing-party field gets the person's id and
-    its new-name field is emptied (both swapped in out of band); the box says who was picked."""
+    """The "use this person" button of an incident row: the row's existing-party field gets the
+    person's id and its new-name field is emptied (both swapped in out of band); the box says who
+    was picked. Nothing is saved: the incident form's Save does that."""
     _require(request.user, "person.view")
     prefix = request.GET.get("prefix", "")
     if not prefix or not _PREFIX.match(prefix):
