@@ -1,6 +1,6 @@
 from django.urls import path
 
-from svidok.people import proposal_views, views
+from svidok.people import duplicate_views, proposal_views, views
 
 app_name = "people"
 urlpatterns = [
@@ -16,6 +16,10 @@ urlpatterns = [
     path("organizations/<uuid:uuid>/", views.organization_detail, name="organization_detail"),
     path("organizations/<uuid:uuid>/edit/", views.organization_edit, name="organization_edit"),
     path("organizations/<uuid:uuid>/names/", views.organization_add_name, name="organization_add_name"),
+    path("duplicates/", duplicate_views.duplicate_list, name="duplicates"),
+    path("duplicates/run/", duplicate_views.duplicate_run, name="duplicate_run"),
+    path("duplicates/verdicts/<uuid:uuid>/undo/", duplicate_views.duplicate_undo, name="duplicate_undo"),
+    path("duplicates/<uuid:left>/<uuid:right>/", duplicate_views.duplicate_pair, name="duplicate_pair"),
     path("proposals/", proposal_views.proposal_list, name="proposal_list"),
     path("proposals/new/", proposal_views.proposal_create, name="proposal_create"),
     path("proposals/<uuid:uuid>/", proposal_views.proposal_detail, name="proposal_detail"),

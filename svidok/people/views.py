@@ -3,6 +3,7 @@
 import re
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from svidok.common.views import paginate, submit_form
 from svidok.common.views import require as _require
 from svidok.incidents.forms import InvolvementForm
 from svidok.people import listed, responsibility, services, suggest
+from svidok.people.duplicate_views import linked_verdicts
 from svidok.people.forms import NameVariantForm, OrganizationForm, PersonForm
 from svidok.people.models import PersonIdentity
 from svidok.people.queries import (
@@ -33,9 +35,11 @@ from svidok.search.api import matching_ids
 def person_list(request):
     _require(request.user, "person.view")
     q = (request.GET.get("q") or "").strip()
-    queryset = visible_persons(request.user)
+    # Canonical persons only: a record linked to another as the same person shows on that one's page.
+    queryset = visible_persons(request.user).filter(merged_into__isnull=True)
     if q:
-        queryset = queryset.filter(pk__in=matching_ids("person", q))
+        found = matching_ids("person", q)
+        queryset = queryset.filter(Q(pk__in=found) | Q(merged_records__in=found)).distinct()
     # The names are prefetched: each row shows the variant for the reader's language.
     queryset = queryset.order_by("display_name").prefetch_related("names")
     return render(request, "people/person_list.html", {"page": paginate(request, queryset), "q": q})
@@ -57,6 +61,8 @@ def person_detail(request, uuid):
     }
     # Already listed? Listing records as facts, the matcher's name-only guesses for each imported list.
     context["listing"] = listed.person_listing(request.user, person, [person, *context["source_records"]])
+    # The records linked to this one (or the record this one is linked to), each with its verdict.
+    context["linked_verdicts"] = linked_verdicts(request.user, context["source_records"] or ([person] if person.merged_into_id else []))
     return render(request, "people/person_detail.html", context)
 
 
