@@ -162,10 +162,10 @@ def main(argv=None) -> None:
     text = report.render(context)
     print(text)
     if args.results:
-        # The forensics and matching sections come from bench/forensics.py and bench/matching.py:
-        # keep them across full runs of this script.
+        # The forensics, matching and duplicates sections come from bench/forensics.py,
+        # bench/matching.py and bench/duplicates.py: keep them across full runs of this script.
         old = Path(args.results).read_text() if Path(args.results).exists() else ""
-        for part in ("forensics", "matching"):
+        for part in ("forensics", "matching", "duplicates"):
             start, end = f"<!-- {part}:start -->", f"<!-- {part}:end -->"
             if start in old and end in old:
                 text = text.rstrip() + "\n\n" + old[old.index(start): old.index(end) + len(end)] + "\n"
