@@ -603,17 +603,17 @@ def markdown(results: dict) -> str:
     if misses:
         out += ["", "Misses: " + "; ".join(f"{k}: " + ", ".join(f"{x['variant_kind']} ({x['record']})" for x in v)
                                          for k, v in misses.items())]
+    kinds = list(der["svidok-names"]["by_kind"])
     out += [
         "",
-        "Derived set (press-style queries made from the EU list, not used for tuning; right record first, "
-        "namesakes tied first counted as right / and above the threshold):",
+        "Derived set (press-style queries made from the EU list; each cell: right record first (or tied first "
+        "with a namesake) / first and above the threshold, of the queries of that kind):",
         "",
-        "| matcher | queries | " + " | ".join(next(iter(der.values()))["by_kind"]) + " | all: first | all: above | "
-        "hard pairs judged same | seconds |",
-        "|---|---:|" + "---:|" * (len(next(iter(der.values()))["by_kind"]) + 4),
+        "| matcher | queries | " + " | ".join(kinds) + " | all: first | all: above | hard pairs judged same | seconds |",
+        "|---|---:|" + "---:|" * (len(kinds) + 4),
     ]
     for matcher, r in der.items():
-        cells = " | ".join(f"{c[1]}/{c[2]} of {c[0]}" for c in r["by_kind"].values())
+        cells = " | ".join(f"{c[1]}/{c[2]} of {c[0]}" if (c := r["by_kind"].get(k)) else "–" for k in kinds)
         label = matcher + (f" (random sample of {r['sample']})" if r["sample"] else "")
         out.append(f"| {label} | {r['total'][0]} | {cells} | {r['total'][1] / r['total'][0]:.1%} | "
                    f"{r['total'][2] / r['total'][0]:.1%} | {sum(r['pairs_same'].values())}/{r['pairs']} | {r['seconds']:.0f} |")
