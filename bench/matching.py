@@ -19,8 +19,8 @@ Everything runs in memory, no database: the EU list (data/sanctions/, 2,802 reco
    name + surname in Cyrillic; the same in the genitive, inflected with pymorphy3; the EU's Latin
    given name + surname; the same with one letter of the surname changed at random, seed 7), and
    hard-negative pairs from the list (two records with the same surname and another given name, or
-   the same given name and patronymic and another surname). It is larger than the development set
-   and was not used to tune the matcher. ``logic-v2`` exhaustively only on a sample (it takes about
+   the same given name and patronymic and another surname). It is larger than the development set;
+   it was used once in tuning (to choose TOKEN_MIN 0.8 over 0.75, which let one pair through). ``logic-v2`` exhaustively only on a sample (it takes about
    a second per query on this list).
 3. **Latency**: one index of N synthetic persons (default 100,000; made-up Russian, Ukrainian and
    Crimean Tatar names from the lists below, 30% of them with a rare made-up surname, each with its
@@ -606,7 +606,7 @@ def markdown(results: dict) -> str:
     kinds = list(der["svidok-names"]["by_kind"])
     out += [
         "",
-        "Derived set (press-style queries made from the EU list; each cell: right record first (or tied first "
+        "Derived set (press-style queries made from the EU list, see the module docstring; each cell: right record first (or tied first "
         "with a namesake) / first and above the threshold, of the queries of that kind):",
         "",
         "| matcher | queries | " + " | ".join(kinds) + " | all: first | all: above | hard pairs judged same | seconds |",

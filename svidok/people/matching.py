@@ -169,10 +169,11 @@ def _skeleton(token: str) -> str:
 
 @functools.lru_cache(maxsize=50_000)
 def shapes_of(name: str) -> tuple[Shape, ...]:
-    """The shapes of every piece of a listed or registered ``name`` (index side: no validation)."""
+    """The shapes of every piece of a listed or registered ``name`` (index side: no validation;
+    a list's or the registry's own names are in the nominative, so they are not lemmatized)."""
     shapes: list[Shape] = []
     for piece in name_pieces(name):
-        shapes.extend(shapes_from_forms(piece, match_forms(piece)))
+        shapes.extend(shapes_from_forms(piece, match_forms(piece, inflected=False)))
     return tuple(shapes)
 
 
