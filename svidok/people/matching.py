@@ -480,13 +480,15 @@ def _flatten(shapes) -> tuple[list[str], list[str], list[int], list[int]]:
 
 def token_scores(q_tokens, q_skels, c_tokens, c_skels) -> np.ndarray:
     """Token-by-token scores 0..1 (matrix): the better of plain Levenshtein similarity on the
-    romanizations and, discounted and lifted at most :data:`SKELETON_LIFT` above it, on the
-    skeletons; 0 below :data:`TOKEN_MIN`; below 1 the score falls :data:`TOKEN_STEEPNESS` times
+    romanizations and, when their skeletons are equal (a transliteration variant),
+    :data:`SKELETON_DISCOUNT`, but at most :data:`SKELETON_LIFT` above the plain similarity;
+    0 below :data:`TOKEN_MIN`; below 1 the score falls :data:`TOKEN_STEEPNESS` times
     faster than the similarity (one letter in a long word is a typo, two in a short one are
     another name: Malyshev / Makushev). Initials match a word that starts with them, weakly."""
     plain = process.cdist(q_tokens, c_tokens, scorer=Levenshtein.normalized_similarity, dtype=np.float32, workers=1)
     folded = process.cdist(q_skels, c_skels, scorer=Levenshtein.normalized_similarity, dtype=np.float32, workers=1)
-    sim = np.maximum(plain, np.minimum(SKELETON_DISCOUNT * folded, plain + SKELETON_LIFT))
+    # Equal skeletons only: skeletons that differ, differ in a consonant (Malyshev / Makushev).
+    sim = np.maximum(plain, np.minimum(SKELETON_DISCOUNT * (folded >= 1.0), plain + SKELETON_LIFT))
     q_initial = np.fromiter((len(t) == 1 for t in q_tokens), dtype=bool, count=len(q_tokens))
     c_initial = np.fromiter((len(t) == 1 for t in c_tokens), dtype=bool, count=len(c_tokens))
     if q_initial.any() or c_initial.any():
