@@ -317,6 +317,12 @@ class _Postings:
         """At most how many persons have one of the tokens or a neighbour: the sum of the postings."""
         return int(self.sizes[self.spread(tids)].sum()) if tids else 0
 
+    def exact(self, tids: tuple[int, ...]) -> np.ndarray:
+        """The persons having one of the tokens itself (sorted)."""
+        if len(tids) == 1:
+            return self.postings[tids[0]]
+        return np.unique(np.concatenate([self.postings[t] for t in tids])) if tids else np.zeros(0, dtype=np.int32)
+
     def persons(self, tids: tuple[int, ...]) -> np.ndarray:
         """The persons having one of the tokens or a neighbour of one (sorted)."""
         found = self._persons.get(tids)
@@ -366,6 +372,20 @@ class _Blocker:
                 self._fuzzy[word] = found  # given names recur: keep them
         return found
 
+    def sharing(self, anchor, people: np.ndarray, other) -> list[np.ndarray]:
+        """The persons sharing both words: one edit apart on both; when that is too common to
+        discriminate (Halyna + Husieina: both have many neighbours), one edit apart on one word
+        and exactly on the other; else exactly on both; else nobody."""
+        both = _intersect(people, self.fuzzy(other))
+        if len(both) <= MAX_POSTING:
+            return [both] if len(both) > 1 else []
+        exact_anchor, exact_other = self.skeletons.exact(anchor[0]), self.skeletons.exact(other[0])
+        halves = [_intersect(people, exact_other), _intersect(exact_anchor, self.fuzzy(other))]
+        if all(len(h) <= MAX_POSTING for h in halves):
+            return [h for h in halves if len(h) > 1]
+        both = _intersect(exact_anchor, exact_other)
+        return [both] if 1 < len(both) <= MAX_POSTING else []
+
     def pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """Candidate pairs ``(lo, hi)`` (record numbers, lo < hi), each once: persons sharing one of
         the two rarest words of either and another word with it (patronymics do not count: the
@@ -383,9 +403,7 @@ class _Blocker:
                     continue
                 # For the second anchor, the pairing with the first was made already.
                 for other in ranked[2:] if k else ranked[1:]:
-                    both = _intersect(people, self.fuzzy(other))
-                    if 1 < len(both) <= MAX_POSTING:
-                        found.append(both)
+                    found.extend(self.sharing(anchor, people, other))
             if found:
                 others = np.unique(np.concatenate(found)).astype(np.int64)
                 others = others[others != number]
