@@ -356,3 +356,19 @@ def test_command_as_a_documenter_is_refused(documenter):
         call_command("find_duplicates", "--as", "documenter")
 
     assert str(error.value) == "documenter may not look for duplicates (coordinators and admins only)."
+
+
+def test_blocking_retries_a_too_common_pairing_on_exact_words(coordinator, monkeypatch):
+    # Many one-edit neighbours on both words: sharing both fuzzily is too common, exactly it is not.
+    monkeypatch.setattr(duplicates, "MAX_POSTING", 3)
+    a = person(coordinator, "Halyna Husieina")
+    b = person(coordinator, "Halyna Husieina", names=["Галина Гусеіна"])
+    for name in ("Halyna Husieinak", "Halynka Husieina", "Halynka Husieinak", "Halyla Hrusieina"):
+        person(coordinator, name)
+    records, _roots = duplicates._load(None)
+    number = {r.pk: n for n, r in enumerate(records)}
+
+    lo, hi = duplicates._Blocker(records).pairs()
+
+    assert (number[a.pk], number[b.pk]) in set(zip(lo.tolist(), hi.tolist()))
+    assert len(lo) < len(records) * (len(records) - 1) // 2
