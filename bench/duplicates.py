@@ -472,7 +472,7 @@ def markdown(results: dict, *, command: str) -> str:
     out = [
         "## Duplicate finder",
         "",
-        f"`{command}` — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.python_implementation()} "
+        f"`{command}` — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, commit {_commit()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {os.cpu_count()} cores, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}.",
         "",
         f"{first['persons']:,} synthetic persons (bench/duplicates.py: Russian, Ukrainian and Crimean Tatar names in "
@@ -510,6 +510,15 @@ def markdown(results: dict, *, command: str) -> str:
             f"meant). Wrong proposals by kind of the two records: {first['wrong'] or 'none'}. Namesakes proposed with "
             f"their original: {first['namesake_pairs']} (the birth dates veto them).", ""]
     return "\n".join(out)
+
+
+def _commit() -> str:
+    """The measured commit (``-dirty``: with uncommitted changes in the tree)."""
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
 
 
 def write_section(path: Path, text: str) -> None:
