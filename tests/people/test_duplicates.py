@@ -370,5 +370,5 @@ def test_blocking_retries_a_too_common_pairing_on_exact_words(coordinator, monke
 
     lo, hi = duplicates._Blocker(records).pairs()
 
-    assert (number[a.pk], number[b.pk]) in set(zip(lo.tolist(), hi.tolist()))
+    assert (number[a.pk], number[b.pk]) in set(zip(lo.tolist(), hi.tolist(), strict=True))
     assert len(lo) < len(records) * (len(records) - 1) // 2
