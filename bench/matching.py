@@ -427,7 +427,7 @@ def latency_queries(persons: list[dict], n: int, *, seed: int = 5) -> list[tuple
             schemes = romanizations(f"{given} {surname}", person["lang"] if person["lang"] != "crh" else "ru")
             query = rng.choice(sorted(schemes.values())) if schemes else f"{given} {surname}"
         else:
-            latin = person["names"][1] if len(person["names"]) > 1 else person["names"][0]
+            latin = next(n for n in person["names"] if not re.search("[а-яіїєґё]", n.lower()))
             words = latin.split()
             last = words[-1]
             if len(last) > 4:

@@ -170,7 +170,9 @@ class MatchView(APIView):
             responses[key] = {
                 "status": 200,
                 "results": [self._result(r, params["dataset"], show_births) for r in results],
-                "total": {"value": sum(1 for r in results if r.match), "relation": "eq"},
+                # Candidates at or above the threshold, shown or not (as yente's total); with
+                # several names, those of the name that found the most.
+                "total": {"value": max(r.total for r in (result, *extra)), "relation": "eq"},
                 "query": {"id": example.get("id"), "schema": example["schema"],
                           "properties": {k: v for k, v in props.items() if v}},
             }

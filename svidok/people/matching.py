@@ -382,7 +382,7 @@ class MatchIndex:
         started = time.perf_counter()
         if algorithm not in ALGORITHMS:
             raise MatchError(f"Unknown algorithm {algorithm!r}: use {' or '.join(ALGORITHMS)}.")
-        shapes = query_shapes(name, kind="person" if persons else "organization")
+        shapes = query_shapes(name, kind="organization" if persons is False else "person")
         birth = check_birth_date(birth_date)
         threshold = ALGORITHMS[algorithm]["threshold"] if threshold is None else float(threshold)
         limit = max(1, min(int(limit), MAX_LIMIT))
