@@ -53,7 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-START, END = "<!-- duplicates:start -->", "<!-- duplicates:end -->"
+from bench.sections import write_section  # noqa: E402
+
 THRESHOLDS = (0.8, 0.85, 0.9, 0.95)
 
 # --- synthetic names ---------------------------------------------------------------------------------
@@ -521,19 +522,6 @@ def _commit() -> str:
         return "unknown"
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the duplicates section of bench/RESULTS.md (or add it before the Notes)."""
-    section = f"{START}\n{text.rstrip()}\n{END}\n"
-    old = path.read_text() if path.exists() else ""
-    if START in old and END in old:
-        new = old[: old.index(START)] + section + old[old.index(END) + len(END) + 1:]
-    elif "\n## Notes" in old:
-        i = old.index("\n## Notes") + 1
-        new = old[:i] + section + "\n" + old[i:]
-    else:
-        new = old + ("\n" if old else "") + section
-    path.write_text(new)
-
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -550,7 +538,7 @@ def main(argv=None) -> None:
     text = markdown(run([d for d in args.db.split(",") if d], args.persons, args.seed), command=command)
     print(text)
     if args.results:
-        write_section(Path(args.results), text)
+        write_section(Path(args.results), "duplicates", text)
 
 
 if __name__ == "__main__":

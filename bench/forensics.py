@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.sections import write_section  # noqa: E402
 from svidok.forensics import stats  # noqa: E402
 from svidok.forensics.parsing import read_results  # noqa: E402
 
@@ -219,7 +220,6 @@ def markdown(results: dict) -> str:
 
 
 IMPORT_RUNS = 3
-START, END = "<!-- forensics:start -->", "<!-- forensics:end -->"
 
 
 def child_import(out: Path) -> None:
@@ -301,19 +301,6 @@ def markdown_imports(results: dict) -> str:
     return "\n".join(out)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the forensics section of bench/RESULTS.md (or add it before the Notes)."""
-    section = f"{START}\n{text.rstrip()}\n{END}\n"
-    old = path.read_text() if path.exists() else ""
-    if START in old and END in old:
-        new = old[: old.index(START)] + section + old[old.index(END) + len(END) + 1:]
-    elif "\n## Notes" in old:
-        i = old.index("\n## Notes") + 1
-        new = old[:i] + section + "\n" + old[i:]
-    else:
-        new = old + ("\n" if old else "") + section
-    path.write_text(new)
-
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -332,7 +319,7 @@ def main(argv=None) -> None:
         text += "\n" + markdown_imports(run_imports([d for d in args.db.split(",") if d]))
     print(text)
     if args.results:
-        write_section(Path(args.results), text)
+        write_section(Path(args.results), "forensics", text)
 
 
 if __name__ == "__main__":

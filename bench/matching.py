@@ -55,9 +55,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.sections import write_section  # noqa: E402
+
 EU_FILE = ROOT / "data" / "sanctions" / "eu-regulation-269-2014-annex-i.csv"
 NAMES_DIR = ROOT / "data" / "names"
-START, END = "<!-- matching:start -->", "<!-- matching:end -->"
 
 # --- synthetic names (made up by combination; no combination stands for a real person) ------------
 
@@ -643,19 +644,6 @@ def markdown(results: dict) -> str:
     return "\n".join(out)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace the matching section of bench/RESULTS.md (or add it before the Notes)."""
-    section = f"{START}\n{text.rstrip()}\n{END}\n"
-    old = path.read_text() if path.exists() else ""
-    if START in old and END in old:
-        new = old[: old.index(START)] + section + old[old.index(END) + len(END) + 1:]
-    elif "\n## Notes" in old:
-        i = old.index("\n## Notes") + 1
-        new = old[:i] + section + "\n" + old[i:]
-    else:
-        new = old + ("\n" if old else "") + section
-    path.write_text(new)
-
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -675,7 +663,7 @@ def main(argv=None) -> None:
     text = markdown(results)
     print(text)
     if args.results:
-        write_section(Path(args.results), text)
+        write_section(Path(args.results), "matching", text)
         log(f"written to {args.results}")
 
 

@@ -165,8 +165,10 @@ def main(argv=None) -> None:
         # The forensics, matching and duplicates sections come from bench/forensics.py,
         # bench/matching.py and bench/duplicates.py: keep them across full runs of this script.
         old = Path(args.results).read_text() if Path(args.results).exists() else ""
-        for part in ("forensics", "matching", "duplicates"):
-            start, end = f"<!-- {part}:start -->", f"<!-- {part}:end -->"
+        from bench.sections import PARTS, markers
+
+        for part in PARTS:
+            start, end = markers(part)
             if start in old and end in old:
                 text = text.rstrip() + "\n\n" + old[old.index(start): old.index(end) + len(end)] + "\n"
         Path(args.results).write_text(text)
