@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from tqdm import tqdm
 
-from svidok.accounts.models import User
+from svidok.common.commands import find_actor
 from svidok.forensics import claims as claim_tester
 from svidok.forensics import report, services, stats
 from svidok.forensics.data import load_precincts
@@ -64,15 +64,6 @@ def find_result_set(election: Election, ident: str | None) -> ResultSet:
     if sets.count() > 1:
         sys.stderr.write(f"note: {sets.count()} result sets; using the latest ({first.public_id}); pick one with --result-set.\n")
     return first
-
-
-def find_actor(username: str | None):
-    if not username:
-        return None
-    actor = User.objects.filter(username=username, is_active=True).first()
-    if actor is None:
-        raise CommandError(f"No active user {username!r}.")
-    return actor
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from svidok.accounts.models import User
+from svidok.common.commands import find_actor
 from svidok.incidents.importing import ImportFileError, import_incidents, read_file
 
 # Listing thousands of bad rows helps nobody; the first ones show the pattern.
@@ -25,11 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     def handle(self, *args, file, format, dry_run, username, no_progress, **options):
-        actor = None
-        if username:
-            actor = User.objects.filter(username=username, is_active=True).first()
-            if actor is None:
-                raise CommandError(f"No active user {username!r}.")
+        actor = find_actor(username)
         try:
             rows = read_file(file, format)
         except ImportFileError as exc:

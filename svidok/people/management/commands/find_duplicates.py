@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from svidok.accounts import rules
-from svidok.accounts.models import User
+from svidok.common.commands import find_actor
 from svidok.people import duplicates, matching
 
 
@@ -32,11 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=0, help="print at most this many pairs (default: all)")
 
     def handle(self, *args, threshold, json: bool, dry_run: bool, username, limit: int, **options):
-        actor = None
-        if username:
-            actor = User.objects.filter(username=username, is_active=True).first()
-            if actor is None:
-                raise CommandError(f"No active user {username!r}.")
+        actor = find_actor(username)
         try:
             value = duplicates.check_threshold(threshold)
         except ValidationError as exc:

@@ -15,20 +15,11 @@ import json
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from svidok.accounts.models import User
+from svidok.common.commands import find_actor
 from svidok.common.validation import is_uuid
 from svidok.people import lists, matching
 from svidok.people.dossier import export_bytes
 from svidok.people.models import Proposal, ReferenceList
-
-
-def find_actor(username: str | None):
-    if not username:
-        return None
-    actor = User.objects.filter(username=username, is_active=True).first()
-    if actor is None:
-        raise CommandError(f"No active user {username!r}.")
-    return actor
 
 
 class Command(BaseCommand):
