@@ -219,7 +219,7 @@ class Generator:
 
     def names(self, parts: dict) -> list[dict]:
         """A base person's name variants: the Cyrillic name, often a romanization of it."""
-        from svidok.people.names import romanizations
+        from svidok.names import romanizations
 
         given, patronymic, surname = self.words(parts)
         cyrillic = self.full(given, patronymic, surname, surname_first=parts["surname_first"], caps=parts["caps"])
@@ -243,7 +243,7 @@ class Generator:
                 return how, [{"name": " ".join(w for w in inflected if w), "lang": parts["lang"], "kind": "press"}]
             how = "transliterated"
         if how == "transliterated":
-            from svidok.people.names import romanizations
+            from svidok.names import romanizations
 
             short = rng.random() < 0.4
             text = self.full(given, None if short else patronymic, surname, surname_first=rng.random() < 0.5)
@@ -275,9 +275,9 @@ class Generator:
 
 def _inflect(words: list[str | None], lang: str, female: bool, case: str) -> list[str | None] | None:
     """Each word of a name in ``case`` (pymorphy3), keeping the gender; None when a word resists."""
-    from svidok.people.names import _analyzer
+    from svidok.names import analyzer as morph_analyzer
 
-    analyzer = _analyzer(lang)
+    analyzer = morph_analyzer(lang)
     gender = "femn" if female else "masc"
     out: list[str | None] = []
     for word in words:
@@ -347,8 +347,8 @@ def insert(records: list[dict]) -> list[int]:
     """Bulk insert (persons, identities, name variants with their keys); returns each record's pk."""
     from django.db import transaction
 
+    from svidok.names import repair_homoglyphs, romanizations
     from svidok.people.models import NameVariant, Person, PersonIdentity
-    from svidok.people.names import repair_homoglyphs, romanizations
     from svidok.people.services import new_pseudonyms
 
     pseudonyms = iter(new_pseudonyms(sum(1 for r in records if r["kind"] == "protected")))
@@ -386,7 +386,8 @@ def child(out: Path, n: int, seed: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from svidok.people import duplicates, matching
+    from svidok.names import matching
+    from svidok.people import duplicates
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()

@@ -159,7 +159,7 @@ def _female_patronymic(male: str, lang: str) -> str:
 
 def synthetic_persons(n: int, *, seed: int = 11) -> list[dict]:
     """``n`` made-up persons: ``{"id", "names": [...], "birth_date", "lang", "parts"}``."""
-    from svidok.people.names import romanizations
+    from svidok.names import romanizations
 
     rng = random.Random(seed)
     ru_surnames = list(dict.fromkeys(r + ("ев" if s == "ов" and r[-1] in "еиь" else s) for r in RU_SURNAME_ROOTS
@@ -209,11 +209,11 @@ def synthetic_persons(n: int, *, seed: int = 11) -> list[dict]:
 # --- the EU list ----------------------------------------------------------------------------------
 
 def eu_entries():
-    from svidok.people import matching
-    from svidok.people.lists import read_eu_csv
+    from svidok.sanctions import matching as sanctions_matching
+    from svidok.sanctions.lists import read_eu_csv
 
     parsed = read_eu_csv(EU_FILE.read_bytes(), source=EU_FILE.name)
-    return [matching.entry_from_record(e) for e in parsed.entities]
+    return [sanctions_matching.entry_from_record(e) for e in parsed.entities]
 
 
 def read_dev_set() -> dict:
@@ -234,14 +234,14 @@ MATCHERS = ("svidok-names", "logic-v2 on candidates", "logic-v2 exhaustive")
 
 
 def _threshold(matcher: str) -> float:
-    from svidok.people import matching
+    from svidok.names import matching
 
     return matching.DEFAULT_THRESHOLD if matcher == "svidok-names" else matching.LOGIC_V2_THRESHOLD
 
 
 def rank(index, name: str, matcher: str, *, birth_date: str | None = None, limit: int = 5) -> list[tuple[str, float]]:
     """``[(record id, score)]`` best first, for one matcher."""
-    from svidok.people import matching
+    from svidok.names import matching
 
     if matcher == "logic-v2 exhaustive":
         query = matching.ftm_proxy("Person", [name], (birth_date,) if birth_date else ())
@@ -256,7 +256,7 @@ def rank(index, name: str, matcher: str, *, birth_date: str | None = None, limit
 
 def pair_score(name_a: str, name_b: str, matcher: str) -> float:
     """``name_b`` as a query against a one-entry index holding ``name_a``."""
-    from svidok.people import matching
+    from svidok.names import matching
 
     entry = matching.make_entry(id="a", schema="Person", caption=name_a, names=[name_a])
     if matcher == "svidok-names":
@@ -403,7 +403,7 @@ def latency_queries(persons: list[dict], n: int, *, seed: int = 5) -> list[tuple
     synthetic persons, EU development spellings, names of nobody."""
     import pymorphy3
 
-    from svidok.people.names import romanizations
+    from svidok.names import romanizations
 
     morph = {"ru": pymorphy3.MorphAnalyzer(lang="ru"), "uk": pymorphy3.MorphAnalyzer(lang="uk")}
     rng = random.Random(seed)
@@ -449,7 +449,7 @@ def _percentile(values, q):
 
 
 def measure_latency(persons_n: int, queries_n: int, eu, *, log=print) -> dict:
-    from svidok.people import matching
+    from svidok.names import matching
 
     started = time.perf_counter()
     persons = synthetic_persons(persons_n)
@@ -540,7 +540,7 @@ def run(*, persons: int = 100_000, queries: int = 500, exhaustive_sample: int = 
     import logging
 
     logging.getLogger("pymorphy3").setLevel(logging.WARNING)
-    from svidok.people import matching
+    from svidok.names import matching
 
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     load_before = _loadavg()

@@ -11,7 +11,7 @@ from svidok.accounts import api as accounts_api  # noqa: F401  (registers the to
 from svidok.forensics import api as forensics_api
 from svidok.incidents import api as incidents_api
 from svidok.people import api as people_api
-from svidok.people import api_match
+from svidok.sanctions import api as api_match
 
 app_name = "api"
 

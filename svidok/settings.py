@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "svidok.incidents",
     "svidok.people",
     "svidok.search",
+    "svidok.sanctions",
     "svidok.forensics",
     "svidok.reports",
 ]

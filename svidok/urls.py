@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("svidok.accounts.urls")),
     path("incidents/", include("svidok.incidents.urls")),
     path("people/", include("svidok.people.urls")),
+    path("people/", include("svidok.sanctions.urls")),
     path("forensics/", include("svidok.forensics.urls")),
     path("search/", include("svidok.search.urls")),
     path("", include("svidok.reports.urls")),

@@ -30,6 +30,12 @@ def _jsonable(value):
     return value
 
 
+def object_type_of(obj) -> str:
+    """The type an object's entries are recorded under: its model's label, or the ``audit_type`` a
+    model keeps from before it moved to another app (so its history stays one)."""
+    return getattr(obj, "audit_type", None) or obj._meta.label_lower
+
+
 def diff(before: dict, after: dict, *, protected: frozenset[str] = frozenset()) -> dict:
     """Changed fields as ``{field: [before, after]}``; values of protected fields are masked."""
     changes = {}
@@ -56,7 +62,7 @@ def build_entry(*, actor, action: str, obj=None, object_type: str = "", object_i
     the caller already built them from plain JSON values (the importer, for speed).
     """
     if obj is not None:
-        object_type = object_type or obj._meta.label_lower
+        object_type = object_type or object_type_of(obj)
         object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
         object_repr = object_repr or str(getattr(obj, "audit_repr", "") or "")
     now = now or timezone.now()
@@ -102,7 +108,7 @@ def record(*, actor, action: str, obj=None, object_type: str = "", object_id: st
 def history(obj_or_type, object_id: str | None = None):
     if object_id is None:
         obj = obj_or_type
-        object_type = obj._meta.label_lower
+        object_type = object_type_of(obj)
         object_id = str(getattr(obj, "public_id", None) or obj.pk)
     else:
         object_type = obj_or_type

@@ -42,8 +42,8 @@ from svidok.incidents.models import (
     Tag,
     Term,
 )
+from svidok.names import romanizations
 from svidok.people.models import PROTECTED_ROLES, NameVariant, Organization, Person, PersonIdentity
-from svidok.people.names import romanizations
 from svidok.people.services import new_pseudonyms
 from svidok.search import indexing
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from svidok.people.names import display_name
+from svidok.names import display_name
 
 LANGUAGES = {"uk": _("Ukrainian"), "ru": _("Russian"), "crh": _("Crimean Tatar"), "en": _("English")}
 SCRIPTS = {"Cyrl": _("Cyrillic"), "Latn": _("Latin")}

@@ -27,7 +27,8 @@ from svidok.common.views import paginate
 from svidok.common.views import require as _require
 from svidok.incidents.models import Involvement
 from svidok.incidents.queries import visible_incidents
-from svidok.people import duplicates, matching, merging
+from svidok.names import matching
+from svidok.people import duplicates, merging
 from svidok.people.models import DuplicateCandidate, NameVariant, Occupancy, PairJudgement, Person, PersonIdentity
 from svidok.people.queries import can_see_identity, get_person_for_user
 

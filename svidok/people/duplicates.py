@@ -43,12 +43,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
+from svidok import names as names_module
 from svidok.accounts import rules
 from svidok.audit.services import record
-from svidok.people import matching, merging
-from svidok.people import names as names_module
+from svidok.names import cyrillic_languages, fold_words, has_cyrillic, lemmatize, matching, romanizations
+from svidok.people import merging
 from svidok.people.models import DuplicateCandidate, NameVariant, PairJudgement, Person, PersonIdentity
-from svidok.people.names import cyrillic_languages, fold, has_cyrillic, lemmatize, romanizations
 
 FINDER = "svidok-duplicates"
 FINDER_VERSION = "1"
@@ -118,29 +118,11 @@ def _roots(rows: list[tuple[int, int | None]]) -> dict[int, int]:
     return roots
 
 
-_APOSTROPHES = re.compile(r"['’ʼ`´\"”″]")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-
-
-@functools.lru_cache(maxsize=300_000)
-def _fold_word(word: str) -> str:
-    if word.isascii():
-        # What names.fold does to ASCII, without rigour's transliterator (a no-op on ASCII).
-        return " ".join(_NON_ALNUM.split(_APOSTROPHES.sub("", word).lower())).strip()
-    return fold(word)
-
-
-def _fold(text: str) -> str:
-    """:func:`names.fold` word by word, each word cached: folding Cyrillic takes rigour about
-    0.1 ms a word, and given names, patronymics and surnames recur across a registry."""
-    return " ".join(f for f in map(_fold_word, text.split()) if f)
-
-
 @functools.lru_cache(maxsize=100_000)
 def _oblique_name_word(lang: str, word: str) -> bool:
-    if not names_module._is_known_name(lang, word):
+    if not names_module.is_known_name(lang, word):
         return False
-    readings = [p for p in names_module._name_parses(lang, word) if {"Name", "Patr"} & p.tag.grammemes]
+    readings = [p for p in names_module.name_parses(lang, word) if {"Name", "Patr"} & p.tag.grammemes]
     return bool(readings) and not any(p.tag.case == "nomn" for p in readings)
 
 
@@ -154,22 +136,22 @@ def _looks_inflected(name: str, lang: str) -> bool:
 
 
 def _forms(name: str, keys: dict, lang: str) -> list[str]:
-    """The normalized forms of one stored name, as ``matching.registry_entries`` builds them, plus
+    """The normalized forms of one stored name, as ``registry.registry_entries`` builds them, plus
     those of its nominative when it is an inflected Cyrillic name (Малышева Михаила)."""
     if keys:
-        forms = [_fold(name), *(_fold(k) for k in keys.values() if isinstance(k, str))]
+        forms = [fold_words(name), *(fold_words(k) for k in keys.values() if isinstance(k, str))]
     else:
         forms = matching.match_forms(name, lang or None, inflected=False)
     if has_cyrillic(name) and _looks_inflected(name, lang):
         lemma = lemmatize(name, lang if lang in ("uk", "ru") else None)
         if lemma != name:
-            forms += [_fold(lemma), *(_fold(v) for v in romanizations(lemma, lang or None).values())]
+            forms += [fold_words(lemma), *(fold_words(v) for v in romanizations(lemma, lang or None).values())]
     return list(dict.fromkeys(f for f in forms if f))
 
 
 @functools.lru_cache(maxsize=200_000)
 def _looks_patronymic(token: str) -> bool:
-    return len(token) >= 6 and matching._PATRONYMIC.search(token) is not None
+    return len(token) >= 6 and matching.PATRONYMIC.search(token) is not None
 
 
 def _words(names: dict[str, list[str]]) -> tuple[list[tuple[frozenset[str], frozenset[str]]], list[frozenset[str]]]:
@@ -189,7 +171,7 @@ def _words(names: dict[str, list[str]]) -> tuple[list[tuple[frozenset[str], froz
         for width, rows in groups.items():
             # Surname flags only matter for a name with a word in capitals (the EU's convention).
             capitals = width >= 3 and any(len(w) > 1 and w.isupper() for w in name.split())
-            surname = matching._surname_flags(name, width) if capitals else (False,) * width
+            surname = matching.surname_flags(name, width) if capitals else (False,) * width
             patronymic = [False] * width
             if width >= 3:
                 for row in rows:
@@ -199,7 +181,7 @@ def _words(names: dict[str, list[str]]) -> tuple[list[tuple[frozenset[str], froz
                             break
             for i in range(width):
                 spellings = {row[i] for row in rows}
-                skels = {matching._skeleton(t) for t in spellings}
+                skels = {matching.word_skeleton(t) for t in spellings}
                 home = next((w for w in words if w[0] & skels), None)
                 if home is None:
                     words.append([skels, spellings, patronymic[i]])

@@ -14,8 +14,9 @@ from svidok.accounts import rules
 from svidok.incidents.models import IncidentSource, Involvement
 from svidok.incidents.queries import visible_incidents
 from svidok.people.merging import canonical, source_records
-from svidok.people.models import NameVariant, Occupancy, Organization, Person, ProposalMember
-from svidok.people.proposals import is_listed
+from svidok.people.models import NameVariant, Occupancy, Organization, Person
+from svidok.sanctions.models import ProposalMember
+from svidok.sanctions.services import is_listed
 
 
 def involvements(user, **party):

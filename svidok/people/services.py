@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from svidok.accounts import rules
 from svidok.audit.services import diff, record
 from svidok.common.validation import check_not_future, check_range, check_required, check_text_size, collect
+from svidok.names import check_name, repair_homoglyphs, romanizations
 from svidok.people.models import NameVariant, Occupancy, Organization, Person, PersonIdentity, Position
-from svidok.people.names import check_name, repair_homoglyphs, romanizations
 from svidok.search import indexing
 
 # Crockford-style alphabet: no I, L, O, U, so pseudonyms read out loud without confusion.

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from svidok.people import matching
+from svidok.names import matching
+from svidok.people import registry
 from svidok.people.models import Person
 
 LIMIT = 5  # candidates shown under a name field
@@ -62,7 +63,7 @@ def candidates(name: str, *, birth_date=None, limit: int = LIMIT) -> list[Candid
     name = " ".join((name or "").split())
     if _letters(name) < MIN_LETTERS:
         return []
-    index = matching.get_index()
+    index = registry.registry_index()
     try:
         result = index.match(name, birth_date=birth_date, limit=limit * 2, persons=True,
                              use_birth_dates=birth_date is not None)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from svidok.people import duplicate_views, proposal_views, views
+from svidok.people import duplicate_views, views
 
 app_name = "people"
 urlpatterns = [
@@ -20,18 +20,4 @@ urlpatterns = [
     path("duplicates/run/", duplicate_views.duplicate_run, name="duplicate_run"),
     path("duplicates/verdicts/<uuid:uuid>/undo/", duplicate_views.duplicate_undo, name="duplicate_undo"),
     path("duplicates/<uuid:left>/<uuid:right>/", duplicate_views.duplicate_pair, name="duplicate_pair"),
-    path("proposals/", proposal_views.proposal_list, name="proposal_list"),
-    path("proposals/new/", proposal_views.proposal_create, name="proposal_create"),
-    path("proposals/<uuid:uuid>/", proposal_views.proposal_detail, name="proposal_detail"),
-    path("proposals/<uuid:uuid>/edit/", proposal_views.proposal_edit, name="proposal_edit"),
-    path("proposals/<uuid:uuid>/members/", proposal_views.proposal_add_member, name="proposal_add_member"),
-    path("proposals/<uuid:uuid>/members/<uuid:member_uuid>/", proposal_views.proposal_member, name="proposal_member"),
-    path("proposals/<uuid:uuid>/members/<uuid:member_uuid>/listing/", proposal_views.proposal_member_listing,
-         name="proposal_member_listing"),
-    path("proposals/<uuid:uuid>/members/<uuid:member_uuid>/review/", proposal_views.proposal_member_review,
-         name="proposal_member_review"),
-    path("proposals/<uuid:uuid>/members/<uuid:member_uuid>/remove/", proposal_views.proposal_member_remove,
-         name="proposal_member_remove"),
-    path("proposals/<uuid:uuid>/export/<slug:fmt>/", proposal_views.proposal_export, name="proposal_export"),
-    path("proposals/<uuid:uuid>/<slug:action>/", proposal_views.proposal_action, name="proposal_action"),
 ]

@@ -17,7 +17,7 @@ from svidok.audit.services import history
 from svidok.common.views import paginate, submit_form
 from svidok.common.views import require as _require
 from svidok.incidents.forms import InvolvementForm
-from svidok.people import listed, responsibility, services, suggest
+from svidok.people import responsibility, services, suggest
 from svidok.people.duplicate_views import linked_verdicts
 from svidok.people.forms import NameVariantForm, OrganizationForm, PersonForm
 from svidok.people.models import PersonIdentity
@@ -28,6 +28,7 @@ from svidok.people.queries import (
     visible_organizations,
     visible_persons,
 )
+from svidok.sanctions import listed
 from svidok.search.api import matching_ids
 
 

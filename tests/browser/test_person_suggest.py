@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
 from svidok.incidents.models import Incident
-from svidok.people import matching
+from svidok.names import matching
 from svidok.people.models import Person
 from tests import factories
 from tests.browser.conftest import sign_in
@@ -23,7 +23,7 @@ def chair(vocabularies):
     coordinator = make_user(Role.COORDINATOR, "coordinator")
     person = factories.person(coordinator, name=CHAIR, names=[{"name": "Михаил Григорьевич МАЛЫШЕВ", "lang": "ru"}])
     yield person
-    matching.clear_cache()
+    matching.CACHE.clear()
 
 
 def test_documenter_uses_the_existing_person_in_an_incident_row(page, console_errors, chair):

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
-from svidok.people.models import Proposal
+from svidok.sanctions.models import Proposal
 from tests.browser.conftest import sign_in
 from tests.conftest import make_user
 from tests.people import proposal_world

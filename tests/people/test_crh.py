@@ -1,4 +1,4 @@
-"""Crimean Tatar Cyrillic <-> official Latin (svidok.people.crh) on real spellings.
+"""Crimean Tatar Cyrillic <-> official Latin (svidok.names.crh) on real spellings.
 
 Place names: the Crimean Tatar names of Simferopol, Sevastopol, Yevpatoria, Bakhchysarai,
 Bilohirsk and of the Mejlis; person names: the Crimean Tatar press spellings in
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from svidok.people.crh import to_cyrillic, to_latin
-from svidok.people.names import repair_homoglyphs
+from svidok.names import repair_homoglyphs
+from svidok.names.crh import to_cyrillic, to_latin
 
 VARIANTS = Path(__file__).resolve().parents[2] / "data" / "names" / "variants.csv"
 

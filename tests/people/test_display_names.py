@@ -4,8 +4,9 @@ person page and the proposal pages, and the list of every name variant on the pe
 import pytest
 from django.utils import translation
 
-from svidok.people import display, proposals
+from svidok.people import display
 from svidok.people.models import NameVariant
+from svidok.sanctions import services as proposals
 from tests import factories
 from tests.views.conftest import login
 

@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 from openpyxl import load_workbook
 
-from svidok.people import dossier, proposals
 from svidok.people.services import update_person
+from svidok.sanctions import dossier
+from svidok.sanctions import services as proposals
 from tests.people import proposal_world
 
 pytestmark = pytest.mark.django_db

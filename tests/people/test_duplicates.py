@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
 from svidok.audit.models import AuditEntry
-from svidok.people import duplicates, matching
+from svidok.names import fold, matching
+from svidok.people import duplicates, registry
 from svidok.people.merging import judge_pair, undo_judgement
 from svidok.people.models import DuplicateCandidate, PairJudgement, Person
-from svidok.people.names import fold
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -47,10 +47,10 @@ def test_find_duplicates_proposes_a_name_and_its_transliteration(coordinator):
 def test_find_duplicates_score_is_what_people_match_gives(coordinator):
     short = person(coordinator, "Inna Huzieieva")
     full = person(coordinator, "Інна Миколаївна Гузєєва")
-    matching.clear_cache()
+    matching.CACHE.clear()
 
     found = duplicates.find_duplicates()
-    matched = matching.get_index().match("Inna Huzieieva", limit=5)
+    matched = registry.registry_index().match("Inna Huzieieva", limit=5)
 
     scores = {r.entry.id: r.score for r in matched.results}
     assert pairs(found) == [(short.pk, full.pk)]

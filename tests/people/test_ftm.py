@@ -12,10 +12,11 @@ from django.utils import translation
 from followthemoney import model
 
 from svidok.incidents.services import link_source
-from svidok.people import ftm, proposals
 from svidok.people.merging import judge_pair
-from svidok.people.models import ReferenceEntity, ReferenceList
 from svidok.people.services import add_name_variant, update_person
+from svidok.sanctions import ftm
+from svidok.sanctions import services as proposals
+from svidok.sanctions.models import ReferenceEntity, ReferenceList
 from tests import factories
 from tests.people import proposal_world
 

@@ -1,12 +1,14 @@
-"""Suggested reference-list entries for proposal members (svidok.people.listcheck over the matcher)."""
+"""Suggested reference-list entries for proposal members (svidok.sanctions.listcheck over the matcher)."""
 
 import datetime as dt
 
 import pytest
 from django.utils import translation
 
-from svidok.people import ftm, listcheck, matching, proposals
-from svidok.people.lists import import_list
+from svidok.sanctions import ftm, listcheck
+from svidok.sanctions import matching as sanctions_matching
+from svidok.sanctions import services as proposals
+from svidok.sanctions.lists import import_list
 from tests.people import proposal_world
 from tests.views.conftest import login
 
@@ -30,7 +32,7 @@ def world(coordinator, documenter):
                              legal_act="Council Implementing Regulation (EU) 2018/705")
     w.org_member = proposals.add_member(actor=coordinator, proposal=w.proposal, organization=w.commission)
     yield w
-    matching.clear_cache()
+    sanctions_matching.clear_cache()
 
 
 def test_suggestions_find_the_member_in_a_list_exported_by_svidok(world, coordinator, tmp_path):

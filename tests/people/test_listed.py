@@ -1,4 +1,4 @@
-"""Already listed? The person page's answer for each imported reference list (svidok.people.listed):
+"""Already listed? The person page's answer for each imported reference list (svidok.sanctions.listed):
 listing records as facts, the matcher's name-only possible matches apart from them."""
 
 import datetime as dt
@@ -7,9 +7,11 @@ import json
 import pytest
 from django.utils import translation
 
-from svidok.people import matching, proposals
-from svidok.people.lists import import_list
-from svidok.people.models import ReferenceEntity
+from svidok.names import matching
+from svidok.sanctions import matching as sanctions_matching
+from svidok.sanctions import services as proposals
+from svidok.sanctions.lists import import_list
+from svidok.sanctions.models import ReferenceEntity
 from tests import factories
 from tests.views.conftest import login
 
@@ -22,7 +24,7 @@ CHAIR = "Михаил Григорьевич МАЛЫШЕВ"
 def _english_and_fresh_index():
     with translation.override("en"):
         yield
-    matching.clear_cache()
+    sanctions_matching.clear_cache()
 
 
 def ftm_lines(*entities) -> str:
@@ -169,8 +171,8 @@ def test_birth_date_takes_part_only_for_those_who_may_see_identities(client, vie
 def test_person_page_reuses_the_list_index_between_requests(client, viewer, chair, lists):
     login(client, viewer)
     client.get(f"/people/persons/{chair.uuid}/")
-    built = matching.get_index("eu-test")
+    built = sanctions_matching.get_index("eu-test")
 
     client.get(f"/people/persons/{chair.uuid}/")
 
-    assert matching.get_index("eu-test") is built
+    assert sanctions_matching.get_index("eu-test") is built

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from svidok.audit.models import AuditEntry
-from svidok.people.lists import ListFileError, fuzzy_date, import_list, parse_date, read_eu_csv, split_values
-from svidok.people.models import ReferenceEntity, ReferenceList
+from svidok.sanctions.lists import ListFileError, fuzzy_date, import_list, parse_date, read_eu_csv, split_values
+from svidok.sanctions.models import ReferenceEntity, ReferenceList
 
 EU_FILE = settings.BASE_DIR / "data" / "sanctions" / "eu-regulation-269-2014-annex-i.csv"
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from svidok.people.lists import import_list
+from svidok.sanctions.lists import import_list
 from tests import factories
 from tests.people.test_lists import eu_rows
 

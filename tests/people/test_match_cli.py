@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from svidok.audit.models import AuditEntry
-from svidok.people.models import ReferenceList
+from svidok.sanctions.models import ReferenceList
 from tests import factories
 from tests.people.test_lists import eu_rows
 

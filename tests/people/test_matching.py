@@ -8,9 +8,10 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
-from svidok.people import matching
-from svidok.people.lists import read_eu_csv
+from svidok.names import matching
 from svidok.people.services import update_person
+from svidok.sanctions import matching as sanctions_matching
+from svidok.sanctions.lists import read_eu_csv
 from tests import factories
 
 DATA = settings.BASE_DIR / "data"
@@ -20,7 +21,7 @@ DATA = settings.BASE_DIR / "data"
 def eu_index():
     """The whole EU list (2,802 records), indexed in memory as after ``svidok people import-list``."""
     parsed = read_eu_csv((DATA / "sanctions" / "eu-regulation-269-2014-annex-i.csv").read_bytes())
-    return matching.MatchIndex([matching.entry_from_record(e) for e in parsed.entities])
+    return matching.MatchIndex([sanctions_matching.entry_from_record(e) for e in parsed.entities])
 
 
 def dev_rows(name):
@@ -183,10 +184,10 @@ def test_patronymic_is_the_middle_word_not_a_surname_in_ovich():
 
 @pytest.mark.django_db
 def test_registry_finds_a_person_right_after_it_is_recorded(coordinator):
-    matching.get_index()  # built before the person exists
+    sanctions_matching.get_index()  # built before the person exists
     person = factories.person(coordinator, name="Інна Миколаївна Гузєєва", names=[{"name": "Inna Guzeeva", "lang": "en"}])
 
-    best = matching.match_for(coordinator, "Инны Гузеевой").results[0]
+    best = sanctions_matching.match_for(coordinator, "Инны Гузеевой").results[0]
 
     assert (best.entry.id, best.entry.caption, best.match) == (person.public_id, "Інна Миколаївна Гузєєва", True)
 
@@ -196,7 +197,7 @@ def test_registry_never_matches_a_protected_person(coordinator):
     factories.person(coordinator, name="Lenie Umerova", protected=True)
     visible = factories.person(coordinator, name="Lenie Umerova-Asanova")
 
-    result = matching.match_for(coordinator, "Lenie Umerova")
+    result = sanctions_matching.match_for(coordinator, "Lenie Umerova")
 
     assert [r.entry.id for r in result.results] == [visible.public_id]
 
@@ -204,19 +205,19 @@ def test_registry_never_matches_a_protected_person(coordinator):
 @pytest.mark.django_db
 def test_registry_forgets_a_person_who_becomes_protected(coordinator):
     person = factories.person(coordinator, name="Refat Seitumerov")
-    assert matching.match_for(coordinator, "Refat Seitumerov").total == 1
+    assert sanctions_matching.match_for(coordinator, "Refat Seitumerov").total == 1
 
     update_person(actor=coordinator, person=person, fields={"protected": True})
 
-    assert matching.match_for(coordinator, "Refat Seitumerov").results == []
+    assert sanctions_matching.match_for(coordinator, "Refat Seitumerov").results == []
 
 
 @pytest.mark.django_db
 def test_registry_birth_dates_count_only_for_who_may_see_identities(coordinator, viewer):
     factories.person(coordinator, name="Mikhail Malyshev", identity={"birth_date": dt.date(1955, 10, 10)})
 
-    for_lead = matching.match_for(coordinator, "Mikhail Malyshev", birth_date="1961-01-01").results[0]
-    for_viewer = matching.match_for(viewer, "Mikhail Malyshev", birth_date="1961-01-01").results[0]
+    for_lead = sanctions_matching.match_for(coordinator, "Mikhail Malyshev", birth_date="1961-01-01").results[0]
+    for_viewer = sanctions_matching.match_for(viewer, "Mikhail Malyshev", birth_date="1961-01-01").results[0]
 
     assert (for_lead.score, for_lead.explanation["birth_date"]) == (0.7, "another year")
     assert (for_viewer.score, for_viewer.explanation["birth_date"]) == (1.0, "unknown for the candidate")
@@ -225,21 +226,21 @@ def test_registry_birth_dates_count_only_for_who_may_see_identities(coordinator,
 @pytest.mark.django_db
 def test_registry_sees_a_changed_birth_date_at_once(coordinator):
     person = factories.person(coordinator, name="Mikhail Malyshev", identity={"birth_date": dt.date(1955, 10, 10)})
-    matching.match_for(coordinator, "Mikhail Malyshev")
+    sanctions_matching.match_for(coordinator, "Mikhail Malyshev")
 
     update_person(actor=coordinator, person=person, identity={"birth_date": dt.date(1961, 1, 1)})
 
-    assert matching.match_for(coordinator, "Mikhail Malyshev", birth_date="1961-01-01").results[0].score == 1.0
+    assert sanctions_matching.match_for(coordinator, "Mikhail Malyshev", birth_date="1961-01-01").results[0].score == 1.0
 
 
 def test_matching_needs_an_active_user(viewer):
     viewer.is_active = False
 
     with pytest.raises(PermissionDenied):
-        matching.match_for(viewer, "Mikhail Malyshev")
+        sanctions_matching.match_for(viewer, "Mikhail Malyshev")
 
 
 @pytest.mark.django_db
 def test_unknown_list_is_a_lookup_error():
     with pytest.raises(LookupError):
-        matching.get_index("no-such-list")
+        sanctions_matching.get_index("no-such-list")

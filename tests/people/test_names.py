@@ -1,4 +1,4 @@
-"""Names across scripts (svidok.people.names) and their use when name variants are saved.
+"""Names across scripts (svidok.names) and their use when name variants are saved.
 
 Real spellings come from data/names/variants.csv (EU Annex I of Regulation 269/2014 and the
 press); the romanization examples are those of the official tables (KMU resolution 55 of 2010;
@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
-from svidok.people.models import NameVariant, Organization, Person
-from svidok.people.names import (
+from svidok.names import (
     check_name,
     display_name,
     lemmatize,
@@ -21,6 +20,7 @@ from svidok.people.names import (
     repair_homoglyphs,
     romanizations,
 )
+from svidok.people.models import NameVariant, Organization, Person
 from svidok.people.services import add_name_variant
 from tests import factories
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
-from svidok.people import proposals
+from svidok.sanctions import services as proposals
 from tests.people import proposal_world
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from svidok.people import proposals
 from svidok.people.merging import judge_pair
-from svidok.people.models import Proposal
 from svidok.people.services import record_occupancy
+from svidok.sanctions import services as proposals
+from svidok.sanctions.models import Proposal
 from tests import factories
 from tests.people import proposal_world
 from tests.views.conftest import login

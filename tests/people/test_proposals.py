@@ -1,4 +1,4 @@
-"""Sanctions proposal services: members, grounds, reviews, sign-off, listings (svidok.people.proposals)."""
+"""Sanctions proposal services: members, grounds, reviews, sign-off, listings (svidok.sanctions.services)."""
 
 import datetime as dt
 
@@ -8,10 +8,10 @@ from django.utils import translation
 
 from svidok.audit.models import AuditEntry
 from svidok.incidents.services import add_involvement
-from svidok.people import proposals
 from svidok.people.merging import judge_pair
-from svidok.people.models import Listing, Proposal, ProposalMember, ReferenceEntity, ReferenceList
 from svidok.people.services import record_occupancy
+from svidok.sanctions import services as proposals
+from svidok.sanctions.models import Listing, Proposal, ProposalMember, ReferenceEntity, ReferenceList
 from tests import factories
 from tests.people import proposal_world
 

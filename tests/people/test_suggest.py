@@ -7,7 +7,8 @@ import pytest
 from django.utils import translation
 
 from svidok.incidents.models import Incident
-from svidok.people import matching, suggest
+from svidok.names import matching
+from svidok.people import suggest
 from svidok.people.merging import judge_pair
 from svidok.people.models import Person
 from tests import factories
@@ -23,7 +24,7 @@ CHAIR = "Mikhail Grigorievich MALYSHEV"
 def _english_and_fresh_index():
     with translation.override("en"):
         yield
-    matching.clear_cache()
+    matching.CACHE.clear()
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from svidok.accounts import rules
 from svidok.common.commands import find_actor
-from svidok.people import duplicates, matching
+from svidok.names import matching
+from svidok.people import duplicates
 
 
 class Command(BaseCommand):

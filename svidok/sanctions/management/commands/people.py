@@ -17,9 +17,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from svidok.common.commands import find_actor
 from svidok.common.validation import is_uuid
-from svidok.people import lists, matching
-from svidok.people.dossier import export_bytes
-from svidok.people.models import Proposal, ReferenceList
+from svidok.names import matching
+from svidok.sanctions import lists
+from svidok.sanctions import matching as sanctions_matching
+from svidok.sanctions.dossier import export_bytes
+from svidok.sanctions.models import Proposal, ReferenceList
 
 
 class Command(BaseCommand):
@@ -85,7 +87,7 @@ class Command(BaseCommand):
         if limit < 1:
             raise CommandError("--limit must be at least 1.")
         try:
-            result = matching.match_for(None, name, dataset=list_name, birth_date=birth_date, limit=limit,
+            result = sanctions_matching.match_for(None, name, dataset=list_name, birth_date=birth_date, limit=limit,
                                         threshold=threshold, algorithm=algorithm,
                                         schema="Organization" if organization else "Person")
         except LookupError:
@@ -94,7 +96,7 @@ class Command(BaseCommand):
         except matching.MatchError as exc:
             raise CommandError(str(exc)) from None
         if json:
-            self.stdout.write(_dumps(matching.result_json(result, dataset=list_name)))
+            self.stdout.write(_dumps(sanctions_matching.result_json(result, dataset=list_name)))
             return
         self.stdout.write(_text(result, list_name))
 

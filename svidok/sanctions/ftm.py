@@ -20,8 +20,9 @@ from collections.abc import Iterator
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
-from svidok.people.dossier import MemberDossier, build_dossier
-from svidok.people.models import Listing, Organization, Proposal
+from svidok.people.models import Organization
+from svidok.sanctions.dossier import MemberDossier, build_dossier
+from svidok.sanctions.models import Listing, Proposal
 
 # Organization types (data/vocabularies.json, perpetrator_type) that are organs of a state or of
 # an occupation authority: exported as PublicBody. Employers, schools, parties, media and armed

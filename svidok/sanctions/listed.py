@@ -9,7 +9,7 @@ Two kinds of answer, kept apart on the page:
   threshold against the person's name variants: a name-only suggestion, never confirmed.
 
 A protected person gets neither: their names are not matched and their listings are not shown.
-The matcher's indexes are cached per process (``matching.get_index``), so the page pays for one
+The matcher's indexes are cached per process (``sanctions_matching.get_index``), so the page pays for one
 query per name variant and list, not for an index build.
 """
 
@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from svidok.accounts import rules
-from svidok.people.listcheck import Suggestion, match_names
-from svidok.people.models import Listing, NameVariant, PersonIdentity, ReferenceList
+from svidok.people.models import NameVariant, PersonIdentity
+from svidok.sanctions.listcheck import Suggestion, match_names
+from svidok.sanctions.models import Listing, ReferenceList
 
 FACT_STATUSES = (Listing.Status.LISTED, Listing.Status.DELISTED)
 

@@ -23,8 +23,10 @@ from svidok.common.views import add_service_errors, paginate, submit_form
 from svidok.common.views import require as _require
 from svidok.incidents.models import Source
 from svidok.incidents.queries import visible_incidents
-from svidok.people import display, dossier, listcheck, proposals
-from svidok.people.forms import (
+from svidok.people import display
+from svidok.sanctions import dossier, listcheck
+from svidok.sanctions import services as proposals
+from svidok.sanctions.forms import (
     GroundsForm,
     ListingForm,
     MemberForm,
@@ -33,14 +35,14 @@ from svidok.people.forms import (
     ReviewForm,
     SubmitForm,
 )
-from svidok.people.models import Listing, Proposal
-from svidok.people.queries import get_member, get_proposal_for_user, visible_proposals
+from svidok.sanctions.models import Listing, Proposal
+from svidok.sanctions.queries import get_member, get_proposal_for_user, visible_proposals
 
 EXPORTS = dossier.EXPORTS
 
 
 def _url(proposal, view: str = "proposal_detail", *args) -> str:
-    return reverse(f"people:{view}", args=[proposal.uuid, *args])
+    return reverse(f"sanctions:{view}", args=[proposal.uuid, *args])
 
 
 def _shown(member) -> str:
@@ -56,14 +58,14 @@ def _member_url(member) -> str:
 def proposal_list(request):
     _require(request.user, "proposal.view")
     queryset = visible_proposals(request.user).annotate(member_count=Count("members")).order_by("-created_at", "id")
-    return render(request, "people/proposal_list.html", {
+    return render(request, "sanctions/proposal_list.html", {
         "page": paginate(request, queryset), "can_create": rules.can(request.user, "proposal.edit"),
     })
 
 
 def _form_page(request, *, form, proposal=None):
     if proposal is None:
-        context = {"title": _("New sanctions proposal"), "cancel_url": reverse("people:proposal_list")}
+        context = {"title": _("New sanctions proposal"), "cancel_url": reverse("sanctions:proposal_list")}
     else:
         context = {"title": _("Edit proposal"), "back": (_url(proposal), proposal.title), "cancel_url": _url(proposal)}
     return lambda status: render(request, "record_form.html", {"form": form, **context}, status=status)
@@ -126,7 +128,7 @@ def _detail(request, proposal, *, status=200, errors=None, member_form=None, sub
         # The history names every incident ever cited, whoever may see it: for leads, who see them all.
         "history": readable(history(proposal)) if rules.can(user, "proposal.signoff") else None,
     }
-    return render(request, "people/proposal_detail.html", context, status=status)
+    return render(request, "sanctions/proposal_detail.html", context, status=status)
 
 
 @login_required
@@ -237,7 +239,7 @@ def _member_page(request, member, *, status=200, grounds_form=None, listing_form
         # Matching against imported lists only suggests; a listing record is the fact.
         "suggestions": [] if proposals.is_listed(member) else listcheck.suggestions(member),
     }
-    return render(request, "people/proposal_member.html", context, status=status)
+    return render(request, "sanctions/proposal_member.html", context, status=status)
 
 
 def _get_member(request, uuid, member_uuid):

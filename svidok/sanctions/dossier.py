@@ -26,8 +26,9 @@ from svidok.accounts import rules
 from svidok.incidents.models import Incident, IncidentSource, Involvement, Source
 from svidok.incidents.queries import visible_incidents
 from svidok.people.merging import source_records
-from svidok.people.models import Listing, NameVariant, Occupancy, PersonIdentity, Proposal, ProposalMember
-from svidok.people.proposals import is_listed, member_parties
+from svidok.people.models import NameVariant, Occupancy, PersonIdentity
+from svidok.sanctions.models import Listing, Proposal, ProposalMember
+from svidok.sanctions.services import is_listed, member_parties
 
 JURISDICTIONS = [j for j in Listing.Jurisdiction.values if j != Listing.Jurisdiction.OTHER]
 SEPARATOR = "; "
@@ -197,7 +198,7 @@ def build_dossier(proposal: Proposal, user) -> Dossier:
 
 def dossier_html(proposal: Proposal, user) -> str:
     """The dossier as one self-contained HTML document (styles inline, nothing fetched)."""
-    return render_to_string("people/dossier.html", {"dossier": build_dossier(proposal, user)})
+    return render_to_string("sanctions/dossier.html", {"dossier": build_dossier(proposal, user)})
 
 
 def dossier_pdf(proposal: Proposal, user, **options) -> bytes:
@@ -323,7 +324,7 @@ EXPORTS = {
 
 def export_bytes(proposal: Proposal, user, fmt: str) -> bytes:
     """``proposal`` in ``fmt`` (a key of :data:`EXPORTS`) as ``user`` may export it (``None``: the installation)."""
-    from svidok.people import ftm
+    from svidok.sanctions import ftm
 
     if fmt not in EXPORTS:
         raise ValueError(f"unknown export format {fmt!r}")

@@ -19,7 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from svidok.accounts import rules
-from svidok.people import matching
+from svidok.names import matching
+from svidok.sanctions import matching as sanctions_matching
 
 MAX_QUERIES = 50
 SCHEMAS = ("Person", "Organization", "Company", "LegalEntity", "PublicBody")
@@ -68,7 +69,7 @@ class MatchRequestSerializer(serializers.Serializer):
 
 
 class MatchParams(serializers.Serializer):
-    dataset = serializers.SlugField(required=False, default=matching.REGISTRY, max_length=100)
+    dataset = serializers.SlugField(required=False, default=sanctions_matching.REGISTRY, max_length=100)
     limit = serializers.IntegerField(required=False, default=5, min_value=1, max_value=matching.MAX_LIMIT)
     threshold = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0.0, max_value=1.0)
     algorithm = serializers.ChoiceField(choices=list(matching.ALGORITHMS), required=False, default=matching.ALGORITHM)
@@ -145,9 +146,9 @@ class MatchView(APIView):
         params = params.validated_data
         body = MatchRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        name_of_list = None if params["dataset"] == matching.REGISTRY else params["dataset"]
+        name_of_list = None if params["dataset"] == sanctions_matching.REGISTRY else params["dataset"]
         try:
-            index = matching.get_index(name_of_list)
+            index = sanctions_matching.get_index(name_of_list)
         except LookupError:
             raise NotFound(f"No dataset {params['dataset']!r}: use 'registry' or an imported list.") from None
         show_births = name_of_list is not None or rules.can(request.user, "person.identity")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from svidok.people.models import NameVariant, PersonIdentity, ProposalMember, ReferenceEntity, ReferenceList
+from svidok.people.models import NameVariant, PersonIdentity
+from svidok.sanctions.models import ProposalMember, ReferenceEntity, ReferenceList
 
 PER_LIST = 3  # suggestions per member and list
 
@@ -52,13 +53,13 @@ def match_names(names, *, birth_date=None, persons: bool = True, lists=None, per
     """Entries of the imported lists (all, or ``lists``) matching any of ``names`` at or above the
     threshold, best first; an entry counts once, with its best score. The caller decides whether a
     birth date may take part (it is an identity field)."""
-    from svidok.people import matching
+    from svidok.sanctions import matching as sanctions_matching
 
     found: dict[tuple[int, str], Suggestion] = {}
     names = list(dict.fromkeys(n for n in names if n))
     for reference_list in lists if lists is not None else ReferenceList.objects.order_by("name"):
         try:
-            index = matching.get_index(reference_list.name)
+            index = sanctions_matching.get_index(reference_list.name)
         except LookupError:
             continue
         for name in names:

@@ -26,16 +26,8 @@ from svidok.common.validation import check_not_future, check_required, check_tex
 from svidok.incidents.models import Incident, Involvement, Source
 from svidok.incidents.queries import visible_incidents
 from svidok.people.merging import canonical, source_records
-from svidok.people.models import (
-    PROTECTED_ROLES,
-    Listing,
-    Occupancy,
-    Organization,
-    Person,
-    Proposal,
-    ProposalMember,
-    ReferenceEntity,
-)
+from svidok.people.models import PROTECTED_ROLES, Occupancy, Organization, Person
+from svidok.sanctions.models import Listing, Proposal, ProposalMember, ReferenceEntity
 
 # Roles that make an incident a ground for sanctions. Employer, commission and "other" describe a
 # party's place in the story, not that it did the act: such an incident is cited through a source.

@@ -26,7 +26,7 @@ from followthemoney.exc import InvalidData
 
 from svidok.accounts import rules
 from svidok.audit.services import record
-from svidok.people.models import ReferenceEntity, ReferenceList
+from svidok.sanctions.models import ReferenceEntity, ReferenceList
 
 # The name properties of a FollowTheMoney entity, in the order a reader would want them.
 NAME_PROPS = ("name", "alias", "previousName", "weakAlias")

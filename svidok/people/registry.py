@@ -1,0 +1,69 @@
+"""The registry as a matcher index: every non-protected person and every organization with all
+their name variants. Built once per process and rebuilt when a name or a protection changes."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Max, Q
+
+from svidok.names import fold
+from svidok.names.index import CACHE, MatchIndex
+from svidok.names.shapes import Entry, make_entry
+from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
+
+REGISTRY = "registry"
+
+
+
+def _registry_state() -> tuple:
+    """Changes whenever a name is added or removed or a person's protection changes (the services
+    add or delete name variants then). Birth dates are read at scoring time, so they need no part
+    in it."""
+    variants = NameVariant.objects.aggregate(n=Count("id"), last=Max("id"))
+    persons = Person.objects.aggregate(n=Count("id"), last=Max("id"), protected=Count("id", filter=Q(protected=True)))
+    organizations = Organization.objects.aggregate(n=Count("id"), last=Max("id"))
+    # Ids come back after a rollback (tests) or a deletion; the newest UUIDs do not.
+    newest = (Person.objects.order_by("-id").values_list("uuid", flat=True).first(),
+              Organization.objects.order_by("-id").values_list("uuid", flat=True).first())
+    return (variants["n"], variants["last"], persons["n"], persons["last"], persons["protected"],
+            organizations["n"], organizations["last"], *newest)
+
+
+def registry_entries() -> list[Entry]:
+    """Every non-protected person and every organization, with all name variants and their keys.
+    A protected person's names stay in the identity record and are never matched against."""
+    names: dict[tuple[str, int], list] = {}
+    variants = NameVariant.objects.filter(Q(person__protected=False) | Q(organization__isnull=False)).order_by("-primary", "id")
+    for variant in variants.only("id", "person_id", "organization_id", "name", "keys").iterator(chunk_size=5000):
+        owner = ("person", variant.person_id) if variant.person_id else ("organization", variant.organization_id)
+        names.setdefault(owner, []).append(variant)
+    entries = []
+    persons = Person.objects.filter(protected=False).only("id", "uuid", "display_name")
+    organizations = Organization.objects.only("id", "uuid", "name")
+    for kind, objects in (("person", persons), ("organization", organizations)):
+        for obj in objects.iterator(chunk_size=2000):
+            variants = names.get((kind, obj.pk), [])
+            if not variants:
+                continue
+            # The stored romanization keys spare recomputing them for every name of the registry.
+            extra = [(v.name, [fold(v.name), *(fold(k) for k in v.keys.values() if isinstance(k, str))])
+                     for v in variants if v.keys]
+            entries.append(make_entry(
+                id=str(obj.uuid), schema="Person" if kind == "person" else "Organization", caption=obj.display_name,
+                names=[v.name for v in variants], extra_forms=extra,
+            ))
+    return entries
+
+
+def registry_birth_dates(entries: list[Entry]) -> dict[str, tuple[str, ...]]:
+    """The birth dates of the registry persons among ``entries``, read now (they are not indexed)."""
+    ids = [e.id for e in entries if e.is_person]
+    if not ids:
+        return {}
+    rows = PersonIdentity.objects.filter(person__uuid__in=ids, person__protected=False, birth_date__isnull=False)
+    return {str(uuid): (born.isoformat(),) for uuid, born in rows.values_list("person__uuid", "birth_date")}
+
+
+
+def registry_index() -> MatchIndex:
+    """The registry's index, current with the registry."""
+    return CACHE.get(REGISTRY, _registry_state(), registry_entries, birth_dates=registry_birth_dates)

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SanctionsConfig(AppConfig):
+    name = "svidok.sanctions"
+    label = "sanctions"
+    verbose_name = "Sanctions: reference lists and proposals"
