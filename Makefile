@@ -4,20 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 SVIDOK := $(BIN)/svidok
 
-.PHONY: run test setup serve lint bench clean
+.PHONY: run test setup serve lint bench lock clean
 
 $(BIN)/python:
 	PYTHON=$(PYTHON) scripts/system-deps.sh venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The locks carry a hash for every file (`make lock`), so these installs are hash-checked; the
+# project itself is installed apart from them, without hashes and without dependencies.
 $(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
 
 ## make run: install, migrate, load gazetteer and demo data, serve on http://127.0.0.1:$${SVIDOK_PORT:-8000}
@@ -43,6 +45,15 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	scripts/system-deps.sh test
 	$(BIN)/python bench/run.py
+
+## make lock: re-pin requirements.txt and requirements-dev.txt, with hashes, from requirements.in and requirements-dev.in (LOCK_ARGS=--upgrade to take newer versions)
+LOCK_ARGS ?=
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(LOCK_ARGS)
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet 'pip-tools>=7.6'
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
 clean:
 	rm -rf $(VENV) var

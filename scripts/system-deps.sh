@@ -8,7 +8,7 @@ target=${1:-run}
 need=()
 # Debian splits ensurepip (needed by `python3 -m venv`) into python3-venv.
 "${PYTHON:-python3}" -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
-# pyicu (pulled in by nomenklatura/rigour for name matching) compiles against the system ICU when
+# pyicu (pulled in by normality, which followthemoney and rigour need) compiles against the system ICU when
 # requirements.txt is installed, so this belongs to the venv step.
 { command -v pkg-config >/dev/null && pkg-config --exists icu-uc; } || need+=(libicu-dev pkg-config)
 command -v g++ >/dev/null || need+=(g++)
