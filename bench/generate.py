@@ -481,9 +481,9 @@ def load_read_fixture(n: int, *, seed: int = 2018, log=print) -> dict:
     from django.utils import timezone
 
     from svidok.accounts.models import Role, User
+    from svidok.incidents import search_index as indexing
     from svidok.incidents.models import Election, Incident, Involvement, Place, ReferenceCounter, Tag, Term
     from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
-    from svidok.search import indexing
     from svidok.search.models import SearchEntry
 
     t0 = time.perf_counter()

@@ -91,9 +91,9 @@ def raw_insert(items: list[dict], *, actor, log) -> dict:
     from django.utils import timezone
 
     from svidok.audit.models import AuditEntry
+    from svidok.incidents import search_index as indexing
     from svidok.incidents.models import Election, Incident, Involvement, Place, ReferenceCounter, Tag, Term
     from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
-    from svidok.search import indexing
     from svidok.search.models import SearchEntry
 
     t0 = time.perf_counter()

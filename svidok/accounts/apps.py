@@ -1,7 +1,29 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class AccountsConfig(AppConfig):
     name = "svidok.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+    setup_order = 90  # last: the demo accounts' passwords end the output of ``svidok setup --demo``
+
+    def setup_data(self, *, demo: bool, stdout) -> None:
+        """``svidok setup --demo``: the five demo accounts, their passwords shown once."""
+        if not demo:
+            return
+        from svidok.accounts.services import ensure_demo_users
+
+        passwords = ensure_demo_users(password=settings.SVIDOK_DEMO_PASSWORD or None)
+        stdout.write("")
+        stdout.write(f"Sign in at http://127.0.0.1:{settings.PORT}/ with one of the demo accounts:")
+        for username, password in passwords.items():
+            if password is None:
+                shown = "(password set earlier; shown only when it was created)"
+            elif settings.SVIDOK_DEMO_PASSWORD:
+                shown = "(the password in SVIDOK_DEMO_PASSWORD)"
+            else:
+                shown = password
+            stdout.write(f"  {username:<12} {shown}")
+        if any(passwords.values()) and not settings.SVIDOK_DEMO_PASSWORD:
+            stdout.write("These passwords are shown once. Set SVIDOK_DEMO_PASSWORD to choose one for all demo accounts.")

@@ -4,6 +4,8 @@ Deny by default: an action not listed here is refused to everybody. A test walks
 matrix against these tables, so the two cannot drift apart.
 """
 
+from django.core.exceptions import PermissionDenied
+
 from svidok.accounts.models import Role
 
 ALL_ROLES = frozenset(Role.values)
@@ -94,3 +96,22 @@ def can_submit_incident(user, incident) -> bool:
 
 def can_review_incident(user, incident) -> bool:
     return can(user, "incident.review") and incident.status == "submitted"
+
+
+# Actions whose answer depends on the object too: (actor, obj) -> bool, checked after the role.
+OBJECT_RULES = {
+    "incident.edit": can_edit_incident,
+    "incident.submit": can_submit_incident,
+    "incident.review": can_review_incident,
+}
+
+
+def require(actor, action: str, obj=None) -> None:
+    """The one authorization rule: ``PermissionDenied`` unless ``actor`` may do ``action`` (on
+    ``obj``, for the actions whose rule looks at the object). Every service, view and API call
+    asks it. There is no implicit superuser: an actor of None, anonymous or inactive is refused
+    like a role without the permission. Commands act as a named user or as the audited system
+    account (``accounts.services.system_account``)."""
+    allowed = OBJECT_RULES[action](actor, obj) if obj is not None and action in OBJECT_RULES else can(actor, action)
+    if not allowed:
+        raise PermissionDenied(action)

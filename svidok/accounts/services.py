@@ -12,6 +12,7 @@ from svidok.accounts.models import APIToken, Role, User
 from svidok.audit.services import record
 
 DEMO_USERS = ("admin", "coordinator", "documenter", "analyst", "viewer")
+SYSTEM_USERNAME = "system"
 
 
 def _require_admin(actor) -> None:
@@ -112,4 +113,14 @@ def ensure_service_account(*, username: str, role: str) -> User:
     user.save()
     record(actor=None, action="create", obj=user, object_repr=username,
            changes={"username": [None, username], "role": [None, role], "password": [None, "[unusable]"]})
+    return user
+
+
+def system_account() -> User:
+    """The account commands act as when no ``--as USER`` is given: the installation's owner at the
+    command line, an administrator nobody can sign in as. Its writes are audited under its name
+    like anybody's; it is a named account, not a bypass of the rules."""
+    user = ensure_service_account(username=SYSTEM_USERNAME, role=Role.ADMIN)
+    if user.has_usable_password() or user.role != Role.ADMIN or not user.is_active:
+        raise PermissionDenied(f"The account {SYSTEM_USERNAME!r} exists as a person's account; rename it to run commands.")
     return user

@@ -16,19 +16,47 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from svidok.audit.services import PROTECTED_VALUE
-from svidok.common.validation import is_uuid
 
 EMPTY = "—"
 
-# Models whose field labels name an object type's changes (a person's entries also carry identity fields).
-FIELD_MODELS = {
-    "incidents.incident": ("incidents.Incident",),
-    "incidents.source": ("incidents.Source",),
-    "incidents.intervention": ("incidents.Intervention",),
-    "incidents.election": ("incidents.Election",),
-    "people.person": ("people.Person", "people.PersonIdentity"),
-    "people.organization": ("people.Organization",),
-}
+# What the apps register about their records (``register_type``, ``register_reference``, in their
+# ``AppConfig.ready()``): this module knows no domain app.
+# object type -> model labels whose fields name its changes (a person's entries also carry identity fields).
+FIELD_MODELS: dict[str, tuple[str, ...]] = {}
+# (object type, key) -> the vocabulary of the key's term codes; object type "*" applies to every type.
+VOCABULARY_KEYS: dict[tuple[str, str], str] = {}
+# key -> kind of record its public id refers to; kind -> function resolving ids to names in one query.
+REFERENCE_KEYS: dict[str, str] = {}
+RESOLVERS: dict[str, object] = {}
+# (object type, key) pairs whose value is a source's id (elsewhere a "source" key holds a dict).
+SOURCE_KEYS: set[tuple[str, str]] = set()
+# Resolves (vocabulary, code) pairs to term labels in one query.
+TERM_RESOLVER: list = []
+
+
+def register_type(object_type: str, *, models: tuple[str, ...] = (), vocabulary_keys: dict[str, str] | None = None,
+                  source_keys: tuple[str, ...] = ()) -> None:
+    """How the entries of ``object_type`` read: which models' fields label their keys, which keys
+    hold vocabulary codes, which hold a source's id."""
+    if models:
+        FIELD_MODELS[object_type] = tuple(models)
+    for key, vocabulary in (vocabulary_keys or {}).items():
+        VOCABULARY_KEYS[(object_type, key)] = vocabulary
+    SOURCE_KEYS.update((object_type, key) for key in source_keys)
+
+
+def register_reference(kind: str, resolve, *, keys: tuple[str, ...] = ()) -> None:
+    """``resolve(ids) -> {id: name}`` names the records of ``kind`` (one query for all ids);
+    ``keys`` are the change keys that hold such an id."""
+    RESOLVERS[kind] = resolve
+    for key in keys:
+        REFERENCE_KEYS[key] = kind
+
+
+def register_terms(resolve) -> None:
+    """``resolve({(vocabulary, code)}) -> {(vocabulary, code): label}``."""
+    TERM_RESOLVER[:] = [resolve]
+
 
 # Keys that are not model fields (links, sub-records) or whose field has no verbose name.
 EXTRA_LABELS = {
@@ -64,26 +92,6 @@ EXTRA_LABELS = {
     "end_date": gettext_lazy("Until"),
     "vocabulary_version": gettext_lazy("Vocabulary version"),
 }
-
-# Which vocabulary a term-valued key's codes belong to, per object type; "*" applies to every type.
-VOCABULARY_KEYS = {
-    ("incidents.incident", "type"): "incident_type",
-    ("incidents.incident", "legal_tags"): "legal_qualification",
-    ("incidents.source", "kind"): "source_type",
-    ("incidents.intervention", "kind"): "intervention_type",
-    ("people.organization", "kind"): "perpetrator_type",
-    ("*", "role"): "involvement_role",
-    ("*", "perpetrator_type"): "perpetrator_type",
-}
-
-# Keys holding a public id of another record: which lookup resolves it.
-REFERENCE_KEYS = {
-    "place": "place", "territory": "place", "election": "election", "parent": "organization",
-    "by_organization": "organization", "by_person": "person",
-}
-# A "source" key holds a source's id, except in an incident's link entries, where it holds a dict.
-SOURCE_KEYS = {("incidents.intervention", "source"), ("incidents.election", "source")}
-
 
 def _field(object_type: str, key: str):
     for label in FIELD_MODELS.get(object_type, ()):
@@ -122,7 +130,7 @@ class _Lookups:
 
     def __init__(self):
         self.terms: set[tuple[str, str]] = set()
-        self.ids: dict[str, set[str]] = {"place": set(), "election": set(), "organization": set(), "person": set(), "source": set()}
+        self.ids: dict[str, set[str]] = {kind: set() for kind in RESOLVERS}
         self.names: dict[tuple, str] = {}
 
     def vocabulary(self, object_type: str, key: str) -> str | None:
@@ -140,34 +148,17 @@ class _Lookups:
         if vocabulary:
             self.terms.add((vocabulary, value))
         kind = self.reference(object_type, key)
-        if kind:
+        if kind in self.ids:
             self.ids[kind].add(value)
 
     def resolve(self) -> None:
-        from svidok.incidents.models import Election, Place, Source, Term
-        from svidok.people.models import Organization, Person
-
-        if self.terms:
-            vocabularies = {v for v, _code in self.terms}
-            codes = {code for _v, code in self.terms}
-            for term in Term.objects.filter(vocabulary__code__in=vocabularies, code__in=codes).select_related("vocabulary"):
-                self.names[("term", term.vocabulary.code, term.code)] = term.label
-        queries = {
-            "place": (Place.objects, "code", lambda p: p.name),
-            "election": (Election.objects, "uuid", lambda e: e.display_name),
-            "organization": (Organization.objects, "uuid", lambda o: o.name),
-            # display_name never holds a protected person's real name.
-            "person": (Person.objects, "uuid", lambda p: p.display_name),
-            "source": (Source.objects, "uuid", lambda s: s.title),
-        }
+        if self.terms and TERM_RESOLVER:
+            for (vocabulary, code), label in TERM_RESOLVER[0](self.terms).items():
+                self.names[("term", vocabulary, code)] = label
         for kind, values in self.ids.items():
-            if not values:
-                continue
-            manager, key, name = queries[kind]
-            if key == "uuid":
-                values = [v for v in values if is_uuid(v)]
-            for obj in manager.filter(**{f"{key}__in": values}).only(key, *_name_fields(kind)):
-                self.names[(kind, str(getattr(obj, key)))] = name(obj)
+            if values:
+                for value, name in RESOLVERS[kind](values).items():
+                    self.names[(kind, value)] = name
 
     def label(self, object_type: str, key: str, value) -> str:
         if value is None or value == "":
@@ -210,13 +201,6 @@ class _Lookups:
                 continue
             parts.append(f"{field_label(object_type, sub_key).lower()}: {self.label(object_type, sub_key, sub_value)}")
         return "; ".join(parts) or EMPTY
-
-
-def _name_fields(kind: str) -> tuple[str, ...]:
-    return {
-        "place": ("name_uk", "name_latin"), "election": ("name", "name_uk"), "organization": ("name",),
-        "person": ("display_name",), "source": ("title",),
-    }[kind]
 
 
 class Change:

@@ -1,20 +1,13 @@
 """Small helpers for the server-rendered pages (pretalx ``common/views/helpers.py`` in spirit)."""
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
-from svidok.accounts import rules
 from svidok.common.pagination import CappedPaginator
 
 PAGE_SIZE = 50
-
-
-def require(user, action: str) -> None:
-    """403 unless ``user`` may do ``action`` (see ``svidok.accounts.rules``)."""
-    if not rules.can(user, action):
-        raise PermissionDenied(action)
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.common.views import paginate
-from svidok.common.views import require as _require
 from svidok.forensics import claims, report, services, stats
 from svidok.forensics.data import load_precincts
 from svidok.forensics.forms import ClaimForm, ImportForm, RunForm, ScopeForm
@@ -93,7 +93,7 @@ def _plot_urls(result_set, region, tik, compare) -> dict[str, str]:
 
 @login_required
 def result_set_detail(request, uuid):
-    _require(request.user, "forensics.view")
+    require(request.user, "forensics.view")
     result_set = _result_set(uuid)
     region, tik, compare = _scope(request, result_set)
     precincts = Precinct.objects.filter(result_set=result_set)
@@ -127,7 +127,7 @@ def result_set_detail(request, uuid):
 
 @login_required
 def plot(request, uuid, name, fmt):
-    _require(request.user, "forensics.view")
+    require(request.user, "forensics.view")
     if name not in PLOTS or fmt not in ("svg", "png"):
         raise Http404("No such plot")
     result_set = _result_set(uuid)
@@ -184,7 +184,7 @@ def render_plot(name: str, p, fmt: str, *, compare=None, scope: str = "", klimek
 @login_required
 def precinct_list(request, uuid):
     """The validation report: precincts flagged at import (kept, never dropped), filterable."""
-    _require(request.user, "forensics.view")
+    require(request.user, "forensics.view")
     result_set = _result_set(uuid)
     region, tik, _compare = _scope(request, result_set)
     flag = request.GET.get("flag", "")
@@ -220,9 +220,9 @@ def precinct_list(request, uuid):
 @login_required
 @require_POST
 def analysis_run(request, uuid):
-    _require(request.user, "forensics.view")
+    require(request.user, "forensics.view")
     result_set = _result_set(uuid)
-    _require(request.user, "forensics.analyze")
+    require(request.user, "forensics.analyze")
     form = RunForm(request.POST, result_set=result_set)
     if not form.is_valid():
         messages.error(request, _("The analysis was not run: %(errors)s") % {
@@ -245,7 +245,7 @@ def analysis_run(request, uuid):
 
 @login_required
 def analysis_detail(request, uuid):
-    _require(request.user, "forensics.view")
+    require(request.user, "forensics.view")
     try:
         analysis = Analysis.objects.select_related("result_set__election", "created_by").get(uuid=uuid)
     except (Analysis.DoesNotExist, ValidationError):
@@ -269,7 +269,7 @@ def analysis_detail(request, uuid):
 @login_required
 def analysis_plot(request, uuid, fmt):
     """The Klimek et al. comparison of a saved analysis that includes a fit (observed vs fitted fingerprint)."""
-    _require(request.user, "forensics.view")
+    require(request.user, "forensics.view")
     if fmt not in ("svg", "png"):
         raise Http404("No such plot")
     try:
@@ -293,7 +293,7 @@ def analysis_plot(request, uuid, fmt):
 @login_required
 def claim(request, uuid):
     """Test a claim against the protocols. Nothing is written, so it is a GET form with a shareable URL."""
-    _require(request.user, "forensics.view")
+    require(request.user, "forensics.view")
     result_set = _result_set(uuid)
     regions = list(Precinct.objects.filter(result_set=result_set).order_by("region").values_list("region", flat=True).distinct())
     # A link may carry only the scope (?region=...): that fills the form in; a claim needs its value.
@@ -335,9 +335,9 @@ def _claim_csv(rows: list[dict]) -> HttpResponse:
 
 @login_required
 def import_results(request, uuid):
-    _require(request.user, "election.view")
+    require(request.user, "election.view")
     election = get_object_or_404(Election, uuid=uuid)
-    _require(request.user, "forensics.import")
+    require(request.user, "forensics.import")
     form = ImportForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":

@@ -6,19 +6,9 @@ are validated and audited identically.
 
 from django.contrib import admin
 
+from svidok.common.admin import ReadOnlyAdmin
 from svidok.incidents import services
 from svidok.incidents.models import Election, Incident, Place, Source, Term, Vocabulary
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Vocabulary)

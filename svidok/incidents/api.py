@@ -51,6 +51,8 @@ from svidok.incidents.serializers import (
 from svidok.people.models import PROTECTED_ROLES
 from svidok.people.serializers import OrganizationSerializer, PersonSerializer
 from svidok.people.services import record_organization, record_person
+from svidok.search import api as search_api
+from svidok.search.api import matching_ids
 
 REFERENCE_RE = r"SV-[0-9]{4}-[0-9]{6}"
 
@@ -294,7 +296,6 @@ class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Place.objects.none()
 
     def get_queryset(self):
-        from svidok.search.api import matching_ids
 
         queryset = Place.objects.select_related("parent", "raion", "region").order_by("code")
         params = self.request.query_params
@@ -353,22 +354,8 @@ SEARCH_LIMIT = 20
 
 def _search(user, q: str) -> dict:
     """Visible records matching ``q`` in any spelling, through the search module's interface."""
-    from svidok.search import api as search_api
-
-    if hasattr(search_api, "search"):
-        found = search_api.search(user, q)
-        return {key: list(found.get(key, []))[:SEARCH_LIMIT] for key in ("incidents", "persons", "organizations", "places")}
-    from svidok.people.queries import visible_organizations, visible_persons
-
-    def matching(queryset, kind):
-        return list(queryset.filter(pk__in=search_api.matching_ids(kind, q))[:SEARCH_LIMIT])
-
-    return {
-        "incidents": matching(incident_queryset(user), "incident"),
-        "persons": matching(visible_persons(user).select_related("identity").prefetch_related("names"), "person"),
-        "organizations": matching(visible_organizations(user).select_related("kind", "parent", "place").prefetch_related("names"), "organization"),
-        "places": matching(_allowed_or_none(user, "place.view", Place.objects.select_related("parent", "raion", "region")), "place"),
-    }
+    found = search_api.search(user, q, limit=SEARCH_LIMIT)
+    return {key: list(found.get(key, [])) for key in ("incidents", "persons", "organizations", "places")}
 
 
 class SearchView(APIView):

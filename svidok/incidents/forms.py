@@ -5,9 +5,12 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from svidok.common.forms import DateInput, pick_one
+from svidok.common.forms import TermChoiceField as BaseTermChoiceField
 from svidok.common.validation import is_uuid
 from svidok.incidents.models import DatePrecision, Election, ElectionFigure, Incident, Intervention, Place, Source, Term
 from svidok.people import suggest
@@ -22,23 +25,12 @@ _CATEGORY_RANK = Case(
 PROTECTED_BY_DEFAULT = PROTECTED_ROLES
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 def terms(vocabulary: str):
     return Term.objects.filter(vocabulary__code=vocabulary, active=True).order_by("order", "code")
 
 
-class TermChoiceField(forms.ModelChoiceField):
-    def __init__(self, vocabulary: str, **kwargs):
-        super().__init__(queryset=terms(vocabulary), to_field_name="code", **kwargs)
-
-    def label_from_instance(self, obj):
-        return obj.label
+def TermChoiceField(vocabulary: str, **kwargs):  # noqa: N802 - used as a field class
+    return BaseTermChoiceField(vocabulary, model=Term, **kwargs)
 
 
 class ElectionChoiceField(forms.ModelChoiceField):
@@ -47,20 +39,6 @@ class ElectionChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return f"{obj.display_name} ({obj.date:%Y-%m-%d})"
-
-
-def pick_one(candidates: list, exact: list, *, none: str, several: str, label):
-    """The only exact match, else the only candidate; none or several is a field error.
-
-    ``several`` is a message with ``%(names)s``, filled with ``label(candidate)`` of the first ten.
-    """
-    if len(exact) == 1:
-        return exact[0]
-    if len(candidates) == 1:
-        return candidates[0]
-    if not candidates:
-        raise ValidationError(none)
-    raise ValidationError(several % {"names": "; ".join(label(c) for c in candidates[:10])})
 
 
 def resolve_place(text: str) -> Place | None:
@@ -227,7 +205,7 @@ class InvolvementForm(RowForm):
         super().__init__(*args, **kwargs)
         # A new person's name is matched against the registry: likely existing persons are shown
         # under the field, and the row names one of them ("use this person") or is confirmed new.
-        suggest.attach(self, "name", pick=True)
+        suggest.attach(self, "name", pick_url=reverse("incidents:person_pick"))
         used = (self.data.get(self.add_prefix(suggest.USE)) or "").strip() if self.is_bound else ""
         if used:
             self.data = self.data.copy()

@@ -23,8 +23,8 @@ from translitua import translit
 
 from svidok.audit.services import record
 from svidok.incidents.models import Place
-from svidok.search.indexing import index_places
-from svidok.search.models import SearchEntry
+from svidok.incidents.search_index import index_places
+from svidok.search.indexing import is_empty
 
 REGIONS = ("UA01", "UA85", "UA14", "UA44", "UA23", "UA65")
 # GeoNames admin1 codes per KATOTTG region. Crimea and Sevastopol look in both: KATOTTG moved
@@ -372,7 +372,7 @@ def load_gazetteer(*, actor=None) -> dict:
         "geonames_ambiguous": geonames["ambiguous"],
         "with_crimean_tatar_name": sum(1 for r in rows if r.name_crh),
     }
-    if not SearchEntry.objects.filter(object_type="place").exists():
+    if is_empty("place"):
         index_places(list(existing.values()) + created)
     elif created or changed:
         index_places(created + changed)

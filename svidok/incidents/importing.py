@@ -30,6 +30,7 @@ from svidok.audit.models import AuditEntry
 from svidok.audit.services import PROTECTED_VALUE, build_entry
 from svidok.common.context import current_request_id
 from svidok.common.validation import today
+from svidok.incidents import search_index
 from svidok.incidents.models import (
     DatePrecision,
     Election,
@@ -43,9 +44,9 @@ from svidok.incidents.models import (
     Term,
 )
 from svidok.names import romanizations
+from svidok.people import search_index as people_index
 from svidok.people.models import PROTECTED_ROLES, NameVariant, Organization, Person, PersonIdentity
 from svidok.people.services import new_pseudonyms
-from svidok.search import indexing
 
 # Column order of CSV/XLSX files, as written by the exporter and read by the importer.
 COLUMNS = (
@@ -818,21 +819,10 @@ class _Writer:
 
 
 def _index(incidents, persons, organizations) -> None:
-    """Update the search index, in bulk where the search module offers it."""
-    bulk = getattr(indexing, "index_incidents", None)
-    for name, objects, single in (("index_persons", persons, indexing.index_person),
-                                  ("index_organizations", organizations, indexing.index_organization)):
-        many = getattr(indexing, name, None)
-        if many is not None:
-            many(objects)
-        else:
-            for obj in objects:
-                single(obj)
-    if bulk is not None:
-        bulk(incidents)
-    else:
-        for incident in incidents:
-            indexing.index_incident(incident)
+    """Update the search index in bulk: persons and organizations, then the incidents."""
+    people_index.index_persons(persons)
+    people_index.index_organizations(organizations)
+    search_index.index_incidents(incidents)
 
 
 def import_incidents(*, actor, rows: Iterable[tuple[int, dict]], dry_run: bool = False,

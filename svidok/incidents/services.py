@@ -18,6 +18,7 @@ from svidok.common.validation import (
     check_text_size,
     collect,
 )
+from svidok.incidents import search_index
 from svidok.incidents.models import (
     DatePrecision,
     Election,
@@ -32,7 +33,6 @@ from svidok.incidents.models import (
     Term,
     Vocabulary,
 )
-from svidok.search import indexing
 
 INCIDENT_FIELDS = (
     "title", "narrative", "type", "date_start", "date_end", "date_precision", "place", "place_text",
@@ -137,7 +137,7 @@ def record_incident(*, actor, fields: dict, legal_tags=None, tags=None, involvem
         add_involvement(actor=actor, incident=incident, _authorised=True, **involvement)
     for source, note in sources:
         link_source(actor=actor, incident=incident, source=source, note=note, _authorised=True)
-    indexing.index_incident(incident)
+    search_index.index_incident(incident)
     return incident
 
 
@@ -157,7 +157,7 @@ def update_incident(*, actor, incident: Incident, fields: dict, legal_tags=None,
     changes = diff(before, snapshot(incident))
     if changes:
         record(actor=actor, action="update", obj=incident, changes=changes)
-    indexing.index_incident(incident)
+    search_index.index_incident(incident)
     return incident
 
 
@@ -263,7 +263,7 @@ def add_involvement(*, actor, incident: Incident, role: Term, person=None, organ
                                         "details": details or ""}]},
     )
     if not _authorised:
-        indexing.index_incident(incident)
+        search_index.index_incident(incident)
     return involvement
 
 
@@ -275,7 +275,7 @@ def remove_involvement(*, actor, involvement: Involvement) -> None:
     role = involvement.role.code
     involvement.delete()
     record(actor=actor, action="unlink", obj=incident, changes={"involvement": [{"party": party, "role": role}, None]})
-    indexing.index_incident(incident)
+    search_index.index_incident(incident)
 
 
 @transaction.atomic

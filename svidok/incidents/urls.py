@@ -18,6 +18,7 @@ register_converter(ReferenceConverter, "ref")
 app_name = "incidents"
 urlpatterns = [
     path("", views.incident_list, name="list"),
+    path("persons/pick/", views.person_pick, name="person_pick"),
     path("new/", views.incident_create, name="create"),
     path("review/", views.review_queue, name="review_queue"),
     path("sources/", views.source_list, name="source_list"),

@@ -4,22 +4,25 @@ Thin: parse with a form, authorise with ``svidok.accounts.rules``, call a servic
 Invisible records are 404 (through ``queries``), visible but forbidden actions 403.
 """
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.display import readable
 from svidok.audit.services import history
+from svidok.common import extensions
 from svidok.common.views import add_service_errors, paginate, render_htmx, submit_form
-from svidok.common.views import require as _require
 from svidok.incidents import services
 from svidok.incidents.forms import (
     DuplicateForm,
@@ -28,6 +31,7 @@ from svidok.incidents.forms import (
     IncidentFilterForm,
     IncidentForm,
     InterventionForm,
+    InvolvementForm,
     InvolvementFormSet,
     RejectForm,
     ReopenForm,
@@ -48,6 +52,8 @@ from svidok.incidents.models import (
 )
 from svidok.incidents.queries import filter_incidents, get_incident_for_user, sort_incidents, visible_incidents
 from svidok.people import services as people_services
+from svidok.people import suggest
+from svidok.people.queries import get_person_for_user
 from svidok.search.api import matching_ids
 
 LIST_RELATED = ("type", "place", "election")
@@ -228,7 +234,7 @@ def _save_incident(request, *, incident, write, done):
 
 @login_required
 def incident_create(request):
-    _require(request.user, "incident.create")
+    require(request.user, "incident.create")
     if request.method != "POST":
         return _form_page(request, incident=None, form=IncidentForm(), involvement_rows=InvolvementFormSet(prefix="inv"),
                           source_rows=SourceFormSet(prefix="src"))
@@ -298,7 +304,7 @@ def _review_forms(incident, bound=None, data=None) -> dict:
 
 @login_required
 def review_queue(request):
-    _require(request.user, "incident.review")
+    require(request.user, "incident.review")
     queryset = incident_rows(visible_incidents(request.user).filter(status=Incident.Status.SUBMITTED)).order_by("updated_at", "id")
     page = paginate(request, queryset.annotate(involvement_count=Count("involvements", distinct=True),
                                                source_count=Count("source_links", distinct=True)))
@@ -310,7 +316,7 @@ def review_queue(request):
 def incident_review(request, reference):
     """One submitted incident's review: verify, reject (with a reason) or mark as a duplicate."""
     incident = get_incident_for_user(request.user, reference)
-    _require(request.user, "incident.review")
+    require(request.user, "incident.review")
     if request.method != "POST":
         if incident.status != Incident.Status.SUBMITTED:
             return redirect("incidents:detail", reference=incident.reference)
@@ -356,7 +362,7 @@ def _can_reopen(user, incident) -> bool:
 def incident_reopen(request, reference):
     """Send a verified, rejected or duplicate incident back to the review queue, with a reason."""
     incident = get_incident_for_user(request.user, reference)
-    _require(request.user, "incident.review")
+    require(request.user, "incident.review")
     form = ReopenForm(request.POST)
     return submit_form(
         request, form,
@@ -383,7 +389,7 @@ def _source_url(source) -> str:
 
 @login_required
 def source_create(request):
-    _require(request.user, "source.edit")
+    require(request.user, "source.edit")
     form = SourceRecordForm(request.POST or None)
     return submit_form(
         request, form,
@@ -395,9 +401,9 @@ def source_create(request):
 
 @login_required
 def source_edit(request, uuid):
-    _require(request.user, "source.view")
+    require(request.user, "source.view")
     source = get_object_or_404(Source.objects.select_related("kind"), uuid=uuid)
-    _require(request.user, "source.edit")
+    require(request.user, "source.edit")
     if request.method != "POST":
         form = SourceRecordForm(initial=SourceRecordForm.initial_for(source))
     else:
@@ -413,7 +419,7 @@ def source_edit(request, uuid):
 
 @login_required
 def source_list(request):
-    _require(request.user, "source.view")
+    require(request.user, "source.view")
     q = (request.GET.get("q") or "").strip()
     queryset = Source.objects.select_related("kind").order_by("-published_on", "title")
     if q:
@@ -423,7 +429,7 @@ def source_list(request):
 
 @login_required
 def source_detail(request, uuid):
-    _require(request.user, "source.view")
+    require(request.user, "source.view")
     source = get_object_or_404(Source.objects.select_related("kind", "created_by"), uuid=uuid)
     links = (IncidentSource.objects.filter(source=source, incident__in=visible_incidents(request.user))
              .select_related("incident__type").order_by("-incident__date_start"))
@@ -438,7 +444,7 @@ def source_detail(request, uuid):
 
 @login_required
 def intervention_list(request):
-    _require(request.user, "intervention.view")
+    require(request.user, "intervention.view")
     queryset = Intervention.objects.select_related("kind", "by_organization", "by_person", "election").prefetch_related(
         # Only the incidents this user may see are named on the list.
         Prefetch("incidents", queryset=visible_incidents(request.user).only("reference", "title").order_by("reference"))
@@ -449,7 +455,7 @@ def intervention_list(request):
 
 @login_required
 def intervention_create(request):
-    _require(request.user, "intervention.edit")
+    require(request.user, "intervention.edit")
     visible = visible_incidents(request.user)
     origin = visible.filter(reference=(request.GET.get("incident") or "").upper()).first()
     initial = {"incidents": origin.reference} if origin else {}
@@ -470,7 +476,7 @@ def intervention_create(request):
 
 @login_required
 def place_list(request):
-    _require(request.user, "place.view")
+    require(request.user, "place.view")
     q = (request.GET.get("q") or "").strip()
     if q:
         queryset = Place.objects.filter(pk__in=matching_ids("place", q))
@@ -483,7 +489,7 @@ def place_list(request):
 
 @login_required
 def place_detail(request, code):
-    _require(request.user, "place.view")
+    require(request.user, "place.view")
     place = get_object_or_404(Place, code=code)
     chain = []
     parent = place.parent
@@ -501,7 +507,7 @@ def place_detail(request, code):
 
 @login_required
 def election_list(request):
-    _require(request.user, "election.view")
+    require(request.user, "election.view")
     elections = Election.objects.select_related("territory").annotate(
         incident_count=Count("incidents", filter=Q(incidents__in=visible_incidents(request.user)))
     )
@@ -510,7 +516,7 @@ def election_list(request):
 
 @login_required
 def election_detail(request, uuid):
-    _require(request.user, "election.view")
+    require(request.user, "election.view")
     try:
         election = Election.objects.select_related("territory").get(uuid=uuid)
     except (Election.DoesNotExist, ValidationError):
@@ -518,29 +524,23 @@ def election_detail(request, uuid):
     figures = list(election.figures.select_related("territory", "source"))
     incidents = incident_rows(sort_incidents(visible_incidents(request.user).filter(election=election), "-date"))
     interventions = election.interventions.select_related("kind", "by_organization", "by_person")
-    result_sets = list(election.result_sets.order_by("-imported_at")) if rules.can(request.user, "forensics.view") else []
-    if result_sets:
-        from svidok.forensics.claims import claim_query
-
-        for figure in figures:
-            figure.claim_query = claim_query(figure)
-    return render(request, "incidents/election_detail.html", {
+    # Precinct results and "test against the protocols" links come from the forensics app above.
+    return render(request, "incidents/election_detail.html", extensions.extend_page("incidents.election", request, election, {
         "election": election,
+        "figures": figures,
         "official": [f for f in figures if f.official],
         "estimates": [f for f in figures if not f.official],
         "page": paginate(request, incidents),
         "interventions": interventions,
         "metrics": ElectionFigure.Metric,
-        "result_sets": result_sets,
-        "can_import_results": rules.can(request.user, "forensics.import"),
         "can_edit": rules.can(request.user, "election.edit"),
         "history": readable(history(election)) if rules.can(request.user, "incident.history") else None,
-    })
+    }))
 
 
 @login_required
 def election_create(request):
-    _require(request.user, "election.edit")
+    require(request.user, "election.edit")
     form = ElectionForm(request.POST or None)
     return submit_form(
         request, form,
@@ -556,9 +556,9 @@ def _election_url(election) -> str:
 
 @login_required
 def figure_create(request, uuid):
-    _require(request.user, "election.view")
+    require(request.user, "election.view")
     election = get_object_or_404(Election, uuid=uuid)
-    _require(request.user, "election.edit")
+    require(request.user, "election.edit")
     form = FigureForm(request.POST or None)
     back = (_election_url(election), election.display_name)
     return submit_form(
@@ -567,3 +567,23 @@ def figure_create(request, uuid):
         saved=lambda _figure: (_("Figure added."), back[0]),
         page=_record_form_page(request, title=_("Add a figure"), form=form, cancel_url=back[0], back=back),
     )
+
+
+_PREFIX = re.compile(r"^[a-z]+-\d+$")
+
+
+@login_required
+def person_pick(request):
+    """The "use this person" button of an incident row: the row's existing-party field gets the
+    person's id and its new-name field is emptied (both swapped in out of band); the box says who
+    was picked. Nothing is saved: the incident form's Save does that."""
+    require(request.user, "person.view")
+    prefix = request.GET.get("prefix", "")
+    if not _PREFIX.match(prefix):
+        return HttpResponseBadRequest("prefix")
+    person = get_person_for_user(request.user, (request.GET.get(f"{prefix}-{suggest.USE}") or "").strip())
+    row = InvolvementForm(prefix=prefix, initial={"existing": person.public_id, "name": ""})
+    oob = {"hx-swap-oob": "true"}
+    return render(request, "people/_picked.html", {
+        "person": person, "existing_input": row["existing"].as_widget(attrs=oob), "name_input": row["name"].as_widget(attrs=oob),
+    })

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from svidok.incidents.admin import ReadOnlyAdmin
+from svidok.common.admin import ReadOnlyAdmin
 from svidok.people.models import Organization, Person
 
 # Read-only: persons are written through svidok.people.services (validated, audited, indexed).

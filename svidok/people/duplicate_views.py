@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,11 +22,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.models import AuditEntry
+from svidok.common import extensions
 from svidok.common.views import paginate
-from svidok.common.views import require as _require
-from svidok.incidents.models import Involvement
-from svidok.incidents.queries import visible_incidents
 from svidok.names import matching
 from svidok.people import duplicates, merging
 from svidok.people.models import DuplicateCandidate, NameVariant, Occupancy, PairJudgement, Person, PersonIdentity
@@ -88,10 +87,10 @@ def person_sides(user, persons: list[Person]) -> dict[int, dict]:
                       .order_by("-start_date", "id")):
         posts[owner[occupancy.person_id]].append(occupancy)
     incidents: dict[int, int] = defaultdict(int)
-    counted = (Involvement.objects.filter(person_id__in=everyone, incident__in=visible_incidents(user))
-               .values("person_id").annotate(n=Count("incident", distinct=True)))
-    for row in counted:
-        incidents[owner[row["person_id"]]] += row["n"]
+    # The incidents app (above) answers how many incidents the user may see involve each record.
+    for counts in extensions.ask("people.incident_counts", user, everyone):
+        for pk, n in counts.items():
+            incidents[owner[pk]] += n
     linked = defaultdict(list)
     for record in Person.objects.filter(pk__in=[pk for pks in below.values() for pk in pks]).order_by("pk"):
         linked[owner[record.pk]].append(record)
@@ -127,7 +126,7 @@ def _last_run():
 @login_required
 def duplicate_list(request):
     """The open proposals, best first, each pair side by side with its verdict buttons; recent verdicts."""
-    _require(request.user, "person.merge")
+    require(request.user, "person.merge")
     page = paginate(request, DuplicateCandidate.objects.select_related("left", "right").order_by("-score", "left_id", "right_id"),
                     per_page=PAGE_SIZE)
     candidates = list(page)
@@ -151,7 +150,7 @@ def _verdict_row(judgement: PairJudgement) -> dict:
 def duplicate_pair(request, left, right):
     """One pair side by side: its proposal (if open) with the verdict buttons, and every verdict
     ever given on it, the standing one with its undo button. POST: the verdict."""
-    _require(request.user, "person.merge")
+    require(request.user, "person.merge")
     a, b = get_person_for_user(request.user, str(left)), get_person_for_user(request.user, str(right))
     if a.pk == b.pk:
         raise Http404("A pair is two records")
@@ -200,7 +199,7 @@ def _verdict_message(judgement: PairJudgement) -> str:
 def duplicate_undo(request, uuid):
     """Withdraw a verdict (``merging.undo_judgement``): a "same" link is removed, a "different"
     no longer keeps the pair from being proposed."""
-    _require(request.user, "person.merge")
+    require(request.user, "person.merge")
     judgement = PairJudgement.objects.select_related("left", "right").filter(uuid=uuid).first()
     if judgement is None:
         raise Http404("No such verdict")
@@ -221,7 +220,7 @@ def duplicate_undo(request, uuid):
 @require_POST
 def duplicate_run(request):
     """Run the finder now (``duplicates.run_finder``): the open proposals are replaced."""
-    _require(request.user, "person.merge")
+    require(request.user, "person.merge")
     form = RunForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():

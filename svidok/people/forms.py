@@ -1,11 +1,13 @@
 """Input validation for the person and organization pages. Forms parse and check; services write."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from svidok.common import extensions
+from svidok.common.forms import DateInput, TermChoiceField, pick_one
 from svidok.common.validation import is_uuid
-from svidok.incidents.forms import DateInput, TermChoiceField, pick_one, resolve_place
 from svidok.people import suggest
 from svidok.people.models import NameVariant, Organization
 from svidok.search.api import matching_ids
@@ -36,7 +38,7 @@ class PersonForm(forms.Form):
                  check_existing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         # A new person's name is matched against the registry first (people.suggest).
-        self.suggest_box = suggest.attach(self, "name", pick=False) if check_existing else None
+        self.suggest_box = suggest.attach(self, "name") if check_existing else None
         if not identity:
             for name in self.IDENTITY:
                 del self.fields[name]
@@ -98,9 +100,19 @@ def resolve_organization(text: str, *, exclude: Organization | None = None) -> O
     )
 
 
+def resolve_place(text: str):
+    """A place from its code or any spelling of its name: the gazetteer's app (above) answers."""
+    if not (text or "").strip():
+        return None
+    answers = extensions.ask("places.resolve", text)
+    if not answers:
+        raise ValidationError(gettext("Places cannot be looked up here."))
+    return answers[0]
+
+
 class OrganizationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300)
-    kind = TermChoiceField("perpetrator_type", label=_("Type"), required=False)
+    kind = TermChoiceField("perpetrator_type", model=Organization.kind.field.related_model, label=_("Type"), required=False)
     parent = forms.CharField(label=_("Part of"), required=False, max_length=500,
                              help_text=_("The parent organization: any spelling of its name, or its id."))
     place = forms.CharField(label=_("Place"), required=False, max_length=200,

@@ -1,10 +1,12 @@
 """Permission-aware reads of persons and organizations."""
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404
 
 from svidok.accounts import rules
-from svidok.people.models import Organization, Person
+from svidok.people.merging import canonical, source_records
+from svidok.people.models import NameVariant, Occupancy, Organization, Person
 
 
 def visible_persons(user):
@@ -32,3 +34,30 @@ def visible_organizations(user):
 def can_see_identity(user, person: Person) -> bool:
     """The real name behind a pseudonym: coordinators and admins only."""
     return not person.protected or rules.can(user, "person.identity")
+
+
+def person_records(person: Person) -> dict:
+    """What a person's page shows of the person itself: the records shown (a canonical person's
+    linked records too; deduplication links records, it never merges their rows), the record
+    this one is linked to, names and posts, each post citing its source."""
+    if person.merged_into_id is not None:
+        # A linked record's own page shows its own rows and points to the canonical person.
+        records, linked_to = [person], canonical(person)
+    else:
+        records, linked_to = source_records(person), None
+    names = (NameVariant.objects.filter(person__in=records, person__protected=False)
+             .select_related("person").order_by("-primary", "person_id", "id"))
+    return {
+        "records": records,
+        "linked_to": linked_to,
+        "source_records": records[1:],
+        "names": () if person.protected else names,
+        "occupancies": Occupancy.objects.filter(person__in=records)
+        .select_related("position__organization", "source", "person").order_by("-start_date", "id"),
+    }
+
+
+def organization_posts(organization: Organization):
+    """An organization's posts with their holders, each citing its source."""
+    return organization.positions.prefetch_related(
+        Prefetch("occupancies", queryset=Occupancy.objects.select_related("person", "source").order_by("-start_date", "id")))

@@ -7,8 +7,7 @@ only in the output for users allowed ``person.identity``.
 from rest_framework import serializers
 
 from svidok.accounts import rules
-from svidok.incidents.models import Place
-from svidok.incidents.serializers import PublicIdField, TermField
+from svidok.common.serializers import PublicIdField, TermField
 from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
 
 
@@ -74,9 +73,9 @@ class PersonUpdateSerializer(serializers.Serializer):
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    kind = TermField("perpetrator_type", required=False, allow_null=True)
+    kind = TermField("perpetrator_type", model=Organization.kind.field.related_model, required=False, allow_null=True)
     parent = PublicIdField(Organization, required=False, allow_null=True)
-    place = PublicIdField(Place, lookup="code", required=False, allow_null=True)
+    place = PublicIdField(Organization.place.field.related_model, lookup="code", required=False, allow_null=True)
     names = NameVariantSerializer(many=True, required=False, max_length=50)
     name = serializers.CharField(max_length=500)
     description = serializers.CharField(max_length=100_000, required=False, allow_blank=True)

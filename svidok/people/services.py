@@ -10,8 +10,8 @@ from svidok.accounts import rules
 from svidok.audit.services import diff, record
 from svidok.common.validation import check_not_future, check_range, check_required, check_text_size, collect
 from svidok.names import check_name, repair_homoglyphs, romanizations
+from svidok.people import search_index
 from svidok.people.models import NameVariant, Occupancy, Organization, Person, PersonIdentity, Position
-from svidok.search import indexing
 
 # Crockford-style alphabet: no I, L, O, U, so pseudonyms read out loud without confusion.
 _PSEUDONYM_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -97,7 +97,7 @@ def record_person(*, actor, name: str, protected: bool = False, pseudonym: str =
         actor=actor, action="create", obj=person,
         changes=diff({}, _person_snapshot(person, identity_obj), protected=frozenset(IDENTITY_FIELDS) if protected else frozenset()),
     )
-    indexing.index_person(person)
+    search_index.index_person(person)
     return person
 
 
@@ -140,9 +140,9 @@ def add_name_variant(*, actor, person: Person | None = None, organization: Organ
     owner = person or organization
     record(actor=actor, action="update", obj=owner, changes={"names": [None, {"name": created.name, "lang": created.lang, "kind": created.kind}]})
     if person is not None:
-        indexing.index_person(person)
+        search_index.index_person(person)
     else:
-        indexing.index_organization(organization)
+        search_index.index_organization(organization)
     return created
 
 
@@ -181,7 +181,7 @@ def update_person(*, actor, person: Person, fields: dict | None = None, identity
     changes = diff(before, _person_snapshot(person, identity_obj), protected=frozenset(IDENTITY_FIELDS) if person.protected or before["protected"] else frozenset())
     if changes:
         record(actor=actor, action="update", obj=person, changes=changes)
-    indexing.index_person(person)
+    search_index.index_person(person)
     return person
 
 
@@ -202,7 +202,7 @@ def record_organization(*, actor, name: str, kind=None, parent=None, place=None,
         _add_variant(organization=organization, **variant)
     record(actor=actor, action="create", obj=organization,
            changes=diff({}, {"name": name, "kind": kind.code if kind else None, "parent": parent, "place": place, "description": description}))
-    indexing.index_organization(organization)
+    search_index.index_organization(organization)
     return organization
 
 
@@ -223,7 +223,7 @@ def update_organization(*, actor, organization: Organization, fields: dict) -> O
     changes = diff(before, {k: getattr(organization, k) for k in allowed})
     if changes:
         record(actor=actor, action="update", obj=organization, changes=changes)
-    indexing.index_organization(organization)
+    search_index.index_organization(organization)
     return organization
 
 

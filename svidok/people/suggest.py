@@ -145,7 +145,13 @@ class Box:
 
     id: str
     prefix: str = ""
-    pick: bool = False  # in an incident row, "use this person" fills the row; elsewhere it opens the person
+    # In an incident row, "use this person" asks this address (the incident form's, given by the
+    # app above) to fill the row; elsewhere it opens the person.
+    pick_url: str = ""
+
+    @property
+    def pick(self) -> bool:
+        return bool(self.pick_url)
     candidates: list = field(default_factory=list)
     checked_name: str = ""
     confirmed: bool = False
@@ -166,15 +172,15 @@ class Box:
         return self._key(USE)
 
 
-def attach(form, field_name: str = "name", *, pick: bool) -> Box:
+def attach(form, field_name: str = "name", *, pick_url: str = "") -> Box:
     """Make ``form``'s name field suggest existing persons: while typing (htmx posts the name, so
     that it never lands in a URL or an access log) and, without JavaScript, when the form is sent
     (:func:`check`). The box is rendered under the field by ``_field.html``."""
     bound = form[field_name]
-    box = Box(id=f"{bound.auto_id}_suggestions", prefix=form.prefix or "", pick=pick)
+    box = Box(id=f"{bound.auto_id}_suggestions", prefix=form.prefix or "", pick_url=pick_url)
     # hx-params filters the hx-vals too: prefix and pick must be named.
     params = ["csrfmiddlewaretoken", "prefix", "pick", form.add_prefix(field_name)]
-    if pick:
+    if pick_url:
         params.append(form.add_prefix("party_kind"))
     widget = form.fields[field_name].widget
     widget.attrs.update({
@@ -183,7 +189,7 @@ def attach(form, field_name: str = "name", *, pick: bool) -> Box:
         "hx-target": f"#{box.id}",
         "hx-swap": "innerHTML",
         "hx-params": ",".join(params),
-        "hx-vals": json.dumps({"prefix": box.prefix, "pick": "1" if pick else ""}),
+        "hx-vals": json.dumps({"prefix": box.prefix, "pick": pick_url}),
         "autocomplete": "off",
         "aria-controls": box.id,
     })

@@ -7,7 +7,6 @@ urlpatterns = [
     path("persons/", views.person_list, name="person_list"),
     path("persons/new/", views.person_create, name="person_create"),
     path("persons/suggest/", views.person_suggest, name="person_suggest"),
-    path("persons/pick/", views.person_pick, name="person_pick"),
     path("persons/<uuid:uuid>/", views.person_detail, name="person_detail"),
     path("persons/<uuid:uuid>/edit/", views.person_edit, name="person_edit"),
     path("persons/<uuid:uuid>/names/", views.person_add_name, name="person_add_name"),

@@ -6,18 +6,18 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.display import readable
 from svidok.audit.services import history
+from svidok.common import extensions
 from svidok.common.views import paginate, submit_form
-from svidok.common.views import require as _require
-from svidok.incidents.forms import InvolvementForm
-from svidok.people import responsibility, services, suggest
+from svidok.people import services, suggest
 from svidok.people.duplicate_views import linked_verdicts
 from svidok.people.forms import NameVariantForm, OrganizationForm, PersonForm
 from svidok.people.models import PersonIdentity
@@ -25,16 +25,17 @@ from svidok.people.queries import (
     can_see_identity,
     get_organization_for_user,
     get_person_for_user,
+    organization_posts,
+    person_records,
     visible_organizations,
     visible_persons,
 )
-from svidok.sanctions import listed
 from svidok.search.api import matching_ids
 
 
 @login_required
 def person_list(request):
-    _require(request.user, "person.view")
+    require(request.user, "person.view")
     q = (request.GET.get("q") or "").strip()
     # Canonical persons only: a record linked to another as the same person shows on that one's page.
     queryset = visible_persons(request.user).filter(merged_into__isnull=True)
@@ -55,21 +56,20 @@ def person_detail(request, uuid):
     context = {
         "person": person,
         "identity": identity,
-        # Posts, incidents and their sources, names, proposals; a canonical person's linked records too.
-        **responsibility.person_context(request.user, person),
+        # Names and posts; a canonical person's linked records too.
+        **person_records(person),
         "can_edit": rules.can(request.user, "person.edit"),
         "history": readable(history(person)) if rules.can(request.user, "incident.history") else None,
     }
-    # Already listed? Listing records as facts, the matcher's name-only guesses for each imported list.
-    context["listing"] = listed.person_listing(request.user, person, [person, *context["source_records"]])
     # The records linked to this one (or the record this one is linked to), each with its verdict.
     context["linked_verdicts"] = linked_verdicts(request.user, context["source_records"] or ([person] if person.merged_into_id else []))
-    return render(request, "people/person_detail.html", context)
+    # Incidents, proposals, "already listed?": sections the apps above add (common.extensions).
+    return render(request, "people/person_detail.html", extensions.extend_page("people.person", request, person, context))
 
 
 @login_required
 def organization_list(request):
-    _require(request.user, "organization.view")
+    require(request.user, "organization.view")
     q = (request.GET.get("q") or "").strip()
     queryset = visible_organizations(request.user).select_related("kind")
     if q:
@@ -85,12 +85,12 @@ def organization_detail(request, uuid):
         "organization": organization,
         "names": organization.names.all(),
         "children": organization.children.order_by("name"),
-        **responsibility.organization_context(request.user, organization),
-        "interventions": organization.interventions.select_related("kind"),
+        "positions": organization_posts(organization),
         "can_edit": rules.can(request.user, "organization.edit"),
         "history": readable(history(organization)) if rules.can(request.user, "incident.history") else None,
     }
-    return render(request, "people/organization_detail.html", context)
+    return render(request, "people/organization_detail.html",
+                  extensions.extend_page("people.organization", request, organization, context))
 
 
 # --- form pages --------------------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def _url(record, view: str) -> str:
 
 @login_required
 def person_create(request):
-    _require(request.user, "person.edit")
+    require(request.user, "person.edit")
     identity = rules.can(request.user, "person.identity")
     # Names that match persons already recorded come back as candidates until the user picks one
     # or confirms a new person (people.suggest).
@@ -155,7 +155,7 @@ def _person_edit_form(request, person, data=None):
 @login_required
 def person_edit(request, uuid):
     person = get_person_for_user(request.user, str(uuid))
-    _require(request.user, "person.edit")
+    require(request.user, "person.edit")
     form = _person_edit_form(request, person, request.POST if request.method == "POST" else None)
     name_form = None if person.protected else NameVariantForm(prefix="variant")
     return submit_form(
@@ -171,7 +171,7 @@ def person_edit(request, uuid):
 @require_POST
 def person_add_name(request, uuid):
     person = get_person_for_user(request.user, str(uuid))
-    _require(request.user, "person.edit")
+    require(request.user, "person.edit")
     name_form = NameVariantForm(request.POST, prefix="variant")
     return submit_form(
         request, name_form,
@@ -186,7 +186,7 @@ def person_add_name(request, uuid):
 
 @login_required
 def organization_create(request):
-    _require(request.user, "organization.edit")
+    require(request.user, "organization.edit")
     form = OrganizationForm(request.POST or None)
     return submit_form(
         request, form,
@@ -200,7 +200,7 @@ def organization_create(request):
 @login_required
 def organization_edit(request, uuid):
     organization = get_organization_for_user(request.user, str(uuid))
-    _require(request.user, "organization.edit")
+    require(request.user, "organization.edit")
     if request.method != "POST":
         form = OrganizationForm(initial=OrganizationForm.initial_for(organization), organization=organization)
     else:
@@ -218,7 +218,7 @@ def organization_edit(request, uuid):
 @require_POST
 def organization_add_name(request, uuid):
     organization = get_organization_for_user(request.user, str(uuid))
-    _require(request.user, "organization.edit")
+    require(request.user, "organization.edit")
     name_form = NameVariantForm(request.POST, prefix="variant")
 
     def page(status):
@@ -242,31 +242,25 @@ _PREFIX = re.compile(r"^(?:[a-z]+-\d+)?$")
 @require_POST
 def person_suggest(request):
     """The candidates box under a name field, as the user types. A POST: the name stays out of URLs."""
-    _require(request.user, "person.view")
-    _require(request.user, "person.match")
+    require(request.user, "person.view")
+    require(request.user, "person.match")
     prefix = request.POST.get("prefix", "")
     if not _PREFIX.match(prefix):
         return HttpResponseBadRequest("prefix")
     key = (lambda name: f"{prefix}-{name}") if prefix else (lambda name: name)
-    box = suggest.Box(id=f"id_{key('name')}_suggestions", prefix=prefix, pick=bool(request.POST.get("pick")))
+    box = suggest.Box(id=f"id_{key('name')}_suggestions", prefix=prefix, pick_url=_pick_url(request.POST.get("pick")))
     box.checked_name = " ".join((request.POST.get(key("name")) or "").split())
     if request.POST.get(key("party_kind"), "person") == "person":
         box.candidates = suggest.candidates(box.checked_name)
     return render(request, "people/_suggestions.html", {"box": box})
 
 
-@login_required
-def person_pick(request):
-    """The "use this person" button of an incident row: the row's existing-party field gets the
-    person's id and its new-name field is emptied (both swapped in out of band); the box says who
-    was picked. Nothing is saved: the incident form's Save does that."""
-    _require(request.user, "person.view")
-    prefix = request.GET.get("prefix", "")
-    if not prefix or not _PREFIX.match(prefix):
-        return HttpResponseBadRequest("prefix")
-    person = get_person_for_user(request.user, (request.GET.get(f"{prefix}-{suggest.USE}") or "").strip())
-    row = InvolvementForm(prefix=prefix, initial={"existing": person.public_id, "name": ""})
-    oob = {"hx-swap-oob": "true"}
-    return render(request, "people/_picked.html", {
-        "person": person, "existing_input": row["existing"].as_widget(attrs=oob), "name_input": row["name"].as_widget(attrs=oob),
-    })
+def _pick_url(value: str | None) -> str:
+    """The address of "use this person" sent by the form the box is in: a path of this site only."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return ""
+    try:
+        resolve(value)
+    except Resolver404:
+        return ""
+    return value

@@ -4,8 +4,9 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from svidok.common.forms import DateInput, pick_one
 from svidok.common.validation import is_uuid
-from svidok.incidents.forms import DateInput, pick_one, resolve_source
+from svidok.incidents.forms import resolve_source
 from svidok.people.models import Organization, Person
 from svidok.sanctions.models import Listing, ReferenceEntity
 from svidok.search.api import matching_ids

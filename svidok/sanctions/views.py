@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.display import readable
 from svidok.audit.services import history
 from svidok.common.views import add_service_errors, paginate, submit_form
-from svidok.common.views import require as _require
 from svidok.incidents.models import Source
 from svidok.incidents.queries import visible_incidents
 from svidok.people import display
@@ -56,7 +56,7 @@ def _member_url(member) -> str:
 
 @login_required
 def proposal_list(request):
-    _require(request.user, "proposal.view")
+    require(request.user, "proposal.view")
     queryset = visible_proposals(request.user).annotate(member_count=Count("members")).order_by("-created_at", "id")
     return render(request, "sanctions/proposal_list.html", {
         "page": paginate(request, queryset), "can_create": rules.can(request.user, "proposal.edit"),
@@ -73,7 +73,7 @@ def _form_page(request, *, form, proposal=None):
 
 @login_required
 def proposal_create(request):
-    _require(request.user, "proposal.edit")
+    require(request.user, "proposal.edit")
     form = ProposalForm(request.POST or None)
     return submit_form(
         request, form,
@@ -86,7 +86,7 @@ def proposal_create(request):
 @login_required
 def proposal_edit(request, uuid):
     proposal = get_proposal_for_user(request.user, str(uuid))
-    _require(request.user, "proposal.edit")
+    require(request.user, "proposal.edit")
     initial = {"title": proposal.title, "description": proposal.description}
     form = ProposalForm(request.POST if request.method == "POST" else None, initial=initial)
     return submit_form(
@@ -144,7 +144,7 @@ def _errors(error: ValidationError) -> list[str]:
 @require_POST
 def proposal_add_member(request, uuid):
     proposal = get_proposal_for_user(request.user, str(uuid))
-    _require(request.user, "proposal.edit")
+    require(request.user, "proposal.edit")
     form = MemberForm(request.POST)
     if form.is_valid():
         try:
@@ -165,22 +165,22 @@ def proposal_action(request, uuid, action):
     forms = {}
     try:
         if action == "send-for-review":
-            _require(request.user, "proposal.edit")
+            require(request.user, "proposal.edit")
             proposals.send_for_review(actor=request.user, proposal=proposal)
             done = _("Sent for review.")
         elif action == "sign-off":
-            _require(request.user, "proposal.signoff")
+            require(request.user, "proposal.signoff")
             proposals.sign_off_proposal(actor=request.user, proposal=proposal)
             done = _("Proposal signed off.")
         elif action == "reopen":
-            _require(request.user, "proposal.signoff")
+            require(request.user, "proposal.signoff")
             form = forms["reopen_form"] = ReopenProposalForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(form.errors)
             proposals.reopen_proposal(actor=request.user, proposal=proposal, reason=form.cleaned_data["reason"])
             done = _("Proposal reopened for review.")
         elif action == "submit":
-            _require(request.user, "proposal.signoff")
+            require(request.user, "proposal.signoff")
             form = forms["submit_form_"] = SubmitForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(form.errors)
@@ -255,7 +255,7 @@ def proposal_member(request, uuid, member_uuid):
     member = _get_member(request, uuid, member_uuid)
     if request.method != "POST":
         return _member_page(request, member)
-    _require(request.user, "proposal.edit")
+    require(request.user, "proposal.edit")
     form = _grounds_form(request, member, request.POST)
     if form.is_valid():
         # Incidents the editor may not see stay among the grounds (the service keeps them).
@@ -277,7 +277,7 @@ def proposal_member(request, uuid, member_uuid):
 @require_POST
 def proposal_member_listing(request, uuid, member_uuid):
     member = _get_member(request, uuid, member_uuid)
-    _require(request.user, "proposal.edit")
+    require(request.user, "proposal.edit")
     form = ListingForm(request.POST)
     if form.is_valid():
         try:
@@ -294,7 +294,7 @@ def proposal_member_listing(request, uuid, member_uuid):
 @require_POST
 def proposal_member_review(request, uuid, member_uuid):
     member = _get_member(request, uuid, member_uuid)
-    _require(request.user, "proposal.signoff")
+    require(request.user, "proposal.signoff")
     form = ReviewForm(request.POST)
     if form.is_valid():
         try:
@@ -311,7 +311,7 @@ def proposal_member_review(request, uuid, member_uuid):
 @require_POST
 def proposal_member_remove(request, uuid, member_uuid):
     member = _get_member(request, uuid, member_uuid)
-    _require(request.user, "proposal.edit")
+    require(request.user, "proposal.edit")
     name = _shown(member)
     try:
         proposals.remove_member(actor=request.user, member=member)
@@ -330,7 +330,7 @@ def proposal_export(request, uuid, fmt):
     proposal = get_proposal_for_user(request.user, str(uuid))
     if fmt not in EXPORTS:
         raise Http404("No such format")
-    _require(request.user, "proposal.export")
+    require(request.user, "proposal.export")
     content_type, extension = EXPORTS[fmt]
     body = dossier.export_bytes(proposal, request.user, fmt)
     response = HttpResponse(body, content_type=content_type)

@@ -1,19 +1,22 @@
-"""The search interface every caller uses (UI, API, CLI). Backends live behind it.
+"""The search interface every caller uses (UI, API, CLI). Backends live behind it; the apps
+register what they make searchable (:func:`register_searchable`), so this module knows none of them.
 
 A query matches a record when every word of the query is, in some spelling, the start of a word
 of the record (see :mod:`svidok.search.normalize` and ``docs/search.md``).
 """
 
-from django.db.models import Case, Q, When
+from collections.abc import Callable
+
+from django.db.models import Q
 
 from svidok.search.backends import backend
 from svidok.search.models import SearchEntry
 from svidok.search.normalize import query_keys
 
-OBJECT_TYPES = ("incident", "person", "organization", "place")
+OBJECT_TYPES = tuple(SearchEntry.TYPE_PREFIX)
 MAX_QUERY_WORDS = 8
-# Towns before the villages of the same name, administrative units after them.
-PLACE_ORDER = ("K", "M", "X", "C", "O", "P", "H", "B")
+# result name -> (order, find(user, q, limit)); registered by the apps that own the records.
+_SEARCHABLE: dict[str, tuple[int, Callable]] = {}
 
 
 def matching_ids(object_type: str, q: str):
@@ -41,32 +44,17 @@ def matching_ids(object_type: str, q: str):
     return ids
 
 
+def register_searchable(result: str, find: Callable, *, order: int) -> None:
+    """``find(user, q, limit)`` gives the records of one kind that ``user`` may see and that match
+    ``q``; :func:`search` lists them under ``result`` (``incidents``, ``persons``...)."""
+    _SEARCHABLE[result] = (order, find)
+
+
 def search(user, q: str, limit: int = 20) -> dict:
-    """Records of every type visible to ``user`` that match ``q``, at most ``limit`` of each.
-
-    Returns ``{"incidents": [...], "persons": [...], "organizations": [...], "places": [...]}``
-    of model instances; an empty or unsearchable query gives empty lists.
-    """
-    from svidok.accounts import rules
-    from svidok.incidents.models import Place
-    from svidok.incidents.queries import visible_incidents
-    from svidok.people.queries import visible_organizations, visible_persons
-
-    result = {"incidents": [], "persons": [], "organizations": [], "places": []}
+    """Records of every registered kind visible to ``user`` that match ``q``, at most ``limit`` of
+    each: ``{"incidents": [...], "persons": [...], "organizations": [...], "places": [...]}`` of
+    model instances; an empty or unsearchable query gives empty lists."""
+    kinds = sorted(_SEARCHABLE.items(), key=lambda item: item[1][0])
     if not query_keys(q):
-        return result
-    result["incidents"] = list(
-        visible_incidents(user).filter(pk__in=matching_ids("incident", q))
-        .select_related("type", "place").order_by("-date_start", "-id")[:limit]
-    )
-    result["persons"] = list(visible_persons(user).filter(pk__in=matching_ids("person", q)).order_by("display_name", "id")[:limit])
-    result["organizations"] = list(
-        visible_organizations(user).filter(pk__in=matching_ids("organization", q)).order_by("name", "id")[:limit]
-    )
-    if rules.can(user, "place.view"):
-        result["places"] = list(
-            Place.objects.filter(pk__in=matching_ids("place", q)).select_related("raion", "region")
-            .annotate(rank=Case(*(When(category=c, then=n) for n, c in enumerate(PLACE_ORDER)), default=len(PLACE_ORDER)))
-            .order_by("rank", "name_uk", "id")[:limit]
-        )
-    return result
+        return {result: [] for result, _entry in kinds}
+    return {result: list(find(user, q, limit)) for result, (_order, find) in kinds}

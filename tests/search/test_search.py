@@ -2,11 +2,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from svidok.incidents.models import Incident, Place
+from svidok.incidents.search_index import index_places
 from svidok.incidents.services import add_involvement, submit_incident, verify_incident
 from svidok.people.models import Person
 from svidok.people.services import add_name_variant, update_person
 from svidok.search.api import matching_ids, search
-from svidok.search.indexing import index_places, rebuild
+from svidok.search.indexing import rebuild
 from svidok.search.models import SearchEntry
 from svidok.search.normalize import query_keys, word_keys
 from tests import factories

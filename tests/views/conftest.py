@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
+from svidok.incidents import search_index as indexing
 from svidok.incidents.models import Place
 from svidok.incidents.services import record_election, submit_incident, verify_incident
-from svidok.search import indexing
 from tests import factories
 from tests.conftest import PASSWORD
 

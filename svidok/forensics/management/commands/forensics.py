@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from tqdm import tqdm
 
-from svidok.common.commands import find_actor
+from svidok.accounts.commands import find_actor
 from svidok.forensics import claims as claim_tester
 from svidok.forensics import report, services, stats
 from svidok.forensics.data import load_precincts

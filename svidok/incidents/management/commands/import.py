@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from svidok.common.commands import find_actor
+from svidok.accounts.commands import find_actor
 from svidok.incidents.importing import ImportFileError, import_incidents, read_file
 
 # Listing thousands of bad rows helps nobody; the first ones show the pattern.

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from svidok.accounts import rules
-from svidok.common.commands import find_actor
+from svidok.accounts.commands import find_actor
 from svidok.names import matching
 from svidok.people import duplicates
 

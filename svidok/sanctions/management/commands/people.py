@@ -15,7 +15,7 @@ import json
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from svidok.common.commands import find_actor
+from svidok.accounts.commands import find_actor
 from svidok.common.validation import is_uuid
 from svidok.names import matching
 from svidok.sanctions import lists

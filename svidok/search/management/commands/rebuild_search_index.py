@@ -1,8 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from svidok.search.api import OBJECT_TYPES
-from svidok.search.indexing import rebuild
+from svidok.search.indexing import object_types, rebuild
 
 
 class Command(BaseCommand):
@@ -12,9 +11,9 @@ class Command(BaseCommand):
         parser.add_argument("types", nargs="*", help="incident, person, organization or place")
 
     def handle(self, *args, types, **options):
-        unknown = sorted(set(types) - set(OBJECT_TYPES))
+        unknown = sorted(set(types) - set(object_types()))
         if unknown:
             raise CommandError(f"unknown record type(s): {', '.join(unknown)}")
         with transaction.atomic():
-            counts = rebuild(tuple(types) or OBJECT_TYPES)
+            counts = rebuild(tuple(types) or None)
         self.stdout.write(", ".join(f"{name}: {count}" for name, count in counts.items()))

@@ -1,0 +1,25 @@
+"""What the forensics app adds to the election page of the incidents app (``common.extensions``):
+the imported precinct results, the import button, and on each independent estimate a link that
+tests the claim against the protocols. Registered in ``ForensicsConfig.ready()``."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from svidok.accounts import rules
+from svidok.common import extensions
+from svidok.forensics.claims import claim_query
+
+
+def _election_results(request, election, context) -> dict:
+    result_sets = list(election.result_sets.order_by("-imported_at")) if rules.can(request.user, "forensics.view") else []
+    if result_sets:
+        claim_url = reverse("forensics:claim", args=[result_sets[0].uuid])
+        for figure in context["figures"]:
+            query = claim_query(figure)
+            figure.claim_url = f"{claim_url}{query}" if query else ""
+    return {"result_sets": result_sets, "can_import_results": rules.can(request.user, "forensics.import")}
+
+
+def register() -> None:
+    extensions.add_section("incidents.election", context=_election_results, template="forensics/_election_results.html")

@@ -1,0 +1,52 @@
+"""What the incidents app adds to the pages of the apps below it (``common.extensions``): a
+person's or organization's incidents with their sources, an organization's interventions, and the
+incident counts on the duplicate review. Registered in ``IncidentsConfig.ready()``."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch
+
+from svidok.common import extensions
+from svidok.incidents.forms import resolve_place
+from svidok.incidents.models import IncidentSource, Involvement
+from svidok.incidents.queries import visible_incidents
+
+
+def involvements(user, **party):
+    """``party``'s involvements in incidents ``user`` may see, each incident with its sources."""
+    return (
+        Involvement.objects.filter(incident__in=visible_incidents(user), **party)
+        .select_related("incident__type", "role", "perpetrator_type", "person")
+        .prefetch_related(Prefetch("incident__source_links", queryset=IncidentSource.objects.select_related("source").order_by("id")))
+        .order_by("-incident__date_start", "id")
+    )
+
+
+def _person_incidents(request, person, context) -> dict:
+    # A canonical person's page shows its linked records' incidents too, labelled with the record.
+    return {"involvements": involvements(request.user, person__in=context["records"])}
+
+
+def _organization_incidents(request, organization, context) -> dict:
+    return {"involvements": involvements(request.user, organization=organization)}
+
+
+def _organization_interventions(request, organization, context) -> dict:
+    return {"interventions": organization.interventions.select_related("kind")}
+
+
+def incident_counts(user, person_ids: list[int]) -> dict[int, int]:
+    """For each person, the number of incidents ``user`` may see that involve them."""
+    rows = (Involvement.objects.filter(person_id__in=person_ids, incident__in=visible_incidents(user))
+            .values("person_id").annotate(n=Count("incident", distinct=True)))
+    return {row["person_id"]: row["n"] for row in rows}
+
+
+def register() -> None:
+    extensions.add_section("people.person", context=_person_incidents, template="incidents/_party_involvements.html", order=10)
+    extensions.add_section("people.organization", context=_organization_incidents,
+                           template="incidents/_party_involvements.html", order=10)
+    extensions.add_section("people.organization", context=_organization_interventions,
+                           template="incidents/_party_interventions.html", order=30)
+    extensions.provide("people.incident_counts", incident_counts)
+    extensions.provide("places.resolve", resolve_place)
