@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 
 from svidok.accounts.models import Role, User
+from svidok.accounts.services import system_account
 from svidok.incidents.services import load_vocabularies
 
 PASSWORD = "correct-horse-battery-staple"
@@ -11,7 +12,7 @@ PASSWORD = "correct-horse-battery-staple"
 
 def _load_vocabularies():
     with open(settings.DATA_DIR / "vocabularies.json", encoding="utf-8") as handle:
-        load_vocabularies(data=json.load(handle))
+        load_vocabularies(actor=system_account(), data=json.load(handle))
 
 
 @pytest.fixture(scope="session")

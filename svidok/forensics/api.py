@@ -10,10 +10,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.common.api import RecordViewSet
 from svidok.forensics import claims, report, services, stats
 from svidok.forensics.data import load_precincts
@@ -67,11 +68,6 @@ class ClaimQuery(ScopeQuery):
     compare = serializers.UUIDField(required=False, allow_null=True, default=None)
 
 
-def _check(user, action: str) -> None:
-    if not rules.can(user, action):
-        raise PermissionDenied()
-
-
 def _query(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.query_params)
     serializer.is_valid(raise_exception=True)
@@ -104,7 +100,7 @@ class ResultSetViewSet(RecordViewSet):
     @action(detail=True, methods=["get"], pagination_class=None)
     def analysis(self, request, uuid=None):
         """Every analysis of the result set (or a region / commission of it), as in docs/forensics.md."""
-        _check(request.user, "forensics.view")
+        require(request.user, "forensics.view")
         query = _query(AnalysisQuery, request)
         result_set, compare = self._scoped(request, query)
         try:
@@ -118,7 +114,7 @@ class ResultSetViewSet(RecordViewSet):
     @action(detail=True, methods=["get"], pagination_class=None)
     def claim(self, request, uuid=None):
         """What a claim implies against the protocols (see the claim tester in docs/forensics.md)."""
-        _check(request.user, "forensics.view")
+        require(request.user, "forensics.view")
         query = _query(ClaimQuery, request)
         result_set, compare = self._scoped(request, query)
         p = load_precincts(result_set, region=query["region"], tik=query["tik"])

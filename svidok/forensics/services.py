@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from itertools import islice, repeat
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.services import record
 from svidok.forensics.arrays import PROTOCOL_FIELDS
 from svidok.forensics.data import remember
@@ -27,12 +27,6 @@ from svidok.incidents.models import Election
 
 INSERT_BATCH = 5000
 _PRECINCT_COLUMNS = ("result_id", "line", *IDENTITY_FIELDS, "uik_number", *PROTOCOL_FIELDS, "votes", "flags")
-
-
-def _require(actor, action: str) -> None:
-    # actor None is the installation owner at the command line (as for `svidok import`).
-    if actor is not None and not rules.can(actor, action):
-        raise PermissionDenied(action)
 
 
 @dataclass
@@ -53,7 +47,7 @@ def import_results(*, actor, election: Election, source: str | Path | bytes, nam
     The audit entry records the file's name, size and SHA-256, the column mapping and the counts.
     The same file (same SHA-256) cannot be imported twice into one election.
     """
-    _require(actor, "forensics.import")
+    require(actor, "forensics.import")
     parsed = read_results(source, name=name, mapping=mapping, leader=leader, encoding=encoding)
     _check_lengths(parsed)
     existing = ResultSet.objects.filter(election=election, sha256=parsed.sha256).first()
@@ -171,7 +165,7 @@ def _uik_numbers(labels: list[str]) -> list[int]:
 @transaction.atomic
 def delete_result_set(*, actor, result_set: ResultSet) -> None:
     """Remove an imported result set (a wrong file), with its precincts and saved analyses; audited."""
-    _require(actor, "forensics.import")
+    require(actor, "forensics.import")
     record(actor=actor, action="delete", obj=result_set, object_repr=str(result_set)[:300],
            changes={"file": result_set.source_name, "sha256": result_set.sha256,
                     "precincts": result_set.precinct_count, "analyses": result_set.analyses.count()})
@@ -183,7 +177,7 @@ def delete_result_set(*, actor, result_set: ResultSet) -> None:
 def save_analysis(*, actor, result_set: ResultSet, region: str = "", tik: str = "", params: dict,
                   result: dict, version: str, duration_ms: int) -> Analysis:
     """Keep an analysis run (its parameters, seed and full output) so it can be cited and re-run."""
-    _require(actor, "forensics.analyze")
+    require(actor, "forensics.analyze")
     with transaction.atomic():
         analysis = Analysis.objects.create(
             result_set=result_set, region=region[:200], tik=tik[:300], params=params, result=result,
@@ -202,7 +196,7 @@ def run_and_save(*, actor, result_set: ResultSet, region: str = "", tik: str = "
     """Run the analyses on a scope of a result set and save the run."""
     from svidok.forensics import report
 
-    _require(actor, "forensics.analyze")
+    require(actor, "forensics.analyze")
     started = time.perf_counter()
     result = report.analyze(result_set, region=region, tik=tik, replicates=replicates, seed=seed,
                             bin_width=bin_width, klimek=klimek, compare=compare, progress=progress)

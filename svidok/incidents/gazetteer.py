@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from translitua import translit
 
+from svidok.accounts.rules import require
 from svidok.audit.services import record
 from svidok.incidents.models import Place
 from svidok.incidents.search_index import index_places
@@ -338,12 +339,13 @@ def _same(place: Place, values: dict) -> bool:
 
 
 @transaction.atomic
-def load_gazetteer(*, actor=None) -> dict:
+def load_gazetteer(*, actor) -> dict:
     """Create or update every gazetteer place from ``data/gazetteer/``; idempotent.
 
     Places no longer in the files are left alone (incidents may point at them) and counted as
     ``stale``. Returns the counts; writes one audit entry when anything changed.
     """
+    require(actor, "data.import")
     rows, geonames = build()
     existing = {p.code: p for p in Place.objects.all()}
     ids = {code: p.pk for code, p in existing.items()}

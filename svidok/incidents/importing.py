@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.models import AuditEntry
 from svidok.audit.services import PROTECTED_VALUE, build_entry
 from svidok.common.context import current_request_id
@@ -833,8 +833,7 @@ def import_incidents(*, actor, rows: Iterable[tuple[int, dict]], dry_run: bool =
     ``actor`` None is the installation owner at the command line. Returns an :class:`ImportResult`
     whose ``errors`` list every bad row (line, field, reason); when there are errors nothing is written.
     """
-    if actor is not None and not rules.can(actor, "data.import"):
-        raise PermissionDenied("data.import")
+    require(actor, "data.import")
     rows = list(rows)
     result = ImportResult(rows=len(rows), dry_run=dry_run)
     parsed, errors = validate_rows(rows, progress)

@@ -4,11 +4,11 @@ Every function here is the only way its records are written: the web UI, the API
 importers all call it. Each runs in one transaction and writes its audit entry inside it.
 """
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.services import diff, record
 from svidok.common.validation import (
     check_choice,
@@ -45,11 +45,6 @@ SOURCE_FIELDS = (
 INTERVENTION_FIELDS = (
     "kind", "title", "description", "by_organization", "by_person", "addressee", "date", "status", "election", "source",
 )
-
-
-def _require(actor, action: str) -> None:
-    if not rules.can(actor, action):
-        raise PermissionDenied(action)
 
 
 def term(vocabulary: str, code: str, *, field: str = "code") -> Term:
@@ -124,7 +119,7 @@ def record_incident(*, actor, fields: dict, legal_tags=None, tags=None, involvem
     ``involvements`` is a list of dicts ``{person | organization, role, perpetrator_type, details}``;
     ``sources`` a list of ``(Source, note)`` pairs.
     """
-    _require(actor, "incident.create")
+    require(actor, "incident.create")
     fields = {k: v for k, v in fields.items() if k in INCIDENT_FIELDS}
     validate_incident(fields)
     incident = Incident(**fields, created_by=actor if getattr(actor, "pk", None) else None)
@@ -134,17 +129,17 @@ def record_incident(*, actor, fields: dict, legal_tags=None, tags=None, involvem
     _set_tags(incident, legal_tags, tags)
     record(actor=actor, action="create", obj=incident, changes=diff({}, snapshot(incident)))
     for involvement in involvements:
-        add_involvement(actor=actor, incident=incident, _authorised=True, **involvement)
+        _add_involvement(actor, incident, **involvement)
     for source, note in sources:
-        link_source(actor=actor, incident=incident, source=source, note=note, _authorised=True)
+        _link_source(actor, incident, source, note)
+    # Once, with every party: the parties' names are part of the incident's keys.
     search_index.index_incident(incident)
     return incident
 
 
 @transaction.atomic
 def update_incident(*, actor, incident: Incident, fields: dict, legal_tags=None, tags=None) -> Incident:
-    if not rules.can_edit_incident(actor, incident):
-        raise PermissionDenied("incident.edit")
+    require(actor, "incident.edit", incident)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     before = snapshot(incident)
     merged = {name: getattr(incident, name) for name in INCIDENT_FIELDS}
@@ -181,14 +176,12 @@ def submit_incident(*, actor, incident: Incident) -> Incident:
     incident = _locked(incident)
     if incident.status != Incident.Status.DRAFT:
         raise ValidationError({"status": _("Only a draft can be submitted; this incident is %(status)s.") % {"status": incident.status}})
-    if not rules.can_submit_incident(actor, incident):
-        raise PermissionDenied("incident.submit")
+    require(actor, "incident.submit", incident)
     return _set_status(actor, incident, Incident.Status.SUBMITTED)
 
 
 def _check_reviewable(actor, incident: Incident) -> None:
-    if not rules.can(actor, "incident.review"):
-        raise PermissionDenied("incident.review")
+    require(actor, "incident.review")
     if incident.status != Incident.Status.SUBMITTED:
         raise ValidationError({"status": _("Only a submitted incident can be reviewed; this one is %(status)s.") % {"status": incident.status}})
 
@@ -225,22 +218,25 @@ def mark_duplicate(*, actor, incident: Incident, original: Incident, reason: str
 def reopen_incident(*, actor, incident: Incident, reason: str = "") -> Incident:
     """Send a reviewed incident back to submitted (e.g. new information after a rejection)."""
     incident = _locked(incident)
-    if not rules.can(actor, "incident.review"):
-        raise PermissionDenied("incident.review")
+    require(actor, "incident.review")
     if incident.status not in {Incident.Status.VERIFIED, Incident.Status.REJECTED, Incident.Status.DUPLICATE}:
         raise ValidationError({"status": _("Only a reviewed incident can be reopened.")})
     return _set_status(actor, incident, Incident.Status.SUBMITTED, (reason or "").strip())
 
 
-def _check_edit(actor, incident, _authorised: bool) -> None:
-    if not _authorised and not rules.can_edit_incident(actor, incident):
-        raise PermissionDenied("incident.edit")
-
-
 @transaction.atomic
 def add_involvement(*, actor, incident: Incident, role: Term, person=None, organization=None,
-                    perpetrator_type: Term | None = None, details: str = "", _authorised: bool = False) -> Involvement:
-    _check_edit(actor, incident, _authorised)
+                    perpetrator_type: Term | None = None, details: str = "") -> Involvement:
+    require(actor, "incident.edit", incident)
+    involvement = _add_involvement(actor, incident, role=role, person=person, organization=organization,
+                                   perpetrator_type=perpetrator_type, details=details)
+    search_index.index_incident(incident)
+    return involvement
+
+
+def _add_involvement(actor, incident: Incident, *, role: Term, person=None, organization=None,
+                     perpetrator_type: Term | None = None, details: str = "") -> Involvement:
+    """The involvement and its audit entry; the caller checked the actor and reindexes the incident."""
     errors = {}
     if (person is None) == (organization is None):
         errors["party"] = [_("Name exactly one person or one organization.")]
@@ -262,15 +258,13 @@ def add_involvement(*, actor, incident: Incident, role: Term, person=None, organ
                                         "perpetrator_type": perpetrator_type.code if perpetrator_type else None,
                                         "details": details or ""}]},
     )
-    if not _authorised:
-        search_index.index_incident(incident)
     return involvement
 
 
 @transaction.atomic
 def remove_involvement(*, actor, involvement: Involvement) -> None:
     incident = involvement.incident
-    _check_edit(actor, incident, False)
+    require(actor, "incident.edit", incident)
     party = involvement.party.display_name
     role = involvement.role.code
     involvement.delete()
@@ -279,8 +273,12 @@ def remove_involvement(*, actor, involvement: Involvement) -> None:
 
 
 @transaction.atomic
-def link_source(*, actor, incident: Incident, source: Source, note: str = "", _authorised: bool = False) -> IncidentSource:
-    _check_edit(actor, incident, _authorised)
+def link_source(*, actor, incident: Incident, source: Source, note: str = "") -> IncidentSource:
+    require(actor, "incident.edit", incident)
+    return _link_source(actor, incident, source, note)
+
+
+def _link_source(actor, incident: Incident, source: Source, note: str = "") -> IncidentSource:
     if IncidentSource.objects.filter(incident=incident, source=source).exists():
         raise ValidationError({"source": _("This source is already linked to the incident.")})
     link = IncidentSource.objects.create(incident=incident, source=source, note=(note or "")[:500])
@@ -291,7 +289,7 @@ def link_source(*, actor, incident: Incident, source: Source, note: str = "", _a
 @transaction.atomic
 def unlink_source(*, actor, link: IncidentSource) -> None:
     incident = link.incident
-    _check_edit(actor, incident, False)
+    require(actor, "incident.edit", incident)
     source = link.source
     link.delete()
     record(actor=actor, action="unlink", obj=incident, changes={"source": [{"source": source.public_id, "title": source.title}, None]})
@@ -320,7 +318,7 @@ def _source_snapshot(source: Source) -> dict:
 
 @transaction.atomic
 def record_source(*, actor, fields: dict) -> Source:
-    _require(actor, "source.edit")
+    require(actor, "source.edit")
     fields = {k: v for k, v in fields.items() if k in SOURCE_FIELDS}
     validate_source(fields)
     source = Source(**fields, created_by=actor if getattr(actor, "pk", None) else None)
@@ -332,7 +330,7 @@ def record_source(*, actor, fields: dict) -> Source:
 
 @transaction.atomic
 def update_source(*, actor, source: Source, fields: dict) -> Source:
-    _require(actor, "source.edit")
+    require(actor, "source.edit")
     source = Source.objects.select_for_update().get(pk=source.pk)
     before = _source_snapshot(source)
     merged = {name: getattr(source, name) for name in SOURCE_FIELDS}
@@ -350,7 +348,7 @@ def update_source(*, actor, source: Source, fields: dict) -> Source:
 
 @transaction.atomic
 def record_intervention(*, actor, fields: dict, incidents=()) -> Intervention:
-    _require(actor, "intervention.edit")
+    require(actor, "intervention.edit")
     fields = {k: v for k, v in fields.items() if k in INTERVENTION_FIELDS}
     collect(
         lambda: check_required("title", fields.get("title"), _("A title is required.")),
@@ -370,7 +368,7 @@ def record_intervention(*, actor, fields: dict, incidents=()) -> Intervention:
 
 @transaction.atomic
 def record_election(*, actor, fields: dict) -> Election:
-    _require(actor, "election.edit")
+    require(actor, "election.edit")
     allowed = ("name", "name_uk", "kind", "date", "territory", "territory_text", "notes")
     fields = {k: v for k, v in fields.items() if k in allowed}
     collect(
@@ -384,7 +382,7 @@ def record_election(*, actor, fields: dict) -> Election:
 
 @transaction.atomic
 def record_election_figure(*, actor, election: Election, fields: dict) -> ElectionFigure:
-    _require(actor, "election.edit")
+    require(actor, "election.edit")
     figure = ElectionFigure(election=election, **fields)
     if figure.value is None or not (0 <= figure.value <= 100) and figure.metric != ElectionFigure.Metric.OTHER:
         raise ValidationError({"value": _("A percentage lies between 0 and 100.")})
@@ -403,7 +401,7 @@ def record_election_figure(*, actor, election: Election, fields: dict) -> Electi
 def save_term(*, actor, vocabulary: Vocabulary, code: str, labels: dict, description: str = "",
               reference: str = "", order: int = 0, active: bool = True) -> Term:
     """Create or change a vocabulary term; the vocabulary's version rises by one."""
-    _require(actor, "vocabulary.edit")
+    require(actor, "vocabulary.edit")
     term_obj = Term.objects.filter(vocabulary=vocabulary, code=code).first()
     before = {} if term_obj is None else {"label_" + k: getattr(term_obj, "label_" + k) for k in ("en", "uk", "ru", "crh")} | {
         "description": term_obj.description, "reference": term_obj.reference, "order": term_obj.order, "active": term_obj.active}
@@ -426,12 +424,13 @@ def save_term(*, actor, vocabulary: Vocabulary, code: str, labels: dict, descrip
 
 
 @transaction.atomic
-def load_vocabularies(*, actor=None, data: dict) -> dict:
+def load_vocabularies(*, actor, data: dict) -> dict:
     """Create or update vocabularies from their exported form (``data/vocabularies.json``).
 
     Idempotent: loading the same file twice changes nothing and writes no audit entry. Terms
     missing from the file are kept (they may be in use) but left as they are.
     """
+    require(actor, "vocabulary.edit")
     if data.get("format") != "svidok-vocabularies":
         raise ValidationError({"format": _("Not a Svidok vocabulary file.")})
     counts = {"vocabularies": 0, "created": 0, "updated": 0}

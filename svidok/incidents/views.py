@@ -8,7 +8,7 @@ import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseBadRequest
@@ -249,8 +249,7 @@ def incident_create(request):
 @login_required
 def incident_edit(request, reference):
     incident = get_incident_for_user(request.user, reference)
-    if not rules.can_edit_incident(request.user, incident):
-        raise PermissionDenied("incident.edit")
+    require(request.user, "incident.edit", incident)
     if request.method != "POST":
         return _form_page(request, incident=incident, form=IncidentForm(initial=IncidentForm.initial_for(incident)),
                           involvement_rows=InvolvementFormSet(prefix="inv"), source_rows=SourceFormSet(prefix="src"))
@@ -278,8 +277,7 @@ def _ids(values) -> list[int]:
 @require_POST
 def incident_submit(request, reference):
     incident = get_incident_for_user(request.user, reference)
-    if not rules.can_edit_incident(request.user, incident):
-        raise PermissionDenied("incident.submit")
+    require(request.user, "incident.edit", incident)
     try:
         services.submit_incident(actor=request.user, incident=incident)
     except ValidationError as exc:

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
 from svidok import names as names_module
-from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.services import record
 from svidok.names import cyrillic_languages, fold_words, has_cyrillic, lemmatize, matching, romanizations
 from svidok.people import merging
@@ -523,13 +523,11 @@ class FinderRun:
 def run_finder(*, actor, threshold: float | None = None, progress=None) -> FinderRun:
     """Find duplicate candidates and replace the open proposals with them, audited.
 
-    Coordinators and admins (``person.merge``); ``actor`` None is the installation owner at the
-    command line. The search reads without a transaction (it takes a while on a large registry
+    Coordinators and admins (``person.merge``). The search reads without a transaction (it takes a while on a large registry
     and must not hold writers back); the replacement is one short transaction that drops pairs
     judged or linked in the meantime, so a run never undoes a verdict given while it ran.
     """
-    if actor is not None and not rules.can(actor, "person.merge"):
-        raise PermissionDenied("person.merge")
+    require(actor, "person.merge")
     threshold = check_threshold(threshold)
     started = time.perf_counter()
     found = find_duplicates(threshold=threshold, progress=progress)

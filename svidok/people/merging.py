@@ -9,22 +9,17 @@ undone. No code path merges on a name alone: every link is a coordinator's verdi
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.services import record
 from svidok.people.models import PairJudgement, Person
 
 MAX_CHAIN = 1000  # a longer merged_into chain means a broken database, not a deep merge
-
-
-def _require(actor, action: str) -> None:
-    if actor is not None and not rules.can(actor, action):
-        raise PermissionDenied(action)
 
 
 def canonical(person: Person) -> Person:
@@ -76,7 +71,7 @@ def judge_pair(*, actor, a: Person, b: Person, verdict: str, matcher: str = "", 
     on the same pair, a "same" against a standing "different", protected persons (their identity
     is reviewed by leads record by record, not through name matching).
     """
-    _require(actor, "person.merge")
+    require(actor, "person.merge")
     if verdict not in PairJudgement.Verdict.values:
         raise ValidationError({"verdict": _("Unknown verdict %(verdict)r.") % {"verdict": verdict}})
     if a.pk == b.pk:
@@ -125,7 +120,7 @@ def judge_pair(*, actor, a: Person, b: Person, verdict: str, matcher: str = "", 
 @transaction.atomic
 def undo_judgement(*, actor, judgement: PairJudgement, note: str = "") -> PairJudgement:
     """Withdraw a verdict; for "same", the linked record points nowhere again (its own records return)."""
-    _require(actor, "person.merge")
+    require(actor, "person.merge")
     judgement = PairJudgement.objects.select_for_update().get(pk=judgement.pk)
     if judgement.undone_at is not None:
         raise ValidationError({"judgement": _("This verdict was already undone.")})

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.services import diff, record
 from svidok.common.validation import check_not_future, check_range, check_required, check_text_size, collect
 from svidok.names import check_name, repair_homoglyphs, romanizations
@@ -17,11 +18,6 @@ from svidok.people.models import NameVariant, Occupancy, Organization, Person, P
 _PSEUDONYM_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 PERSON_FIELDS = ("protected", "pseudonym", "gender", "description")
 IDENTITY_FIELDS = PersonIdentity.IDENTITY_FIELDS
-
-
-def _require(actor, action: str) -> None:
-    if not rules.can(actor, action):
-        raise PermissionDenied(action)
 
 
 def new_pseudonyms(count: int) -> list[str]:
@@ -73,7 +69,7 @@ def record_person(*, actor, name: str, protected: bool = False, pseudonym: str =
 
     ``names`` are extra variants ``{name, lang, script, kind, origin}`` for non-protected persons.
     """
-    _require(actor, "person.edit")
+    require(actor, "person.edit")
     name = _validate_name("name", name)
     identity = dict(identity or {})
     collect(
@@ -133,7 +129,7 @@ def _add_variant(*, person=None, organization=None, name: str, lang: str = "", s
 
 @transaction.atomic
 def add_name_variant(*, actor, person: Person | None = None, organization: Organization | None = None, **variant) -> NameVariant:
-    _require(actor, "person.edit" if person is not None else "organization.edit")
+    require(actor, "person.edit" if person is not None else "organization.edit")
     if person is not None and person.protected:
         raise ValidationError({"name": _("A protected person's names stay in the identity record.")})
     created = _add_variant(person=person, organization=organization, **variant)
@@ -148,7 +144,7 @@ def add_name_variant(*, actor, person: Person | None = None, organization: Organ
 
 @transaction.atomic
 def update_person(*, actor, person: Person, fields: dict | None = None, identity: dict | None = None) -> Person:
-    _require(actor, "person.edit")
+    require(actor, "person.edit")
     person = Person.objects.select_for_update().get(pk=person.pk)
     identity_obj, _created = PersonIdentity.objects.get_or_create(person=person)
     before = _person_snapshot(person, identity_obj)
@@ -188,7 +184,7 @@ def update_person(*, actor, person: Person, fields: dict | None = None, identity
 @transaction.atomic
 def record_organization(*, actor, name: str, kind=None, parent=None, place=None, description: str = "",
                         names: list[dict] | None = None) -> Organization:
-    _require(actor, "organization.edit")
+    require(actor, "organization.edit")
     name = _validate_name("name", name, kind="organization")
     if kind is not None and kind.vocabulary.code != "perpetrator_type":
         raise ValidationError({"kind": _("%(code)r is not an organization type.") % {"code": kind.code}})
@@ -208,7 +204,7 @@ def record_organization(*, actor, name: str, kind=None, parent=None, place=None,
 
 @transaction.atomic
 def update_organization(*, actor, organization: Organization, fields: dict) -> Organization:
-    _require(actor, "organization.edit")
+    require(actor, "organization.edit")
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     allowed = ("name", "kind", "parent", "place", "description")
     before = {k: getattr(organization, k) for k in allowed}
@@ -229,7 +225,7 @@ def update_organization(*, actor, organization: Organization, fields: dict) -> O
 
 @transaction.atomic
 def record_position(*, actor, organization: Organization, title: str, kind: str = Position.Kind.OTHER) -> Position:
-    _require(actor, "organization.edit")
+    require(actor, "organization.edit")
     check_required("title", (title or "").strip(), _("A title is required."))
     if kind not in Position.Kind.values:
         raise ValidationError({"kind": _("Unknown position kind %(kind)r.") % {"kind": kind}})
@@ -240,7 +236,7 @@ def record_position(*, actor, organization: Organization, title: str, kind: str 
 
 @transaction.atomic
 def record_occupancy(*, actor, person: Person, position: Position, start_date=None, end_date=None, source=None) -> Occupancy:
-    _require(actor, "person.edit")
+    require(actor, "person.edit")
     collect(
         lambda: check_not_future("start_date", start_date),
         lambda: check_range("start_date", start_date, "end_date", end_date),

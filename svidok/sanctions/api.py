@@ -14,11 +14,12 @@ and Svidok's ``explanation`` (which spelling met which); list results add the li
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.names import matching
 from svidok.sanctions import matching as sanctions_matching
 
@@ -139,8 +140,7 @@ class MatchView(APIView):
         operation_id="match",
     )
     def post(self, request, dataset=None):
-        if not rules.can(request.user, "person.match"):
-            raise PermissionDenied()
+        require(request.user, "person.match")
         params = MatchParams(data={**request.query_params.dict(), **({"dataset": dataset} if dataset else {})})
         params.is_valid(raise_exception=True)
         params = params.validated_data

@@ -16,13 +16,12 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.incidents.models import Incident, IncidentSource, Involvement, Source
 from svidok.incidents.queries import visible_incidents
 from svidok.people.merging import source_records
@@ -37,9 +36,7 @@ FORMULA_START = ("=", "+", "-", "@")
 
 
 def check_export(user) -> None:
-    """``user`` None is the installation owner (the command line)."""
-    if user is not None and not rules.can(user, "proposal.export"):
-        raise PermissionDenied("proposal.export")
+    require(user, "proposal.export")
 
 
 class Citations:
@@ -125,7 +122,7 @@ class Dossier:
 
 
 def _incidents_for(user):
-    return Incident.objects.all() if user is None else visible_incidents(user)
+    return visible_incidents(user)
 
 
 def _names(member: ProposalMember) -> tuple[str, list[NameVariant], dt.date | None]:

@@ -18,13 +18,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from followthemoney import model
 from followthemoney.exc import InvalidData
 
-from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.services import record
 from svidok.sanctions.models import ReferenceEntity, ReferenceList
 
@@ -329,11 +328,9 @@ def import_list(*, actor, path: str | Path, name: str, format: str | None = None
     Reading and checking happen before anything is written; a malformed line or row raises
     :class:`ListFileError` naming it. Importing again under the same name replaces every entity
     of that list in the same transaction (the list keeps its id). One audit entry names the
-    file, its SHA-256, the format and the counts. ``actor`` ``None`` is the installation owner
-    at the command line.
+    file, its SHA-256, the format and the counts.
     """
-    if actor is not None and not rules.can(actor, "list.import"):
-        raise PermissionDenied("list.import")
+    require(actor, "list.import")
     name = (name or "").strip()
     if not _SLUG.match(name) or len(name) > 100:
         raise ListFileError(f"list name {name!r}: use letters, digits, '-' or '_' (at most 100), e.g. eu-269.")

@@ -14,13 +14,13 @@ written) for bad input. The read helpers at the bottom are shared by the pages a
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from svidok.accounts import rules
+from svidok.accounts.rules import require
 from svidok.audit.services import diff, record
 from svidok.common.validation import check_not_future, check_required, check_text_size, collect, today
 from svidok.incidents.models import Incident, Involvement, Source
@@ -38,11 +38,6 @@ UNCITABLE_INCIDENTS = (Incident.Status.REJECTED, Incident.Status.DUPLICATE)
 DATED_LISTING = (Listing.Status.LISTED, Listing.Status.DELISTED)
 # A listing that means the member is on a list now (one without a record of the list also counts).
 CURRENT = (Listing.Status.LISTED,)
-
-
-def _require(actor, action: str) -> None:
-    if not rules.can(actor, action):
-        raise PermissionDenied(action)
 
 
 def _user(actor):
@@ -83,7 +78,7 @@ def member_label(member: ProposalMember) -> str:
 @transaction.atomic
 def create_proposal(*, actor, title: str, description: str = "") -> Proposal:
     """A new, empty draft proposal."""
-    _require(actor, "proposal.edit")
+    require(actor, "proposal.edit")
     title = _title(title)
     check_text_size("description", description)
     proposal = Proposal.objects.create(title=title, description=description or "", created_by=_user(actor))
@@ -94,7 +89,7 @@ def create_proposal(*, actor, title: str, description: str = "") -> Proposal:
 @transaction.atomic
 def update_proposal(*, actor, proposal: Proposal, title: str | None = None, description: str | None = None) -> Proposal:
     """Change the title or description of a draft or in-review proposal."""
-    _require(actor, "proposal.edit")
+    require(actor, "proposal.edit")
     proposal = _locked(proposal)
     _check_editable(proposal)
     before = {"title": proposal.title, "description": proposal.description}
@@ -126,7 +121,7 @@ def _set_status(actor, proposal: Proposal, status: str, reason: str = "", noted:
 @transaction.atomic
 def send_for_review(*, actor, proposal: Proposal) -> Proposal:
     """Draft -> in review: the members are there; leads now review each one."""
-    _require(actor, "proposal.edit")
+    require(actor, "proposal.edit")
     proposal = _locked(proposal)
     if proposal.status != Proposal.Status.DRAFT:
         raise ValidationError({"status": _("Only a draft is sent for review.")})
@@ -138,7 +133,7 @@ def send_for_review(*, actor, proposal: Proposal) -> Proposal:
 @transaction.atomic
 def sign_off_proposal(*, actor, proposal: Proposal) -> Proposal:
     """In review -> signed off, once every member has been reviewed."""
-    _require(actor, "proposal.signoff")
+    require(actor, "proposal.signoff")
     proposal = _locked(proposal)
     if proposal.status != Proposal.Status.IN_REVIEW:
         raise ValidationError({"status": _("Only a proposal in review is signed off.")})
@@ -154,7 +149,7 @@ def sign_off_proposal(*, actor, proposal: Proposal) -> Proposal:
 @transaction.atomic
 def reopen_proposal(*, actor, proposal: Proposal, reason: str = "") -> Proposal:
     """Signed off -> in review, to change it again (the member reviews stay until their grounds change)."""
-    _require(actor, "proposal.signoff")
+    require(actor, "proposal.signoff")
     proposal = _locked(proposal)
     if proposal.status != Proposal.Status.SIGNED_OFF:
         raise ValidationError({"status": _("Only a signed-off proposal is reopened.")})
@@ -166,7 +161,7 @@ def reopen_proposal(*, actor, proposal: Proposal, reason: str = "") -> Proposal:
 def submit_proposal(*, actor, proposal: Proposal, jurisdictions=(), date=None) -> Proposal:
     """Signed off -> submitted. For each of ``jurisdictions`` (eu, uk, us, ua) every member's listing
     there becomes "submitted" on ``date`` (today by default), unless it already says "listed"."""
-    _require(actor, "proposal.signoff")
+    require(actor, "proposal.signoff")
     proposal = _locked(proposal)
     if proposal.status != Proposal.Status.SIGNED_OFF:
         raise ValidationError({"status": _("Only a signed-off proposal is submitted.")})
@@ -209,7 +204,7 @@ def _check_person_may_be_listed(person: Person) -> None:
 def add_member(*, actor, proposal: Proposal, person: Person | None = None, organization: Organization | None = None,
                grounds: str = "") -> ProposalMember:
     """Put a person or an organization on a draft or in-review proposal (grounds are set afterwards)."""
-    _require(actor, "proposal.edit")
+    require(actor, "proposal.edit")
     proposal = _locked(proposal)
     _check_editable(proposal)
     if (person is None) == (organization is None):
@@ -233,7 +228,7 @@ def add_member(*, actor, proposal: Proposal, person: Person | None = None, organ
 @transaction.atomic
 def remove_member(*, actor, member: ProposalMember) -> None:
     """Take a member (with its grounds and listing statuses) off a draft or in-review proposal."""
-    _require(actor, "proposal.edit")
+    require(actor, "proposal.edit")
     proposal = _locked(member.proposal)
     _check_editable(proposal)
     name, public_id = member_label(member), member.public_id
@@ -294,7 +289,7 @@ def set_grounds(*, actor, member: ProposalMember, grounds: str | None = None, oc
     recorded as perpetrator or instigator, or that were rejected or marked duplicate. Any change
     withdraws the member's review: the reviewer signed off on the grounds as they were.
     """
-    _require(actor, "proposal.edit")
+    require(actor, "proposal.edit")
     proposal = _locked(member.proposal)
     _check_editable(proposal)
     member = ProposalMember.objects.select_for_update().get(pk=member.pk)
@@ -383,7 +378,7 @@ def grounds_problems(member: ProposalMember) -> dict[str, list[str]]:
 @transaction.atomic
 def review_member(*, actor, member: ProposalMember, note: str = "") -> ProposalMember:
     """A lead's sign-off on one member's grounds (the proposal must be in review; see :func:`grounds_problems`)."""
-    _require(actor, "proposal.signoff")
+    require(actor, "proposal.signoff")
     proposal = _locked(member.proposal)
     if proposal.status != Proposal.Status.IN_REVIEW:
         raise ValidationError({"status": _("Members are reviewed while the proposal is in review.")})
@@ -421,7 +416,7 @@ def record_listing(*, actor, member: ProposalMember, jurisdiction: str, status: 
     The date of the status and the legal act are separate fields; "listed" and "delisted" need the
     date. ``reference_entity`` is the member's entry in an imported list of that jurisdiction.
     """
-    _require(actor, "proposal.edit")
+    require(actor, "proposal.edit")
     proposal = _locked(member.proposal)
     jurisdiction_other = " ".join((jurisdiction_other or "").split())
     legal_act = " ".join((legal_act or "").split())

@@ -9,7 +9,15 @@ from rest_framework.test import APIRequestFactory
 
 from svidok.accounts.authentication import APITokenAuthentication
 from svidok.accounts.models import APIToken, User
-from svidok.accounts.services import DEMO_USERS, create_token, create_user, ensure_demo_users, ensure_service_account
+from svidok.accounts.services import (
+    DEMO_USERS,
+    SYSTEM_USERNAME,
+    create_token,
+    create_user,
+    ensure_demo_users,
+    ensure_service_account,
+    system_account,
+)
 from svidok.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -23,16 +31,16 @@ def _authenticate(raw: str, keyword: str = "Token"):
 
 
 def test_create_user_with_password_signs_in_and_audits_no_password():
-    user, generated = create_user(actor=None, username="monitor1", role="documenter", password=GOOD_PASSWORD)
+    user, generated = create_user(actor=system_account(), username="monitor1", role="documenter", password=GOOD_PASSWORD)
 
     assert (user.role, generated, user.check_password(GOOD_PASSWORD)) == ("documenter", None, True)
-    entry = AuditEntry.objects.get(object_type="accounts.user")
+    entry = AuditEntry.objects.exclude(object_repr=SYSTEM_USERNAME).get(object_type="accounts.user")
     assert entry.changes == {"username": [None, "monitor1"], "role": [None, "documenter"]}
     assert GOOD_PASSWORD not in entry.payload
 
 
 def test_create_user_without_password_returns_generated_one():
-    user, generated = create_user(actor=None, username="monitor1", role="viewer")
+    user, generated = create_user(actor=system_account(), username="monitor1", role="viewer")
 
     assert len(generated) >= 16
     assert user.check_password(generated) is True
@@ -50,20 +58,20 @@ def test_create_user_without_password_returns_generated_one():
 )
 def test_create_user_bad_input_names_the_field_and_writes_nothing(username, role, password, field):
     with pytest.raises(ValidationError) as caught:
-        create_user(actor=None, username=username, role=role, password=password)
+        create_user(actor=system_account(), username=username, role=role, password=password)
 
     assert list(caught.value.message_dict) == [field]
-    assert (User.objects.count(), AuditEntry.objects.filter(object_type="accounts.user").count()) == (0, 0)
+    assert (User.objects.exclude(username=SYSTEM_USERNAME).count(), AuditEntry.objects.exclude(object_repr=SYSTEM_USERNAME).filter(object_type="accounts.user").count()) == (0, 0)
 
 
 def test_create_user_taken_username_names_the_field():
-    create_user(actor=None, username="monitor1", role="viewer", password=GOOD_PASSWORD)
+    create_user(actor=system_account(), username="monitor1", role="viewer", password=GOOD_PASSWORD)
 
     with pytest.raises(ValidationError) as caught:
-        create_user(actor=None, username="monitor1", role="analyst", password=GOOD_PASSWORD)
+        create_user(actor=system_account(), username="monitor1", role="analyst", password=GOOD_PASSWORD)
 
     assert list(caught.value.message_dict) == ["username"]
-    assert list(User.objects.values_list("username", "role")) == [("monitor1", "viewer")]
+    assert list(User.objects.exclude(username=SYSTEM_USERNAME).values_list("username", "role")) == [("monitor1", "viewer")]
 
 
 def test_create_user_refused_to_coordinator(coordinator):
@@ -76,11 +84,11 @@ def test_create_user_refused_to_coordinator(coordinator):
 def test_create_user_by_admin_records_admin_as_actor(admin_user):
     create_user(actor=admin_user, username="monitor1", role="analyst", password=GOOD_PASSWORD)
 
-    assert list(AuditEntry.objects.filter(object_type="accounts.user").values_list("actor_label", "object_repr")) == [("admin", "monitor1")]
+    assert list(AuditEntry.objects.exclude(object_repr=SYSTEM_USERNAME).filter(object_type="accounts.user").values_list("actor_label", "object_repr")) == [("admin", "monitor1")]
 
 
 def test_create_token_stores_only_a_digest(documenter):
-    raw = create_token(actor=None, user=documenter, name="laptop")
+    raw = create_token(actor=system_account(), user=documenter, name="laptop")
 
     token = APIToken.objects.get()
     assert raw.startswith("sv_")
@@ -99,7 +107,7 @@ def test_created_token_authenticates_its_user(documenter):
 
 
 def test_wrong_or_revoked_token_is_refused(documenter):
-    raw = create_token(actor=None, user=documenter)
+    raw = create_token(actor=system_account(), user=documenter)
 
     with pytest.raises(exceptions.AuthenticationFailed):
         _authenticate(raw + "x")
@@ -109,7 +117,7 @@ def test_wrong_or_revoked_token_is_refused(documenter):
 
 
 def test_token_of_deactivated_user_is_refused(documenter):
-    raw = create_token(actor=None, user=documenter)
+    raw = create_token(actor=system_account(), user=documenter)
     documenter.is_active = False
     documenter.save()
 
@@ -131,7 +139,7 @@ def test_ensure_demo_users_generates_distinct_passwords_once():
     first = ensure_demo_users(password=None)
     second = ensure_demo_users(password=None)
 
-    users = {u.username: u for u in User.objects.all()}
+    users = {u.username: u for u in User.objects.exclude(username=SYSTEM_USERNAME).all()}
     assert sorted(users) == sorted(DEMO_USERS)
     assert {name: users[name].role for name in DEMO_USERS} == {name: name for name in DEMO_USERS}
     assert len(set(first.values())) == 5
@@ -146,7 +154,7 @@ def test_ensure_demo_users_passwords_differ_between_installations():
         transaction.set_rollback(True)
     second = ensure_demo_users(password=None)
 
-    assert User.objects.count() == 5
+    assert User.objects.exclude(username=SYSTEM_USERNAME).count() == 5
     assert all(first[name] != second[name] for name in DEMO_USERS)
 
 
@@ -154,7 +162,7 @@ def test_ensure_demo_users_with_fixed_password_sets_it_for_everyone():
     result = ensure_demo_users(password=GOOD_PASSWORD)
 
     assert result == dict.fromkeys(DEMO_USERS, GOOD_PASSWORD)
-    assert all(u.check_password(GOOD_PASSWORD) for u in User.objects.all())
+    assert all(u.check_password(GOOD_PASSWORD) for u in User.objects.exclude(username=SYSTEM_USERNAME).all())
     assert ensure_demo_users(password=GOOD_PASSWORD) == dict.fromkeys(DEMO_USERS)
 
 
@@ -173,7 +181,7 @@ def test_ensure_service_account_cannot_sign_in_and_is_created_once():
     second = ensure_service_account(username="demo-loader", role="coordinator")
 
     assert (first.pk, first.role, first.has_usable_password()) == (second.pk, "coordinator", False)
-    assert AuditEntry.objects.filter(object_type="accounts.user").count() == 1
+    assert AuditEntry.objects.exclude(object_repr=SYSTEM_USERNAME).filter(object_type="accounts.user").count() == 1
 
 
 def test_ensure_service_account_unknown_role_names_the_field():

@@ -189,11 +189,11 @@ def test_import_results_allowed_to_admin(admin_user, forensics_election):
     assert outcome.result_set.imported_by == admin_user
 
 
-def test_import_results_without_actor_is_the_command_line_owner(forensics_election):
-    outcome = _import(None, forensics_election)
+def test_import_results_without_actor_is_refused(forensics_election):
+    with pytest.raises(PermissionDenied):
+        _import(None, forensics_election)
 
-    entry = AuditEntry.objects.get(object_type="forensics.resultset")
-    assert (outcome.result_set.imported_by, entry.actor, entry.actor_label) == (None, None, "system")
+    assert (ResultSet.objects.count(), AuditEntry.objects.filter(object_type="forensics.resultset").count()) == (0, 0)
 
 
 # -- deleting a result set --------------------------------------------------------------------------

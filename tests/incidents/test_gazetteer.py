@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from svidok.accounts.services import system_account
 from svidok.audit.models import AuditEntry
 from svidok.incidents import gazetteer
 from svidok.incidents.gazetteer import crimean_tatar_score, in_geometry, load_gazetteer, title_case
@@ -26,7 +27,7 @@ def built():
 def loaded(db, built, monkeypatch):
     # Reading and joining the files is the same every time; the database part is what is tested.
     monkeypatch.setattr(gazetteer, "build", lambda: built)
-    return load_gazetteer(actor=None)
+    return load_gazetteer(actor=system_account())
 
 
 def _categories(prefix):
@@ -86,7 +87,7 @@ def test_load_gazetteer_twice_changes_nothing(loaded):
     before = (list(Place.objects.order_by("code").values()), list(SearchEntry.objects.order_by("id").values_list("key", flat=True)),
               AuditEntry.objects.filter(action="import", object_type="incidents.place").count())
 
-    second = load_gazetteer(actor=None)
+    second = load_gazetteer(actor=system_account())
 
     after = (list(Place.objects.order_by("code").values()), list(SearchEntry.objects.order_by("id").values_list("key", flat=True)),
              AuditEntry.objects.filter(action="import", object_type="incidents.place").count())
@@ -104,7 +105,7 @@ def test_load_gazetteer_audit_entry_summarizes_counts(loaded):
 def test_load_gazetteer_updates_a_changed_place(loaded):
     Place.objects.filter(code=BAKHCHYSARAI).update(name_ru="Wrong", latitude=None)
 
-    counts = load_gazetteer(actor=None)
+    counts = load_gazetteer(actor=system_account())
 
     town = Place.objects.get(code=BAKHCHYSARAI)
     assert (counts["updated"], town.name_ru, town.latitude) == (1, "Бахчисарай", Decimal("44.755250"))

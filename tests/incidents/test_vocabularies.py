@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
+from svidok.accounts.services import system_account
 from svidok.audit.models import AuditEntry
 from svidok.incidents.models import Term, Vocabulary
 from svidok.incidents.services import export_vocabularies, load_vocabularies, save_term
@@ -30,7 +31,7 @@ def test_every_term_has_ukrainian_label():
 def test_load_twice_changes_nothing():
     before = (Term.objects.count(), AuditEntry.objects.count(), list(Vocabulary.objects.values_list("version", flat=True)))
     with open(settings.DATA_DIR / "vocabularies.json", encoding="utf-8") as handle:
-        counts = load_vocabularies(data=json.load(handle))
+        counts = load_vocabularies(actor=system_account(), data=json.load(handle))
 
     after = (Term.objects.count(), AuditEntry.objects.count(), list(Vocabulary.objects.values_list("version", flat=True)))
     assert counts == {"vocabularies": 6, "created": 0, "updated": 0}
@@ -57,7 +58,7 @@ def test_export_round_trips_through_load():
     exported = export_vocabularies()
     Term.objects.filter(code="other", vocabulary__code="incident_type").update(label_uk="змінено")
 
-    counts = load_vocabularies(data=exported)
+    counts = load_vocabularies(actor=system_account(), data=exported)
 
     assert counts["updated"] == 1
     assert Term.objects.get(code="other", vocabulary__code="incident_type").label_uk == "Інше"

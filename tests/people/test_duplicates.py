@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
 from svidok.audit.models import AuditEntry
-from svidok.names import fold, matching
+from svidok.names import fold, fold_words, matching
 from svidok.people import duplicates, registry
 from svidok.people.merging import judge_pair, undo_judgement
 from svidok.people.models import DuplicateCandidate, PairJudgement, Person
@@ -199,7 +199,7 @@ def test_check_threshold_defaults_to_the_matcher_threshold():
 
 @pytest.mark.parametrize("text", ["Сергій Ярославович ТРАПАШІН", "O'Neill", "Aksönov Ivan·ov", "Kurbedynov  Ivan", "Ґудзь-Юрків"])
 def test_fold_word_by_word_is_names_fold(text):
-    assert duplicates._fold(text) == fold(text)
+    assert fold_words(text) == fold(text)
 
 
 # --- the finder run --------------------------------------------------------------------------------------

@@ -183,7 +183,7 @@ def test_suggest_fragment_for_an_organization_row_is_empty(client, documenter, c
     login(client, documenter)
 
     response = client.post("/people/persons/suggest/", {"inv-1-name": "Mikhail Malyshev", "inv-1-party_kind": "organization",
-                                                        "prefix": "inv-1", "pick": "1"})
+                                                        "prefix": "inv-1", "pick": "/incidents/persons/pick/"})
 
     assert (response.status_code, response.content.decode().strip()) == (200, "")
 
@@ -192,11 +192,11 @@ def test_suggest_fragment_in_a_row_offers_use_this_person(client, documenter, ch
     login(client, documenter)
 
     response = client.post("/people/persons/suggest/", {"inv-1-name": "Mikhail Malyshev", "inv-1-party_kind": "person",
-                                                        "prefix": "inv-1", "pick": "1"})
+                                                        "prefix": "inv-1", "pick": "/incidents/persons/pick/"})
 
     body = response.content.decode()
     assert f'<button type="submit" name="inv-1-use" value="{chair.uuid}" formnovalidate' in body
-    assert 'hx-get="/people/persons/pick/" hx-target="closest .suggestions"' in body
+    assert 'hx-get="/incidents/persons/pick/" hx-target="closest .suggestions"' in body
     assert '<input type="hidden" name="inv-1-checked_name" value="Mikhail Malyshev">' in body
 
 
@@ -221,7 +221,7 @@ def test_name_fields_post_the_name_not_get_it(client, documenter):
 def test_pick_fills_the_row_out_of_band(client, documenter, chair):
     login(client, documenter)
 
-    response = client.get("/people/persons/pick/", {"prefix": "inv-2", "inv-2-use": str(chair.uuid)})
+    response = client.get("/incidents/persons/pick/", {"prefix": "inv-2", "inv-2-use": str(chair.uuid)})
 
     body = response.content.decode()
     assert response.status_code == 200
@@ -233,8 +233,8 @@ def test_pick_fills_the_row_out_of_band(client, documenter, chair):
 def test_pick_of_an_unknown_person_or_without_a_row_is_refused(client, documenter):
     login(client, documenter)
 
-    assert client.get("/people/persons/pick/", {"prefix": "inv-0", "inv-0-use": "not-a-uuid"}).status_code == 404
-    assert client.get("/people/persons/pick/", {"prefix": "", "use": "x"}).status_code == 400
+    assert client.get("/incidents/persons/pick/", {"prefix": "inv-0", "inv-0-use": "not-a-uuid"}).status_code == 404
+    assert client.get("/incidents/persons/pick/", {"prefix": "", "use": "x"}).status_code == 400
 
 
 # --- the incident form's involvement rows ----------------------------------------------------------------

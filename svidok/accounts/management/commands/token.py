@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from svidok.accounts.models import User
-from svidok.accounts.services import create_token
+from svidok.accounts.services import create_token, system_account
 
 
 class Command(BaseCommand):
@@ -17,5 +17,5 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user {username!r}.")
-        raw = create_token(actor=None, user=user, name=name[:100])
+        raw = create_token(actor=system_account(), user=user, name=name[:100])
         self.stdout.write(raw)

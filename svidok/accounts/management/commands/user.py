@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from svidok.accounts.models import Role, User
-from svidok.accounts.services import create_user, set_role
+from svidok.accounts.services import create_user, set_role, system_account
 
 
 def _message(exc: ValidationError) -> str:
@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand, **options):
         try:
             if subcommand == "create":
-                user, password = create_user(actor=None, username=options["username"], role=options["role"], email=options["email"])
+                user, password = create_user(actor=system_account(), username=options["username"], role=options["role"], email=options["email"])
                 self.stdout.write(f"Created {user.username} ({user.role}). Password (shown once): {password}")
             elif subcommand == "list":
                 for user in User.objects.order_by("username"):
@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 if user is None:
                     raise CommandError(f"No user {options['username']!r}.")
                 before = user.role
-                set_role(actor=None, user=user, role=options["role"])
+                set_role(actor=system_account(), user=user, role=options["role"])
                 self.stdout.write(f"{user.username}: {before} -> {user.role}")
         except ValidationError as exc:
             raise CommandError(_message(exc)) from None

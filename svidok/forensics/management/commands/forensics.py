@@ -195,8 +195,6 @@ class Command(BaseCommand):
             return existing
         if not date:
             raise CommandError("--create-election needs --date YYYY-MM-DD (the voting day).")
-        if actor is None:
-            raise CommandError("--create-election needs --as USER (a coordinator or admin), recorded as its author.")
         try:
             day = dt.date.fromisoformat(date)
         except ValueError:

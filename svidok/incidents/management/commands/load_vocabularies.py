@@ -3,6 +3,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from svidok.accounts.commands import find_actor
 from svidok.incidents.services import load_vocabularies
 
 
@@ -14,5 +15,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, **options):
         with open(file, encoding="utf-8") as handle:
-            counts = load_vocabularies(data=json.load(handle))
+            counts = load_vocabularies(actor=find_actor(None), data=json.load(handle))
         self.stdout.write(f"vocabularies: {counts['vocabularies']}, terms created: {counts['created']}, updated: {counts['updated']}")

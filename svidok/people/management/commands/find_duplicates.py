@@ -16,8 +16,8 @@ import sys
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from svidok.accounts import rules
 from svidok.accounts.commands import find_actor
+from svidok.accounts.rules import require
 from svidok.names import matching
 from svidok.people import duplicates
 
@@ -45,8 +45,7 @@ class Command(BaseCommand):
 
         try:
             if dry_run:
-                if actor is not None and not rules.can(actor, "person.merge"):
-                    raise PermissionDenied("person.merge")
+                require(actor, "person.merge")
                 run = duplicates.FinderRun(candidates=duplicates.find_duplicates(threshold=value, progress=progress),
                                            threshold=value, seconds=0.0, replaced=0)
             else:

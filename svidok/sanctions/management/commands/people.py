@@ -51,6 +51,8 @@ class Command(BaseCommand):
                        help="the scorer (default: Svidok's; logic-v2 is OpenSanctions' on the same candidates)")
         p.add_argument("--organization", action="store_true", help="match organizations rather than persons")
         p.add_argument("--json", action="store_true", help="print JSON (format: docs/matching.md)")
+        p.add_argument("--as", dest="username", help="match as this user: the registry's birth dates count only for those who "
+                                                    "may see identities (default: the system account)")
 
         p = sub.add_parser("export-proposal", help="a sanctions proposal as a dossier (html, pdf), a sanctions-desk table (csv, xlsx) "
                                                    "or FollowTheMoney JSON lines (ftm); see docs/proposals.md")
@@ -83,11 +85,13 @@ class Command(BaseCommand):
             self.stdout.write(f"{item.name}  {item.title or '-'}  [{item.get_format_display()}]  {item.entity_count:,} entities  "
                               f"{item.source_name}  imported {item.imported_at:%Y-%m-%d %H:%M}")
 
-    def handle_match(self, *, name, birth_date, list_name, limit, threshold, algorithm, organization, json: bool, **options):
+    def handle_match(self, *, name, birth_date, list_name, limit, threshold, algorithm, organization, json: bool, username,
+                     **options):
         if limit < 1:
             raise CommandError("--limit must be at least 1.")
+        actor = find_actor(username)
         try:
-            result = sanctions_matching.match_for(None, name, dataset=list_name, birth_date=birth_date, limit=limit,
+            result = sanctions_matching.match_for(actor, name, dataset=list_name, birth_date=birth_date, limit=limit,
                                         threshold=threshold, algorithm=algorithm,
                                         schema="Organization" if organization else "Person")
         except LookupError:
@@ -95,6 +99,8 @@ class Command(BaseCommand):
             raise CommandError(f"No reference list {list_name!r} (lists: {known}).") from None
         except matching.MatchError as exc:
             raise CommandError(str(exc)) from None
+        except PermissionDenied:
+            raise CommandError(f"{username} may not match names.") from None
         if json:
             self.stdout.write(_dumps(sanctions_matching.result_json(result, dataset=list_name)))
             return
