@@ -31,7 +31,6 @@ class ExportResult:
 
 
 def _queryset(actor):
-    require(actor, "data.export")
     return (
         visible_incidents(actor)
         .select_related("type", "place", "election", "duplicate_of")
@@ -49,6 +48,11 @@ def incident_items(*, actor) -> Iterator[dict]:
     """Each incident ``actor`` may see as a JSON-ready dict (the nested import form), with
     pseudonyms unless the actor is allowed ``person.identity`` (the command line's system account
     is: it exports everything, real names included)."""
+    require(actor, "data.export")  # here, not when the caller starts reading: nothing written before a refusal
+    return _items(actor)
+
+
+def _items(actor) -> Iterator[dict]:
     reveal = rules.can(actor, "person.identity")
     for incident in _queryset(actor).iterator(chunk_size=2000):
         involvements = []

@@ -173,6 +173,7 @@ def _locked(incident: Incident) -> Incident:
 
 @transaction.atomic
 def submit_incident(*, actor, incident: Incident) -> Incident:
+    require(actor, "incident.submit")
     incident = _locked(incident)
     if incident.status != Incident.Status.DRAFT:
         raise ValidationError({"status": _("Only a draft can be submitted; this incident is %(status)s.") % {"status": incident.status}})
@@ -188,6 +189,7 @@ def _check_reviewable(actor, incident: Incident) -> None:
 
 @transaction.atomic
 def verify_incident(*, actor, incident: Incident, reason: str = "") -> Incident:
+    require(actor, "incident.review")
     incident = _locked(incident)
     _check_reviewable(actor, incident)
     return _set_status(actor, incident, Incident.Status.VERIFIED, reason)
@@ -195,6 +197,7 @@ def verify_incident(*, actor, incident: Incident, reason: str = "") -> Incident:
 
 @transaction.atomic
 def reject_incident(*, actor, incident: Incident, reason: str) -> Incident:
+    require(actor, "incident.review")
     incident = _locked(incident)
     _check_reviewable(actor, incident)
     if not (reason or "").strip():
@@ -205,6 +208,7 @@ def reject_incident(*, actor, incident: Incident, reason: str) -> Incident:
 @transaction.atomic
 def mark_duplicate(*, actor, incident: Incident, original: Incident, reason: str = "") -> Incident:
     """Link an incident to the one it repeats. Nothing is deleted; the duplicate stays readable."""
+    require(actor, "incident.review")
     incident = _locked(incident)
     _check_reviewable(actor, incident)
     if original.pk == incident.pk:
@@ -217,8 +221,8 @@ def mark_duplicate(*, actor, incident: Incident, original: Incident, reason: str
 @transaction.atomic
 def reopen_incident(*, actor, incident: Incident, reason: str = "") -> Incident:
     """Send a reviewed incident back to submitted (e.g. new information after a rejection)."""
-    incident = _locked(incident)
     require(actor, "incident.review")
+    incident = _locked(incident)
     if incident.status not in {Incident.Status.VERIFIED, Incident.Status.REJECTED, Incident.Status.DUPLICATE}:
         raise ValidationError({"status": _("Only a reviewed incident can be reopened.")})
     return _set_status(actor, incident, Incident.Status.SUBMITTED, (reason or "").strip())

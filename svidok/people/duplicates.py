@@ -561,6 +561,7 @@ def judge_candidate(*, actor, a: Person, b: Person, verdict: str, note: str = ""
     so do the open proposals of the record now linked (it is no longer canonical: the next run
     compares its names as the canonical person's). Refused with a field-keyed ValidationError,
     nothing changed, when the pair is not proposed (any more) or ``judge_pair`` refuses."""
+    require(actor, "person.merge")
     left, right = sorted((a, b), key=lambda p: p.pk)
     candidate = DuplicateCandidate.objects.select_for_update().filter(left=left, right=right).first()
     if candidate is None:

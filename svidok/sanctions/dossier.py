@@ -320,9 +320,10 @@ EXPORTS = {
 
 
 def export_bytes(proposal: Proposal, user, fmt: str) -> bytes:
-    """``proposal`` in ``fmt`` (a key of :data:`EXPORTS`) as ``user`` may export it (``None``: the installation)."""
+    """``proposal`` in ``fmt`` (a key of :data:`EXPORTS`) as ``user`` may export it."""
     from svidok.sanctions import ftm
 
+    check_export(user)
     if fmt not in EXPORTS:
         raise ValueError(f"unknown export format {fmt!r}")
     if fmt == "html":
