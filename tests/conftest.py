@@ -1,13 +1,18 @@
+import datetime as dt
 import json
 
 import pytest
 from django.conf import settings
+from rest_framework.test import APIClient
 
-from svidok.accounts.models import Role, User
+from svidok.accounts.models import Role
 from svidok.accounts.services import system_account
-from svidok.incidents.services import load_vocabularies
-
-PASSWORD = "correct-horse-battery-staple"
+from svidok.incidents import search_index
+from svidok.incidents.models import Place
+from svidok.incidents.services import load_vocabularies, record_election, submit_incident, verify_incident
+from svidok.names.index import CACHE as MATCH_INDEXES
+from tests import factories
+from tests.helpers import make_user
 
 
 def _load_vocabularies():
@@ -22,6 +27,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _load_vocabularies()
 
 
+
+@pytest.fixture(autouse=True)
+def _fresh_match_indexes():
+    """The matcher's per-process indexes are rebuilt when their source changes; a rolled-back test
+    can leave one whose state the next test's data repeats, so each test starts without any."""
+    yield
+    MATCH_INDEXES.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests hash many passwords and do not test its strength."""
@@ -32,13 +46,6 @@ def _fast_password_hashing(settings):
 def vocabularies(transactional_db):
     """For transactional tests (live server, browser), whose flush empties every table."""
     _load_vocabularies()
-
-
-def make_user(role: str, username: str | None = None) -> User:
-    user = User(username=username or role, role=role)
-    user.set_password(PASSWORD)
-    user.save()
-    return user
 
 
 @pytest.fixture
@@ -69,3 +76,53 @@ def analyst(db):
 @pytest.fixture
 def viewer(db):
     return make_user(Role.VIEWER)
+
+
+# --- a small world for page and API tests: gazetteer, election, incidents in several states --------------
+
+@pytest.fixture
+def places(db):
+    # Reference data: the gazetteer loader writes Place rows directly, and so do these tests.
+    crimea = Place.objects.create(code="UA01000000000013043", category="O", name_uk="Автономна Республіка Крим",
+                                  name_ru="Автономная Республика Крым", name_latin="Avtonomna Respublika Krym")
+    raion = Place.objects.create(code="UA01020000000022387", category="P", name_uk="Бахчисарайський",
+                                 name_latin="Bakhchysaraiskyi", parent=crimea, region=crimea)
+    hromada = Place.objects.create(code="UA01020010000079335", category="H", name_uk="Бахчисарайська",
+                                   name_latin="Bakhchysaraiska", parent=raion, region=crimea, raion=raion)
+    town = Place.objects.create(code="UA01020010010073418", category="M", name_uk="Бахчисарай", name_ru="Бахчисарай",
+                                name_latin="Bakhchysarai", name_crh="Bağçasaray", parent=hromada, region=crimea, raion=raion)
+    search_index.index_places([crimea, raion, hromada, town])
+    return {"crimea": crimea, "raion": raion, "hromada": hromada, "town": town}
+
+
+@pytest.fixture
+def election(coordinator):
+    return record_election(actor=coordinator, fields={"name": "Russian presidential election 2018 in Crimea",
+                                                       "name_uk": "Вибори президента РФ 2018 у Криму",
+                                                       "date": dt.date(2018, 3, 18)})
+
+
+@pytest.fixture
+def verified(documenter, coordinator):
+    """A verified incident, visible to every role."""
+    incident = factories.incident(documenter, title="Teacher dismissed for not voting", sensitivity="internal")
+    submit_incident(actor=documenter, incident=incident)
+    return verify_incident(actor=coordinator, incident=incident)
+
+
+@pytest.fixture
+def draft(documenter):
+    return factories.incident(documenter, title="Draft about a threat", type_code="threat_of_dismissal")
+
+
+@pytest.fixture
+def api():
+    """A client factory: ``api(user)`` signs in as ``user``; ``api()`` is anonymous."""
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 # Playwright's sync API runs an event loop in the test thread, and Django then refuses ORM calls
 # made from that thread (the fixtures that create users) as "async-unsafe". They are not: the

@@ -8,7 +8,7 @@ from svidok.people import duplicates
 from svidok.people.models import PairJudgement, Person
 from tests import factories
 from tests.browser.conftest import sign_in
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,8 @@ from svidok.accounts.models import Role
 from svidok.forensics import services
 from svidok.incidents.services import record_election
 from tests.browser.conftest import TIMEOUT_MS, sign_in, watch
-from tests.conftest import make_user
 from tests.forensics.conftest import CRIMEA, FILE_2018, SEVASTOPOL
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
 

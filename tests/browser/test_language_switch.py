@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
-from tests.conftest import PASSWORD, make_user
+from tests.helpers import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from svidok.names import matching
 from svidok.people.models import Person
 from tests import factories
 from tests.browser.conftest import sign_in
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from svidok.accounts.models import Role
 from svidok.incidents.services import add_involvement, link_source
 from tests import factories
 from tests.browser.conftest import TIMEOUT_MS, sign_in, watch
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,8 @@ from playwright.sync_api import expect
 from svidok.accounts.models import Role
 from svidok.sanctions.models import Proposal
 from tests.browser.conftest import sign_in
-from tests.conftest import make_user
-from tests.people import proposal_world
+from tests.helpers import make_user
+from tests.sanctions import proposal_world
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from svidok.accounts.models import Role
 from svidok.incidents.models import Incident
 from tests.browser.conftest import sign_in
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ from svidok.incidents.models import Incident
 from svidok.incidents.services import submit_incident
 from tests import factories
 from tests.browser.conftest import sign_in
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
 

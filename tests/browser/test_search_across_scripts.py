@@ -7,7 +7,7 @@ from svidok.accounts.models import Role
 from svidok.incidents.services import add_involvement, submit_incident, verify_incident
 from tests import factories
 from tests.browser.conftest import sign_in
-from tests.conftest import make_user
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
 

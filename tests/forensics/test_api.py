@@ -16,9 +16,9 @@ from svidok.accounts.models import Role
 from svidok.forensics import services
 from svidok.forensics.models import Analysis
 from svidok.incidents.services import record_election
-from tests.conftest import make_user
 from tests.forensics.conftest import CRIMEA, FILE_2016, FILE_2018, csv_text, synthetic_row
 from tests.forensics.test_views import crimea_lines
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from svidok.forensics.data import load_precincts
 from svidok.forensics.models import Analysis, Precinct, ResultSet
 from svidok.forensics.parsing import ResultsFileError
 from svidok.incidents.services import record_election
-from tests.conftest import make_user
 from tests.forensics.conftest import CRIMEA, FILE_2018, SYNTHETIC_HEADER, csv_text, synthetic_row
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

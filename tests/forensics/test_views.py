@@ -30,8 +30,8 @@ from svidok.forensics.views import PLOTS
 from svidok.incidents import demo
 from svidok.incidents.models import Place
 from svidok.incidents.services import record_election
-from tests.conftest import make_user
 from tests.forensics.conftest import CRIMEA, FILE_2016, FILE_2018, csv_text, synthetic_row
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from svidok.people import display
 from svidok.people.models import NameVariant
 from svidok.sanctions import services as proposals
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
@@ -20,11 +20,6 @@ NAMES = [
     {"name": UKRAINIAN, "lang": "uk", "kind": "official", "origin": "CEC decision"},
 ]
 
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import uuid
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
 
 from svidok.incidents.services import add_involvement
 from svidok.people import duplicates
@@ -15,15 +14,10 @@ from svidok.people.merging import judge_pair
 from svidok.people.models import DuplicateCandidate, PairJudgement, Person
 from svidok.people.services import record_occupancy, record_position
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

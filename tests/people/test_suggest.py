@@ -4,27 +4,19 @@ the involvement rows of the incident form, and the htmx box under a name field."
 import datetime as dt
 
 import pytest
-from django.utils import translation
 
 from svidok.incidents.models import Incident
-from svidok.names import matching
 from svidok.people import suggest
 from svidok.people.merging import judge_pair
 from svidok.people.models import Person
 from tests import factories
-from tests.views.conftest import login
-from tests.views.test_incident_form import incident_data, row
+from tests.helpers import login
+from tests.incidents.test_views_form import incident_data, row
 
 pytestmark = pytest.mark.django_db
 
 CHAIR = "Mikhail Grigorievich MALYSHEV"
 
-
-@pytest.fixture(autouse=True)
-def _english_and_fresh_index():
-    with translation.override("en"):
-        yield
-    matching.CACHE.clear()
 
 
 @pytest.fixture

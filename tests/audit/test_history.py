@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from svidok.incidents.services import add_involvement, link_source, update_incident
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

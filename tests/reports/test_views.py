@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from svidok.incidents.services import submit_incident, verify_incident
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

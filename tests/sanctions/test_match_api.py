@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from svidok.sanctions.lists import import_list
 from tests import factories
-from tests.people.test_lists import eu_rows
+from tests.sanctions.test_lists import eu_rows
 
 pytestmark = pytest.mark.django_db
 

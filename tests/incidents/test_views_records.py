@@ -8,7 +8,7 @@ from svidok.audit.models import AuditEntry
 from svidok.incidents.models import ElectionFigure, Incident, Intervention, Source
 from svidok.incidents.services import reject_incident, submit_incident
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

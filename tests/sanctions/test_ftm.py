@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 from followthemoney import model
 
 from svidok.incidents.services import link_source
@@ -18,23 +17,17 @@ from svidok.sanctions import ftm
 from svidok.sanctions import services as proposals
 from svidok.sanctions.models import ReferenceEntity, ReferenceList
 from tests import factories
-from tests.people import proposal_world
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages and pages in English, whatever language an earlier test left active in this thread."""
-    with translation.override("en"):
-        yield
 
 FTM_CLI = Path(sys.executable).with_name("ftm")
 
 
 @pytest.fixture
-def world(coordinator, documenter):
-    w = proposal_world.build(coordinator, documenter)
+def world(base_world, coordinator):
+    w = base_world
     w.proposal = proposals.create_proposal(actor=coordinator, title="Organizers of the 2018 election in occupied Crimea")
     w.member = proposals.add_member(actor=coordinator, proposal=w.proposal, person=w.chair)
     proposals.set_grounds(actor=coordinator, member=w.member, grounds="Chaired the commission that organised the vote.",

@@ -4,7 +4,7 @@ import pytest
 
 from svidok.incidents.services import add_involvement
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

@@ -4,24 +4,16 @@ import csv
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import translation
 
 from svidok.sanctions import services as proposals
-from tests.people import proposal_world
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages and pages in English, whatever language an earlier test left active in this thread."""
-    with translation.override("en"):
-        yield
-
 
 @pytest.fixture
-def world(coordinator, documenter, analyst):
-    w = proposal_world.build(coordinator, documenter)
+def world(base_world, coordinator):
+    w = base_world
     w.proposal = proposals.create_proposal(actor=coordinator, title="Organizers")
     w.member = proposals.add_member(actor=coordinator, proposal=w.proposal, person=w.chair)
     proposals.set_grounds(actor=coordinator, member=w.member, grounds="Chaired the commission.", incidents=[w.ordered, w.secret])
@@ -38,7 +30,7 @@ def test_export_proposal_as_the_installation_has_every_incident(world, tmp_path,
     assert capsys.readouterr().out.startswith(f"Wrote {output} (html, ")
 
 
-def test_export_proposal_as_an_analyst_leaves_out_what_they_may_not_see(world, tmp_path):
+def test_export_proposal_as_an_analyst_leaves_out_what_they_may_not_see(world, analyst, tmp_path):
     output = tmp_path / "proposal.csv"
 
     call_command("people", "export-proposal", str(world.proposal.uuid), "--format", "csv", "-o", str(output), "--as", "analyst")

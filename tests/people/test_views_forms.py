@@ -5,7 +5,7 @@ import pytest
 from svidok.audit.models import AuditEntry
 from svidok.people.models import NameVariant, Organization, Person
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

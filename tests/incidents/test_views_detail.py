@@ -2,7 +2,7 @@ import pytest
 
 from svidok.incidents.services import add_involvement, link_source
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import translation
 
 from svidok.names import matching
 from svidok.sanctions import matching as sanctions_matching
@@ -13,18 +12,12 @@ from svidok.sanctions import services as proposals
 from svidok.sanctions.lists import import_list
 from svidok.sanctions.models import ReferenceEntity
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
 CHAIR = "Михаил Григорьевич МАЛЫШЕВ"
 
-
-@pytest.fixture(autouse=True)
-def _english_and_fresh_index():
-    with translation.override("en"):
-        yield
-    sanctions_matching.clear_cache()
 
 
 def ftm_lines(*entities) -> str:

@@ -3,7 +3,7 @@ import pytest
 from svidok.incidents.models import Incident
 from svidok.incidents.services import submit_incident
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

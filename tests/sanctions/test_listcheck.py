@@ -3,28 +3,20 @@
 import datetime as dt
 
 import pytest
-from django.utils import translation
 
 from svidok.sanctions import ftm, listcheck
 from svidok.sanctions import matching as sanctions_matching
 from svidok.sanctions import services as proposals
 from svidok.sanctions.lists import import_list
-from tests.people import proposal_world
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages and pages in English, whatever language an earlier test left active in this thread."""
-    with translation.override("en"):
-        yield
-
 
 @pytest.fixture
-def world(coordinator, documenter):
-    w = proposal_world.build(coordinator, documenter)
+def world(base_world, coordinator):
+    w = base_world
     w.proposal = proposals.create_proposal(actor=coordinator, title="Organizers")
     w.member = proposals.add_member(actor=coordinator, proposal=w.proposal, person=w.chair)
     proposals.set_grounds(actor=coordinator, member=w.member, occupancies=[w.chair_held])

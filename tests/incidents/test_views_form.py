@@ -4,7 +4,7 @@ from svidok.audit.models import AuditEntry
 from svidok.incidents.models import Incident, Source
 from svidok.people.models import Organization, Person
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

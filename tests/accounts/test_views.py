@@ -1,7 +1,6 @@
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.views.conftest import login
+from tests.helpers import PASSWORD, login
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from svidok.audit.models import AuditEntry
 from svidok.sanctions.models import ReferenceList
 from tests import factories
-from tests.people.test_lists import eu_rows
+from tests.sanctions.test_lists import eu_rows
 
 pytestmark = pytest.mark.django_db
 

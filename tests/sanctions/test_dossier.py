@@ -7,27 +7,19 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import translation
 from openpyxl import load_workbook
 
 from svidok.people.services import update_person
 from svidok.sanctions import dossier
 from svidok.sanctions import services as proposals
-from tests.people import proposal_world
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages and pages in English, whatever language an earlier test left active in this thread."""
-    with translation.override("en"):
-        yield
-
 
 @pytest.fixture
-def world(coordinator, documenter):
-    w = proposal_world.build(coordinator, documenter)
+def world(base_world, coordinator):
+    w = base_world
     w.proposal = proposals.create_proposal(actor=coordinator, title="Organizers of the 2018 election in occupied Crimea")
     w.member = proposals.add_member(actor=coordinator, proposal=w.proposal, person=w.chair)
     proposals.set_grounds(actor=coordinator, member=w.member, grounds="Chaired the commission that organised the vote.",

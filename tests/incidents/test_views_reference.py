@@ -8,7 +8,7 @@ import pytest
 
 from svidok.incidents.services import link_source, record_election_figure
 from tests import factories
-from tests.views.conftest import login
+from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
 
 from svidok.audit.models import AuditEntry
 from svidok.incidents.services import add_involvement
@@ -13,21 +12,14 @@ from svidok.people.services import record_occupancy
 from svidok.sanctions import services as proposals
 from svidok.sanctions.models import Listing, Proposal, ProposalMember, ReferenceEntity, ReferenceList
 from tests import factories
-from tests.people import proposal_world
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages and pages in English, whatever language an earlier test left active in this thread."""
-    with translation.override("en"):
-        yield
-
 
 @pytest.fixture
-def world(coordinator, documenter):
-    return proposal_world.build(coordinator, documenter)
+def world(base_world):
+    return base_world
 
 
 @pytest.fixture
