@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: lint and Django checks, then pytest on SQLite and on a throwaway PostgreSQL.
 #   scripts/test.sh [PYTEST ARGS...]     e.g. scripts/test.sh tests/browser -x
+# SVIDOK_TEST_WORKERS sets the number of pytest workers (default: one per core; 0 runs in one process).
 # Both pytest runs always happen (each prints its summary line); the exit status is non-zero when
 # either fails. Nothing is written into the repository: var/ is a temporary directory.
 set -euo pipefail
@@ -18,15 +19,19 @@ export SVIDOK_PLAIN_STATIC=1
 unset DATABASE_URL
 echo "== ruff"
 ruff check --no-cache .
+echo "== import layers (lint-imports: no cycle, no upward import; contracts in pyproject.toml)"
+lint-imports --no-cache
 echo "== django checks"
 svidok check --fail-level WARNING
 svidok makemigrations --check --dry-run
 svidok compilemessages --ignore=.venv -v0
+# One pytest worker per core (pytest-xdist); each worker has its own test database on both backends.
+workers=(-n "${SVIDOK_TEST_WORKERS:-auto}")
 status=0
 echo "== tests on SQLite"
-pytest -q "$@" || status=1
+pytest -q "${workers[@]}" "$@" || status=1
 echo "== tests on PostgreSQL"
-scripts/with-postgres.sh pytest -q "$@" || status=1
+scripts/with-postgres.sh pytest -q "${workers[@]}" "$@" || status=1
 if [ "$status" != 0 ]; then
   echo "== FAILED (see the summaries above)" >&2
 fi
