@@ -6,7 +6,7 @@
     .venv/bin/python bench/matching.py --persons 20000 --queries 200 --exhaustive-sample 40   # quicker
 
 Everything runs in memory, no database: the EU list (data/sanctions/, 2,802 records) is read with
-``people.lists.read_eu_csv`` and indexed with ``people.matching`` exactly as ``svidok people match
+``sanctions.lists.read_eu_csv`` and indexed with ``names.matching`` exactly as ``svidok people match
 --list`` does after an import.
 
 1. **Development set** (data/names/): for each non-official spelling in variants.csv, is the right
