@@ -18,7 +18,11 @@ LOGIC_V2_THRESHOLD = 0.7  # OpenSanctions' default for logic-v2 (yente SCORE_THR
 
 
 def available() -> bool:
-    return importlib.util.find_spec("nomenklatura") is not None
+    """Whether nomenklatura is installed (it is in the dev and bench set, not in production)."""
+    try:
+        return importlib.util.find_spec("nomenklatura") is not None
+    except (ImportError, ValueError):  # ValueError: blocked in sys.modules
+        return False
 
 
 _LOGIC_V2 = {}
