@@ -42,10 +42,6 @@ def get_index(list_name: str | None = None) -> MatchIndex:
     return CACHE.get(f"list:{list_name}", state, functools.partial(list_entries, reference_list))
 
 
-def clear_cache() -> None:
-    CACHE.clear()
-
-
 def match_for(actor, name: str, *, dataset: str | None = None, birth_date=None, limit: int = DEFAULT_LIMIT,
               threshold: float | None = None, algorithm: str = ALGORITHM, schema: str = "Person") -> MatchResult:
     """Match ``name`` for ``actor`` against the registry or the reference list ``dataset``. The

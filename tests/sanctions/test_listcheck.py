@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 
 from svidok.sanctions import ftm, listcheck
-from svidok.sanctions import matching as sanctions_matching
 from svidok.sanctions import services as proposals
 from svidok.sanctions.lists import import_list
 from tests.helpers import login
@@ -23,8 +22,7 @@ def world(base_world, coordinator):
     proposals.record_listing(actor=coordinator, member=w.member, jurisdiction="eu", status="listed", date=dt.date(2018, 5, 14),
                              legal_act="Council Implementing Regulation (EU) 2018/705")
     w.org_member = proposals.add_member(actor=coordinator, proposal=w.proposal, organization=w.commission)
-    yield w
-    sanctions_matching.clear_cache()
+    return w
 
 
 def test_suggestions_find_the_member_in_a_list_exported_by_svidok(world, coordinator, tmp_path):
