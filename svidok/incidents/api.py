@@ -6,7 +6,6 @@ references, UUIDs and KATOTTG codes.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -48,9 +47,7 @@ from svidok.incidents.serializers import (
     VocabularyExportSerializer,
     VocabularySerializer,
 )
-from svidok.people.models import PROTECTED_ROLES
 from svidok.people.serializers import OrganizationSerializer, PersonSerializer
-from svidok.people.services import record_organization, record_person
 from svidok.search import api as search_api
 from svidok.search.api import matching_ids
 
@@ -61,27 +58,29 @@ def _allowed_or_none(user, action_name: str, queryset):
     return queryset if rules.can(user, action_name) else queryset.none()
 
 
-def _error_at(field: str, index: int, exc: DjangoValidationError):
-    """A service error about the n-th nested item, keyed so the client can find it."""
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    return serializers.ValidationError({field: {str(index): detail}})
+def _error_detail(exc: DjangoValidationError) -> dict:
+    return exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
 
 
-def involvement_arguments(actor, item: dict) -> dict:
-    """Turn a validated involvement into service arguments, creating a new person/organization if named."""
-    person, organization = item.get("person"), item.get("organization")
-    role = item["role"]
+def row_errors(exc: services.RowErrors) -> serializers.ValidationError:
+    """A use case's errors as the API shows them: the incident's field errors at the top, and each
+    nested item's under its list and index (``{"involvements": {"1": {"name": [...]}}}``)."""
+    body = _error_detail(exc.incident_error) if exc.incident_error is not None else {}
+    for (argument, index), error in exc.rows.items():
+        body.setdefault(argument, {})[str(index)] = _error_detail(error)
+    return serializers.ValidationError(body)
+
+
+def involvement_row(item: dict) -> dict:
+    """A validated involvement (``InvolvementWriteSerializer``) as the services take it."""
     if item.get("person_name"):
-        protected = item.get("protected")
-        if protected is None:
-            protected = role.code in PROTECTED_ROLES
-        person = record_person(actor=actor, name=item["person_name"], protected=protected)
+        # ``protected`` left out (None) follows the role: victims and witnesses are protected.
+        party = {"new_person": {"name": item["person_name"], "protected": item.get("protected")}}
     elif item.get("organization_name"):
-        organization = record_organization(actor=actor, name=item["organization_name"], kind=item.get("perpetrator_type"))
-    return {
-        "role": role, "person": person, "organization": organization,
-        "perpetrator_type": item.get("perpetrator_type"), "details": item.get("details", ""),
-    }
+        party = {"new_organization": {"name": item["organization_name"]}}  # its kind: the perpetrator type
+    else:
+        party = {"person": item.get("person"), "organization": item.get("organization")}
+    return party | {"role": item["role"], "perpetrator_type": item.get("perpetrator_type"), "details": item.get("details", "")}
 
 
 def incident_queryset(user, *, detail: bool = False):
@@ -155,18 +154,15 @@ class IncidentViewSet(viewsets.GenericViewSet):
         data = validated(IncidentCreateSerializer, request)
         involvements, sources = data.pop("involvements", []), data.pop("sources", [])
         legal_tags, tags = data.pop("legal_tags", None), data.pop("tags", None)
-        # One transaction: a bad nested involvement leaves no incident, person or audit entry behind.
-        with transaction.atomic():
-            arguments = []
-            for index, item in enumerate(involvements):
-                try:
-                    arguments.append(involvement_arguments(request.user, item))
-                except DjangoValidationError as exc:
-                    raise _error_at("involvements", index, exc) from None
+        try:
+            # All or nothing: a bad nested involvement leaves no incident, person or audit entry behind.
             incident = services.record_incident(
-                actor=request.user, fields=data, legal_tags=legal_tags, tags=tags, involvements=arguments,
-                sources=[(link["source"], link.get("note", "")) for link in sources],
+                actor=request.user, fields=data, legal_tags=legal_tags, tags=tags,
+                involvements=[involvement_row(item) for item in involvements],
+                sources=[{"source": link["source"], "note": link.get("note", "")} for link in sources],
             )
+        except services.RowErrors as exc:
+            raise row_errors(exc) from None
         return self._detail(incident, status.HTTP_201_CREATED)
 
     @extend_schema(request=IncidentUpdateSerializer, responses=IncidentDetailSerializer)
@@ -218,8 +214,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         data = validated(InvolvementWriteSerializer, request)
         if not rules.can_edit_incident(request.user, incident):
             return Response({"detail": "You may not change this incident."}, status=status.HTTP_403_FORBIDDEN)
-        with transaction.atomic():
-            involvement = services.add_involvement(actor=request.user, incident=incident, **involvement_arguments(request.user, data))
+        involvement = services.add_involvement(actor=request.user, incident=incident, **involvement_row(data))
         return Response(InvolvementSerializer(involvement).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: None}, parameters=[OpenApiParameter("involvement_uuid", OpenApiTypes.UUID, OpenApiParameter.PATH)])

@@ -1,10 +1,15 @@
 """Use cases for incidents, sources, interventions, elections and vocabularies.
 
 Every function here is the only way its records are written: the web UI, the API, the CLI and
-importers all call it. Each runs in one transaction and writes its audit entry inside it.
+importers all call it. Each runs in one transaction and writes its audit entry inside it, so
+callers parse, call one use case and render; they open no transaction of their own.
+
+Recording or editing an incident with its rows (:func:`record_incident`, :func:`edit_incident`)
+checks every row and reports all the errors at once as one :class:`RowErrors`, which rolls the whole
+use case back: nothing is half-written.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -33,6 +38,8 @@ from svidok.incidents.models import (
     Term,
     Vocabulary,
 )
+from svidok.people import services as people_services
+from svidok.people.models import PROTECTED_ROLES
 
 INCIDENT_FIELDS = (
     "title", "narrative", "type", "date_start", "date_end", "date_precision", "place", "place_text",
@@ -98,53 +105,289 @@ def _next_reference(year: int) -> str:
     return f"SV-{year}-{counter.last:06d}"
 
 
-def _set_tags(incident: Incident, legal_tags, tags) -> None:
+def _check_tags(legal_tags, tags) -> None:
     if legal_tags is not None:
         bad = [t.code for t in legal_tags if t.vocabulary.code != "legal_qualification"]
         if bad:
             raise ValidationError({"legal_tags": _("Not legal qualification codes: %(codes)s") % {"codes": ", ".join(bad)}})
+    if tags is not None and any(len(n) > 60 for n in _tag_names(tags)):
+        raise ValidationError({"tags": _("Tags are at most 60 characters long.")})
+
+
+def _tag_names(tags) -> list[str]:
+    return sorted({t.strip().lower() for t in tags if t and t.strip()})
+
+
+def _set_tags(incident: Incident, legal_tags, tags) -> None:
+    """Set the tags checked by :func:`_check_tags` (``None`` leaves them as they are)."""
+    if legal_tags is not None:
         incident.legal_tags.set(legal_tags)
     if tags is not None:
-        names = sorted({t.strip().lower() for t in tags if t and t.strip()})
-        too_long = [n for n in names if len(n) > 60]
-        if too_long:
-            raise ValidationError({"tags": _("Tags are at most 60 characters long.")})
-        incident.tags.set([Tag.objects.get_or_create(name=n)[0] for n in names])
+        incident.tags.set([Tag.objects.get_or_create(name=n)[0] for n in _tag_names(tags)])
 
 
-@transaction.atomic
-def record_incident(*, actor, fields: dict, legal_tags=None, tags=None, involvements=(), sources=()) -> Incident:
-    """Create an incident (a draft) with its involvements and sources.
+# --- rows: the involvements and sources of an incident -------------------------------------------
 
-    ``involvements`` is a list of dicts ``{person | organization, role, perpetrator_type, details}``;
-    ``sources`` a list of ``(Source, note)`` pairs.
+
+def _message_dict(error: ValidationError) -> dict[str, list[str]]:
+    return error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+
+
+class RowErrors(ValidationError):
+    """Everything wrong with one call of :func:`record_incident` or :func:`edit_incident`, each error
+    where it belongs.
+
+    ``incident_error``: a field-keyed ValidationError on the incident's own fields (``title``,
+    ``date_start``, ``legal_tags``, ...), or ``None``.
+
+    ``rows``: ``{(argument, index): ValidationError}``, one entry per failed row; ``argument`` is
+    the name of the list argument the row came in (``"involvements"``, ``"sources"``,
+    ``"add_involvements"``, ``"add_sources"``, ``"remove_involvements"``, ``"remove_sources"``)
+    and ``index`` its position in that list, from 0 (``("involvements", 1)`` is the second
+    involvement). Each error is keyed by the row's fields: ``party``, ``role``,
+    ``perpetrator_type``, ``details``, and a new party's fields as the people services name them
+    (``name``, ...) for an involvement; ``source``, and a new source's fields (``title``,
+    ``published_on``, ...) for a source.
+
+    As a plain ValidationError (for a caller that does not look at the rows) its ``message_dict``
+    is the incident's field errors plus one key per row field, ``"involvements[1].name"``.
     """
-    require(actor, "incident.create")
-    fields = {k: v for k, v in fields.items() if k in INCIDENT_FIELDS}
-    validate_incident(fields)
+
+    def __init__(self, incident_error: ValidationError | None = None, rows: dict | None = None):
+        self.incident_error = incident_error
+        self.rows = dict(sorted((rows or {}).items()))
+        flat: dict[str, list[str]] = {}
+        if incident_error is not None:
+            for field, messages in _message_dict(incident_error).items():
+                flat.setdefault(field, []).extend(messages)
+        for (argument, index), error in self.rows.items():
+            for field, messages in _message_dict(error).items():
+                flat.setdefault(f"{argument}[{index}].{field}", []).extend(messages)
+        super().__init__(flat)
+
+
+class _Collector:
+    """The errors of one use case, gathered while every part of it is tried in turn."""
+
+    def __init__(self):
+        self.incident_error: ValidationError | None = None
+        self.rows: dict[tuple[str, int], ValidationError] = {}
+
+    def incident(self, write):
+        try:
+            return write()
+        except ValidationError as exc:
+            self.incident_error = exc
+            return None
+
+    def each(self, argument: str, items, write) -> None:
+        for index, item in enumerate(items):
+            try:
+                write(item)
+            except ValidationError as exc:
+                self.rows[(argument, index)] = exc
+
+    def raise_any(self) -> None:
+        """Raise :class:`RowErrors` when anything failed; the caller's transaction then rolls back."""
+        if self.incident_error is not None or self.rows:
+            raise RowErrors(self.incident_error, self.rows)
+
+
+PARTY_KEYS = ("person", "organization", "new_person", "new_organization")
+INVOLVEMENT_KEYS = frozenset({*PARTY_KEYS, "role", "perpetrator_type", "details"})
+
+
+def check_involvement(row: dict) -> None:
+    """Check an involvement row without reading or writing anything: exactly one party, a role,
+    the vocabularies of the terms, the length of the details. Raises one field-keyed
+    ValidationError with every problem. (A new party's own fields are checked when it is created.)"""
+    unknown = set(row) - INVOLVEMENT_KEYS
+    if unknown:
+        raise TypeError(f"unknown involvement keys: {', '.join(sorted(unknown))}")
+    role, perpetrator_type, details = row.get("role"), row.get("perpetrator_type"), row.get("details") or ""
+    errors = {}
+    if sum(row.get(key) is not None for key in PARTY_KEYS) != 1:
+        errors["party"] = [_("Name exactly one person or one organization.")]
+    if role is None or role.vocabulary.code != "involvement_role":
+        errors["role"] = [_("An involvement role is required.")]
+    if perpetrator_type is not None and perpetrator_type.vocabulary.code != "perpetrator_type":
+        errors["perpetrator_type"] = [_("%(code)r is not a perpetrator type.") % {"code": perpetrator_type.code}]
+    if len(details) > 500:
+        errors["details"] = [_("Details are at most 500 characters long.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _party(actor, row: dict):
+    """The row's person or organization; a new one is created through the people services."""
+    if row.get("person") is not None:
+        return row["person"]
+    if row.get("organization") is not None:
+        return row["organization"]
+    if row.get("new_person") is not None:
+        new = dict(row["new_person"])
+        protected = new.pop("protected", None)
+        if protected is None:
+            role = row.get("role")
+            protected = role is not None and role.code in PROTECTED_ROLES
+        return people_services.record_person(actor=actor, name=new.pop("name", ""), protected=protected, **new)
+    new = dict(row["new_organization"])
+    kind = new.pop("kind", None) or row.get("perpetrator_type")
+    return people_services.record_organization(actor=actor, name=new.pop("name", ""), kind=kind, **new)
+
+
+def _involvement_row(actor, incident: Incident | None, row: dict) -> Involvement | None:
+    """Check one involvement row and create its new party; with an ``incident``, write the
+    involvement and its audit entry. One ValidationError with the row's every problem.
+
+    Without an incident (its own fields failed) the row is only checked: the caller rolls back.
+    """
+    errors: dict[str, list[str]] = {}
+    try:
+        check_involvement(row)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    party = None
+    if "party" not in errors:
+        try:
+            party = _party(actor, row)
+        except ValidationError as exc:
+            for field, messages in _message_dict(exc).items():
+                errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    if incident is None:
+        return None
+    is_person = party._meta.model_name == "person"
+    return _write_involvement(actor, incident, role=row["role"], person=party if is_person else None,
+                              organization=None if is_person else party, perpetrator_type=row.get("perpetrator_type"),
+                              details=row.get("details") or "")
+
+
+def _write_involvement(actor, incident: Incident, *, role: Term, person, organization, perpetrator_type, details: str) -> Involvement:
+    """The involvement and its audit entry; the caller checked the row and reindexes the incident."""
+    involvement = Involvement.objects.create(
+        incident=incident, person=person, organization=organization, role=role,
+        perpetrator_type=perpetrator_type, details=details,
+    )
+    record(
+        actor=actor, action="link", obj=incident,
+        changes={"involvement": [None, {"party": (person or organization).display_name, "role": role.code,
+                                        "perpetrator_type": perpetrator_type.code if perpetrator_type else None,
+                                        "details": details}]},
+    )
+    return involvement
+
+
+def _source_row(actor, incident: Incident | None, row, seen: set) -> IncidentSource | None:
+    """Check one source row (recording its new source); with an ``incident``, link it.
+
+    ``seen`` collects the existing sources of the call's rows, so that one cited twice is an error
+    even when there is no incident to link to.
+    """
+    if isinstance(row, tuple):
+        source, note = row
+        row = {"source": source, "note": note}
+    unknown = set(row) - {"source", "new_source", "note"}
+    if unknown:
+        raise TypeError(f"unknown source keys: {', '.join(sorted(unknown))}")
+    source, new, note = row.get("source"), row.get("new_source"), row.get("note") or ""
+    if (source is None) == (new is None):
+        raise ValidationError({"source": _("Name exactly one existing source or one new source.")})
+    if source is None:
+        source = record_source(actor=actor, fields=new)
+    elif source.pk in seen:
+        raise ValidationError({"source": _("This source is already linked to the incident.")})
+    seen.add(source.pk)
+    return None if incident is None else _link_source(actor, incident, source, note)
+
+
+def _link_source(actor, incident: Incident, source: Source, note: str = "") -> IncidentSource:
+    if IncidentSource.objects.filter(incident=incident, source=source).exists():
+        raise ValidationError({"source": _("This source is already linked to the incident.")})
+    link = IncidentSource.objects.create(incident=incident, source=source, note=(note or "")[:500])
+    record(actor=actor, action="link", obj=incident, changes={"source": [None, {"source": source.public_id, "title": source.title, "note": link.note}]})
+    return link
+
+
+def _remove_involvement(actor, incident: Incident, involvement: Involvement) -> None:
+    if involvement.incident_id != incident.pk:
+        raise ValidationError({"involvement": _("This involvement is not part of the incident.")})
+    party = involvement.party.display_name
+    role = involvement.role.code
+    involvement.delete()
+    record(actor=actor, action="unlink", obj=incident, changes={"involvement": [{"party": party, "role": role}, None]})
+
+
+def _unlink_source(actor, incident: Incident, link: IncidentSource) -> None:
+    if link.incident_id != incident.pk:
+        raise ValidationError({"source": _("This source is not linked to the incident.")})
+    source = link.source
+    link.delete()
+    record(actor=actor, action="unlink", obj=incident, changes={"source": [{"source": source.public_id, "title": source.title}, None]})
+
+
+# --- incidents ----------------------------------------------------------------------------------------
+
+
+def _create(actor, fields: dict, legal_tags, tags) -> Incident:
+    collect(lambda: validate_incident(fields), lambda: _check_tags(legal_tags, tags))
     incident = Incident(**fields, created_by=actor if getattr(actor, "pk", None) else None)
     incident.reference = _next_reference(incident.date_start.year)
     incident.full_clean(exclude=["reference", "type", "place", "election", "legal_tags", "tags", "created_by"], validate_constraints=False)
     incident.save()
     _set_tags(incident, legal_tags, tags)
     record(actor=actor, action="create", obj=incident, changes=diff({}, snapshot(incident)))
-    for involvement in involvements:
-        _add_involvement(actor, incident, **involvement)
-    for source, note in sources:
-        _link_source(actor, incident, source, note)
+    return incident
+
+
+@transaction.atomic
+def record_incident(*, actor, fields: dict, legal_tags=None, tags=None, involvements=(), sources=()) -> Incident:
+    """Create an incident (a draft) with its involvements and sources, all or nothing.
+
+    ``fields``: the incident's own fields (:data:`INCIDENT_FIELDS`; others are ignored);
+    ``legal_tags``: ``legal_qualification`` terms; ``tags``: free texts.
+
+    ``involvements``: dicts, each naming exactly one party --
+
+    - ``{"person": Person}`` or ``{"organization": Organization}``: one already recorded;
+    - ``{"new_person": {"name": str, "protected": bool | None, ...}}``: a person to create
+      (:func:`svidok.people.services.record_person` takes the other keys). ``protected`` left out or
+      ``None`` follows the role: victims and witnesses (``people.models.PROTECTED_ROLES``) are protected;
+    - ``{"new_organization": {"name": str, "kind": Term | None, ...}}``: an organization to create
+      (:func:`svidok.people.services.record_organization`); its ``kind`` defaults to the row's
+      ``perpetrator_type``;
+
+    -- with ``"role"`` (an ``involvement_role`` term, required), ``"perpetrator_type"`` (a
+    ``perpetrator_type`` term or ``None``) and ``"details"`` (at most 500 characters).
+
+    ``sources``: dicts ``{"source": Source, "note": str}`` (one already recorded) or
+    ``{"new_source": {<SOURCE_FIELDS>}, "note": str}`` (one to record with
+    :func:`record_source`); a ``(Source, note)`` pair is short for the first.
+
+    Every row is checked (new parties and sources are created as they come) even when the incident
+    or an earlier row failed; if anything failed, :class:`RowErrors` names each failed row and
+    field, and the transaction rolls back: no incident, party, source or audit entry stays.
+    """
+    require(actor, "incident.create")
+    fields = {k: v for k, v in fields.items() if k in INCIDENT_FIELDS}
+    errors = _Collector()
+    incident = errors.incident(lambda: _create(actor, fields, legal_tags, tags))
+    errors.each("involvements", involvements, lambda row: _involvement_row(actor, incident, row))
+    seen: set = set()
+    errors.each("sources", sources, lambda row: _source_row(actor, incident, row, seen))
+    errors.raise_any()
     # Once, with every party: the parties' names are part of the incident's keys.
     search_index.index_incident(incident)
     return incident
 
 
-@transaction.atomic
-def update_incident(*, actor, incident: Incident, fields: dict, legal_tags=None, tags=None) -> Incident:
-    require(actor, "incident.edit", incident)
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+def _update(actor, incident: Incident, fields: dict, legal_tags, tags) -> Incident:
+    """Change the (locked) incident's fields and tags and audit the change; nothing when they fail."""
     before = snapshot(incident)
     merged = {name: getattr(incident, name) for name in INCIDENT_FIELDS}
     merged.update({k: v for k, v in fields.items() if k in INCIDENT_FIELDS})
-    validate_incident(merged)
+    collect(lambda: validate_incident(merged), lambda: _check_tags(legal_tags, tags))
     for name, value in merged.items():
         setattr(incident, name, value)
     incident.save()
@@ -152,6 +395,39 @@ def update_incident(*, actor, incident: Incident, fields: dict, legal_tags=None,
     changes = diff(before, snapshot(incident))
     if changes:
         record(actor=actor, action="update", obj=incident, changes=changes)
+    return incident
+
+
+@transaction.atomic
+def update_incident(*, actor, incident: Incident, fields: dict, legal_tags=None, tags=None) -> Incident:
+    """Change an incident's own fields (any subset) and tags; a field-keyed ValidationError when they fail."""
+    require(actor, "incident.edit", incident)
+    incident = _update(actor, _locked(incident), fields, legal_tags, tags)
+    search_index.index_incident(incident)
+    return incident
+
+
+@transaction.atomic
+def edit_incident(*, actor, incident: Incident, fields: dict, legal_tags=None, tags=None, add_involvements=(),
+                  add_sources=(), remove_involvements=(), remove_sources=()) -> Incident:
+    """The incident form's whole edit, all or nothing: change the fields and tags (as
+    :func:`update_incident`), remove ``remove_involvements`` (Involvement) and ``remove_sources``
+    (IncidentSource links) of this incident, then add ``add_involvements`` and ``add_sources``
+    (rows shaped as for :func:`record_incident`).
+
+    Every part is tried; if any failed, :class:`RowErrors` names each one (rows keyed by the
+    argument's name and index) and the transaction rolls back.
+    """
+    require(actor, "incident.edit", incident)
+    incident = _locked(incident)
+    errors = _Collector()
+    errors.incident(lambda: _update(actor, incident, fields, legal_tags, tags))
+    errors.each("remove_involvements", remove_involvements, lambda involvement: _remove_involvement(actor, incident, involvement))
+    errors.each("remove_sources", remove_sources, lambda link: _unlink_source(actor, incident, link))
+    errors.each("add_involvements", add_involvements, lambda row: _involvement_row(actor, incident, row))
+    seen: set = set()
+    errors.each("add_sources", add_sources, lambda row: _source_row(actor, incident, row, seen))
+    errors.raise_any()
     search_index.index_incident(incident)
     return incident
 
@@ -229,39 +505,16 @@ def reopen_incident(*, actor, incident: Incident, reason: str = "") -> Incident:
 
 
 @transaction.atomic
-def add_involvement(*, actor, incident: Incident, role: Term, person=None, organization=None,
-                    perpetrator_type: Term | None = None, details: str = "") -> Involvement:
+def add_involvement(*, actor, incident: Incident, role: Term, person=None, organization=None, new_person: dict | None = None,
+                    new_organization: dict | None = None, perpetrator_type: Term | None = None, details: str = "") -> Involvement:
+    """Add one party to an incident: an existing ``person`` or ``organization``, or a ``new_person``
+    or ``new_organization`` to create (as an involvement row of :func:`record_incident`). A
+    field-keyed ValidationError when it fails; nothing is then written."""
     require(actor, "incident.edit", incident)
-    involvement = _add_involvement(actor, incident, role=role, person=person, organization=organization,
-                                   perpetrator_type=perpetrator_type, details=details)
+    row = {"role": role, "person": person, "organization": organization, "new_person": new_person,
+           "new_organization": new_organization, "perpetrator_type": perpetrator_type, "details": details}
+    involvement = _involvement_row(actor, incident, row)
     search_index.index_incident(incident)
-    return involvement
-
-
-def _add_involvement(actor, incident: Incident, *, role: Term, person=None, organization=None,
-                     perpetrator_type: Term | None = None, details: str = "") -> Involvement:
-    """The involvement and its audit entry; the caller checked the actor and reindexes the incident."""
-    errors = {}
-    if (person is None) == (organization is None):
-        errors["party"] = [_("Name exactly one person or one organization.")]
-    if role is None or role.vocabulary.code != "involvement_role":
-        errors["role"] = [_("An involvement role is required.")]
-    if perpetrator_type is not None and perpetrator_type.vocabulary.code != "perpetrator_type":
-        errors["perpetrator_type"] = [_("%(code)r is not a perpetrator type.") % {"code": perpetrator_type.code}]
-    if len(details or "") > 500:
-        errors["details"] = [_("Details are at most 500 characters long.")]
-    if errors:
-        raise ValidationError(errors)
-    involvement = Involvement.objects.create(
-        incident=incident, person=person, organization=organization, role=role,
-        perpetrator_type=perpetrator_type, details=details or "",
-    )
-    record(
-        actor=actor, action="link", obj=incident,
-        changes={"involvement": [None, {"party": (person or organization).display_name, "role": role.code,
-                                        "perpetrator_type": perpetrator_type.code if perpetrator_type else None,
-                                        "details": details or ""}]},
-    )
     return involvement
 
 
@@ -269,34 +522,23 @@ def _add_involvement(actor, incident: Incident, *, role: Term, person=None, orga
 def remove_involvement(*, actor, involvement: Involvement) -> None:
     incident = involvement.incident
     require(actor, "incident.edit", incident)
-    party = involvement.party.display_name
-    role = involvement.role.code
-    involvement.delete()
-    record(actor=actor, action="unlink", obj=incident, changes={"involvement": [{"party": party, "role": role}, None]})
+    _remove_involvement(actor, incident, involvement)
     search_index.index_incident(incident)
 
 
 @transaction.atomic
-def link_source(*, actor, incident: Incident, source: Source, note: str = "") -> IncidentSource:
+def link_source(*, actor, incident: Incident, source: Source | None = None, note: str = "",
+                new_source: dict | None = None) -> IncidentSource:
+    """Cite a ``source`` already recorded, or record ``new_source`` (its fields) and cite it."""
     require(actor, "incident.edit", incident)
-    return _link_source(actor, incident, source, note)
-
-
-def _link_source(actor, incident: Incident, source: Source, note: str = "") -> IncidentSource:
-    if IncidentSource.objects.filter(incident=incident, source=source).exists():
-        raise ValidationError({"source": _("This source is already linked to the incident.")})
-    link = IncidentSource.objects.create(incident=incident, source=source, note=(note or "")[:500])
-    record(actor=actor, action="link", obj=incident, changes={"source": [None, {"source": source.public_id, "title": source.title, "note": link.note}]})
-    return link
+    return _source_row(actor, incident, {"source": source, "new_source": new_source, "note": note}, set())
 
 
 @transaction.atomic
 def unlink_source(*, actor, link: IncidentSource) -> None:
     incident = link.incident
     require(actor, "incident.edit", incident)
-    source = link.source
-    link.delete()
-    record(actor=actor, action="unlink", obj=incident, changes={"source": [{"source": source.public_id, "title": source.title}, None]})
+    _unlink_source(actor, incident, link)
 
 
 def validate_source(fields: dict) -> None:

@@ -9,7 +9,6 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -51,7 +50,6 @@ from svidok.incidents.models import (
     Source,
 )
 from svidok.incidents.queries import filter_incidents, get_incident_for_user, sort_incidents, visible_incidents
-from svidok.people import services as people_services
 from svidok.people import suggest
 from svidok.people.queries import get_person_for_user
 from svidok.search.api import matching_ids
@@ -152,47 +150,29 @@ def _real_name(person) -> str:
 # --- create and edit ------------------------------------------------------------------------------
 
 
-class _Rollback(Exception):
-    """Raised inside the save transaction when any row failed, so nothing stays written."""
+# The protection choice of a new person's row; ``None`` leaves it to the service (victims and
+# witnesses are protected).
+_PROTECTION = {"auto": None, "yes": True, "no": False}
 
 
-def _party(actor, row):
-    if row.cleaned_data.get("party") is not None:
-        return row.cleaned_data["party"]
-    name = row.cleaned_data["name"]
-    if row.cleaned_data["party_kind"] == "organization":
-        kind = row.cleaned_data.get("perpetrator_type")
-        return people_services.record_organization(actor=actor, name=name, kind=kind)
-    return people_services.record_person(actor=actor, name=name, protected=row.is_protected())
+def _involvement_row(row) -> dict:
+    """A filled involvement row of the formset as the services take it."""
+    data = row.cleaned_data
+    party = data.get("party")
+    if party is not None:
+        named = {party._meta.model_name: party}  # "person" or "organization"
+    elif data["party_kind"] == "organization":
+        named = {"new_organization": {"name": data["name"]}}  # its kind: the row's perpetrator type
+    else:
+        named = {"new_person": {"name": data["name"], "protected": _PROTECTION.get(data.get("protected"))}}
+    return named | {"role": data["role"], "perpetrator_type": data.get("perpetrator_type"), "details": data.get("details", "")}
 
 
-def _save_rows(actor, incident, involvement_rows, source_rows) -> bool:
-    """Write the filled rows; put each service error on its own row. True when all succeeded."""
-    ok = True
-    for row in involvement_rows:
-        if not row.has_changed():
-            continue
-        try:
-            party = _party(actor, row)
-            services.add_involvement(
-                actor=actor, incident=incident, role=row.cleaned_data["role"],
-                person=party if party._meta.model_name == "person" else None,
-                organization=party if party._meta.model_name == "organization" else None,
-                perpetrator_type=row.cleaned_data.get("perpetrator_type"), details=row.cleaned_data.get("details", ""),
-            )
-        except ValidationError as exc:
-            add_service_errors(row, exc, {"party": "existing"})
-            ok = False
-    for row in source_rows:
-        if not row.has_changed():
-            continue
-        try:
-            source = row.cleaned_data.get("source") or services.record_source(actor=actor, fields=row.service_fields())
-            services.link_source(actor=actor, incident=incident, source=source, note=row.cleaned_data.get("note", ""))
-        except ValidationError as exc:
-            add_service_errors(row, exc, {"source": "existing"})
-            ok = False
-    return ok
+def _source_row(row) -> dict:
+    """A filled source row of the formset as the services take it."""
+    source = row.cleaned_data.get("source")
+    named = {"source": source} if source is not None else {"new_source": row.service_fields()}
+    return named | {"note": row.cleaned_data.get("note", "")}
 
 
 def _form_page(request, *, incident, form, involvement_rows, source_rows, status=200):
@@ -204,28 +184,39 @@ def _form_page(request, *, incident, form, involvement_rows, source_rows, status
     return render(request, "incidents/incident_form.html", context, status=status)
 
 
-def _save_incident(request, *, incident, write, done):
-    """The POST of the incident form: ``write(form)`` records or updates the incident, then the rows follow.
+# The use cases' row arguments -> the formset their rows came from. Others (the ticked removals)
+# have no row of their own: their errors go on the form.
+_ROW_SETS = {"involvements": "involvement", "add_involvements": "involvement", "sources": "source", "add_sources": "source"}
+# A service's name for a row field -> the row form's field.
+_ROW_FIELDS = {"involvement": {"party": "existing"}, "source": {"source": "existing"}}
 
-    One transaction: a service error on the incident or on any row leaves nothing written, and the
-    page comes back with every error on its own field or row (400).
+
+def _save_incident(request, *, incident, save, done):
+    """The POST of the incident form: parse the form and its rows, call ``save`` (one use case), render.
+
+    ``save(form, involvements, sources)`` gets the filled rows in the services' shape. The use
+    case writes everything or nothing; its :class:`~svidok.incidents.services.RowErrors` are put on
+    the form and on the rows they name, and the page comes back (400).
     """
     form = IncidentForm(request.POST)
     involvement_rows = InvolvementFormSet(request.POST, prefix="inv")
     source_rows = SourceFormSet(request.POST, prefix="src")
     if form.is_valid() & involvement_rows.is_valid() & source_rows.is_valid():
+        filled = {
+            "involvement": [row for row in involvement_rows if row.has_changed()],
+            "source": [row for row in source_rows if row.has_changed()],
+        }
         try:
-            with transaction.atomic():
-                try:
-                    saved = write(form)
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                    raise _Rollback from None
-                if not _save_rows(request.user, saved, involvement_rows, source_rows):
-                    raise _Rollback
-        except _Rollback:
-            if incident is not None:
-                incident.refresh_from_db()
+            saved = save(form, [_involvement_row(row) for row in filled["involvement"]], [_source_row(row) for row in filled["source"]])
+        except services.RowErrors as exc:
+            if exc.incident_error is not None:
+                add_service_errors(form, exc.incident_error)
+            for (argument, index), error in exc.rows.items():
+                kind = _ROW_SETS.get(argument)
+                if kind is None:
+                    add_service_errors(form, error)
+                else:
+                    add_service_errors(filled[kind][index], error, _ROW_FIELDS[kind])
         else:
             messages.success(request, done % {"ref": saved.reference})
             return redirect("incidents:detail", reference=saved.reference)
@@ -239,11 +230,11 @@ def incident_create(request):
         return _form_page(request, incident=None, form=IncidentForm(), involvement_rows=InvolvementFormSet(prefix="inv"),
                           source_rows=SourceFormSet(prefix="src"))
 
-    def write(form):
-        return services.record_incident(actor=request.user, fields=form.service_fields(),
-                                        legal_tags=form.cleaned_data["legal_tags"], tags=form.cleaned_data["tags"])
+    def save(form, involvements, sources):
+        return services.record_incident(actor=request.user, fields=form.service_fields(), legal_tags=form.cleaned_data["legal_tags"],
+                                        tags=form.cleaned_data["tags"], involvements=involvements, sources=sources)
 
-    return _save_incident(request, incident=None, write=write, done=_("Incident %(ref)s recorded as a draft."))
+    return _save_incident(request, incident=None, save=save, done=_("Incident %(ref)s recorded as a draft."))
 
 
 @login_required
@@ -254,16 +245,15 @@ def incident_edit(request, reference):
         return _form_page(request, incident=incident, form=IncidentForm(initial=IncidentForm.initial_for(incident)),
                           involvement_rows=InvolvementFormSet(prefix="inv"), source_rows=SourceFormSet(prefix="src"))
 
-    def write(form):
-        updated = services.update_incident(actor=request.user, incident=incident, fields=form.service_fields(),
-                                           legal_tags=form.cleaned_data["legal_tags"], tags=form.cleaned_data["tags"])
-        for involvement in updated.involvements.filter(pk__in=_ids(request.POST.getlist("remove_involvement"))):
-            services.remove_involvement(actor=request.user, involvement=involvement)
-        for link in updated.source_links.filter(pk__in=_ids(request.POST.getlist("remove_source"))):
-            services.unlink_source(actor=request.user, link=link)
-        return updated
+    def save(form, involvements, sources):
+        return services.edit_incident(
+            actor=request.user, incident=incident, fields=form.service_fields(), legal_tags=form.cleaned_data["legal_tags"],
+            tags=form.cleaned_data["tags"], add_involvements=involvements, add_sources=sources,
+            remove_involvements=list(incident.involvements.filter(pk__in=_ids(request.POST.getlist("remove_involvement")))),
+            remove_sources=list(incident.source_links.filter(pk__in=_ids(request.POST.getlist("remove_source")))),
+        )
 
-    return _save_incident(request, incident=incident, write=write, done=_("Incident %(ref)s saved."))
+    return _save_incident(request, incident=incident, save=save, done=_("Incident %(ref)s saved."))
 
 
 def _ids(values) -> list[int]:

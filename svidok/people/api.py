@@ -1,6 +1,5 @@
 """REST API for persons and organizations: reads through ``people.queries``, writes through ``people.services``."""
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 
@@ -76,9 +75,6 @@ class OrganizationViewSet(RecordViewSet):
     def partial_update(self, request, uuid=None):
         organization = self.get_object()
         data = validated(OrganizationSerializer, request, partial=True)
-        names = data.pop("names", [])
-        with transaction.atomic():
-            organization = services.update_organization(actor=request.user, organization=organization, fields=data)
-            for name in names:
-                services.add_name_variant(actor=request.user, organization=organization, **dict(name))
+        names = [dict(n) for n in data.pop("names", [])]
+        organization = services.update_organization(actor=request.user, organization=organization, fields=data, names=names)
         return self.read_back(organization)

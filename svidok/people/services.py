@@ -127,14 +127,20 @@ def _add_variant(*, person=None, organization=None, name: str, lang: str = "", s
     )
 
 
+def _add_audited_variant(actor, *, person=None, organization=None, **variant) -> NameVariant:
+    """A name variant and its audit entry; the caller checked the actor and reindexes the owner."""
+    created = _add_variant(person=person, organization=organization, **variant)
+    record(actor=actor, action="update", obj=person or organization,
+           changes={"names": [None, {"name": created.name, "lang": created.lang, "kind": created.kind}]})
+    return created
+
+
 @transaction.atomic
 def add_name_variant(*, actor, person: Person | None = None, organization: Organization | None = None, **variant) -> NameVariant:
     require(actor, "person.edit" if person is not None else "organization.edit")
     if person is not None and person.protected:
         raise ValidationError({"name": _("A protected person's names stay in the identity record.")})
-    created = _add_variant(person=person, organization=organization, **variant)
-    owner = person or organization
-    record(actor=actor, action="update", obj=owner, changes={"names": [None, {"name": created.name, "lang": created.lang, "kind": created.kind}]})
+    created = _add_audited_variant(actor, person=person, organization=organization, **variant)
     if person is not None:
         search_index.index_person(person)
     else:
@@ -203,7 +209,9 @@ def record_organization(*, actor, name: str, kind=None, parent=None, place=None,
 
 
 @transaction.atomic
-def update_organization(*, actor, organization: Organization, fields: dict) -> Organization:
+def update_organization(*, actor, organization: Organization, fields: dict, names: list[dict] | None = None) -> Organization:
+    """Change an organization's fields, then add ``names`` (variants ``{name, lang, script, kind, origin}``,
+    each audited as :func:`add_name_variant` does); all or nothing."""
     require(actor, "organization.edit")
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     allowed = ("name", "kind", "parent", "place", "description")
@@ -219,6 +227,8 @@ def update_organization(*, actor, organization: Organization, fields: dict) -> O
     changes = diff(before, {k: getattr(organization, k) for k in allowed})
     if changes:
         record(actor=actor, action="update", obj=organization, changes=changes)
+    for variant in names or ():
+        _add_audited_variant(actor, organization=organization, **variant)
     search_index.index_organization(organization)
     return organization
 
