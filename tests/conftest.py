@@ -3,6 +3,7 @@ import json
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from svidok.accounts.models import Role
@@ -26,6 +27,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         _load_vocabularies()
 
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages and pages in English, whatever language an earlier test or request left active in
+    this thread (the locale middleware leaves it active); tests of other languages ask for them."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
