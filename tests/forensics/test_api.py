@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.db import transaction
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
-from rest_framework.test import APIClient
 
 from svidok.accounts.models import Role
 from svidok.forensics import services
@@ -39,19 +38,6 @@ def results(django_db_setup, django_db_blocker):
                                           name="2016-crimea.csv").result_set
         yield SimpleNamespace(election=election, rs=rs, rs_2016=rs_2016)
         transaction.set_rollback(True)
-
-
-@pytest.fixture
-def api():
-    """As in tests/api: ``api(user)`` signs in as ``user``; ``api()`` is anonymous."""
-
-    def make(user=None):
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from svidok.people.models import NameVariant, Organization, Person
 from svidok.people.services import update_organization
 from tests import factories
 from tests.helpers import login
+from tests.incidents.test_views_form import incident_data, row
 
 pytestmark = pytest.mark.django_db
 
@@ -270,22 +271,6 @@ def test_edit_incident_refuses_rows_of_another_incident(documenter, draft, linke
 # --- the form view and the API call the same use case ------------------------------------------------
 
 
-def management(prefix, total):
-    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
-
-
-def form_row(prefix, index, **values):
-    defaults = {"party_kind": "person", "protected": "auto"} if prefix == "inv" else {"reliability": "F", "credibility": "6"}
-    return {f"{prefix}-{index}-{k}": v for k, v in (defaults | values).items()}
-
-
-def form_data(**values):
-    base = {"title": "Teachers dismissed for not voting", "type": "dismissal", "date_start": "2018-03-20",
-            "date_precision": "day", "confidence": "medium", "sensitivity": "internal"}
-    return base | management("inv", 3) | management("src", 2) | values
-
-
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -317,13 +302,13 @@ def test_form_view_and_api_write_the_same_records_and_audit_entries(client, api,
     login(client, documenter)
 
     start = AuditEntry.objects.order_by("id").last().id
-    response = client.post("/incidents/new/", form_data(
+    response = client.post("/incidents/new/", incident_data(
         legal_tags=["echr-10", "iccpr-25"], tags="Health, schools",
-        **form_row("inv", 0, name="Ayder Umerov", role="victim"),
-        **form_row("inv", 1, name="Bakhchysarai school No. 5", party_kind="organization", role="perpetrator",
+        **row("inv", 0, name="Ayder Umerov", role="victim"),
+        **row("inv", 1, name="Bakhchysarai school No. 5", party_kind="organization", role="perpetrator",
                    perpetrator_type="school", details="dismissed three teachers"),
-        **form_row("inv", 2, existing=str(lawyer.uuid), role="lawyer"),
-        **form_row("src", 0, existing=str(source.uuid), note="names the school"),
+        **row("inv", 2, existing=str(lawyer.uuid), role="lawyer"),
+        **row("src", 0, existing=str(source.uuid), note="names the school"),
     ))
     assert response.status_code == 302
     by_form = written_since(start, Incident.objects.get())
@@ -363,11 +348,11 @@ def test_form_view_puts_each_error_on_its_own_row_and_writes_nothing(client, doc
     before = counts()
 
     # Row 0 is left empty: the service's second row is the form's row 2.
-    response = client.post("/incidents/new/", form_data(
+    response = client.post("/incidents/new/", incident_data(
         date_start="2999-01-01",
-        **form_row("inv", 1, name="Ayder Umerov", role="victim"),
-        **form_row("inv", 2, name="12345", party_kind="organization", role="perpetrator"),
-        **form_row("src", 1, title="A source", kind="article", published_on="2999-01-01"),
+        **row("inv", 1, name="Ayder Umerov", role="victim"),
+        **row("inv", 2, name="12345", party_kind="organization", role="perpetrator"),
+        **row("src", 1, title="A source", kind="article", published_on="2999-01-01"),
     ))
 
     assert response.status_code == 400

@@ -3,24 +3,12 @@
 import datetime as dt
 
 import pytest
-from rest_framework.test import APIClient
 
 from svidok.sanctions.lists import import_list
 from tests import factories
 from tests.sanctions.test_lists import eu_rows
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api():
-    def make(user=None):
-        client = APIClient()
-        if user is not None:
-            client.force_authenticate(user)
-        return client
-
-    return make
 
 
 @pytest.fixture
