@@ -8,8 +8,7 @@ pseudonym only: their real name never reaches the index, so no search reveals it
 
 from collections.abc import Callable
 
-from django.db import connection
-
+from svidok.common.bulk import insert_rows
 from svidok.search.models import SearchEntry
 
 BATCH = 2000
@@ -23,14 +22,10 @@ def replace_keys(object_type: str, keys_by_id: dict[int, set[str]]) -> None:
     ids = list(keys_by_id)
     for start in range(0, len(ids), BATCH):
         SearchEntry.objects.filter(object_type=object_type, object_id__in=ids[start:start + BATCH]).delete()
-    # Plain executemany: an import writes hundreds of thousands of keys, and building a model
-    # instance per key cost more than the insert itself.
-    table = connection.ops.quote_name(SearchEntry._meta.db_table)
-    sql = f"INSERT INTO {table} (object_type, object_id, key) VALUES (%s, %s, %s)"
-    rows = [(object_type, pk, prefix + key) for pk, keys in keys_by_id.items() for key in sorted(keys)]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), 10 * BATCH):
-            cursor.executemany(sql, rows[start:start + 10 * BATCH])
+    # A bulk insert, not bulk_create: an import writes hundreds of thousands of keys, and building
+    # a model instance per key cost more than the insert itself.
+    rows = ((object_type, pk, prefix + key) for pk, keys in keys_by_id.items() for key in sorted(keys))
+    insert_rows(SearchEntry, ["object_type", "object_id", "key"], rows, batch=10 * BATCH)
 
 
 def is_empty(object_type: str) -> bool:
