@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
+from svidok.common.text import UndecodableText, decode_text
 from svidok.forensics.arrays import PROTOCOL_FIELDS, REQUIRED_FIELDS, Precincts
 
 IDENTITY_FIELDS = ("region", "oik", "tik", "uik", "url")
@@ -313,18 +314,15 @@ def _shape_problems(fields, candidates, leader, ignore, flat) -> list[str]:
 
 
 def _decode(raw: bytes, name: str, encoding: str | None) -> str:
-    if encoding:
-        try:
-            # A byte-order mark is not part of the first header, whatever encoding was named.
-            return raw.decode(encoding).removeprefix("\ufeff")
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise ResultsFileError(f"{name} cannot be read as {encoding}: {exc.__class__.__name__}.") from None
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        return decode_text(raw, name=name, encoding=encoding or "UTF-8")
+    except LookupError:
+        raise ResultsFileError(f"{name} cannot be read as {encoding}: LookupError.") from None
+    except UndecodableText as exc:
+        if encoding:
+            raise ResultsFileError(f"{name} cannot be read as {encoding} (undecodable byte at line {exc.line}).") from None
         raise ResultsFileError(
-            f"{name} is not UTF-8 (undecodable byte at line {line}); give its encoding (e.g. --encoding cp1251)."
+            f"{name} is not UTF-8 (undecodable byte at line {exc.line}); give its encoding (e.g. --encoding cp1251)."
         ) from None
 
 

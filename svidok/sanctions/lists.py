@@ -25,6 +25,7 @@ from followthemoney.exc import InvalidData
 
 from svidok.accounts.rules import require
 from svidok.audit.services import record
+from svidok.common.text import UndecodableText, decode_text
 from svidok.sanctions.models import ReferenceEntity, ReferenceList
 
 # The name properties of a FollowTheMoney entity, in the order a reader would want them.
@@ -122,6 +123,15 @@ def _names(proxy) -> list[str]:
     return names
 
 
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return decode_text(data, name=source)
+    except UndecodableText as exc:
+        if exc.utf16:
+            raise ListFileError(f"{source}: UTF-16 text, not UTF-8.") from None
+        raise ListFileError(f"{source}: not UTF-8 text (byte {exc.offset}, line {exc.line}).") from None
+
+
 def read_ftm(data: bytes, *, source: str = "file") -> ParsedList:
     """Entities of a FollowTheMoney JSON lines file.
 
@@ -132,10 +142,7 @@ def read_ftm(data: bytes, *, source: str = "file") -> ParsedList:
     proxies: dict[str, object] = {}
     sanctions: list[tuple[int, object]] = []
     skipped: dict[str, int] = {}
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ListFileError(f"{source}: not UTF-8 text (byte {exc.start}).") from None
+    text = _decode(data, source)
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -232,10 +239,7 @@ def read_eu_csv(data: bytes, *, source: str = "file") -> ParsedList:
     """Entities of the EU annex CSV, one per ``annex`` + ``recordId`` (persons and entities are
     numbered separately in the annex, so ``I.PERSONS/30`` and ``I.ENTITIES/30`` are different
     records). The listing date is ``startDate``; dates are converted to ISO for FollowTheMoney."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ListFileError(f"{source}: not UTF-8 text (byte {exc.start}).") from None
+    text = _decode(data, source)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
     missing = [c for c in EU_REQUIRED_COLUMNS if c not in header]
