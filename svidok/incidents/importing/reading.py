@@ -1,0 +1,126 @@
+"""Reading CSV, XLSX and JSON files into ``(line, {column: value})`` rows, before any validation.
+
+A file that cannot be read as a whole (encoding, format, missing or unknown columns) raises
+:class:`ImportFileError`; a row that cannot be read on its own is kept with an ``__error__`` entry,
+which validation reports with its line.
+"""
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+from svidok.common.text import UndecodableText, decode_text
+from svidok.incidents.importing.columns import COLUMNS, REQUIRED_COLUMNS
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (encoding, format, missing columns)."""
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return decode_text(raw, name=name)
+    except UndecodableText as exc:
+        if exc.utf16:
+            raise ImportFileError(f"{name} is UTF-16 encoded; save it as UTF-8 (in a spreadsheet: 'CSV UTF-8').") from None
+        raise ImportFileError(
+            f"{name} is not UTF-8 (undecodable byte at line {exc.line}); save it as UTF-8 (in a spreadsheet: 'CSV UTF-8')."
+        ) from None
+
+
+def _check_columns(header: list[str], name: str) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ImportFileError(f"{name} lacks the required column(s): {', '.join(missing)}.")
+    unknown = [c for c in header if c and c not in COLUMNS]
+    if unknown:
+        raise ImportFileError(f"{name} has unknown column(s): {', '.join(unknown)} (see docs/import-format.md).")
+
+
+def read_csv(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
+    reader = csv.reader(io.StringIO(_decode(raw, name), newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise ImportFileError(f"{name} is empty.") from None
+    except csv.Error as exc:
+        raise ImportFileError(f"{name} is not a readable CSV file: {exc}") from None
+    _check_columns(header, name)
+    rows = []
+    line = reader.line_num + 1
+    try:
+        for values in reader:
+            if any(v.strip() for v in values):
+                if len(values) > len(header):
+                    rows.append((line, {"__error__": f"{len(values)} cells but {len(header)} columns"}))
+                else:
+                    rows.append((line, dict(zip(header, values, strict=False))))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportFileError(f"{name}, line {reader.line_num}: {exc}") from None
+    return rows
+
+
+def read_xlsx(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ImportFileError(f"{name} is not a readable XLSX workbook ({exc.__class__.__name__}).") from None
+    sheet = workbook.worksheets[0]
+    rows_iter = sheet.iter_rows(values_only=True)
+    try:
+        header = [str(h or "").strip().lower() for h in next(rows_iter)]
+    except StopIteration:
+        raise ImportFileError(f"{name} is empty.") from None
+    _check_columns(header, name)
+    rows = []
+    for line, values in enumerate(rows_iter, start=2):
+        cells = {}
+        for column, value in zip(header, values, strict=False):
+            if not column or value is None:
+                continue
+            if isinstance(value, dt.datetime):
+                value = value.date().isoformat()
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            elif isinstance(value, float) and value.is_integer():
+                value = str(int(value))
+            cells[column] = str(value)
+        if any(v.strip() for v in cells.values()):
+            rows.append((line, cells))
+    workbook.close()
+    return rows
+
+
+def read_json(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
+    try:
+        data = json.loads(_decode(raw, name))
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}.") from None
+    if isinstance(data, dict):
+        data = data.get("incidents")
+    if not isinstance(data, list):
+        raise ImportFileError(f"{name} must hold a list of incidents (or an export with an 'incidents' list).")
+    # JSON items are numbered from 1 ("line" in reports means item number).
+    return [(n, item if isinstance(item, dict) else {"__error__": "an incident must be a JSON object"})
+            for n, item in enumerate(data, start=1)]
+
+
+def read_file(path: str | Path, fmt: str | None = None) -> list[tuple[int, dict]]:
+    """Read a CSV, XLSX or JSON file into ``(line, row)`` pairs; the format follows the suffix by default."""
+    path = Path(path)
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    readers = {"csv": read_csv, "xlsx": read_xlsx, "json": read_json}
+    if fmt not in readers:
+        raise ImportFileError(f"Unknown format {fmt!r}; use csv, xlsx or json.")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(f"Cannot read {path.name}: {exc.strerror}.") from None
+    return readers[fmt](raw, path.name)
