@@ -330,8 +330,15 @@ def _unlink_source(actor, incident: Incident, link: IncidentSource) -> None:
 # --- incidents ----------------------------------------------------------------------------------------
 
 
-def _create(actor, fields: dict, legal_tags, tags) -> Incident:
+def check_incident(fields: dict, legal_tags=None, tags=None) -> None:
+    """Check an incident's own fields and tags without reading or writing anything: the rules
+    :func:`record_incident` applies, for callers that write in bulk (the importer). Raises one
+    field-keyed ValidationError with every problem."""
     collect(lambda: validate_incident(fields), lambda: _check_tags(legal_tags, tags))
+
+
+def _create(actor, fields: dict, legal_tags, tags) -> Incident:
+    check_incident(fields, legal_tags, tags)
     incident = Incident(**fields, created_by=actor if getattr(actor, "pk", None) else None)
     incident.reference = _next_reference(incident.date_start.year)
     incident.full_clean(exclude=["reference", "type", "place", "election", "legal_tags", "tags", "created_by"], validate_constraints=False)

@@ -45,7 +45,7 @@ def _script(text: str) -> str:
     return "Cyrl" if cyrillic * 2 >= len(letters) else "Latn"
 
 
-def _validate_name(field: str, name: str, *, kind: str = "person") -> str:
+def validate_name(field: str, name: str, *, kind: str = "person") -> str:
     """The name with its whitespace collapsed; refused names (empty, absurd, initials only,
     mixed scripts that are not look-alikes: see :func:`names.check_name`) raise a ValidationError
     on ``field``. ``kind="organization"`` allows long names and acronyms."""
@@ -70,7 +70,7 @@ def record_person(*, actor, name: str, protected: bool = False, pseudonym: str =
     ``names`` are extra variants ``{name, lang, script, kind, origin}`` for non-protected persons.
     """
     require(actor, "person.edit")
-    name = _validate_name("name", name)
+    name = validate_name("name", name)
     identity = dict(identity or {})
     collect(
         lambda: check_not_future("birth_date", identity.get("birth_date")),
@@ -108,7 +108,7 @@ def _add_variant(*, person=None, organization=None, name: str, lang: str = "", s
     Look-alike letters of the other script are repaired (``raw`` keeps the value as entered),
     and the standard romanizations of a Cyrillic name are stored as match ``keys``.
     """
-    entered = _validate_name("name", name, kind="person" if person is not None else "organization")
+    entered = validate_name("name", name, kind="person" if person is not None else "organization")
     if kind not in NameVariant.Kind.values:
         raise ValidationError({"kind": _("Unknown name kind %(kind)r.") % {"kind": kind}})
     name = repair_homoglyphs(entered)
@@ -164,7 +164,7 @@ def update_person(*, actor, person: Person, fields: dict | None = None, identity
         if identity:
             raise PermissionDenied("person.identity")
     if "full_name" in identity:
-        identity["full_name"] = _validate_name("full_name", identity["full_name"])
+        identity["full_name"] = validate_name("full_name", identity["full_name"])
     collect(lambda: check_not_future("birth_date", identity.get("birth_date")), lambda: check_text_size("description", fields.get("description")))
     for name, value in fields.items():
         setattr(person, name, value)
@@ -191,7 +191,7 @@ def update_person(*, actor, person: Person, fields: dict | None = None, identity
 def record_organization(*, actor, name: str, kind=None, parent=None, place=None, description: str = "",
                         names: list[dict] | None = None) -> Organization:
     require(actor, "organization.edit")
-    name = _validate_name("name", name, kind="organization")
+    name = validate_name("name", name, kind="organization")
     if kind is not None and kind.vocabulary.code != "perpetrator_type":
         raise ValidationError({"kind": _("%(code)r is not an organization type.") % {"code": kind.code}})
     check_text_size("description", description)
@@ -219,7 +219,7 @@ def update_organization(*, actor, organization: Organization, fields: dict, name
     for key, value in fields.items():
         if key in allowed:
             setattr(organization, key, value)
-    organization.name = _validate_name("name", organization.name, kind="organization")
+    organization.name = validate_name("name", organization.name, kind="organization")
     if organization.parent_id == organization.pk:
         raise ValidationError({"parent": _("An organization cannot be its own parent.")})
     organization.save()

@@ -18,7 +18,7 @@ from svidok.forensics.models import Analysis, Precinct, ResultSet
 from svidok.forensics.parsing import ResultsFileError
 from svidok.incidents.services import record_election
 from tests.forensics.conftest import CRIMEA, FILE_2018, SYNTHETIC_HEADER, csv_text, synthetic_row
-from tests.helpers import make_user
+from tests.helpers import make_user, settle_constraints
 
 pytestmark = pytest.mark.django_db
 
@@ -330,6 +330,7 @@ def imported_2018_file(django_db_setup, django_db_blocker):
         election = record_election(actor=importer, fields={"name": "Presidential 2018 (whole file)",
                                                            "date": dt.date(2018, 3, 18)})
         outcome = services.import_results(actor=importer, election=election, source=FILE_2018)
+        settle_constraints()
         yield outcome
         transaction.set_rollback(True)
 

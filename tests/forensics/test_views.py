@@ -31,7 +31,7 @@ from svidok.incidents import demo
 from svidok.incidents.models import Place
 from svidok.incidents.services import record_election
 from tests.forensics.conftest import CRIMEA, FILE_2016, FILE_2018, csv_text, synthetic_row
-from tests.helpers import make_user
+from tests.helpers import make_user, settle_constraints
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +58,7 @@ def results(django_db_setup, django_db_blocker):
         rs = services.import_results(actor=importer, election=election, source=FILE_2018, label="CEC 2018").result_set
         rs_2016 = services.import_results(actor=importer, election=earlier, source=crimea_lines(FILE_2016, "2016.csv"),
                                           name="2016-crimea.csv", label="CEC 2016, Crimea").result_set
+        settle_constraints()
         yield SimpleNamespace(election=election, earlier=earlier, rs=rs, rs_2016=rs_2016, importer=importer)
         transaction.set_rollback(True)
 

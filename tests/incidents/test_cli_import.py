@@ -1,13 +1,16 @@
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from svidok.audit.models import AuditEntry
 from svidok.incidents.importing import import_incidents
 from svidok.incidents.models import Incident, Involvement, Place, Source
+from svidok.incidents.services import record_incident
 from svidok.people.models import Organization, Person
+from svidok.people.services import record_person
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -102,9 +105,9 @@ def test_import_reports_dates_and_missing_values_per_field(tmp_path, town, capsy
         run(write(tmp_path, text))
 
     assert capsys.readouterr().err.splitlines() == [
-        "line 2: title: a title is required",
-        "line 2: date_end: the end date is before the start date",
-        "line 3: date_start: 2999-01-01 is in the future",
+        "line 2: title: A title is required.",
+        "line 2: date_end: date_end ends before date_start starts.",
+        "line 3: date_start: Date 2999-01-01 is in the future.",
     ]
 
 
@@ -198,12 +201,43 @@ def test_import_json_with_nested_involvements_and_sources(tmp_path):
 
 
 def test_import_json_nested_error_names_item_and_field(tmp_path, capsys):
-    items = [{"title": "X", "type": "dismissal", "date_start": "2018-03-20", "involvements": [{"role": "bystander", "name": "A"}]}]
+    items = [{"title": "X", "type": "dismissal", "date_start": "2018-03-20", "involvements": [{"role": "bystander", "name": "Ivan Petrenko"}]}]
 
     with pytest.raises(CommandError):
         run(write(tmp_path, json.dumps(items), name="incidents.json"))
 
     assert capsys.readouterr().err.splitlines() == ["line 1: involvements[1].role: unknown involvement_role code 'bystander'"]
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("victims", "A. B."), ("witnesses", " ".join(["Ivan"] * 13)), ("perpetrators", "ХХХХ"), ("perpetrators", "Ivan Petrenkoщук"),
+])
+def test_import_refuses_a_name_the_person_service_refuses_with_its_words(coordinator, column, value):
+    """One rule: a name that ``record_person`` (the form, the API) refuses is a row error in an import,
+    with the same message, and nothing is written."""
+    with pytest.raises(ValidationError) as refused:
+        record_person(actor=coordinator, name=value)
+    row = {"title": "Dismissed", "type": "dismissal", "date_start": "2018-03-20", column: value}
+
+    result = import_incidents(actor=coordinator, rows=[(2, row)])
+
+    assert [str(error) for error in result.errors] == [f"line 2: {column}: {refused.value.messages[0]}"]
+    assert (Incident.objects.count(), Person.objects.count()) == (0, 0)
+
+
+def test_import_row_errors_are_the_record_use_cases_errors(coordinator):
+    """The importer parses, then asks the same checks as ``record_incident``: each field error the use
+    case raises for a row's values comes back on that row, word for word."""
+    fields = {"title": "x" * 301, "type": None, "date_start": None}
+    with pytest.raises(ValidationError) as refused:
+        record_incident(actor=coordinator, fields=fields, tags=["t" * 61])
+
+    result = import_incidents(actor=coordinator, rows=[(7, {"title": "x" * 301, "tags": "t" * 61})])
+
+    assert sorted((e.line, e.field, e.message) for e in result.errors) == sorted(
+        (7, field, message) for field, messages in refused.value.message_dict.items() for message in messages
+    )
+    assert Incident.objects.count() == 0
 
 
 def test_import_service_refuses_documenter(documenter):

@@ -12,6 +12,7 @@ from svidok.incidents.gazetteer import crimean_tatar_score, in_geometry, load_ga
 from svidok.incidents.models import Place
 from svidok.search.api import matching_ids
 from svidok.search.models import SearchEntry
+from tests.helpers import settle_constraints
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,9 @@ def loaded(django_db_setup, django_db_blocker, built):
     gazetteer.build = lambda: built
     try:
         with django_db_blocker.unblock(), transaction.atomic():
-            yield load_gazetteer(actor=system_account())
+            outcome = load_gazetteer(actor=system_account())
+            settle_constraints()
+            yield outcome
             transaction.set_rollback(True)
     finally:
         gazetteer.build = original

@@ -40,7 +40,7 @@ def import_incidents(*, actor, rows: Iterable[tuple[int, dict]], dry_run: bool =
     """Validate every row, then (unless ``dry_run`` or any row is bad) create all of them in one transaction.
 
     ``rows`` are ``(line number, {column: value})`` pairs as :func:`read_file` returns them.
-    ``actor`` None is the installation owner at the command line. Returns an :class:`ImportResult`
+    ``actor`` needs ``data.import`` (the command runs as ``--as`` or the system account). Returns an :class:`ImportResult`
     whose ``errors`` list every bad row (line, field, reason); when there are errors nothing is written.
     """
     require(actor, "data.import")

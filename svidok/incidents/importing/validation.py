@@ -3,6 +3,13 @@
 :func:`validate_rows` turns ``(line, {column: value})`` rows into :class:`ParsedRow` objects holding
 model-ready values (terms, places, elections, dates), with a handful of batch lookups rather than
 one query per row.
+
+Parsing (is this a date, which term does this code name, which place is this) happens here; the
+rules of the domain do not: each parsed row goes through the same checks the use cases apply one
+record at a time (``incidents.services.check_incident``, ``check_involvement``, ``validate_source``
+and ``people.services.validate_name``), so a row the form or the API would refuse is refused here
+too, with the same words. Only what those services cannot know stays here: codes and names that do
+not exist, references, duplicates within the file.
 """
 
 import datetime as dt
@@ -16,10 +23,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Q
 
-from svidok.common.validation import today
 from svidok.incidents.importing.columns import LIST_SEPARATOR, REFERENCE_RE
-from svidok.incidents.models import DatePrecision, Election, Incident, Place, Source, Term
+from svidok.incidents.models import DatePrecision, Election, Incident, Place, Term
+from svidok.incidents.services import check_incident, check_involvement, validate_source
 from svidok.people.models import PROTECTED_ROLES
+from svidok.people.services import validate_name
 
 _url = URLValidator(schemes=["http", "https"])
 
@@ -81,7 +89,6 @@ class _Validator:
 
     def __init__(self, rows: list[tuple[int, dict]]):
         self.terms = {(t.vocabulary.code, t.code): t for t in Term.objects.filter(active=True).select_related("vocabulary")}
-        self.today = today()
         self.max_text = settings.SVIDOK_MAX_TEXT
         places = {_text(r.get("place")) for _line, r in rows if _text(r.get("place"))}
         codes = {p for p in places if re.fullmatch(r"UA\d{17}", p)}
@@ -111,13 +118,24 @@ class _Validator:
 
     def date(self, row: ParsedRow, field_name: str, value: str):
         try:
-            parsed, implied = parse_date(value)
+            return parse_date(value)
         except ValueError:
             row.error(field_name, f"{value[:30]!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
             return None, None
-        if parsed > self.today:
-            row.error(field_name, f"{parsed.isoformat()} is in the future")
-        return parsed, implied
+
+    @staticmethod
+    def apply(row: ParsedRow, check, where: Callable[[str], str] = str) -> None:
+        """Run a service's check on parsed values; each of its field errors becomes a row error on
+        the column ``where(field)``, unless parsing already reported a problem there."""
+        try:
+            check()
+        except ValidationError as exc:
+            flagged = {error.field for error in row.errors}
+            for field_name, messages in exc.message_dict.items():
+                column = where(field_name)
+                if column not in flagged:
+                    for message in messages:
+                        row.error(column, message)
 
     def text(self, row: ParsedRow, field_name: str, value, limit: int | None = None) -> str:
         value = _text(value)
@@ -126,15 +144,14 @@ class _Validator:
             row.error(field_name, f"text is {len(value)} characters long; the limit is {limit}")
         return value
 
-    def name(self, row: ParsedRow, field_name: str, value: str) -> str | None:
-        value = " ".join(value.split())
-        if len(value) > 300:
-            row.error(field_name, "a name is at most 300 characters long")
+    def name(self, row: ParsedRow, field_name: str, value: str, kind: str = "person") -> str | None:
+        """The name as the people services would record it, or None (and a row error) when they would refuse it."""
+        try:
+            return validate_name(field_name, value, kind=kind)
+        except ValidationError as exc:
+            for message in exc.message_dict[field_name]:
+                row.error(field_name, message)
             return None
-        if not any(c.isalpha() for c in value):
-            row.error(field_name, f"{value[:30]!r} is not a name (no letters)")
-            return None
-        return value
 
     def choice(self, row: ParsedRow, field_name: str, value: str, choices, default):
         if not value:
@@ -175,26 +192,16 @@ class _Validator:
             row.error("row", raw["__error__"])
             return row
         v = row.values
-        v["title"] = self.text(row, "title", raw.get("title"), 300)
-        if not v["title"]:
-            row.error("title", "a title is required")
-        v["narrative"] = self.text(row, "narrative", raw.get("narrative"))
+        v["title"] = _text(raw.get("title"))
+        v["narrative"] = _text(raw.get("narrative"))
         code = _text(raw.get("type"))
-        v["type"] = self.term(row, "type", "incident_type", code) if code else row.error("type", "a type is required")
+        v["type"] = self.term(row, "type", "incident_type", code) if code else None
         start = _text(raw.get("date_start"))
-        implied = None
-        if start:
-            v["date_start"], implied = self.date(row, "date_start", start)
-        else:
-            row.error("date_start", "a date is required")
+        v["date_start"], implied = self.date(row, "date_start", start) if start else (None, None)
         end = _text(raw.get("date_end"))
         v["date_end"] = self.date(row, "date_end", end)[0] if end else None
-        if v.get("date_start") and v["date_end"] and v["date_end"] < v["date_start"]:
-            row.error("date_end", "the end date is before the start date")
         v["date_precision"] = self.choice(row, "date_precision", _text(raw.get("date_precision")), DatePrecision.values,
                                           implied or DatePrecision.DAY)
-        if v["date_precision"] == DatePrecision.RANGE and not v["date_end"]:
-            row.error("date_end", "a date range needs an end date")
         v["place"] = self.place(row, _text(raw.get("place")))
         v["place_text"] = self.text(row, "place_text", raw.get("place_text"), 300)
         v["election"] = self.election(row, _text(raw.get("election")))
@@ -217,8 +224,8 @@ class _Validator:
             row.error("duplicate_of", "only an incident with status 'duplicate' names an original")
         row.legal_tags = [t for t in (self.term(row, "legal_tags", "legal_qualification", c) for c in _split(raw.get("legal_tags"))) if t]
         row.tags = sorted({t.lower() for t in _split(raw.get("tags"))})
-        if any(len(t) > 60 for t in row.tags):
-            row.error("tags", "tags are at most 60 characters long")
+        fields = {key: v[key] for key in ("title", "narrative", "type", "date_start", "date_end", "date_precision")}
+        self.apply(row, lambda: check_incident(fields, row.legal_tags, row.tags))
         self._involvements(row, raw)
         self._sources(row, raw)
         return row
@@ -252,7 +259,7 @@ class _Validator:
                         "perpetrator_type": perpetrator_type if role == "perpetrator" else None, "details": "",
                     })
         for name in _split(raw.get("perpetrator_organizations")):
-            name = self.name(row, "perpetrator_organizations", name)
+            name = self.name(row, "perpetrator_organizations", name, kind="organization")
             if name:
                 row.involvements.append({
                     "role": self.terms[("involvement_role", "perpetrator")], "kind": "organization", "name": name,
@@ -271,12 +278,13 @@ class _Validator:
             kind = _text(item.get("kind")) or "person"
             if kind not in ("person", "organization"):
                 row.error(f"{where}.kind", "is person or organization")
-            name = self.name(row, f"{where}.name", _text(item.get("name")))
+            name = self.name(row, f"{where}.name", _text(item.get("name")), kind="organization" if kind == "organization" else "person")
             ptype_code = _text(item.get("perpetrator_type"))
             ptype = self.term(row, f"{where}.perpetrator_type", "perpetrator_type", ptype_code) if ptype_code else None
             details = _text(item.get("details"))
-            if len(details) > 500:
-                row.error(f"{where}.details", "details are at most 500 characters long")
+            checked = {"role": role, "perpetrator_type": ptype, "details": details,
+                       "new_organization" if kind == "organization" else "new_person": {"name": name}}
+            self.apply(row, lambda checked=checked: check_involvement(checked), lambda field_name, where=where: f"{where}.{field_name}")
             protected = item.get("protected")
             if protected is None and role is not None:
                 protected = role.code in PROTECTED_ROLES
@@ -288,9 +296,7 @@ class _Validator:
         def get(key):
             return _text(raw.get(keys[key]))
 
-        title = self.text(row, f"{where}{keys['title']}", get("title"), 500)
-        if not title:
-            row.error(f"{where}{keys['title']}", "a source needs a title")
+        title = get("title")
         kind_code = get("kind") or "article"
         kind = self.term(row, f"{where}{keys['kind']}", "source_type", kind_code)
         url = get("url")
@@ -305,18 +311,16 @@ class _Validator:
         if get("published_on"):
             published = self.date(row, f"{where}{keys['published_on']}", get("published_on"))[0]
         reliability = (get("reliability") or "F").upper()
-        if reliability not in Source.Reliability.values:
-            row.error(f"{where}{keys['reliability']}", "reliability is a letter from A to F")
         credibility = get("credibility") or "6"
-        if credibility not in {"1", "2", "3", "4", "5", "6"}:
-            row.error(f"{where}{keys['credibility']}", "credibility is a number from 1 to 6")
-            credibility = "6"
-        row.sources.append({
+        credibility = int(credibility) if credibility.isdigit() else credibility
+        source = {
             "kind": kind, "title": title, "url": url, "publisher": self.text(row, f"{where}{keys['publisher']}", get("publisher"), 300),
             "author": self.text(row, f"{where}{keys['author']}", get("author"), 300), "published_on": published,
-            "language": get("language")[:8], "reliability": reliability, "credibility": int(credibility),
-            "excerpt": self.text(row, f"{where}{keys['excerpt']}", get("excerpt")), "note": get("note")[:500],
-        })
+            "language": get("language")[:8], "reliability": reliability, "credibility": credibility,
+            "excerpt": get("excerpt"),
+        }
+        self.apply(row, lambda: validate_source(source), lambda field_name: f"{where}{keys.get(field_name, field_name)}")
+        row.sources.append(source | {"note": get("note")[:500]})
 
     def _sources(self, row: ParsedRow, raw: dict) -> None:
         flat = {k: f"source_{k}" for k in ("title", "url", "publisher", "author", "language", "reliability", "credibility", "excerpt", "note")}
