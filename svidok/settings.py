@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "svidok.search",
     "svidok.sanctions",
     "svidok.forensics",
+    "svidok.evidence",
     "svidok.reports",
 ]
 
@@ -154,6 +155,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Evidence originals, content-addressed (evidence/ab/cd/<sha256>): a local directory by default.
+STORAGES["evidence"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                        "OPTIONS": {"location": str(VAR_DIR / "evidence"), "file_permissions_mode": 0o600,
+                                    "directory_permissions_mode": 0o700}}
+# The largest file accepted as evidence (bytes); a bigger one is refused before anything is stored.
+SVIDOK_EVIDENCE_MAX_BYTES = env_int("SVIDOK_EVIDENCE_MAX_BYTES", 4 * 1024**3, minimum=1024)
 if env_bool("SVIDOK_PLAIN_STATIC", False):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True

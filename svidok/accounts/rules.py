@@ -48,6 +48,16 @@ ACTIONS: dict[str, frozenset[str]] = {
     "list.import": LEADS,  # import or replace a reference list (sanctions list, FollowTheMoney file)
     "data.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
     "user.manage": frozenset({Role.ADMIN}),
+    # Evidence: files kept byte-exact. Who sees an item follows the incidents it is linked to.
+    "evidence.view": ALL_ROLES,
+    "evidence.add": EDITORS,  # upload, capture a web page, link to incidents and sources
+    "evidence.download": frozenset({Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.ANALYST}),
+    "evidence.withdraw": LEADS,  # withdraw an item (the original stays), or restore it
+    "evidence.purge": frozenset({Role.ADMIN}),  # erase the bytes for a legal takedown, with a reason
+    "evidence.bundle": LEADS,  # export a court bundle (originals, manifest, audit proofs, verifier)
+    # The tamper-evident audit log: signed heads, inclusion and consistency proofs, verification.
+    "audit.verify": frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
+    "audit.sign": frozenset({Role.ADMIN}),  # issue a signed tree head on demand, rotate the signing key
 }
 
 # Which incident sensitivities each role sees. Documenters also see restricted incidents they wrote.

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class EvidenceConfig(AppConfig):
+    name = "svidok.evidence"
+    label = "evidence"
+    verbose_name = "Evidence: files, custody, web captures, court bundles"
