@@ -20,6 +20,8 @@ if [ "$target" != venv ]; then
   [[ $libs == *libpango-1.0.so.0* ]] || need+=(libpango-1.0-0)
   [[ $libs == *libpangoft2-1.0.so.0* ]] || need+=(libpangoft2-1.0-0)
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+  # python-magic sniffs evidence types with libmagic.
+  [[ $libs == *libmagic.so.1* ]] || need+=(libmagic1)
 fi
 if [ "$target" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
