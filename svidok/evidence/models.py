@@ -97,6 +97,9 @@ class EvidenceLink(models.Model):
                                    name="evidence_link_one_target"),
             models.UniqueConstraint(fields=["item", "incident"], condition=Q(incident__isnull=False), name="evidence_link_once_per_incident"),
             models.UniqueConstraint(fields=["item", "source"], condition=Q(source__isnull=False), name="evidence_link_once_per_source"),
+            # One exhibit number names one item within an incident (two uploads at once cannot both take E-7).
+            models.UniqueConstraint(fields=["incident", "exhibit"], condition=Q(incident__isnull=False) & ~Q(exhibit=""),
+                                    name="evidence_exhibit_once_per_incident"),
         ]
 
     def __str__(self):
