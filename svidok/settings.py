@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "svidok.common",
     "svidok.accounts",
     "svidok.audit",
@@ -161,6 +163,23 @@ STORAGES["evidence"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"
                                     "directory_permissions_mode": 0o700}}
 # The largest file accepted as evidence (bytes); a bigger one is refused before anything is stored.
 SVIDOK_EVIDENCE_MAX_BYTES = env_int("SVIDOK_EVIDENCE_MAX_BYTES", 4 * 1024**3, minimum=1024)
+# Background jobs (web capture, periodic signed heads): Django's task API, queued in the database
+# and run by `svidok worker` (`svidok serve` starts one beside the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Jobs the worker runs periodically: import path of a function -> seconds between runs.
+SVIDOK_PERIODIC_JOBS = {
+    "svidok.audit.log.issue_head_if_grown": env_int("SVIDOK_HEAD_INTERVAL", 3600, minimum=10),
+}
+# Web capture: limits of one capture, and the user agent it announces.
+SVIDOK_CAPTURE_TIMEOUT = env_int("SVIDOK_CAPTURE_TIMEOUT", 30, minimum=1, maximum=600)  # seconds per fetch
+SVIDOK_CAPTURE_MAX_BYTES = env_int("SVIDOK_CAPTURE_MAX_BYTES", 50 * 1024**2, minimum=1024)  # one response
+SVIDOK_CAPTURE_MAX_TOTAL_BYTES = env_int("SVIDOK_CAPTURE_MAX_TOTAL_BYTES", 200 * 1024**2, minimum=1024)
+SVIDOK_CAPTURE_MAX_RESOURCES = env_int("SVIDOK_CAPTURE_MAX_RESOURCES", 50, minimum=0, maximum=1000)
+SVIDOK_CAPTURE_USER_AGENT = env_str("SVIDOK_CAPTURE_USER_AGENT", "Mozilla/5.0 (compatible; Svidok web capture)")
+SVIDOK_CAPTURE_CHROMIUM = env_str("SVIDOK_CAPTURE_CHROMIUM", "/usr/bin/chromium")
+# Tests only: let captures reach loopback addresses (the test server). Private, link-local and
+# other non-public addresses are refused whatever this says (no requests into our own network).
+SVIDOK_CAPTURE_ALLOW_LOOPBACK = env_bool("SVIDOK_CAPTURE_ALLOW_LOOPBACK", False)
 if env_bool("SVIDOK_PLAIN_STATIC", False):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True

@@ -104,3 +104,44 @@ class EvidenceLink(models.Model):
 
     def __str__(self):
         return self.exhibit or self.item.original_name
+
+
+class Capture(models.Model):
+    """A request to capture a web page, and how it went. The web capture task (``evidence.tasks``)
+    moves it from queued to running to done (with the items it stored) or failed (with a reason)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("capturing")
+        DONE = "done", _("captured")
+        FAILED = "failed", _("failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    url = models.CharField(_("address"), max_length=2000)
+    incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="captures")
+    source = models.ForeignKey("incidents.Source", null=True, blank=True, on_delete=models.PROTECT, related_name="captures")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    reason = models.JSONField(default=dict, blank=True)  # why it failed: {"code": ..., params}; read by capture.reason_text
+    notes = models.JSONField(default=list, blank=True)  # what is missing from a done capture, same shape
+    final_url = models.CharField(max_length=2000, blank=True)  # after redirects
+    http_status = models.IntegerField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    items = models.ManyToManyField(EvidenceItem, blank=True, related_name="captures")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.url
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
+
+    @property
+    def audit_repr(self):
+        return self.url[:300]
