@@ -30,6 +30,7 @@ USE_CASE_MODULES = (
     "svidok.sanctions.matching",
     "svidok.sanctions.dossier",
     "svidok.forensics.services",
+    "svidok.evidence.capture",
 )
 
 

@@ -1,0 +1,103 @@
+"""A small web site on loopback for the capture tests: a page with an image, a stylesheet and a
+script, a redirect to it, errors, and an address that never answers."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from PIL import Image
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
+CSS = b"body { background: #eef; font-family: sans-serif; }\n"
+JS = b"document.title = document.title + ' (scripted)';\n"
+PAGE = (
+    b"<!doctype html><html><head><meta charset='utf-8'><title>Dismissal order</title>"
+    b"<link rel='stylesheet' href='/style.css'><script src='/app.js'></script></head>"
+    b"<body><h1>\xd0\x9d\xd0\xb0\xd0\xba\xd0\xb0\xd0\xb7 \xe2\x84\x96 5</h1><p>Teacher dismissed.</p>"
+    b"<img src='img.png' alt='stamp'><img src='/img.png#again' alt='same'></body></html>"
+)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    site: Site  # set on the subclass made per server
+
+    def log_message(self, format, *args):
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str, extra: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self.site.requests.append(self.path)
+        routes = {
+            "/page.html": (200, PAGE, "text/html; charset=utf-8"),
+            "/img.png": (200, PNG, "image/png"),
+            "/style.css": (200, CSS, "text/css"),
+            "/app.js": (200, JS, "text/javascript"),
+            "/missing": (404, b"<h1>Not here</h1>", "text/html"),
+            "/broken": (500, b"<h1>Broken</h1>", "text/html"),
+        }
+        if self.path == "/to-private":
+            self._send(302, b"", "text/html", {"Location": "http://169.254.169.254/latest/meta-data/"})
+        elif self.path == "/redirect":
+            self._send(302, b"", "text/html", {"Location": "/page.html"})
+        elif self.path == "/chunked":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (b"<html><body>", b"<p>in parts</p>", b"</body></html>"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+        elif self.path == "/silent":
+            self.site.release.wait(30)  # never answers while the test waits
+        elif self.path == "/big":
+            self._send(200, b"x" * (300 * 1024), "application/octet-stream")
+        elif self.path in routes:
+            self._send(*routes[self.path])
+        else:
+            self._send(404, b"no", "text/plain")
+
+
+class Site:
+    def __init__(self):
+        self.requests: list[str] = []
+        self.release = threading.Event()
+        handler = type("SiteHandler", (Handler,), {"site": self})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (connections are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
