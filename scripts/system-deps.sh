@@ -28,6 +28,8 @@ if [ "$target" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   # Pages are in Ukrainian and Russian: screenshots and layout need a font with Cyrillic.
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+  # Evidence metadata: audio/video duration and codecs come from ffprobe; the tests make media with ffmpeg.
+  command -v ffprobe >/dev/null || need+=(ffmpeg)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then

@@ -53,6 +53,11 @@ def register_reference(kind: str, resolve, *, keys: tuple[str, ...] = ()) -> Non
         REFERENCE_KEYS[key] = kind
 
 
+def register_labels(labels: dict) -> None:
+    """Labels (lazy translations) of change keys that are not fields with a verbose name."""
+    EXTRA_LABELS.update(labels)
+
+
 def register_terms(resolve) -> None:
     """``resolve({(vocabulary, code)}) -> {(vocabulary, code): label}``."""
     TERM_RESOLVER[:] = [resolve]
@@ -214,9 +219,14 @@ ACTION_LABELS = {
     "create": gettext_lazy("created"), "update": gettext_lazy("changed"), "delete": gettext_lazy("deleted"),
     "status": gettext_lazy("status changed"), "link": gettext_lazy("linked"), "unlink": gettext_lazy("unlinked"),
     "import": gettext_lazy("imported"), "login": gettext_lazy("signed in"),
+    # Custody events of evidence items.
+    "collect": gettext_lazy("collected"), "upload": gettext_lazy("stored"), "view": gettext_lazy("viewed"),
+    "download": gettext_lazy("downloaded"), "export": gettext_lazy("exported"), "verify": gettext_lazy("verified"),
+    "withdraw": gettext_lazy("withdrawn"), "restore": gettext_lazy("restored"), "purge": gettext_lazy("erased"),
 }
 # Entries whose every change is "nothing -> value" (or the reverse): only the value is worth showing.
-ONE_SIDED = {"create": 1, "import": 1, "link": 1, "unlink": 0}
+ONE_SIDED = {"create": 1, "import": 1, "link": 1, "unlink": 0, "collect": 1, "upload": 1, "download": 1, "export": 1,
+             "verify": 1}
 
 
 def readable(entries) -> list:

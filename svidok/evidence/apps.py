@@ -5,3 +5,8 @@ class EvidenceConfig(AppConfig):
     name = "svidok.evidence"
     label = "evidence"
     verbose_name = "Evidence: files, custody, web captures, court bundles"
+
+    def ready(self):
+        from svidok.evidence import audit_names
+
+        audit_names.register()

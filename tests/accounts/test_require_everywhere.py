@@ -31,6 +31,7 @@ USE_CASE_MODULES = (
     "svidok.sanctions.dossier",
     "svidok.forensics.services",
     "svidok.evidence.capture",
+    "svidok.evidence.services",
 )
 
 
@@ -92,7 +93,7 @@ def test_use_cases_are_found():
 
 
 # Use cases open to every role (reads): the viewer does not apply to them.
-VIEWER_MAY = {"match_for"}
+VIEWER_MAY = {"match_for", "record_view"}
 CASES = [pytest.param(who, *case.values, id=f"{who}-{case.id}")
          for case in use_cases() for who in ("nobody", "anonymous", "inactive admin", "viewer")
          if not (who == "viewer" and case.values[0].__name__ in VIEWER_MAY)]
