@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from svidok.accounts import api as accounts_api  # noqa: F401  (registers the token scheme with the schema)
+from svidok.audit import api as audit_api
 from svidok.forensics import api as forensics_api
 from svidok.incidents import api as incidents_api
 from svidok.people import api as people_api
@@ -34,6 +35,12 @@ v1 = [
     path("search/", incidents_api.SearchView.as_view(), name="search"),
     path("match/", api_match.MatchView.as_view(), name="match"),
     path("match/<slug:dataset>/", api_match.DatasetMatchView.as_view(), name="match-dataset"),
+    path("audit/head/", audit_api.HeadView.as_view(), name="audit-head"),
+    path("audit/proof/<int:entry_id>/", audit_api.ProofView.as_view(), name="audit-proof"),
+    path("audit/consistency/", audit_api.ConsistencyView.as_view(), name="audit-consistency"),
+    path("audit/verify/", audit_api.VerifyView.as_view(), name="audit-verify"),
+    path("audit/keys/", audit_api.KeysView.as_view(), name="audit-keys"),
+    path("audit/keys/<str:key_id>.pem", audit_api.KeyPemView.as_view(), name="audit-key-pem"),
 ]
 
 urlpatterns = [

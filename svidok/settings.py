@@ -163,6 +163,10 @@ STORAGES["evidence"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"
                                     "directory_permissions_mode": 0o700}}
 # The largest file accepted as evidence (bytes); a bigger one is refused before anything is stored.
 SVIDOK_EVIDENCE_MAX_BYTES = env_int("SVIDOK_EVIDENCE_MAX_BYTES", 4 * 1024**3, minimum=1024)
+# The audit log's Ed25519 signing key (PKCS#8 PEM, mode 0600), generated on first use; outside the
+# database on purpose. Public keys, old ones included, are kept as <key id>.pem in the directory.
+SVIDOK_AUDIT_KEY = Path(env_str("SVIDOK_AUDIT_KEY", str(VAR_DIR / "audit" / "signing-key.pem"))).resolve()
+SVIDOK_AUDIT_PUBLIC_KEYS = Path(env_str("SVIDOK_AUDIT_PUBLIC_KEYS", str(VAR_DIR / "audit" / "public-keys"))).resolve()
 # Background jobs (web capture, periodic signed heads): Django's task API, queued in the database
 # and run by `svidok worker` (`svidok serve` starts one beside the web server).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
