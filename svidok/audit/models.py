@@ -19,6 +19,16 @@ class AuditEntry(models.Model):
         UNLINK = "unlink", "unlink"
         IMPORT = "import", "import"
         LOGIN = "login", "sign-in"
+        # Custody events of evidence items (``docs/decisions.md``, 21).
+        COLLECT = "collect", "collected"
+        UPLOAD = "upload", "stored"
+        VIEW = "view", "viewed"
+        DOWNLOAD = "download", "downloaded"
+        EXPORT = "export", "exported"
+        VERIFY = "verify", "verified"
+        WITHDRAW = "withdraw", "withdrawn"
+        RESTORE = "restore", "restored"
+        PURGE = "purge", "erased"
 
     id = models.BigAutoField(primary_key=True)
     created_at = models.DateTimeField(db_index=True)
