@@ -90,7 +90,7 @@ def request_capture(*, actor, url: str, incident=None, source=None) -> Capture:
     if incident is not None and source is not None:
         raise ValidationError(_("A capture belongs to one incident or one source, not both."))
     capture = Capture.objects.create(url=url, incident=incident, source=source, requested_by=actor)
-    record(actor=actor, action="capture_requested", obj=capture,
+    record(actor=actor, action="capture_queued", obj=capture,
            changes={"url": [None, url], "incident": [None, getattr(incident, "reference", None)],
                     "source": [None, getattr(source, "public_id", None) if source else None]})
     transaction.on_commit(lambda: _enqueue(capture.pk))
@@ -108,7 +108,7 @@ def run_capture(capture_pk: int) -> str:
     """Make the capture (called by the worker). Returns the final status; never raises for a bad
     page or site: the reason is kept on the capture."""
     with transaction.atomic():
-        capture = Capture.objects.select_for_update().select_related("requested_by", "incident", "source").get(pk=capture_pk)
+        capture = Capture.objects.select_for_update(of=("self",)).select_related("requested_by", "incident", "source").get(pk=capture_pk)
         if capture.status != Capture.Status.QUEUED:
             return capture.status  # run once, even if the task is run again
         capture.status, capture.started_at = Capture.Status.RUNNING, timezone.now()

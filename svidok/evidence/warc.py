@@ -89,9 +89,12 @@ def describe_warc(stream) -> dict:
     """Read every record of a WARC stream, checking its digests; what it holds, or ``ArchiveError``."""
     urls, first, last, records, responses = [], None, None, 0, 0
     try:
-        iterator = ArchiveIterator(stream, check_digests=True, arc2warc=True)
+        iterator = ArchiveIterator(stream, check_digests=True)
         for record in iterator:
             records += 1
+            if record.format != "warc":
+                # warcio also reads the older ARC format, and takes nearly any text for ARC lines
+                raise ArchiveError("not_warc", record=records)
             content = record.content_stream()
             while content.read(1024 * 1024):
                 pass

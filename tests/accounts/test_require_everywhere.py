@@ -31,6 +31,7 @@ USE_CASE_MODULES = (
     "svidok.sanctions.dossier",
     "svidok.forensics.services",
     "svidok.evidence.capture",
+    "svidok.evidence.archives",
     "svidok.evidence.services",
 )
 
