@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from svidok.accounts import api as accounts_api  # noqa: F401  (registers the token scheme with the schema)
-from svidok.audit import api as audit_api
+from svidok.accounts import audit_api
 from svidok.forensics import api as forensics_api
 from svidok.incidents import api as incidents_api
 from svidok.people import api as people_api

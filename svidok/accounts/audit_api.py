@@ -18,7 +18,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from svidok.audit import log, services
+from svidok.accounts import audit_log as services
+from svidok.audit import log
 from svidok.audit.log import LogError
 
 HEX_LIST = serializers.ListField(child=serializers.CharField())

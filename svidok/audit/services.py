@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from svidok.accounts.rules import require
 from svidok.audit import log
 from svidok.audit.models import AuditEntry
 from svidok.common.context import current_request_id
@@ -117,43 +116,3 @@ def history(obj_or_type, object_id: str | None = None):
         object_type = obj_or_type
     return AuditEntry.objects.filter(object_type=object_type, object_id=object_id).select_related("actor")
 
-
-# --- the tamper-evident log (svidok.audit.log) as use cases: who may ask, and the audit of it ---
-
-def get_head(*, actor) -> dict | None:
-    """The last signed tree head issued, or None when none was issued yet."""
-    require(actor, "audit.verify")
-    return log.latest_head()
-
-
-def issue_head(*, actor) -> dict:
-    """Sequence the log and sign a new head over all of it."""
-    require(actor, "audit.sign")
-    return log.issue_head()
-
-
-def prove_inclusion(*, actor, entry_id: int, tree_size: int | None = None) -> dict:
-    require(actor, "audit.verify")
-    return log.inclusion_proof(entry_id, tree_size)
-
-
-def prove_consistency(*, actor, size1: int, size2: int | None = None) -> dict:
-    require(actor, "audit.verify")
-    return log.consistency_proof(size1, size2)
-
-
-def verify_log(*, actor) -> log.Report:
-    """Recompute the whole log and check every stored head (``log.verify_log``)."""
-    require(actor, "audit.verify")
-    return log.verify_log()
-
-
-@transaction.atomic
-def rotate_signing_key(*, actor) -> str:
-    """A new key signs heads from now on; the old public key stays published. Audited."""
-    require(actor, "audit.sign")
-    old = log.public_keys()[0]["key_id"]
-    new = log.rotate_key()
-    record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="audit.signingkey", object_id=new[:16],
-           changes={"key_id": [old, new]})
-    return new

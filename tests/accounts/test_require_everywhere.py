@@ -18,6 +18,7 @@ from svidok.audit.models import AuditEntry
 
 USE_CASE_MODULES = (
     "svidok.accounts.services",
+    "svidok.accounts.audit_log",
     "svidok.incidents.services",
     "svidok.incidents.importing",
     "svidok.incidents.exporting",

@@ -12,8 +12,8 @@ import json
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from svidok.accounts import audit_log as services
 from svidok.accounts.commands import find_actor
-from svidok.audit import services
 from svidok.audit.keys import SigningKeyError
 from svidok.audit.log import LogError
 

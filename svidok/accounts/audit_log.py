@@ -1,0 +1,51 @@
+"""The tamper-evident audit log as use cases: who may read heads and proofs, sign, verify, rotate.
+
+The log itself is ``svidok.audit.log`` (below this app, it knows no roles); these functions ask
+``rules.require`` first, as every use case does, and audit the key rotation.
+"""
+
+from django.db import transaction
+
+from svidok.accounts.rules import require
+from svidok.audit import log
+from svidok.audit.models import AuditEntry
+from svidok.audit.services import record
+
+
+def get_head(*, actor) -> dict | None:
+    """The last signed tree head issued, or None when none was issued yet."""
+    require(actor, "audit.verify")
+    return log.latest_head()
+
+
+def issue_head(*, actor) -> dict:
+    """Sequence the log and sign a new head over all of it."""
+    require(actor, "audit.sign")
+    return log.issue_head()
+
+
+def prove_inclusion(*, actor, entry_id: int, tree_size: int | None = None) -> dict:
+    require(actor, "audit.verify")
+    return log.inclusion_proof(entry_id, tree_size)
+
+
+def prove_consistency(*, actor, size1: int, size2: int | None = None) -> dict:
+    require(actor, "audit.verify")
+    return log.consistency_proof(size1, size2)
+
+
+def verify_log(*, actor) -> log.Report:
+    """Recompute the whole log and check every stored head (``log.verify_log``)."""
+    require(actor, "audit.verify")
+    return log.verify_log()
+
+
+@transaction.atomic
+def rotate_signing_key(*, actor) -> str:
+    """A new key signs heads from now on; the old public key stays published. Audited."""
+    require(actor, "audit.sign")
+    old = log.public_keys()[0]["key_id"]
+    new = log.rotate_key()
+    record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="audit.signingkey", object_id=new[:16],
+           changes={"key_id": [old, new]})
+    return new
