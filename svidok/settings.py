@@ -163,6 +163,9 @@ STORAGES["evidence"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"
                                     "directory_permissions_mode": 0o700}}
 # The largest file accepted as evidence (bytes); a bigger one is refused before anything is stored.
 SVIDOK_EVIDENCE_MAX_BYTES = env_int("SVIDOK_EVIDENCE_MAX_BYTES", 4 * 1024**3, minimum=1024)
+# Uploads over 2.5 MB go to a temporary file, never whole into memory, and stop at the limit above as they arrive.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "svidok.evidence.uploads.LimitedTemporaryFileUploadHandler"]
 # The audit log's Ed25519 signing key (PKCS#8 PEM, mode 0600), generated on first use; outside the
 # database on purpose. Public keys, old ones included, are kept as <key id>.pem in the directory.
 SVIDOK_AUDIT_KEY = Path(env_str("SVIDOK_AUDIT_KEY", str(VAR_DIR / "audit" / "signing-key.pem"))).resolve()
@@ -222,6 +225,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "svidok.incidents.models.Incident.Status",
         "InterventionStatusEnum": "svidok.incidents.models.Intervention.Status",
+        "EvidenceStatusEnum": "svidok.evidence.models.EvidenceItem.Status",
     },
 }
 
