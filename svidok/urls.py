@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/", include("svidok.people.urls")),
     path("people/", include("svidok.sanctions.urls")),
     path("forensics/", include("svidok.forensics.urls")),
+    path("evidence/captures/", include("svidok.evidence.capture_urls")),
     path("evidence/", include("svidok.evidence.urls")),
     path("search/", include("svidok.search.urls")),
     path("", include("svidok.reports.urls")),

@@ -7,6 +7,7 @@ class EvidenceConfig(AppConfig):
     verbose_name = "Evidence: files, custody, web captures, court bundles"
 
     def ready(self):
-        from svidok.evidence import audit_names
+        from svidok.evidence import audit_names, sections
 
         audit_names.register()
+        sections.register()

@@ -29,6 +29,7 @@ from svidok.audit.services import record
 from svidok.evidence import fetch, warc
 from svidok.evidence.models import Capture, EvidenceItem
 from svidok.evidence.render import RenderError, render
+from svidok.incidents.queries import visible_incidents
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ def request_capture(*, actor, url: str, incident=None, source=None) -> Capture:
         raise ValidationError({"url": reason_text({"code": error.code})}) from None
     if incident is not None and source is not None:
         raise ValidationError(_("A capture belongs to one incident or one source, not both."))
+    if incident is not None and not visible_incidents(actor).filter(pk=incident.pk).exists():
+        raise ValidationError({"incident": _("No such incident.")})
     capture = Capture.objects.create(url=url, incident=incident, source=source, requested_by=actor)
     record(actor=actor, action="capture_queued", obj=capture,
            changes={"url": [None, url], "incident": [None, getattr(incident, "reference", None)],

@@ -133,7 +133,8 @@ def incident_detail(request, reference):
         context["reopen_form"] = ReopenForm()
     if context["can_review"]:
         context.update(_review_forms(incident))
-    return render(request, "incidents/incident_detail.html", context)
+    # Apps above add sections (evidence: web captures) through common.extensions.
+    return render(request, "incidents/incident_detail.html", extensions.extend_page("incidents.incident", request, incident, context))
 
 
 def _detail_url(incident) -> str:
