@@ -223,7 +223,7 @@ def export_bundle(*, actor, incidents, output: str | os.PathLike) -> BundleResul
     entries = _entries_about([*chosen, *sources, *items])
     head = audit_log.signed_head()
     tree_size = head["tree_size"]
-    proofs = [audit_log.inclusion_proof(entry.id, tree_size) for entry in entries]
+    proofs = audit_log.inclusion_proofs([entry.id for entry in entries], tree_size) if entries else []
     public_key = audit_log.public_key_pem(head["key_id"])
     by_object: dict[tuple[str, str], list[AuditEntry]] = {}
     for entry in entries:

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from svidok.accounts.commands import find_actor
 from svidok.evidence import services
+from svidok.evidence.bundle import remove_partial_bundles
 from svidok.evidence.models import EvidenceItem
 from svidok.incidents.models import Incident, Source
 
@@ -170,8 +171,10 @@ class Command(BaseCommand):
         if grace < 0:
             raise CommandError("--grace cannot be negative.")
         report = services.cleanup(actor=actor, grace=dt.timedelta(hours=grace))
+        bundles = remove_partial_bundles()
         self.stdout.write(f"Removed {report.temporaries} unfinished uploads, {report.orphans} unrecorded files, "
-                          f"{report.erased} erased originals left behind.")
+                          f"{report.erased} erased originals left behind"
+                          + (f", and {len(bundles)} unfinished court bundle{'s' if len(bundles) != 1 else ''}." if bundles else "."))
 
 
 def _json(data: dict) -> str:
