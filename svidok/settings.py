@@ -161,6 +161,25 @@ STORAGES = {
 STORAGES["evidence"] = {"BACKEND": "django.core.files.storage.FileSystemStorage",
                         "OPTIONS": {"location": str(VAR_DIR / "evidence"), "file_permissions_mode": 0o600,
                                     "directory_permissions_mode": 0o700}}
+# S3-compatible object storage instead (MinIO, AWS S3, ...): docs/evidence.md, "Storage".
+_evidence_storage = env_str("SVIDOK_EVIDENCE_STORAGE", "local")
+if _evidence_storage == "s3":
+    if not env_str("SVIDOK_EVIDENCE_S3_BUCKET"):
+        raise ImproperlyConfigured("SVIDOK_EVIDENCE_STORAGE=s3 needs SVIDOK_EVIDENCE_S3_BUCKET.")
+    STORAGES["evidence"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": env_str("SVIDOK_EVIDENCE_S3_BUCKET"),
+        "endpoint_url": env_str("SVIDOK_EVIDENCE_S3_ENDPOINT") or None,
+        "access_key": env_str("SVIDOK_EVIDENCE_S3_ACCESS_KEY") or None,
+        "secret_key": env_str("SVIDOK_EVIDENCE_S3_SECRET_KEY") or None,
+        "region_name": env_str("SVIDOK_EVIDENCE_S3_REGION") or None,
+        "location": env_str("SVIDOK_EVIDENCE_S3_PREFIX"),
+        "default_acl": "private",
+        "querystring_auth": True,
+        # Names are content addresses or random: the same name can only hold the same bytes.
+        "file_overwrite": True,
+    }}
+elif _evidence_storage != "local":
+    raise ImproperlyConfigured(f"SVIDOK_EVIDENCE_STORAGE must be 'local' or 's3', not {_evidence_storage!r}.")
 # The largest file accepted as evidence (bytes); a bigger one is refused before anything is stored.
 SVIDOK_EVIDENCE_MAX_BYTES = env_int("SVIDOK_EVIDENCE_MAX_BYTES", 4 * 1024**3, minimum=1024)
 # Uploads over 2.5 MB go to a temporary file, never whole into memory, and stop at the limit above as they arrive.
