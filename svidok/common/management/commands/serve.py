@@ -49,7 +49,11 @@ class Command(BaseCommand):
         # once, gently (the worker finishes the job in hand, gunicorn the requests in hand).
         children = [subprocess.Popen(command, preexec_fn=_die_with_parent, process_group=0) for command in commands]
 
+        requested = []
+
         def stop(signum, frame):
+            if signum is not None:
+                requested.append(signum)
             for child in children:
                 if child.poll() is None:
                     child.send_signal(signal.SIGTERM)
@@ -57,13 +61,11 @@ class Command(BaseCommand):
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, stop)
         # When either child ends (stopped, or crashed), stop the other: serving without the worker
-        # would queue captures nobody makes.
-        exit_code = 0
+        # would queue captures nobody makes, and a worker without the web server serves nobody.
         try:
             pid, status = os.wait()
-            exit_code = os.waitstatus_to_exitcode(status)
         except ChildProcessError:
-            pass
+            pid, status = 0, 0
         stop(None, None)
         for child in children:
             try:
@@ -71,4 +73,7 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-        sys.exit(exit_code if exit_code > 0 else 0)
+        if requested:
+            return
+        ended = "the background worker" if len(children) > 1 and pid == children[1].pid else "the web server"
+        raise CommandError(f"{ended} stopped (exit status {os.waitstatus_to_exitcode(status)}); Svidok stopped with it.")

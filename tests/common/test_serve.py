@@ -1,0 +1,109 @@
+"""``svidok serve`` runs gunicorn and one background worker, and both stop when it stops."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.evidence.capture_site import closed_port
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def command_line(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_for(condition, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting")
+
+
+@pytest.fixture(scope="module")
+def var_dir(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("serve")
+    env = {**os.environ, "SVIDOK_VAR_DIR": str(tmp_path), "SVIDOK_PLAIN_STATIC": "1"}
+    env.pop("DATABASE_URL", None)  # a database of its own, whatever the suite runs on
+    (tmp_path / "static").mkdir()
+    subprocess.run([sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())", "migrate", "-v0"],
+                   env=env, check=True)
+    return env
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_serve_starts_a_worker_and_both_stop_with_it(var_dir, stop):
+    port = closed_port()
+    serve = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())", "serve", "--port", str(port), "--workers", "1"],
+        env=var_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        children = wait_for(lambda: (lambda c: c if len(c) == 2 else None)(children_of(serve.pid)))
+        kinds = sorted("worker" if " worker " in command_line(pid) else "gunicorn" for pid in children)
+        assert kinds == ["gunicorn", "worker"]
+        page = wait_for(lambda: _get(f"http://127.0.0.1:{port}/accounts/login/"))
+        assert page == 200
+
+        serve.send_signal(stop)
+        assert serve.wait(timeout=60) == 0
+        assert [pid for pid in children if alive(pid)] == []
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+
+
+def test_serve_stops_the_web_server_when_the_worker_dies(var_dir):
+    port = closed_port()
+    serve = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())", "serve", "--port", str(port), "--workers", "1"],
+        env=var_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        children = wait_for(lambda: (lambda c: c if len(c) == 2 else None)(children_of(serve.pid)))
+        worker = next(pid for pid in children if " worker " in command_line(pid))
+        os.kill(worker, signal.SIGKILL)
+        assert serve.wait(timeout=60) == 1
+        assert [pid for pid in children if alive(pid)] == []
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+
+
+def _get(url: str):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status
+    except OSError:
+        return None
