@@ -10,6 +10,7 @@
 """
 
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -85,7 +86,7 @@ class HeadView(APIView):
     def get(self, request):
         head = services.get_head(actor=request.user)
         if head is None:
-            raise NotFound("No tree head has been signed yet.")
+            raise NotFound(_("No tree head has been signed yet."))
         return Response(head)
 
     @extend_schema(summary="Sign a new tree head over the whole log", request=None, responses={201: HeadSerializer})

@@ -116,3 +116,10 @@ def test_schema_documents_the_audit_endpoints(tmp_path):
     text = path.read_text()
     for endpoint in ("head", "proof/{entry_id}", "consistency", "verify", "keys", "keys/{key_id}.pem"):
         assert f"/api/v1/audit/{endpoint}/" in text or f"/api/v1/audit/{endpoint}:" in text, endpoint
+
+
+def test_messages_in_ukrainian(api, analyst):
+    response = api(analyst).get("/api/v1/audit/head/", HTTP_ACCEPT_LANGUAGE="uk")
+    assert response.json() == {"detail": "Жодної голови дерева ще не підписано."}
+    response = api(analyst).get("/api/v1/audit/proof/999999/", HTTP_ACCEPT_LANGUAGE="uk")
+    assert response.json() == {"detail": "У журналі немає запису аудиту 999999."}
