@@ -223,10 +223,14 @@ ACTION_LABELS = {
     "collect": gettext_lazy("collected"), "upload": gettext_lazy("stored"), "view": gettext_lazy("viewed"),
     "download": gettext_lazy("downloaded"), "export": gettext_lazy("exported"), "verify": gettext_lazy("verified"),
     "withdraw": gettext_lazy("withdrawn"), "restore": gettext_lazy("restored"), "purge": gettext_lazy("erased"),
+    # Web capture and imported web archives.
+    "capture": gettext_lazy("captured from the web"), "archive_checked": gettext_lazy("web archive checked"),
+    "capture_queued": gettext_lazy("capture queued"), "capture_done": gettext_lazy("capture done"),
+    "capture_failed": gettext_lazy("capture failed"),
 }
 # Entries whose every change is "nothing -> value" (or the reverse): only the value is worth showing.
 ONE_SIDED = {"create": 1, "import": 1, "link": 1, "unlink": 0, "collect": 1, "upload": 1, "download": 1, "export": 1,
-             "verify": 1}
+             "verify": 1, "capture": 1, "archive_checked": 1, "capture_queued": 1, "capture_done": 1, "capture_failed": 1}
 
 
 def readable(entries) -> list:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from svidok.accounts.rules import require
@@ -135,7 +135,10 @@ def _finish(capture: Capture, status: str, *, reason: dict | None = None) -> Non
     capture.status, capture.reason, capture.finished_at = status, reason or {}, timezone.now()
     with transaction.atomic():
         capture.save(update_fields=["status", "reason", "finished_at"])
-        record(actor=capture.requested_by, action="capture_failed", obj=capture, changes={"reason": [None, capture.reason]})
+        # The log keeps the reason in words (English, like every entry), not as a code.
+        with translation.override("en"):
+            reason = reason_text(capture.reason)
+        record(actor=capture.requested_by, action="capture_failed", obj=capture, changes={"reason": [None, reason]})
 
 
 def _capture_into(capture: Capture, directory: Path) -> None:

@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from svidok.accounts import rules
+from svidok.audit import display
 from svidok.common import extensions
 from svidok.evidence.capture import reason_text
 from svidok.evidence.models import Capture
@@ -44,3 +45,12 @@ def incident_captures(request, incident, context) -> dict | None:
 
 def register() -> None:
     extensions.add_section("incidents.incident", context=incident_captures, template="evidence/_captures.html", order=60)
+    # How the custody entries of captures and imported archives read in a history.
+    display.register_type("evidence.capture", models=("evidence.Capture",))
+    display.register_labels({
+        "url": _("Web address"), "final_url": _("Address after redirects"), "http_status": _("HTTP status"),
+        "remote_ip": _("Server address (IP)"), "captured_at": _("Captured at"), "user_agent": _("User agent"),
+        "exchanges": _("HTTP exchanges"), "warc_records": _("WARC records"), "part": _("Part"), "format": _("Format"),
+        "records": _("Records"), "captures": _("Captured responses"), "first_date": _("First capture"),
+        "last_date": _("Last capture"), "urls": _("Addresses listed"), "reason": _("Reason"), "items": _("Files"),
+    })

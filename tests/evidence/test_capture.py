@@ -12,6 +12,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from warcio.archiveiterator import ArchiveIterator
 
+from svidok.audit.display import readable
 from svidok.audit.services import history
 from svidok.evidence import capture as capturing
 from svidok.evidence.models import Blob, Capture, EvidenceItem
@@ -90,6 +91,9 @@ def test_capture_made_by_the_worker_stores_warc_screenshot_and_pdf(transactional
     assert custody["capture"]["user_agent"] == [None, "Mozilla/5.0 (compatible; Svidok web capture)"]
     assert custody["capture"]["url"] == [None, site.url("/redirect")]
     assert custody["capture"]["part"] == [None, "warc"]
+    shown = {e.action_label: {row.label: row.after for row in e.rows} for e in readable(history(items[0]))}
+    assert shown["captured from the web"]["HTTP status"] == "200"
+    assert shown["captured from the web"]["Web address"] == site.url("/redirect")
 
 
 @pytest.mark.parametrize(("path", "code", "words"), [
