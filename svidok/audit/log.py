@@ -303,8 +303,8 @@ def consistency_proof(size1: int, size2: int | None = None) -> dict:
 
 @dataclass
 class Report:
-    """What ``verify_log`` found. ``ok`` is true when nothing is wrong; ``problems`` are messages for
-    people, the first problem first; ``first_bad_entry`` is the id of the first audit entry found
+    """What ``verify_log`` found. ``tree_size`` is the number of leaves; ``ok`` is true when nothing is
+    wrong; ``problems`` are messages for people, the first problem first; ``first_bad_entry`` is the id of the first audit entry found
     bad (None when the problem has no entry of its own, e.g. a truncated log)."""
 
     tree_size: int = 0
@@ -389,7 +389,10 @@ def verify_log(*, sequence_first: bool = True) -> Report:
             expected += len(rows)
             last_entry = entry_ids[-1]
         report.tree_size = expected
-        if not broken:
+        if broken:
+            cursor.execute(f"SELECT count(*) FROM {LEAF_TABLE}")
+            report.tree_size = cursor.fetchone()[0]
+        else:
             cursor.execute(f"SELECT count(*) FROM {ENTRY_TABLE}")
             if cursor.fetchone()[0] != expected:
                 cursor.execute(f"SELECT e.id FROM {ENTRY_TABLE} e LEFT JOIN {LEAF_TABLE} l ON l.entry_id = e.id "

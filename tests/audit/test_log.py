@@ -290,3 +290,22 @@ def test_forged_head_signature_is_named(entries):
     sql("UPDATE audit_treehead SET signature = %s", [forged])
     report = log.verify_log()
     assert report.problems == [f"The head signed at {head['timestamp']} has no valid signature by a published key."]
+
+
+def test_bulk_inserted_entries_become_leaves(db):
+    """The importer writes entries with COPY/executemany (common.bulk), not record(): the next
+    sequencing picks them up like any other."""
+    from svidok.audit.services import build_entry
+    from svidok.common.bulk import insert_rows
+
+    before = log.sequence()
+    built = [build_entry(actor=system_account(), action="import", object_type="test.thing", object_id=f"B-{i}",
+                         changes={"n": [None, i]}) for i in range(30)]
+    columns = ["created_at", "actor_label", "action", "object_type", "object_id", "object_repr", "changes",
+               "request_id", "payload"]
+    with transaction.atomic():
+        insert_rows(AuditEntry, columns, [[getattr(e, c) for c in columns] for e in built])
+    assert log.sequence() == before + 30
+    payloads = [p.encode() for p in AuditEntry.objects.order_by("leaf__leaf_index").values_list("payload", flat=True)]
+    assert log.signed_head()["root_hash"] == rfc9162.mth(payloads).hex()
+    assert log.verify_log().ok
