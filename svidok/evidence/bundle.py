@@ -144,10 +144,15 @@ def _source_record(source) -> dict:
 
 
 def _entries_about(objects) -> list[AuditEntry]:
-    query = Q(pk__in=[])
+    """Every audit entry about ``objects``, in log order: one query per type and 500 ids."""
+    ids: dict[str, list[str]] = {}
     for obj in objects:
-        query |= Q(object_type=object_type_of(obj), object_id=str(obj.public_id))
-    return list(AuditEntry.objects.filter(query).order_by("id"))
+        ids.setdefault(object_type_of(obj), []).append(str(obj.public_id))
+    entries = []
+    for object_type, values in ids.items():
+        for start in range(0, len(values), 500):
+            entries += AuditEntry.objects.filter(object_type=object_type, object_id__in=values[start:start + 500])
+    return sorted(entries, key=lambda e: e.id)
 
 
 def _custody(entries: list[AuditEntry]) -> list[dict]:
@@ -237,8 +242,11 @@ def export_bundle(*, actor, incidents, output: str | os.PathLike) -> BundleResul
         with open(partial, "wb") as raw, zipfile.ZipFile(raw, mode="w", allowZip64=True) as archive:
             writer = _Writer(archive)
             evidence = []
+            links_of: dict[int, list[EvidenceLink]] = {}
+            for link in links:
+                links_of.setdefault(link.item_id, []).append(link)
             for number, item in enumerate(items, start=1):
-                item_links = [link for link in links if link.item_id == item.pk]
+                item_links = links_of[item.pk]
                 record_ = {
                     "id": item.public_id, "exhibits": [
                         {"exhibit": link.exhibit, "incident": link.incident.reference if link.incident_id else None,
