@@ -1,0 +1,67 @@
+"""Flow: a documenter asks, on an incident's page, for a web page to be captured; the background
+worker makes the capture; the captures section, refreshing itself, shows the stored file without
+the documenter reloading the page.
+
+The worker runs in the test's thread, whose database connection the live server shares: SQLite's
+shared in-memory test database locks whole tables between connections, which a file database in
+WAL mode does not. So Chromium renders nothing here (Playwright's sync API is already driving this
+thread's browser): the screenshot and PDF are tested with the worker in tests/evidence/test_capture.py."""
+
+import pytest
+from django_tasks_db.management.commands.db_worker import Worker
+from playwright.sync_api import expect
+
+from svidok.accounts.models import Role
+from tests import factories
+from tests.browser.conftest import sign_in
+from tests.evidence.capture_site import Site
+from tests.helpers import make_user
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site():
+    site = Site()
+    yield site
+    site.close()
+
+
+def run_worker() -> None:
+    """The worker's loop (django-tasks-db), once over the queue."""
+    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+           max_tasks=None, worker_id="browser-test", excluded_queue_names=[]).run()
+
+
+def test_documenter_captures_a_web_page_from_the_incident_page(page, vocabularies, site, settings, console_errors, tmp_path):
+    settings.SVIDOK_CAPTURE_ALLOW_LOOPBACK = True
+    settings.SVIDOK_CAPTURE_CHROMIUM = str(tmp_path / "no-chromium")
+    settings.SVIDOK_PERIODIC_JOBS = {}
+    documenter = make_user(Role.DOCUMENTER, "documenter")
+    incident = factories.incident(documenter, title="Teacher dismissed for not voting")
+    sign_in(page, "documenter")
+    # The page's timers run on a clock the test moves, so that the refresh comes after the worker.
+    page.clock.install()
+    page.goto(f"/incidents/{incident.reference}/")
+
+    page.get_by_label("Web address").fill(site.url("/redirect"))
+    page.get_by_role("button", name="Capture a web page").click()
+
+    captures = page.locator("#captures")
+    expect(page.get_by_role("status")).to_contain_text("The page is waiting to be captured")
+    expect(captures.get_by_role("row")).to_have_count(2)
+    expect(captures).to_contain_text("waiting")
+
+    run_worker()
+
+    # The section asks for itself again every 3 seconds while a capture waits: no reload here.
+    expect(captures).not_to_contain_text("captured")
+    page.clock.run_for(3_000)
+    expect(captures).to_contain_text("captured")
+    files = captures.get_by_role("link")
+    expect(files).to_have_count(1)
+    expect(files).to_have_text(f"127.0.0.1-{files.inner_text().split('-', 1)[1]}")
+    assert files.inner_text().endswith(".warc.gz")
+    expect(captures).to_contain_text("No screenshot or PDF: Chromium is not installed on the server.")
+    expect(captures).to_contain_text(f"redirected to {site.url('/page.html')}")
+    assert console_errors == []
