@@ -6,7 +6,7 @@ rewrites the rest of the file and keeps these parts.
 
 from pathlib import Path
 
-PARTS = ("forensics", "matching", "duplicates", "suite")
+PARTS = ("forensics", "matching", "duplicates", "suite", "audit", "evidence-ingest")
 
 
 def markers(name: str) -> tuple[str, str]:
