@@ -50,6 +50,7 @@ REASONS = {
     "not_allowed": _("The person who asked for this capture may no longer add evidence."),
     "storage": _("The captured files could not be stored: %(detail)s"),
     "unexpected": _("The capture stopped on an unexpected error; the administrators can see it in the worker's log."),
+    "interrupted": _("The capture was interrupted (the worker stopped before it ended); nothing was stored. Ask for it again."),
     "no_chromium": _("No screenshot or PDF: Chromium is not installed on the server."),
     "render_failed": _("No screenshot or PDF: the browser could not render the page."),
     "render_timeout": _("No screenshot or PDF: the page did not finish loading in the browser in time."),
@@ -129,6 +130,22 @@ def run_capture(capture_pk: int) -> str:
         logger.exception("web capture %s failed", capture.uuid)
         _finish(capture, Capture.Status.FAILED, reason={"code": "unexpected"})
     return capture.status
+
+
+def longest_capture() -> dt.timedelta:
+    """An upper bound of a capture's run: the page, each resource and the browser, each within the timeout."""
+    return dt.timedelta(seconds=settings.SVIDOK_CAPTURE_TIMEOUT * (settings.SVIDOK_CAPTURE_MAX_RESOURCES + 4))
+
+
+def fail_interrupted_captures() -> int:
+    """Periodic job: captures still "running" long after any capture could have ended were cut off
+    (the worker was killed, the machine stopped). Marked failed, so that nobody waits for them."""
+    stale = Capture.objects.filter(status=Capture.Status.RUNNING, started_at__lt=timezone.now() - longest_capture())
+    count = 0
+    for capture in stale.select_related("requested_by"):
+        _finish(capture, Capture.Status.FAILED, reason={"code": "interrupted"})
+        count += 1
+    return count
 
 
 def _finish(capture: Capture, status: str, *, reason: dict | None = None) -> None:

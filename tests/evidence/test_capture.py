@@ -1,6 +1,7 @@
 """Web capture end to end: queued by the use case, made by the real worker, stored in the vault with
 custody entries; failures store nothing; the command; periodic jobs of the worker."""
 
+import datetime as dt
 import io
 import json
 import signal
@@ -8,6 +9,7 @@ import signal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from warcio.archiveiterator import ArchiveIterator
@@ -220,3 +222,17 @@ def test_worker_runs_periodic_jobs_and_schedules_the_next_run(settings, transact
     run_worker()  # the next run is not due: nothing runs, nothing more is queued
     assert TICKS == [1]
     assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 1
+
+
+def test_capture_cut_off_by_a_killed_worker_is_failed_later(site, documenter):
+    capture = capturing.request_capture(actor=documenter, url=site.url("/page.html"))
+    started = timezone.now() - capturing.longest_capture()
+    Capture.objects.filter(pk=capture.pk).update(status="running", started_at=started + dt.timedelta(seconds=5))
+    assert capturing.fail_interrupted_captures() == 0  # might still be running
+
+    Capture.objects.filter(pk=capture.pk).update(started_at=started - dt.timedelta(seconds=5))
+    assert capturing.fail_interrupted_captures() == 1
+
+    capture.refresh_from_db()
+    assert (capture.status, capture.reason) == ("failed", {"code": "interrupted"})
+    assert capturing.run_capture(capture.pk) == "failed"  # a late retry of its task does nothing
