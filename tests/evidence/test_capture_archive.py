@@ -151,6 +151,15 @@ def test_import_archive_command_prints_json(warc_bytes, documenter, tmp_path):
     assert (result["format"], result["captures"], result["urls"][0]["url"]) == ("warc", 4, warc_bytes[0])
 
 
+def test_evidence_import_archive_is_the_same_command(warc_bytes, documenter, tmp_path):
+    path = tmp_path / "capture.warc.gz"
+    path.write_bytes(warc_bytes[1])
+    out = io.StringIO()
+    call_command("evidence", "import-archive", str(path), "--as", documenter.username, "--json", stdout=out)
+    assert json.loads(out.getvalue())["captures"] == 4
+    assert EvidenceItem.objects.get().method == "archive"
+
+
 def test_import_archive_command_names_the_problem(documenter, tmp_path):
     path = tmp_path / "notes.txt"
     path.write_bytes(b"hello\n" * 100)

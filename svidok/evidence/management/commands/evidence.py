@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from svidok.accounts.commands import find_actor
 from svidok.evidence import services
 from svidok.evidence.bundle import remove_partial_bundles
+from svidok.evidence.management.commands import _archive_cli
 from svidok.evidence.models import EvidenceItem
 from svidok.incidents.models import Incident, Source
 
@@ -72,7 +73,7 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{add,verify,withdraw,restore,purge,cleanup}")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{add,verify,withdraw,restore,purge,cleanup,import-archive}")
 
         p = sub.add_parser("add", help="store files (folders recursively) as evidence items")
         p.add_argument("paths", nargs="+", metavar="PATH")
@@ -105,7 +106,12 @@ class Command(BaseCommand):
                        help="leave files younger than this many hours (default: %(default)s)")
         p.add_argument("--as", dest="username")
 
+        p = sub.add_parser("import-archive", help="import WARC or WACZ web archives, each checked before it is stored")
+        _archive_cli.add_arguments(p)
+
     def handle(self, *args, subcommand, **options):
+        if subcommand == "import-archive":
+            return _archive_cli.run(self, **options)
         handler = getattr(self, f"handle_{subcommand}")
         actor = find_actor(options.pop("username", None))
         try:
