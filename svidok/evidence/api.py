@@ -1,5 +1,5 @@
 """``/api/v1/evidence/``: upload (multipart, several files), list, detail with the chain of custody,
-download, link, withdraw and restore.
+download, link, withdraw and restore; ``bundles/``: the court bundle of incidents, as a ZIP.
 
 Uploads arrive through ``svidok.evidence.uploads`` (a temporary file on disk, cut off at the size
 limit) and are handed to ``services.add_item`` one by one. The download is the same hardened
@@ -19,6 +19,7 @@ from svidok.accounts.rules import require
 from svidok.audit.services import history
 from svidok.common.api import RecordViewSet, validated
 from svidok.evidence import services, serving, storage
+from svidok.evidence.bundle_download import bundle_response
 from svidok.evidence.models import EvidenceItem
 from svidok.evidence.queries import visible_items
 from svidok.incidents.models import Source
@@ -100,6 +101,11 @@ class LinkRequestSerializer(serializers.Serializer):
 
 class ItemReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=10_000)
+
+
+class BundleRequestSerializer(serializers.Serializer):
+    incidents = serializers.ListField(child=serializers.CharField(max_length=20), min_length=1, max_length=500,
+                                      help_text="incident references (SV-...), each one the caller may see")
 
 
 def _messages(error: DjangoValidationError) -> str:
@@ -195,6 +201,24 @@ class EvidenceItemViewSet(RecordViewSet):
                             status=status.HTTP_503_SERVICE_UNAVAILABLE)
         services.record_download(actor=request.user, item=item)
         return response
+
+    @extend_schema(request=BundleRequestSerializer,
+                   responses={(200, "application/zip"): OpenApiTypes.BINARY,
+                              400: OpenApiResponse(description="no incident named, or one the caller may not see"),
+                              403: OpenApiResponse(description="the caller may not export court bundles")})
+    @action(detail=False, methods=["post"], url_path="bundles")
+    def bundles(self, request):
+        """The court bundle of the incidents: their evidence (originals byte-exact), manifest, signed
+        audit head with inclusion proofs, SHA256SUMS and a standalone verifier, as a ZIP attachment.
+        Recorded as an export on every item and incident it carries."""
+        require(request.user, "evidence.bundle")
+        data = validated(BundleRequestSerializer, request)
+        try:
+            return bundle_response(actor=request.user, references=data["incidents"])
+        except OSError:
+            return Response({"detail": _("The court bundle could not be written on the server (disk full or not writable). "
+                                         "Nothing was exported. Tell the administrator.")},
+                            status=status.HTTP_503_SERVICE_UNAVAILABLE)
 
     @extend_schema(request=LinkRequestSerializer, responses={201: ItemSerializer})
     @action(detail=True, methods=["post"])

@@ -1,8 +1,10 @@
 """What the evidence app adds to the pages of the apps below it (``common.extensions``).
 Registered in ``EvidenceConfig.ready()``.
 
-- ``incidents.incident``: the web captures of the incident (address, who asked, when, status in
-  words, the stored files) and the "Capture a web page" form.
+- ``incidents.incident``: the evidence of the incident (exhibits the reader may see, with type,
+  size, hash, status and who added them; "Add files" for editors, "Court bundle" for leads), then
+  the web captures of the incident (address, who asked, when, status in words, the stored files)
+  and the "Capture a web page" form.
 """
 
 from __future__ import annotations
@@ -13,8 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from svidok.accounts import rules
 from svidok.audit import display
 from svidok.common import extensions
+from svidok.evidence import metadata
 from svidok.evidence.capture import reason_text
-from svidok.evidence.models import Capture
+from svidok.evidence.models import Capture, EvidenceItem
+from svidok.evidence.queries import items_of_incident, visible_items
+from svidok.evidence.services import EXHIBIT_RE
+from svidok.evidence.words import type_in_words
 
 SHOWN_CAPTURES = 20
 
@@ -43,7 +49,43 @@ def incident_captures(request, incident, context) -> dict | None:
             "capture_form": context.get("capture_form") or CaptureForm(), "capture_incident": incident}
 
 
+def _exhibit_order(exhibit: str) -> tuple:
+    match = EXHIBIT_RE.match(exhibit or "")
+    return (0, int(match.group(1)), "") if match else (1, 0, exhibit or "")
+
+
+def _near_duplicates(user, items) -> set[int]:
+    """The pks of ``items`` that look like another image the reader may see (other bytes)."""
+    hashed = [item for item in items if item.phash]
+    if not hashed:
+        return set()
+    others = list(visible_items(user).exclude(phash="").values_list("pk", "blob_id", "phash"))
+    return {item.pk for item in hashed
+            if any(blob_id != item.blob_id and metadata.hamming(item.phash, phash) <= metadata.NEAR_DUPLICATE_BITS
+                   for _pk, blob_id, phash in others)}
+
+
+def incident_evidence(request, incident, context) -> dict | None:
+    """The evidence section's context: the exhibits of the incident that the reader may see."""
+    user = request.user
+    if not rules.can(user, "evidence.view"):
+        return None
+    rows = []
+    items = list(items_of_incident(user, incident).select_related("created_by"))
+    near = _near_duplicates(user, items)
+    for item in items:
+        link = next((link for link in item.links.all() if link.incident_id == incident.pk), None)
+        erased = item.blob.purged_at is not None or item.status == EvidenceItem.Status.PURGED
+        rows.append({"item": item, "exhibit": link.exhibit if link else "", "shows": link.description if link else "",
+                     "type": type_in_words(item.blob.media_type), "erased": erased, "near": item.pk in near})
+    rows.sort(key=lambda row: (_exhibit_order(row["exhibit"]), row["item"].pk))
+    return {"evidence_rows": rows, "evidence_incident": incident,
+            "can_add_evidence": rules.can(user, "evidence.add"),
+            "can_bundle": rules.can(user, "evidence.bundle")}
+
+
 def register() -> None:
+    extensions.add_section("incidents.incident", context=incident_evidence, template="evidence/_evidence.html", order=55)
     extensions.add_section("incidents.incident", context=incident_captures, template="evidence/_captures.html", order=60)
     # How the custody entries of captures and imported archives read in a history.
     display.register_type("evidence.capture", models=("evidence.Capture",))

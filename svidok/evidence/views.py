@@ -1,19 +1,27 @@
-"""Evidence pages: the upload form, an item's page, and the only ways out for its bytes (download,
-thumbnail). Thin like every view here: parse, authorise, call a service, render."""
+"""Evidence pages: the upload form, an item's page, the only ways out for its bytes (download,
+thumbnail) and the court bundle of an incident. Thin like every view here: parse, authorise, call a
+service, render."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.audit.display import readable
 from svidok.audit.services import history
 from svidok.evidence import services, serving
+from svidok.evidence.bundle_download import bundle_response
 from svidok.evidence.forms import UploadForm
 from svidok.evidence.models import EvidenceItem
 from svidok.evidence.queries import get_item_for_user
+from svidok.evidence.words import type_in_words
 from svidok.incidents.queries import visible_incidents
 
 
@@ -28,7 +36,8 @@ def upload(request):
     """Several files at once, no JavaScript needed. Each file is its own item: one refused file
     does not undo the others, and the page says which were stored and which were not."""
     require(request.user, "evidence.add")
-    form = UploadForm(request.POST or None, request.FILES or None)
+    initial = {"incident": request.GET.get("incident", "").strip()[:20]}
+    form = UploadForm(request.POST or None, request.FILES or None, initial=initial)
     stored, failed, status = [], [], 200
     if request.method == "POST":
         status = 400
@@ -59,10 +68,55 @@ def upload(request):
                         stored.append(item)
                 if stored:
                     status = 201 if not failed else 200
-                    form = UploadForm()
-    return render(request, "evidence/upload.html", {"form": form, "stored": stored, "failed": failed,
+                    form = UploadForm(initial={"incident": reference})
+    if request.method == "POST" and _wants_json(request):
+        return _upload_outcome(request, form, stored, failed)
+    incident_reference = form["incident"].value() or ""
+    back = visible_incidents(request.user).filter(reference=incident_reference.strip()).first() if incident_reference else None
+    return render(request, "evidence/upload.html", {"form": form, "stored": stored, "failed": failed, "back": back,
+                                                    "stored_rows": [(item, type_in_words(item.blob.media_type)) for item in stored],
                                                     "limit": services.human_size(services.storage.max_bytes())},
                   status=status)
+
+
+def _wants_json(request) -> bool:
+    """The upload page's script sends each file on its own and asks for the outcome as JSON."""
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _upload_outcome(request, form, stored, failed) -> JsonResponse:
+    """Each file's outcome in words: stored (as a new original, or the same bytes already held and
+    recorded again), or refused with the reason; form errors by field label."""
+    rows = []
+    for item in stored:
+        link = next((link for link in item.links.all() if link.incident_id), None)
+        again = item.blob.items.exclude(pk=item.pk).exists()
+        rows.append({"name": item.original_name, "url": reverse("evidence:item", args=[item.uuid]),
+                     "exhibit": link.exhibit if link else "", "already_held": again,
+                     "type": type_in_words(item.blob.media_type), "size": filesizeformat(item.blob.size),
+                     "sha256": item.blob.sha256})
+    errors = [f"{form[name].label}: {' '.join(messages_)}" if name in form.fields else " ".join(messages_)
+              for name, messages_ in form.errors.items()]
+    status = 201 if stored and not failed else 400 if not stored else 200
+    return JsonResponse({"stored": rows, "failed": [{"name": name, "message": message} for name, message in failed],
+                         "errors": errors}, status=status)
+
+
+@login_required
+@require_POST
+def bundle(request, reference):
+    """The court bundle of one incident, as a ZIP to save; what went wrong is said on the incident page."""
+    require(request.user, "evidence.bundle")
+    incident = visible_incidents(request.user).filter(reference=reference).first()
+    back = (reverse("incidents:detail", args=[incident.reference]) if incident else reverse("incidents:list")) + "#evidence"
+    try:
+        return bundle_response(actor=request.user, references=[reference])
+    except ValidationError as error:
+        messages.error(request, _("The court bundle was not made: %(reason)s") % {"reason": " ".join(_messages(error))})
+    except OSError:
+        messages.error(request, _("The court bundle could not be written on the server (disk full or not writable). "
+                                  "Nothing was exported. Tell the administrator."))
+    return redirect(back)
 
 
 @login_required
