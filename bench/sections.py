@@ -1,4 +1,4 @@
-"""Sections of bench/RESULTS.md written by the separate benchmarks (forensics, matching, duplicates).
+"""Sections of bench/RESULTS.md written by the separate benchmarks (forensics, matching, duplicates, audit).
 
 Each writes its own part between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``; bench/run.py
 rewrites the rest of the file and keeps these parts.

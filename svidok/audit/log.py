@@ -46,8 +46,14 @@ def _canonical(data: dict) -> bytes:
 
 
 def _payload_bytes_sql() -> str:
-    # The entry bytes straight from the database, without a str round trip in Python.
-    return "convert_to(e.payload, 'UTF8')" if connection.vendor == "postgresql" else "CAST(e.payload AS BLOB)"
+    # SQLite hands the stored UTF-8 over as it is (no str round trip in Python). PostgreSQL sends
+    # the text (a bytea would travel as hex, twice the size, and be decoded again): see _utf8.
+    return "e.payload" if connection.vendor == "postgresql" else "CAST(e.payload AS BLOB)"
+
+
+def _utf8(value) -> bytes | None:
+    """The entry bytes of a payload as ``_payload_bytes_sql`` selected it."""
+    return value.encode() if isinstance(value, str) else None if value is None else bytes(value)
 
 
 # --- sequencing --------------------------------------------------------------------------------
@@ -63,7 +69,9 @@ def sequence(*, wait: bool = True) -> int | None:
     last sequenced one, in id order, and leaf order is commit order batch by batch. On SQLite
     writers are serialised by the database's write lock, which the sequencer's transaction holds.
     Runs on demand (heads, proofs, verification), after every commit that wrote an entry
-    (``wait=False``) and with each periodic head.
+    (``wait=False``) and with each periodic head. Call it outside a transaction that has written
+    entries: on PostgreSQL two such transactions sequencing at once wait for each other (the
+    database detects it and fails one).
     """
     with transaction.atomic():
         with connection.cursor() as cursor:
@@ -84,7 +92,7 @@ def sequence(*, wait: bool = True) -> int | None:
                 rows = cursor.fetchall()
                 if not rows:
                     return size
-                leaves = [(size + i, entry_id, merkle.leaf_hash(bytes(payload)))
+                leaves = [(size + i, entry_id, merkle.leaf_hash(_utf8(payload)))
                           for i, (entry_id, payload) in enumerate(rows)]
                 insert_rows(LEAF_TABLE, ["leaf_index", "entry_id", "hash"], leaves)
                 size += len(rows)
@@ -256,7 +264,7 @@ def _leaf_of(entry_id) -> tuple[int, bytes]:
         row = cursor.fetchone()
     if row is None:
         raise LogError(_("There is no audit entry %(id)s in the log.") % {"id": entry_id})
-    return row[0], bytes(row[1])
+    return row[0], _utf8(row[1])
 
 
 def inclusion_proofs(entry_ids, tree_size: int | None = None) -> list[dict]:
@@ -342,7 +350,7 @@ def _check_batch(report: Report, rows, expected: int, last_entry: int) -> bool:
             report._bad(_("Audit entry %(id)s is out of order: leaf %(index)s holds it after audit entry %(prev)s.")
                         % {"id": entry_id, "index": leaf_index, "prev": last_entry}, entry_id)
             return False
-        if merkle.leaf_hash(bytes(payload)) != bytes(stored):
+        if merkle.leaf_hash(_utf8(payload)) != bytes(stored):
             report._bad(_("Audit entry %(id)s does not match its leaf (leaf %(index)s): it was changed after "
                           "it was logged.") % {"id": entry_id, "index": leaf_index}, entry_id)
             return False
@@ -367,6 +375,7 @@ def verify_log(*, sequence_first: bool = True) -> Report:
     sha = sha256
     prefix = merkle.LEAF_PREFIX
     expected, last_entry, broken = 0, 0, False
+    text = connection.vendor == "postgresql"
     select = (f"SELECT l.leaf_index, l.entry_id, l.hash, {_payload_bytes_sql()} FROM {LEAF_TABLE} l "
               f"LEFT JOIN {ENTRY_TABLE} e ON e.id = l.entry_id WHERE l.leaf_index >= %s "
               f"ORDER BY l.leaf_index LIMIT {BATCH}")
@@ -377,7 +386,12 @@ def verify_log(*, sequence_first: bool = True) -> Report:
             if not rows:
                 break
             indexes, entry_ids, stored, payloads = zip(*rows, strict=True)
-            recomputed = b"".join([sha(prefix + p).digest() for p in payloads]) if None not in payloads else None
+            if None in payloads:
+                recomputed = None
+            elif text:
+                recomputed = b"".join([sha(prefix + p.encode()).digest() for p in payloads])
+            else:
+                recomputed = b"".join([sha(prefix + p).digest() for p in payloads])
             # Fast checks over the batch (C loops); the slow path names the first bad row.
             fine = (recomputed is not None and indexes[0] == expected and indexes[-1] == expected + len(rows) - 1
                     and entry_ids[0] > last_entry and list(entry_ids) == sorted(set(entry_ids))
