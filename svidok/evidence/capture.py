@@ -55,6 +55,7 @@ REASONS = {
     "render_failed": _("No screenshot or PDF: the browser could not render the page."),
     "render_timeout": _("No screenshot or PDF: the page did not finish loading in the browser in time."),
     "resource_failed": _("A resource of the page could not be fetched: %(url)s"),
+    "browser_refused": _("The page asked the browser for %(count)s addresses in private or local networks; they were refused."),
     "total_cap": _("Resources after %(url)s were left out: the capture's size limit was reached."),
 }
 
@@ -165,12 +166,25 @@ def _capture_into(capture: Capture, directory: Path) -> None:
     page = fetch.fetch_page(capture.url, policy, max_resources=settings.SVIDOK_CAPTURE_MAX_RESOURCES,
                             max_total=settings.SVIDOK_CAPTURE_MAX_TOTAL_BYTES)
     try:
+        notes, renders = list(page.notes), []
+        # Rendered from the fetched bytes; what the browser needed beyond them is fetched through
+        # the same checks and archived too, so the screenshot and PDF show only what the WARC holds.
+        remaining = max(5.0, policy.timeout * 2 - (time.monotonic() - started))
+        try:
+            rendered = render(page, directory, chromium=settings.SVIDOK_CAPTURE_CHROMIUM, policy=policy,
+                              timeout=remaining, max_fetches=settings.SVIDOK_CAPTURE_MAX_RESOURCES * 2)
+        except RenderError as error:
+            notes.append({"code": {"no_chromium": "no_chromium", "timeout": "render_timeout"}.get(error.code, "render_failed")})
+        else:
+            page.resources.extend(rendered.fetched)
+            if rendered.refused:
+                notes.append({"code": "browser_refused", "count": len(rendered.refused)})
+            renders = [(rendered.screenshot, "screenshot", "image/png"), (rendered.pdf, "pdf", "application/pdf")]
         final = page.final
         warc_path = directory / "capture.warc.gz"
         with open(warc_path, "wb") as out:
             records = warc.write_capture(out, page, url=capture.url, captured_at=captured_at.isoformat(),
                                          user_agent=policy.user_agent)
-        notes = list(page.notes)
         summary = {
             "url": capture.url, "final_url": final.url, "http_status": final.status, "remote_ip": final.remote_ip,
             "captured_at": captured_at.isoformat(), "user_agent": policy.user_agent,
@@ -178,14 +192,6 @@ def _capture_into(capture: Capture, directory: Path) -> None:
         }
     finally:
         page.close()
-    remaining = max(5.0, policy.timeout * 2 - (time.monotonic() - started))
-    renders = []
-    try:
-        screenshot, pdf = render(final.url, directory, chromium=settings.SVIDOK_CAPTURE_CHROMIUM,
-                                 user_agent=policy.user_agent, timeout=remaining, allow_loopback=policy.allow_loopback)
-        renders = [(screenshot, "screenshot", "image/png"), (pdf, "pdf", "application/pdf")]
-    except RenderError as error:
-        notes.append({"code": {"no_chromium": "no_chromium", "timeout": "render_timeout"}.get(error.code, "render_failed")})
     _store(capture, directory, [(warc_path, "warc", "application/warc")] + renders, summary, notes)
 
 

@@ -18,13 +18,19 @@ def _png() -> bytes:
 
 
 PNG = _png()
-CSS = b"body { background: #eef; font-family: sans-serif; }\n"
+CSS = b"body { background: #eef url(/bg.png) no-repeat; font-family: sans-serif; }\n"
 JS = b"document.title = document.title + ' (scripted)';\n"
 PAGE = (
     b"<!doctype html><html><head><meta charset='utf-8'><title>Dismissal order</title>"
     b"<link rel='stylesheet' href='/style.css'><script src='/app.js'></script></head>"
     b"<body><h1>\xd0\x9d\xd0\xb0\xd0\xba\xd0\xb0\xd0\xb7 \xe2\x84\x96 5</h1><p>Teacher dismissed.</p>"
     b"<img src='img.png' alt='stamp'><img src='/img.png#again' alt='same'></body></html>"
+)
+
+# A page that asks for addresses in private networks, directly and from a script.
+PRIVATE_PAGE = (
+    b"<!doctype html><html><body><p>Innocent page</p><img src='http://10.255.255.1/x.png'>"
+    b"<iframe src='http://169.254.169.254/latest/meta-data/'></iframe></body></html>"
 )
 
 
@@ -49,6 +55,8 @@ class Handler(BaseHTTPRequestHandler):
         routes = {
             "/page.html": (200, PAGE, "text/html; charset=utf-8"),
             "/img.png": (200, PNG, "image/png"),
+            "/bg.png": (200, PNG, "image/png"),
+            "/private.html": (200, PRIVATE_PAGE, "text/html"),
             "/style.css": (200, CSS, "text/css"),
             "/app.js": (200, JS, "text/javascript"),
             "/missing": (404, b"<h1>Not here</h1>", "text/html"),

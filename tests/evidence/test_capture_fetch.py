@@ -158,15 +158,32 @@ def test_resources_on_refused_addresses_are_noted_not_fetched(site):
     exchange.response.close()
 
 
-def test_render_gives_a_png_screenshot_and_a_pdf(site, tmp_path):
-    screenshot, pdf = render(site.url("/page.html"), tmp_path, chromium=CHROMIUM, user_agent="SvidokTest/1",
-                             timeout=30, allow_loopback=True)
-    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert pdf.read_bytes()[:5] == b"%PDF-"
+def test_render_gives_a_png_and_a_pdf_from_the_captured_bytes(site, tmp_path):
+    page = fetch.fetch_page(site.url("/page.html"), policy(), max_resources=10, max_total=10**7)
+    rendered = render(page, tmp_path, chromium=CHROMIUM, policy=policy(), timeout=30)
+    page.close()
+    assert rendered.screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert rendered.pdf.read_bytes()[:5] == b"%PDF-"
+    # the page and its direct resources came from the capture; the stylesheet's image was fetched for the browser
+    assert [site.requests.count(p) for p in ("/page.html", "/style.css", "/img.png", "/app.js")] == [1, 1, 1, 1]
+    assert [e.url for e in rendered.fetched] == [site.url("/bg.png")]
+    assert rendered.fetched[0].body == PNG
+    assert rendered.refused == []
+    rendered.fetched[0].response.close()
+
+
+def test_render_refuses_what_the_page_asks_from_private_networks(site, tmp_path):
+    page = fetch.fetch_page(site.url("/private.html"), policy(), max_resources=10, max_total=10**7)
+    assert page.notes == [{"code": "resource_failed", "url": "http://10.255.255.1/x.png", "why": "private_address"}]
+    rendered = render(page, tmp_path, chromium=CHROMIUM, policy=policy(), timeout=30)
+    page.close()
+    assert sorted(rendered.refused) == ["http://10.255.255.1/x.png", "http://169.254.169.254/latest/meta-data/"]
+    assert rendered.fetched == []
 
 
 def test_render_without_chromium_says_so(site, tmp_path):
+    page = fetch.fetch_page(site.url("/page.html"), policy(), max_resources=10, max_total=10**7)
+    page.close()
     with pytest.raises(RenderError) as error:
-        render(site.url("/page.html"), tmp_path, chromium=str(tmp_path / "no-chromium"), user_agent="u",
-               timeout=5, allow_loopback=True)
+        render(page, tmp_path, chromium=str(tmp_path / "no-chromium"), policy=policy(), timeout=5)
     assert error.value.code == "no_chromium"
