@@ -52,6 +52,7 @@ REASONS = {
     "unexpected": _("The capture stopped on an unexpected error; the administrators can see it in the worker's log."),
     "interrupted": _("The capture was interrupted (the worker stopped before it ended); nothing was stored. Ask for it again."),
     "no_chromium": _("No screenshot or PDF: Chromium is not installed on the server."),
+    "no_playwright": _("No screenshot or PDF: the Playwright package is not installed on the server."),
     "render_failed": _("No screenshot or PDF: the browser could not render the page."),
     "render_timeout": _("No screenshot or PDF: the page did not finish loading in the browser in time."),
     "resource_failed": _("A resource of the page could not be fetched: %(url)s"),
@@ -174,7 +175,8 @@ def _capture_into(capture: Capture, directory: Path) -> None:
             rendered = render(page, directory, chromium=settings.SVIDOK_CAPTURE_CHROMIUM, policy=policy,
                               timeout=remaining, max_fetches=settings.SVIDOK_CAPTURE_MAX_RESOURCES * 2)
         except RenderError as error:
-            notes.append({"code": {"no_chromium": "no_chromium", "timeout": "render_timeout"}.get(error.code, "render_failed")})
+            notes.append({"code": {"no_chromium": "no_chromium", "no_playwright": "no_playwright",
+                                    "timeout": "render_timeout"}.get(error.code, "render_failed")})
         else:
             page.resources.extend(rendered.fetched)
             if rendered.refused:

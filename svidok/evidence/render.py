@@ -99,9 +99,12 @@ def render(page, directory: Path, *, chromium: str, policy: fetch.Policy, timeou
     caller closes those exchanges."""
     if not chromium_available(chromium):
         raise RenderError("no_chromium")
-    # Imported here: a worker without Playwright still captures the WARC.
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
+    # Imported here: a worker without Playwright (a dev dependency today) still captures the WARC.
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise RenderError("no_playwright") from None
 
     rendered = Rendered(screenshot=directory / "screenshot.png", pdf=directory / "page.pdf")
     network = _Network(page.exchanges + page.resources, policy, max_fetches, rendered)

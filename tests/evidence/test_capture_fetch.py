@@ -187,3 +187,12 @@ def test_render_without_chromium_says_so(site, tmp_path):
     with pytest.raises(RenderError) as error:
         render(page, tmp_path, chromium=str(tmp_path / "no-chromium"), policy=policy(), timeout=5)
     assert error.value.code == "no_chromium"
+
+
+def test_render_without_playwright_says_so(site, tmp_path, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "playwright.sync_api", None)  # import fails
+    page = fetch.fetch_page(site.url("/page.html"), policy(), max_resources=10, max_total=10**7)
+    page.close()
+    with pytest.raises(RenderError) as error:
+        render(page, tmp_path, chromium=CHROMIUM, policy=policy(), timeout=5)
+    assert error.value.code == "no_playwright"
