@@ -38,17 +38,26 @@ def _flush_through_audit_triggers():
 
     from svidok.audit import triggers
 
+    # Patched on the operations class, not on one connection object: connections are per thread and
+    # per context (Playwright's sync API runs tests in a greenlet, with connections of its own).
+    patched = {}
     for conn in connections.all():
-        ops, original = conn.ops, conn.ops.sql_flush
+        cls = type(conn.ops)
+        if cls in patched:
+            continue
+        patched[cls] = original = cls.sql_flush
 
-        def sql_flush(style, tables, *args, _original=original, _vendor=conn.vendor, **kwargs):
-            statements = _original(style, tables, *args, **kwargs)
+        def sql_flush(self, style, tables, *args, _original=original, **kwargs):
+            statements = _original(self, style, tables, *args, **kwargs)
             if not set(triggers.TABLES) & set(tables):
                 return statements
-            return [*triggers.remove_sql(_vendor), *statements, *triggers.install_sql(_vendor)]
+            vendor = self.connection.vendor
+            return [*triggers.remove_sql(vendor), *statements, *triggers.install_sql(vendor)]
 
-        ops.sql_flush = sql_flush
+        cls.sql_flush = sql_flush
     yield
+    for cls, original in patched.items():
+        cls.sql_flush = original
 
 
 @pytest.fixture(autouse=True)
