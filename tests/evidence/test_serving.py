@@ -267,3 +267,22 @@ def test_the_evidence_api_is_in_the_schema(api, admin_user):
     assert {"/api/v1/evidence/", "/api/v1/evidence/{uuid}/", "/api/v1/evidence/{uuid}/download/",
             "/api/v1/evidence/{uuid}/link/", "/api/v1/evidence/{uuid}/withdraw/"} <= set(schema["paths"])
     assert "multipart/form-data" in schema["paths"]["/api/v1/evidence/"]["post"]["requestBody"]["content"]
+
+
+def test_a_large_upload_reaches_the_service_as_a_file_on_disk(client, documenter, monkeypatch, settings):
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    seen = []
+    add_item = services.add_item
+
+    def spy(**kwargs):
+        seen.append(type(kwargs["file"]))
+        return add_item(**kwargs)
+
+    monkeypatch.setattr(services, "add_item", spy)
+    login(client, documenter)
+    response = client.post(reverse("evidence:upload"), {"files": [SimpleUploadedFile("big.bin", b"\0" * (3 * 1024 * 1024))]})
+
+    assert response.status_code == 201
+    assert seen == [TemporaryUploadedFile]  # over FILE_UPLOAD_MAX_MEMORY_SIZE: never whole in memory
+    assert EvidenceItem.objects.get().blob.size == 3 * 1024 * 1024

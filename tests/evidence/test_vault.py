@@ -7,6 +7,7 @@ import os
 import zipfile
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import FileSystemStorage
 
@@ -436,3 +437,61 @@ def test_downloads_and_views_are_custody_events(documenter, analyst, verified):
 
 def test_blob_name_is_two_levels_of_hex():
     assert blob_name("ab" * 32) == "ab/ab/" + "ab" * 32
+
+
+def test_cleanup_finishes_the_erasure_of_a_purged_blob(admin_user, documenter, vault):
+    item = add(documenter, b"taken down")
+    services.purge_item(actor=admin_user, item=item, reason="Court order")  # the on-commit deletion never ran
+    assert stored_files(vault) == [item.blob.storage_name]
+
+    report = services.cleanup(actor=admin_user)
+
+    assert (report.temporaries, report.orphans, report.erased) == (0, 0, 1)
+    assert stored_files(vault) == []
+
+
+@pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"],
+                    reason="SQLite runs one write transaction at a time: the race cannot happen there")
+@pytest.mark.django_db(transaction=True)  # real commits, seen by both threads' connections
+def test_same_new_bytes_added_at_the_same_moment_are_one_blob(monkeypatch, vault):
+    """Two uploads of the same new bytes both find no blob, both move the bytes into place and both
+    insert the Blob row: the second insert fails on the unique hash and takes the first one's row."""
+    import threading
+
+    from django.db import connection
+
+    from svidok.accounts.models import Role
+    from svidok.evidence import storage
+    from tests.helpers import make_user
+
+    documenter = make_user(Role.DOCUMENTER)
+
+    barrier = threading.Barrier(2, timeout=30)
+    promote = storage.promote
+
+    def promote_together(*args, **kwargs):
+        barrier.wait()  # both uploads are past the "is there a blob?" check
+        return promote(*args, **kwargs)
+
+    monkeypatch.setattr(storage, "promote", promote_together)
+    results, errors = [], []
+
+    def upload(name):
+        try:
+            results.append(add(documenter, b"the same photo, sent twice at once", name=name))
+        except Exception as exc:  # noqa: BLE001  reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload, args=(f"{n}.jpg",)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len({item.pk for item in results}) == 2
+    assert Blob.objects.count() == 1
+    assert EvidenceItem.objects.filter(blob=Blob.objects.get()).count() == 2
+    assert stored_files(vault) == [Blob.objects.get().storage_name]
