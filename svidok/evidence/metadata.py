@@ -28,6 +28,11 @@ FFPROBE_TIMEOUT = 60
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/bmp", "image/x-ms-bmp"}
 
 
+def needs_reading(media_type: str) -> bool:
+    """Whether the file has metadata worth reading beyond its first bytes (images, PDF, audio, video)."""
+    return media_type in IMAGE_TYPES or media_type == "application/pdf" or media_type.startswith(("audio/", "video/"))
+
+
 def sniff(head: bytes) -> str:
     """The media type libmagic reads from the first bytes; ``application/x-empty`` for nothing."""
     if not head:

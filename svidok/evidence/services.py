@@ -282,8 +282,12 @@ def add_item(*, actor, file, name: str, incident: Incident | None = None, source
     store = storage.evidence_storage()
     moved = False
     try:
-        with storage.local_copy(stored.temp_name) as path:
-            facts = read_facts(path, stored.head)
+        media_type = metadata.sniff(stored.head)
+        if metadata.needs_reading(media_type):
+            with storage.local_copy(stored.temp_name) as path:  # on S3: a download, only when there is something to read
+                facts = read_facts(path, stored.head)
+        else:
+            facts = Facts(media_type=media_type, metadata={"magic": metadata.describe(stored.head)})
         with transaction.atomic():
             blob, moved = _blob_for(stored, facts)
             item = EvidenceItem.objects.create(
