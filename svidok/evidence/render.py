@@ -14,12 +14,16 @@ The page's scripts run only inside the browser, never in our process. Chromium i
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from svidok.evidence import fetch
+
+logger = logging.getLogger(__name__)
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -111,23 +115,35 @@ def render(page, directory: Path, *, chromium: str, policy: fetch.Policy, timeou
     args = list(CHROMIUM_ARGS)
     if os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium refuses its sandbox to root (containers); see docs/evidence.md
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=args, timeout=timeout * 1000)
-            try:
-                context = browser.new_context(user_agent=policy.user_agent, accept_downloads=False, service_workers="block",
-                                              viewport={"width": 1280, "height": 900})
-                context.set_default_timeout(timeout * 1000)
-                context.route("**/*", network)
-                tab = context.new_page()
-                tab.goto(page.final.url, wait_until="load")
-                tab.screenshot(path=str(rendered.screenshot), full_page=True)
-                tab.emulate_media(media="screen")
-                tab.pdf(path=str(rendered.pdf), print_background=True, format="A4")
-            finally:
-                browser.close()
-    except PlaywrightError as error:
+    failure = []
+
+    def drive() -> None:
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium, args=args, timeout=timeout * 1000)
+                try:
+                    context = browser.new_context(user_agent=policy.user_agent, accept_downloads=False,
+                                                  service_workers="block", viewport={"width": 1280, "height": 900})
+                    context.set_default_timeout(timeout * 1000)
+                    context.route("**/*", network)
+                    tab = context.new_page()
+                    tab.goto(page.final.url, wait_until="load")
+                    tab.screenshot(path=str(rendered.screenshot), full_page=True)
+                    tab.emulate_media(media="screen")
+                    tab.pdf(path=str(rendered.pdf), print_background=True, format="A4")
+                finally:
+                    browser.close()
+        except PlaywrightError as error:
+            logger.warning("rendering failed: %s", str(error)[:500])
+            failure.append("timeout" if "Timeout" in type(error).__name__ or "Timeout" in str(error)[:40] else "browser")
+
+    # A thread of its own: Playwright's sync API refuses a thread that already runs an asyncio loop
+    # (an async caller, or a test session driving its own browser).
+    thread = threading.Thread(target=drive, name="svidok-render", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
         for exchange in rendered.fetched:
             exchange.response.close()
-        raise RenderError("timeout" if "Timeout" in type(error).__name__ or "Timeout" in str(error)[:40] else "browser") from None
+        raise RenderError(failure[0])
     return rendered

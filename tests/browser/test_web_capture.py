@@ -1,11 +1,10 @@
 """Flow: a documenter asks, on an incident's page, for a web page to be captured; the background
-worker makes the capture; the captures section, refreshing itself, shows the stored file without
-the documenter reloading the page.
+worker makes the capture (WARC, and a screenshot and a PDF from a second, headless Chromium); the
+captures section, refreshing itself, shows the stored files without the documenter reloading.
 
 The worker runs in the test's thread, whose database connection the live server shares: SQLite's
 shared in-memory test database locks whole tables between connections, which a file database in
-WAL mode does not. So Chromium renders nothing here (Playwright's sync API is already driving this
-thread's browser): the screenshot and PDF are tested with the worker in tests/evidence/test_capture.py."""
+WAL mode does not."""
 
 import pytest
 from django_tasks_db.management.commands.db_worker import Worker
@@ -33,9 +32,8 @@ def run_worker() -> None:
            max_tasks=None, worker_id="browser-test", excluded_queue_names=[]).run()
 
 
-def test_documenter_captures_a_web_page_from_the_incident_page(page, vocabularies, site, settings, console_errors, tmp_path):
+def test_documenter_captures_a_web_page_from_the_incident_page(page, vocabularies, site, settings, console_errors):
     settings.SVIDOK_CAPTURE_ALLOW_LOOPBACK = True
-    settings.SVIDOK_CAPTURE_CHROMIUM = str(tmp_path / "no-chromium")
     settings.SVIDOK_PERIODIC_JOBS = {}
     documenter = make_user(Role.DOCUMENTER, "documenter")
     incident = factories.incident(documenter, title="Teacher dismissed for not voting")
@@ -59,9 +57,9 @@ def test_documenter_captures_a_web_page_from_the_incident_page(page, vocabularie
     page.clock.run_for(3_000)
     expect(captures).to_contain_text("captured")
     files = captures.get_by_role("link")
-    expect(files).to_have_count(1)
-    expect(files).to_have_text(f"127.0.0.1-{files.inner_text().split('-', 1)[1]}")
-    assert files.inner_text().endswith(".warc.gz")
-    expect(captures).to_contain_text("No screenshot or PDF: Chromium is not installed on the server.")
+    expect(files).to_have_count(3)
+    names = files.all_inner_texts()
+    assert [name.startswith("127.0.0.1-") for name in names] == [True] * 3
+    assert [name.split(".", 4)[-1] for name in names] == ["warc.gz", "png", "pdf"]
     expect(captures).to_contain_text(f"redirected to {site.url('/page.html')}")
     assert console_errors == []
