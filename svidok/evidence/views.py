@@ -86,7 +86,7 @@ def _wants_json(request) -> bool:
 
 def _upload_outcome(request, form, stored, failed) -> JsonResponse:
     """Each file's outcome in words: stored (as a new original, or the same bytes already held and
-    recorded again), or refused with the reason; form errors by field label."""
+    recorded again), or refused with the reason; form errors with their field's label."""
     rows = []
     for item in stored:
         link = next((link for link in item.links.all() if link.incident_id), None)
@@ -97,7 +97,9 @@ def _upload_outcome(request, form, stored, failed) -> JsonResponse:
                      "sha256": item.blob.sha256})
     errors = [f"{form[name].label}: {' '.join(messages_)}" if name in form.fields else " ".join(messages_)
               for name, messages_ in form.errors.items()]
-    status = 201 if stored and not failed else 400 if not stored else 200
+    # A refusal is an outcome the script shows, not a failed request (the browser would log a 4xx
+    # as an error): 201 when the file was stored, 200 with the reasons otherwise.
+    status = 201 if stored else 200
     return JsonResponse({"stored": rows, "failed": [{"name": name, "message": message} for name, message in failed],
                          "errors": errors}, status=status)
 
@@ -125,6 +127,7 @@ def item_detail(request, uuid):
     services.record_view(actor=request.user, item=item)
     return render(request, "evidence/item_detail.html", {
         "item": item,
+        "type_words": type_in_words(item.blob.media_type),
         "links": item.links.select_related("incident", "source"),
         "near": services.near_duplicates(item, user=request.user),
         "may_download": rules.can(request.user, "evidence.download") and item.blob.purged_at is None,

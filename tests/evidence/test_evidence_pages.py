@@ -174,15 +174,15 @@ def test_script_gets_refusals_in_words(client, documenter, verified, settings):
     settings.SVIDOK_EVIDENCE_MAX_BYTES = 10
     login(client, documenter)
     response = post_one(client, verified, "big.pdf", ORDER)
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert response.json()["stored"] == []
     assert "larger than the limit" in response.json()["failed"][0]["message"]
 
     settings.SVIDOK_EVIDENCE_MAX_BYTES = 10_000
     response = client.post(reverse("evidence:upload"), {"files": [SimpleUploadedFile("a.txt", NOTE)], "incident": "SV-1999-999999"},
                            HTTP_ACCEPT="application/json")
-    assert response.status_code == 400
-    assert response.json()["errors"] == ["Incident: No such incident."]
+    assert response.status_code == 200
+    assert response.json()["stored"] == [] and response.json()["errors"] == ["Incident: No such incident."]
     assert EvidenceItem.objects.count() == 0
 
 
@@ -269,3 +269,12 @@ def test_schema_documents_the_bundle_endpoint(tmp_path):
     text = path.read_text()
     assert "/api/v1/evidence/bundles/:" in text
     assert "application/zip" in text
+
+
+def test_the_upload_script_speaks_the_readers_language(client, documenter, verified):
+    login(client, documenter)
+    client.cookies["django_language"] = "uk"
+    html = client.get(reverse("evidence:upload") + f"?incident={verified.reference}", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    assert 'data-msg-stored="Збережено."' in html
+    assert 'data-msg-progress="Надсилається файл {current} з {total}: {name}"' in html
+    assert "Файли та їхнє походження" in html

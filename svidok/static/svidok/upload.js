@@ -30,14 +30,13 @@
   function setOutcome(entry, state, text, link) {
     entry.state = state;
     entry.row.className = "upload-file " + state;
-    entry.outcome.textContent = "";
-    if (link) {
+    entry.outcome.textContent = text;
+    if (link) {  // the stored item's page, from its name
       var a = el("a", "", entry.file.name);
       a.href = link;
-      entry.outcome.appendChild(a);
-      entry.outcome.appendChild(document.createTextNode(": "));
+      entry.name.textContent = "";
+      entry.name.appendChild(a);
     }
-    entry.outcome.appendChild(document.createTextNode(text));
     if (entry.remove) { entry.remove.remove(); entry.remove = null; }
   }
 
@@ -59,7 +58,7 @@
       var remove = el("button", "upload-remove", msg("remove"));
       remove.type = "button";
       remove.setAttribute("aria-label", msg("remove-label", {name: file.name}));
-      var entry = {file: file, row: row, bar: bar, pct: pct, outcome: outcome, remove: remove, state: "waiting"};
+      var entry = {file: file, row: row, name: name, bar: bar, pct: pct, outcome: outcome, remove: remove, state: "waiting"};
       remove.addEventListener("click", function () {
         if (entry.state !== "waiting") { return; }
         entries.splice(entries.indexOf(entry), 1);
