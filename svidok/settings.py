@@ -189,6 +189,11 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler
 # database on purpose. Public keys, old ones included, are kept as <key id>.pem in the directory.
 SVIDOK_AUDIT_KEY = Path(env_str("SVIDOK_AUDIT_KEY", str(VAR_DIR / "audit" / "signing-key.pem"))).resolve()
 SVIDOK_AUDIT_PUBLIC_KEYS = Path(env_str("SVIDOK_AUDIT_PUBLIC_KEYS", str(VAR_DIR / "audit" / "public-keys"))).resolve()
+# An RFC 3161 time-stamping authority for signed heads (optional), and the CA certificate(s) its
+# replies are checked against by `svidok audit verify`.
+SVIDOK_AUDIT_TSA_URL = env_str("SVIDOK_AUDIT_TSA_URL")
+SVIDOK_AUDIT_TSA_CA = env_str("SVIDOK_AUDIT_TSA_CA")
+SVIDOK_AUDIT_TSA_TIMEOUT = env_int("SVIDOK_AUDIT_TSA_TIMEOUT", 10, minimum=1, maximum=300)
 # Background jobs (web capture, periodic signed heads): Django's task API, queued in the database
 # and run by `svidok worker` (`svidok serve` starts one beside the web server).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

@@ -44,7 +44,8 @@ ConsistencySerializer = inline_serializer("ConsistencyProof", {
 })
 ReportSerializer = inline_serializer("AuditVerification", {
     "ok": serializers.BooleanField(), "tree_size": serializers.IntegerField(),
-    "heads_checked": serializers.IntegerField(), "problems": serializers.ListField(child=serializers.CharField()),
+    "heads_checked": serializers.IntegerField(), "timestamps_checked": serializers.IntegerField(),
+    "problems": serializers.ListField(child=serializers.CharField()),
     "first_bad_entry": serializers.IntegerField(allow_null=True),
 })
 KeysSerializer = inline_serializer("AuditPublicKeys", {

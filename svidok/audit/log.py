@@ -24,7 +24,7 @@ from hashlib import sha256
 from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
-from svidok.audit import keys, merkle, triggers
+from svidok.audit import keys, merkle, timestamping, triggers
 from svidok.audit.models import AuditEntry, AuditLeaf, TreeHead
 from svidok.common.bulk import insert_rows
 
@@ -182,9 +182,18 @@ def sign_head(size: int, root: bytes) -> dict:
 
 def _issue(size: int, root: bytes) -> dict:
     head = sign_head(size, root)
+    reply = timestamping.stamp(_canonical(head))  # before the row: heads are never updated
     with transaction.atomic():
-        TreeHead.objects.create(**head)
+        TreeHead.objects.create(**head, tsa_reply=reply)
     return head
+
+
+def timestamp_reply(head: dict) -> bytes | None:
+    """The RFC 3161 reply (DER TimeStampResp) stored with this head, over SHA-256 of the head's
+    canonical JSON with its signature; None when the head was not time-stamped."""
+    stored = TreeHead.objects.filter(tree_size=head["tree_size"], root_hash=head["root_hash"],
+                                     timestamp=head["timestamp"], signature=head["signature"]).first()
+    return bytes(stored.tsa_reply) if stored is not None and stored.tsa_reply is not None else None
 
 
 def issue_head() -> dict:
@@ -317,6 +326,7 @@ class Report:
 
     tree_size: int = 0
     heads_checked: int = 0
+    timestamps_checked: int = 0
     problems: list[str] = field(default_factory=list)
     first_bad_entry: int | None = None
 
@@ -326,6 +336,7 @@ class Report:
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "tree_size": self.tree_size, "heads_checked": self.heads_checked,
+                "timestamps_checked": self.timestamps_checked,
                 "problems": self.problems, "first_bad_entry": self.first_bad_entry}
 
     def _bad(self, message: str, entry_id: int | None = None) -> None:
@@ -437,6 +448,12 @@ def verify_log(*, sequence_first: bool = True) -> Report:
             good_size = max(good_size, head.tree_size)
         if not check_head_signature(head.as_dict()):
             report._bad(_("The head signed at %(when)s has no valid signature by a published key.") % {"when": when})
+        if head.tsa_reply is not None:
+            stamped = timestamping.check(_canonical(head.as_dict()), bytes(head.tsa_reply))
+            if stamped is not None:
+                report.timestamps_checked += 1
+                if not stamped:
+                    report._bad(_("The time-stamp of the head signed at %(when)s does not verify.") % {"when": when})
     return report
 
 

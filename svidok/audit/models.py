@@ -98,6 +98,9 @@ class TreeHead(models.Model):
     timestamp = models.CharField(max_length=32)
     key_id = models.CharField(max_length=64)
     signature = models.CharField(max_length=100)
+    # The RFC 3161 reply (DER TimeStampResp) of a time-stamping authority over the head's canonical
+    # JSON, signature included; empty when none is configured or it did not answer.
+    tsa_reply = models.BinaryField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
