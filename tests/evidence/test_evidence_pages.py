@@ -193,8 +193,7 @@ def save(response, path: Path) -> Path:
     with open(path, "wb") as out:
         for chunk in response.streaming_content:
             out.write(chunk)
-    response.close()
-    return path
+    return path  # the test client closes the response (and the file) at the end of the stream
 
 
 def test_coordinator_downloads_the_court_bundle_and_it_verifies(client, documenter, coordinator, verified, tmp_path,
