@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 from svidok.accounts import api as accounts_api  # noqa: F401  (registers the token scheme with the schema)
 from svidok.accounts import audit_api
 from svidok.evidence import api as evidence_api
+from svidok.evidence import capture_api
 from svidok.forensics import api as forensics_api
 from svidok.incidents import api as incidents_api
 from svidok.people import api as people_api
@@ -29,6 +30,7 @@ router.register("organizations", people_api.OrganizationViewSet, basename="organ
 router.register("forensics/result-sets", forensics_api.ResultSetViewSet, basename="result-set")
 router.register("forensics/analyses", forensics_api.AnalysisViewSet, basename="analysis")
 router.register("evidence", evidence_api.EvidenceItemViewSet, basename="evidence-item")
+router.register("captures", capture_api.CaptureViewSet, basename="capture")
 
 v1 = [
     *router.urls,
