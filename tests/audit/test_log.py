@@ -309,3 +309,29 @@ def test_bulk_inserted_entries_become_leaves(db):
     payloads = [p.encode() for p in AuditEntry.objects.order_by("leaf__leaf_index").values_list("payload", flat=True)]
     assert log.signed_head()["root_hash"] == rfc9162.mth(payloads).hex()
     assert log.verify_log().ok
+
+
+def _insert_entry_with_id(entry_id: int) -> None:
+    from svidok.audit.services import build_entry
+
+    entry = build_entry(actor=system_account(), action="create", object_type="test.thing", object_id=f"X-{entry_id}")
+    entry.id = entry_id
+    with transaction.atomic():
+        AuditEntry.objects.bulk_create([entry])  # save() refuses an entry that has an id
+
+
+def test_entry_inserted_behind_the_sequencer_is_named(entries):
+    _insert_entry_with_id(entries[-1] + 10)
+    log.sequence()
+    _insert_entry_with_id(entries[-1] + 5)  # a lower id than the last leaf's, after it was sequenced
+    report = log.verify_log()
+    assert report.first_bad_entry == entries[-1] + 5
+    assert report.problems == [f"Audit entry {entries[-1] + 5} is not in the log: it was inserted behind the sequencer."]
+
+
+def test_entries_not_yet_sequenced_are_not_problems(entries):
+    size = log.sequence()
+    write_entries(2)  # committed after the sequencer ran (their on-commit sequencing does not run in a test)
+    report = log.verify_log(sequence_first=False)
+    assert report.ok, report.problems
+    assert report.tree_size == size
