@@ -242,3 +242,25 @@ def test_evidence_pages_fit_a_phone(phone_page, incident, console_errors, tmp_pa
     shot(page, "item-phone.png")
     assert page.evaluate(PAGE_WIDTH) <= PHONE["width"]
     assert console_errors == []
+
+
+def test_the_upload_speaks_ukrainian(page, incident, console_errors, tmp_path):
+    sign_in(page, "documenter")
+    page.goto(f"/incidents/{incident.reference}/")
+    page.get_by_role("button", name="Українська").click()
+    section = page.locator("#evidence")
+    expect(section.get_by_role("heading")).to_have_text("Докази")
+
+    section.get_by_role("link", name="Додати файли").click()
+    (tmp_path / "наказ 17.pdf").write_bytes(ORDER)
+    page.locator("input[type=file]").set_input_files([tmp_path / "наказ 17.pdf"])
+    expect(page.locator("[data-summary]")).to_have_text("Файлів готово до надсилання: 1. Натисніть «Зберегти», щоб надіслати їх.")
+    page.get_by_role("button", name="Зберегти").click()
+
+    expect(page.locator("[data-summary]")).to_have_text("Готово. Збережено: 1. Відхилено: 0.")
+    expect(page.locator(".upload-queue li")).to_contain_text("Збережено. Доказ E-1.")
+    shot(page, "upload-done-desktop-uk.png")
+    page.goto(f"/incidents/{incident.reference}/")
+    expect(page.locator("#evidence tbody tr")).to_contain_text("Документ PDF")
+    shot(page, "incident-evidence-desktop-uk.png")
+    assert console_errors == []
