@@ -135,8 +135,10 @@ def run_capture(capture_pk: int) -> str:
 
 
 def longest_capture() -> dt.timedelta:
-    """An upper bound of a capture's run: the page, each resource and the browser, each within the timeout."""
-    return dt.timedelta(seconds=settings.SVIDOK_CAPTURE_TIMEOUT * (settings.SVIDOK_CAPTURE_MAX_RESOURCES + 4))
+    """A generous upper bound of a capture's run: the page and each resource within the timeout, then
+    the browser (launch, load, screenshot, PDF, each within twice the timeout, its fetches within one
+    deadline)."""
+    return dt.timedelta(seconds=settings.SVIDOK_CAPTURE_TIMEOUT * (settings.SVIDOK_CAPTURE_MAX_RESOURCES + 20))
 
 
 def fail_interrupted_captures() -> int:

@@ -60,11 +60,11 @@ def chromium_available(path: str) -> bool:
 class _Network:
     """Answers the browser's requests: from the capture's exchanges, or fetched with the capture's policy."""
 
-    def __init__(self, exchanges, policy: fetch.Policy, max_fetches: int, rendered: Rendered):
+    def __init__(self, exchanges, policy: fetch.Policy, max_fetches: int, rendered: Rendered, deadline: float):
         self.known = {}
         for exchange in exchanges:
             self.known.setdefault(exchange.url, exchange)
-        self.policy, self.max_fetches, self.rendered = policy, max_fetches, rendered
+        self.policy, self.max_fetches, self.rendered, self.deadline = policy, max_fetches, rendered, deadline
 
     def __call__(self, route) -> None:
         request = route.request
@@ -89,7 +89,8 @@ class _Network:
         if method not in ("GET", "HEAD") or len(self.rendered.fetched) >= self.max_fetches:
             return None
         try:
-            exchange = fetch.fetch(url, self.policy, deadline=time.monotonic() + self.policy.timeout)
+            # One deadline for all the browser's fetches: rendering ends in bounded time.
+            exchange = fetch.fetch(url, self.policy, deadline=min(self.deadline, time.monotonic() + self.policy.timeout))
         except fetch.FetchError:
             return None
         self.known[url] = exchange
@@ -111,7 +112,7 @@ def render(page, directory: Path, *, chromium: str, policy: fetch.Policy, timeou
         raise RenderError("no_playwright") from None
 
     rendered = Rendered(screenshot=directory / "screenshot.png", pdf=directory / "page.pdf")
-    network = _Network(page.exchanges + page.resources, policy, max_fetches, rendered)
+    network = _Network(page.exchanges + page.resources, policy, max_fetches, rendered, time.monotonic() + timeout)
     args = list(CHROMIUM_ARGS)
     if os.geteuid() == 0:
         args.append("--no-sandbox")  # Chromium refuses its sandbox to root (containers); see docs/evidence.md
