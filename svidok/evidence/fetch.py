@@ -121,13 +121,16 @@ def resolve_public(host: str, port: int, *, allow_loopback: bool) -> str:
 class _Tee:
     """The socket's file for ``http.client``: every byte it reads is also written to ``copy``."""
 
-    def __init__(self, raw, copy, limit: int):
-        self.raw, self.copy, self.limit, self.count = raw, copy, limit, 0
+    def __init__(self, raw, copy, limit: int, deadline: float):
+        self.raw, self.copy, self.limit, self.count, self.deadline = raw, copy, limit, 0, deadline
 
     def _keep(self, data: bytes) -> bytes:
         self.count += len(data)
         if self.count > self.limit:
             raise FetchError("too_big")
+        # A server that sends its headers a byte at a time is still held to the deadline.
+        if time.monotonic() > self.deadline:
+            raise FetchError("timeout")
         self.copy.write(data)
         return data
 
@@ -200,7 +203,7 @@ def fetch(url: str, policy: Policy, *, deadline: float) -> Exchange:
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
         sock.sendall(request)
         date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        tee = _Tee(sock.makefile("rb"), copy, policy.max_bytes)
+        tee = _Tee(sock.makefile("rb"), copy, policy.max_bytes, deadline)
         response = http.client.HTTPResponse(_Socket(tee), method="GET")
         response.begin()
         chunks = []

@@ -74,6 +74,15 @@ class Handler(BaseHTTPRequestHandler):
             for part in (b"<html><body>", b"<p>in parts</p>", b"</body></html>"):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
             self.wfile.write(b"0\r\n\r\n")
+        elif self.path == "/drip":
+            # headers a few bytes at a time, each within the socket timeout, the whole past the deadline
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(40):
+                if self.site.release.wait(0.1):
+                    return
+                self.wfile.write(b"X-Slow: a\r\n")
+                self.wfile.flush()
+            self.wfile.write(b"Content-Length: 0\r\n\r\n")
         elif self.path == "/silent":
             self.site.release.wait(30)  # never answers while the test waits
         elif self.path == "/big":

@@ -98,6 +98,12 @@ def test_capture_of_silent_site_times_out(site):
     assert time.monotonic() - started < 10  # bounded by the deadline, not by the server
 
 
+def test_capture_of_a_dripping_server_times_out_at_the_deadline(site):
+    with pytest.raises(fetch.FetchError) as error:
+        fetch.fetch_page(site.url("/drip"), policy(timeout=1), max_resources=10, max_total=10**7)
+    assert error.value.code == "timeout"
+
+
 def test_capture_of_closed_port_is_refused():
     with pytest.raises(fetch.FetchError) as error:
         fetch.fetch_page(f"http://127.0.0.1:{closed_port()}/", policy(), max_resources=10, max_total=10**7)
