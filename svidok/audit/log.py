@@ -267,13 +267,25 @@ def rotate_key() -> str:
 # --- proofs -------------------------------------------------------------------------------------
 
 def _leaf_of(entry_id) -> tuple[int, bytes]:
+    return _leaves_of([entry_id])[entry_id]
+
+
+def _leaves_of(entry_ids) -> dict:
+    """``{entry id: (leaf index, entry bytes)}``, 500 ids per query; LogError naming the first
+    entry that is not in the log."""
+    ids = list(dict.fromkeys(entry_ids))
+    found = {}
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT l.leaf_index, {_payload_bytes_sql()} FROM {LEAF_TABLE} l "
-                       f"JOIN {ENTRY_TABLE} e ON e.id = l.entry_id WHERE l.entry_id = %s", [entry_id])
-        row = cursor.fetchone()
-    if row is None:
-        raise LogError(_("There is no audit entry %(id)s in the log.") % {"id": entry_id})
-    return row[0], _utf8(row[1])
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            cursor.execute(f"SELECT l.entry_id, l.leaf_index, {_payload_bytes_sql()} FROM {LEAF_TABLE} l "
+                           f"JOIN {ENTRY_TABLE} e ON e.id = l.entry_id WHERE l.entry_id IN ({', '.join(['%s'] * len(chunk))})",
+                           chunk)
+            found.update((row[0], (row[1], _utf8(row[2]))) for row in cursor.fetchall())
+    for entry_id in ids:
+        if entry_id not in found:
+            raise LogError(_("There is no audit entry %(id)s in the log.") % {"id": entry_id})
+    return found
 
 
 def inclusion_proofs(entry_ids, tree_size: int | None = None) -> list[dict]:
@@ -283,7 +295,9 @@ def inclusion_proofs(entry_ids, tree_size: int | None = None) -> list[dict]:
     an entry is unknown or was sequenced after ``tree_size``."""
     current = sequence()
     size = _check_size(tree_size, current)
-    leaves = [(entry_id, *_leaf_of(entry_id)) for entry_id in entry_ids]
+    entry_ids = list(entry_ids)
+    known = _leaves_of(entry_ids)
+    leaves = [(entry_id, *known[entry_id]) for entry_id in entry_ids]
     tree = _tree(size)
     proofs = []
     for entry_id, index, entry in leaves:
