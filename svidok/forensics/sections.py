@@ -8,10 +8,12 @@ from django.urls import reverse
 
 from svidok.accounts import rules
 from svidok.common import extensions
-from svidok.forensics.claims import claim_query
 
 
 def _election_results(request, election, context) -> dict:
+    # Imported here: the claim tester brings NumPy, which every process would otherwise load at start-up.
+    from svidok.forensics.claims import claim_query
+
     result_sets = list(election.result_sets.order_by("-imported_at")) if rules.can(request.user, "forensics.view") else []
     if result_sets:
         claim_url = reverse("forensics:claim", args=[result_sets[0].uuid])

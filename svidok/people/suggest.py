@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from svidok.names import matching
-from svidok.people import registry
 from svidok.people.models import Person
 
 LIMIT = 5  # candidates shown under a name field
@@ -63,6 +61,11 @@ def candidates(name: str, *, birth_date=None, limit: int = LIMIT) -> list[Candid
     name = " ".join((name or "").split())
     if _letters(name) < MIN_LETTERS:
         return []
+    # Imported here: the matcher brings NumPy, which a process that never suggests a person (a
+    # command storing evidence, a worker) should not pay for at start-up.
+    from svidok.names import matching
+    from svidok.people import registry
+
     index = registry.registry_index()
     try:
         result = index.match(name, birth_date=birth_date, limit=limit * 2, persons=True,
