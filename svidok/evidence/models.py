@@ -53,7 +53,7 @@ class EvidenceItem(models.Model):
     claimed_type = models.CharField(max_length=127, blank=True)  # what the sender said; kept, not trusted
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     status_reason = models.TextField(blank=True)
-    method = models.CharField(_("collected by"), max_length=16, choices=Method.choices)
+    method = models.CharField(_("how collected"), max_length=16, choices=Method.choices)
     collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
     collected_by = models.CharField(_("collected by (person)"), max_length=200, blank=True)
     origin = models.CharField(_("original location"), max_length=2000, blank=True)  # URL, device, archive
