@@ -178,8 +178,8 @@ def main() -> None:
         f"Goal: ingest ≥ 0.9x sha256sum's throughput — **{ratio:.2f}x, {'met' if ratio >= 0.9 else 'not met'}**; "
         f"peak RSS ≤ 100 MB — **{peak / 1e6:.0f} MB, {'met' if peak <= 100e6 else 'not met'}** "
         f"(the whole command: {peak_command / 1e6:.0f} MB). Of the peak, {baseline / 1e6:.0f} MB is there before the "
-        f"ingest starts (Python, Django and the project's imports after `django.setup()`: NumPy and the name "
-        f"matcher come in through the incident forms); the ingest itself adds {(peak - baseline) / 1e6:.0f} MB, "
+        f"ingest starts (Python, Django and the project's imports after `django.setup()`; NumPy and the name "
+        f"matcher load only when first used); the ingest itself adds {(peak - baseline) / 1e6:.0f} MB, "
         f"the same whatever the file's size (1 MiB chunks).",
         "Why faster than sha256sum: Python's hashlib uses OpenSSL's SHA-256, which uses the CPU's SHA "
         "instructions where present; this coreutils build does not. The copy reads and writes 1 MiB "
