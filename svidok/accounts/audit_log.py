@@ -45,7 +45,10 @@ def rotate_signing_key(*, actor) -> str:
     """A new key signs heads from now on; the old public key stays published. Audited."""
     require(actor, "audit.sign")
     old = log.public_keys()[0]["key_id"]
-    new = log.rotate_key()
+    key = log.new_signing_key()
+    new = log.signing_key_id(key)
+    # Recorded first: if the key files cannot be written, the transaction rolls the entry back.
     record(actor=actor, action=AuditEntry.Action.UPDATE, object_type="audit.signingkey", object_id=new[:16],
            changes={"key_id": [old, new]})
+    log.rotate_key(key)
     return new

@@ -87,11 +87,15 @@ def signing_key() -> Ed25519PrivateKey:
     return private_key
 
 
-def rotate() -> str:
-    """Make a new signing key the current one and return its key id. The old private key is
-    overwritten (it can sign nothing more); its public key stays published."""
+def new_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def rotate(new: Ed25519PrivateKey | None = None) -> str:
+    """Make ``new`` (or a fresh key) the current signing key and return its key id. The old private
+    key is overwritten (it can sign nothing more); its public key stays published."""
     signing_key()  # the old key's public half is published before it goes
-    new = Ed25519PrivateKey.generate()
+    new = new or new_key()
     kid = _publish(new.public_key())
     _write_private(Path(settings.SVIDOK_AUDIT_KEY), new, replace=True)
     return kid

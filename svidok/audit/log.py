@@ -259,9 +259,19 @@ def public_key_pem(key_id: str) -> str:
     return keys.public_pem(public_key)
 
 
-def rotate_key() -> str:
-    """Switch to a new signing key; return its id. Old public keys stay published."""
-    return keys.rotate()
+def new_signing_key():
+    """A fresh Ed25519 private key for ``rotate_key`` (its id: ``signing_key_id(key)``)."""
+    return keys.new_key()
+
+
+def signing_key_id(private_key) -> str:
+    return keys.key_id(private_key.public_key())
+
+
+def rotate_key(new=None) -> str:
+    """Switch to ``new`` (from ``new_signing_key``) or a fresh signing key; return its id. The old
+    private key is overwritten; old public keys stay published."""
+    return keys.rotate(new)
 
 
 # --- proofs -------------------------------------------------------------------------------------
