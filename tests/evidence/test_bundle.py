@@ -210,6 +210,7 @@ def test_an_erased_original_travels_as_a_record_without_its_file(tmp_path, admin
     assert subprocess.run([sys.executable, "verify.py"], cwd=root, capture_output=True).returncode == 0
 
 
+@pytest.mark.django_db(transaction=True)  # the child process commits: a flush, not a rollback, must clean up
 def test_an_export_killed_midway_leaves_nothing_after_cleanup(process_env, tmp_path):  # noqa: F811
     """A real process exporting a bundle, killed with SIGKILL while it copies an original (its
     storage hands out one chunk and then waits forever): the partial ZIP is there, no export is
