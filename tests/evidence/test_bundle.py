@@ -182,6 +182,15 @@ def test_unknown_or_invisible_incident_is_named_and_nothing_is_written(tmp_path,
     assert not AuditEntry.objects.filter(action="export").exists()
 
 
+def test_refusals_are_in_the_readers_language(tmp_path, coordinator):
+    from django.utils import translation
+
+    with translation.override("uk"), pytest.raises(ValidationError) as unknown:
+        bundle.export_bundle(actor=coordinator, incidents=["SV-2018-999999"], output=tmp_path / "case.zip")
+
+    assert unknown.value.messages == ["Немає інциденту SV-2018-999999, який ви можете бачити."]
+
+
 def test_command_prints_json_and_refuses_a_missing_folder(tmp_path, coordinator, case):
     incident, *_ = case
     out = io.StringIO()
