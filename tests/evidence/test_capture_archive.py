@@ -134,7 +134,8 @@ def test_altered_warc_fails_its_digest(warc_bytes, documenter, tmp_path):
     assert "does not match its recorded digest" in refused(documenter, path)
 
 
-@pytest.mark.parametrize("data", [b"", b"not an archive at all\n" * 10, gzip.compress(b"plain text, gzipped")])
+@pytest.mark.parametrize("data", [b"", b"not an archive at all\n" * 10, gzip.compress(b"plain text, gzipped", mtime=0)],
+                         ids=["empty", "text", "gzipped-text"])  # ids: every xdist worker must collect the same names
 def test_files_that_are_not_archives_are_refused(documenter, tmp_path, data):
     path = tmp_path / "x.warc.gz"
     path.write_bytes(data)
