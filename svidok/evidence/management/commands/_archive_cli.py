@@ -7,7 +7,6 @@ never unpacked) before it is stored byte-exact.
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from svidok.accounts.commands import find_actor
 from svidok.evidence.archives import import_archive
-from svidok.incidents.models import Incident, Source
+from svidok.evidence.commands import find_targets
 
 
 def _message(exc: ValidationError) -> str:
@@ -35,16 +34,7 @@ def add_arguments(parser) -> None:
 
 def run(command: BaseCommand, *, paths, incident, source, description, as_json, username, **_) -> None:
     actor = find_actor(username)
-    incident_obj = source_obj = None
-    if incident:
-        incident_obj = Incident.objects.filter(reference=incident.strip()).first()
-        if incident_obj is None:
-            raise CommandError(f"No incident {incident}.")
-    if source:
-        try:
-            source_obj = Source.objects.get(uuid=uuid.UUID(source))
-        except (ValueError, Source.DoesNotExist):
-            raise CommandError(f"No source {source!r}.") from None
+    incident_obj, source_obj = find_targets(incident, source)
     files = [Path(p) for p in paths]
     for path in files:
         if not path.is_file():

@@ -10,15 +10,14 @@ With ``--wait`` it is made here and now, and the command prints how it went.
 from __future__ import annotations
 
 import json
-import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from svidok.accounts.commands import find_actor
 from svidok.evidence import capture as capturing
+from svidok.evidence.commands import find_targets
 from svidok.evidence.models import Capture
-from svidok.incidents.models import Incident, Source
 
 
 def _message(exc: ValidationError) -> str:
@@ -51,16 +50,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, url, incident, source, wait, as_json, username, **options):
         actor = find_actor(username)
-        incident_obj = source_obj = None
-        if incident:
-            incident_obj = Incident.objects.filter(reference=incident.strip()).first()
-            if incident_obj is None:
-                raise CommandError(f"No incident {incident}.")
-        if source:
-            try:
-                source_obj = Source.objects.get(uuid=uuid.UUID(source))
-            except (ValueError, Source.DoesNotExist):
-                raise CommandError(f"No source {source!r}.") from None
+        incident_obj, source_obj = find_targets(incident, source)
         try:
             capture = capturing.request_capture(actor=actor, url=url, incident=incident_obj, source=source_obj)
         except PermissionDenied:

@@ -21,9 +21,9 @@ from django.core.management.base import BaseCommand, CommandError
 from svidok.accounts.commands import find_actor
 from svidok.evidence import services
 from svidok.evidence.bundle import remove_partial_bundles
+from svidok.evidence.commands import find_targets
 from svidok.evidence.management.commands import _archive_cli
 from svidok.evidence.models import EvidenceItem
-from svidok.incidents.models import Incident, Source
 
 
 def _message(exc: ValidationError) -> str:
@@ -125,16 +125,7 @@ class Command(BaseCommand):
         files = _files(paths)
         if STDIN in files and not name.strip():
             raise CommandError("Reading standard input ('-') needs --name, the file's name.")
-        incident_obj = source_obj = None
-        if incident:
-            incident_obj = Incident.objects.filter(reference=incident.strip()).first()
-            if incident_obj is None:
-                raise CommandError(f"No incident {incident}.")
-        if source:
-            try:
-                source_obj = Source.objects.get(uuid=uuid.UUID(source))
-            except (ValueError, Source.DoesNotExist):
-                raise CommandError(f"No source {source!r}.") from None
+        incident_obj, source_obj = find_targets(incident, source)
         for path in files:
             try:
                 item = services.add_item(
