@@ -1,6 +1,19 @@
 """Fixtures of the evidence tests: every test gets its own evidence storage in a temporary directory."""
 
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from django.db import connection
+
+from svidok.audit.models import AuditEntry
+from svidok.evidence.models import Blob, EvidenceItem
+from tests.evidence.capture_site import Site
+
+SVIDOK = str(Path(sys.executable).with_name("svidok"))
 
 
 def local_storage(location) -> dict:
@@ -21,3 +34,40 @@ def stored_files(location) -> list[str]:
     if not location.exists():
         return []
     return sorted(str(p.relative_to(location)) for p in location.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def site():
+    """A small web site on loopback for the capture tests (tests/evidence/capture_site.py)."""
+    site = Site()
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def process_env(tmp_path, request):
+    """The environment of a ``svidok`` subprocess and a way to count its evidence rows.
+
+    PostgreSQL: the test database itself (committed rows, so a transactional test). SQLite: the
+    test database is in memory, so the process gets its own migrated database file."""
+    env = {**os.environ, "SVIDOK_VAR_DIR": str(tmp_path / "var")}
+    (tmp_path / "var" / "static").mkdir(parents=True)
+    if connection.vendor == "postgresql":
+        request.getfixturevalue("transactional_db")
+        s = connection.settings_dict
+        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+        def counts():
+            return (Blob.objects.count(), EvidenceItem.objects.count(),
+                    AuditEntry.objects.filter(object_type="evidence.evidenceitem").count())
+    else:
+        env.pop("DATABASE_URL", None)
+        subprocess.run([SVIDOK, "migrate", "-v0"], env=env, check=True, timeout=300)
+        database = tmp_path / "var" / "svidok.sqlite3"
+
+        def counts():
+            with sqlite3.connect(database) as db:
+                return tuple(db.execute(query).fetchone()[0] for query in (
+                    "select count(*) from evidence_blob", "select count(*) from evidence_evidenceitem",
+                    "select count(*) from audit_auditentry where object_type = 'evidence.evidenceitem'"))
+    return env, tmp_path / "var" / "evidence", counts

@@ -22,7 +22,7 @@ from svidok.evidence.storage import CHUNK_SIZE
 from svidok.incidents import services as incident_services
 from svidok.incidents.models import Term
 from tests import factories
-from tests.evidence.test_cli import SVIDOK, process_env  # noqa: F401 (a fixture)
+from tests.evidence.conftest import SVIDOK
 
 pytestmark = pytest.mark.django_db
 
@@ -220,7 +220,7 @@ def test_an_erased_original_travels_as_a_record_without_its_file(tmp_path, admin
 
 
 @pytest.mark.django_db(transaction=True)  # the child process commits: a flush, not a rollback, must clean up
-def test_an_export_killed_midway_leaves_nothing_after_cleanup(process_env, tmp_path):  # noqa: F811
+def test_an_export_killed_midway_leaves_nothing_after_cleanup(process_env, tmp_path):
     """A real process exporting a bundle, killed with SIGKILL while it copies an original (its
     storage hands out one chunk and then waits forever): the partial ZIP is there, no export is
     recorded; `svidok evidence cleanup` removes the partial file; an export afterwards works."""

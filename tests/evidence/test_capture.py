@@ -20,7 +20,7 @@ from svidok.evidence import capture as capturing
 from svidok.evidence.models import Blob, Capture, EvidenceItem
 from svidok.evidence.storage import blob_name, evidence_storage
 from tests import factories
-from tests.evidence.capture_site import PAGE, Site, closed_port
+from tests.evidence.capture_site import PAGE, closed_port
 
 TICKS = []
 
@@ -28,13 +28,6 @@ TICKS = []
 def tick():
     """A periodic job for the worker test."""
     TICKS.append(1)
-
-
-@pytest.fixture
-def site():
-    site = Site()
-    yield site
-    site.close()
 
 
 @pytest.fixture(autouse=True)

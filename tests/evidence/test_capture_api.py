@@ -6,14 +6,6 @@ from django.core.management import call_command
 from svidok.evidence import capture as capturing
 from svidok.evidence.models import Capture
 from tests import factories
-from tests.evidence.capture_site import Site
-
-
-@pytest.fixture
-def site():
-    site = Site()
-    yield site
-    site.close()
 
 
 @pytest.fixture(autouse=True)

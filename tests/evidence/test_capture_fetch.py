@@ -11,16 +11,9 @@ from warcio.archiveiterator import ArchiveIterator
 
 from svidok.evidence import fetch, warc
 from svidok.evidence.render import RenderError, render
-from tests.evidence.capture_site import CSS, JS, PAGE, PNG, Site, closed_port
+from tests.evidence.capture_site import CSS, JS, PAGE, PNG, closed_port
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def site():
-    site = Site()
-    yield site
-    site.close()
 
 
 def policy(**overrides) -> fetch.Policy:

@@ -8,15 +8,7 @@ from django.utils import translation
 from svidok.evidence import capture as capturing
 from svidok.evidence.models import Capture
 from tests import factories
-from tests.evidence.capture_site import Site
 from tests.helpers import login
-
-
-@pytest.fixture
-def site():
-    site = Site()
-    yield site
-    site.close()
 
 
 @pytest.fixture(autouse=True)

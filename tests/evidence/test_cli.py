@@ -5,24 +5,19 @@ import io
 import json
 import os
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from svidok.audit.models import AuditEntry
 from svidok.evidence import services
-from svidok.evidence.models import Blob, EvidenceItem, EvidenceLink
+from svidok.evidence.models import EvidenceItem, EvidenceLink
 from svidok.evidence.storage import CHUNK_SIZE, blob_name
 from tests import factories
-from tests.evidence.conftest import stored_files
-
-SVIDOK = str(Path(sys.executable).with_name("svidok"))
+from tests.evidence.conftest import SVIDOK, stored_files
 
 
 def run(*args) -> str:
@@ -147,35 +142,6 @@ def test_cleanup_removes_old_temporaries_and_unrecorded_bytes_only(documenter, v
 
 
 # --- a real process killed in the middle of an upload -----------------------------------------------------------
-
-
-@pytest.fixture
-def process_env(tmp_path, request):
-    """The environment of a ``svidok`` subprocess and a way to count its evidence rows.
-
-    PostgreSQL: the test database itself (committed rows, so a transactional test). SQLite: the
-    test database is in memory, so the process gets its own migrated database file."""
-    env = {**os.environ, "SVIDOK_VAR_DIR": str(tmp_path / "var")}
-    (tmp_path / "var" / "static").mkdir(parents=True)
-    if connection.vendor == "postgresql":
-        request.getfixturevalue("transactional_db")
-        s = connection.settings_dict
-        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-
-        def counts():
-            return (Blob.objects.count(), EvidenceItem.objects.count(),
-                    AuditEntry.objects.filter(object_type="evidence.evidenceitem").count())
-    else:
-        env.pop("DATABASE_URL", None)
-        subprocess.run([SVIDOK, "migrate", "-v0"], env=env, check=True, timeout=300)
-        database = tmp_path / "var" / "svidok.sqlite3"
-
-        def counts():
-            with sqlite3.connect(database) as db:
-                return tuple(db.execute(query).fetchone()[0] for query in (
-                    "select count(*) from evidence_blob", "select count(*) from evidence_evidenceitem",
-                    "select count(*) from audit_auditentry where object_type = 'evidence.evidenceitem'"))
-    return env, tmp_path / "var" / "evidence", counts
 
 
 def test_a_process_killed_mid_upload_leaves_no_record_and_no_blob_after_cleanup(process_env):
