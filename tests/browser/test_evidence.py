@@ -40,6 +40,12 @@ DROP = """(zone, [name, text]) => {
 }"""
 
 
+def enhanced(page):
+    """Waits until the upload script has taken over the form (it marks the drop zone): files set
+    before that would post the plain form instead."""
+    expect(page.locator("[data-dropzone].enhanced")).to_have_count(1)
+
+
 @pytest.fixture(autouse=True)
 def _vault(settings, tmp_path):
     settings.STORAGES = {**settings.STORAGES, "evidence": {
@@ -90,6 +96,7 @@ def test_documenter_adds_files_with_progress_and_finds_them_on_the_incident(page
     expect(page.locator("[data-drop-hint]")).to_be_visible()
     (tmp_path / "order 17.pdf").write_bytes(ORDER)
     (tmp_path / "photo.png").write_bytes(photo())
+    enhanced(page)
     page.get_by_label("Files", exact=True).set_input_files([tmp_path / "order 17.pdf", tmp_path / "photo.png"])
     zone = page.locator("[data-dropzone]")
     zone.evaluate(DROP, ["witness note.txt", NOTE.decode()])
@@ -172,12 +179,34 @@ def test_a_refused_file_says_why(page, incident, console_errors, tmp_path, setti
     page.goto(f"/evidence/upload/?incident={incident.reference}")
     (tmp_path / "small.txt").write_bytes(NOTE)
     (tmp_path / "large.pdf").write_bytes(ORDER * 3)
+    enhanced(page)
     page.get_by_label("Files", exact=True).set_input_files([tmp_path / "small.txt", tmp_path / "large.pdf"])
     page.get_by_role("button", name="Store").click()
     expect(page.locator("[data-summary]")).to_have_text("Finished. Stored: 1. Refused: 1.")
     rows = page.locator(".upload-queue li")
     expect(rows.nth(0)).to_contain_text("Stored.")
     expect(rows.nth(1)).to_contain_text("Refused: The file is larger than the limit of 100 bytes: nothing was stored.")
+    assert console_errors == []
+
+
+def test_files_chosen_before_the_script_arrives_are_queued(page, incident, console_errors, tmp_path):
+    """On a slow connection the form is usable before its script has run: a file chosen then is
+    queued when the script arrives, not dropped."""
+    sign_in(page, "documenter")
+    held = []
+    page.route("**/upload*.js", lambda route: held.append(route))  # the script is held back until the file is chosen
+    page.goto(f"/evidence/upload/?incident={incident.reference}", wait_until="commit")  # deferred scripts hold back DOMContentLoaded
+    (tmp_path / "order 17.pdf").write_bytes(ORDER)
+    page.get_by_label("Files", exact=True).set_input_files([tmp_path / "order 17.pdf"])
+    expect(page.locator("[data-dropzone].enhanced")).to_have_count(0)
+    assert len(held) == 1
+    held[0].continue_()
+    enhanced(page)
+    expect(page.locator(".upload-queue li")).to_have_count(1)
+    expect(page.locator("[data-summary]")).to_have_text("Files ready to send: 1. Press “Store” to send them.")
+    page.get_by_role("button", name="Store").click()
+    expect(page.locator(".upload-queue li")).to_contain_text("Stored.")
+    assert EvidenceItem.objects.count() == 1
     assert console_errors == []
 
 
@@ -230,6 +259,7 @@ def test_evidence_pages_fit_a_phone(phone_page, incident, console_errors, tmp_pa
 
     page.goto(f"/evidence/upload/?incident={incident.reference}")
     (tmp_path / "a long file name from a phone camera 2018-03-18 09.00.00.png").write_bytes(photo(shift=8))
+    enhanced(page)
     page.get_by_label("Files", exact=True).set_input_files([tmp_path / "a long file name from a phone camera 2018-03-18 09.00.00.png"])
     shot(page, "upload-queued-phone.png")
     assert page.evaluate(PAGE_WIDTH) <= PHONE["width"]
@@ -253,6 +283,7 @@ def test_the_upload_speaks_ukrainian(page, incident, console_errors, tmp_path):
 
     section.get_by_role("link", name="Додати файли").click()
     (tmp_path / "наказ 17.pdf").write_bytes(ORDER)
+    enhanced(page)
     page.locator("input[type=file]").set_input_files([tmp_path / "наказ 17.pdf"])
     expect(page.locator("[data-summary]")).to_have_text("Файлів готово до надсилання: 1. Натисніть «Зберегти», щоб надіслати їх.")
     page.get_by_role("button", name="Зберегти").click()

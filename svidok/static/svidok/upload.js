@@ -194,6 +194,12 @@
     if (event.dataTransfer && event.dataTransfer.files) { add(event.dataTransfer.files); }
   });
 
+  // Files chosen before this script ran (a slow connection) are queued, not lost on the next choice.
+  if (input.files && input.files.length) {
+    add(input.files);
+    input.value = "";
+  }
+
   zone.classList.add("enhanced");
   var hint = zone.querySelector("[data-drop-hint]");
   if (hint) { hint.hidden = false; }
