@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "svidok.sanctions",
     "svidok.forensics",
     "svidok.evidence",
+    "svidok.backup",
     "svidok.reports",
 ]
 
@@ -189,6 +190,8 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler
 # database on purpose. Public keys, old ones included, are kept as <key id>.pem in the directory.
 SVIDOK_AUDIT_KEY = Path(env_str("SVIDOK_AUDIT_KEY", str(VAR_DIR / "audit" / "signing-key.pem"))).resolve()
 SVIDOK_AUDIT_PUBLIC_KEYS = Path(env_str("SVIDOK_AUDIT_PUBLIC_KEYS", str(VAR_DIR / "audit" / "public-keys"))).resolve()
+# Backups (docs/backups.md): a file of age public keys that `svidok backup` encrypts to by default.
+SVIDOK_BACKUP_RECIPIENTS = env_str("SVIDOK_BACKUP_RECIPIENTS", "")
 # An RFC 3161 time-stamping authority for signed heads (optional), and the CA certificate(s) its
 # replies are checked against by `svidok audit verify`.
 SVIDOK_AUDIT_TSA_URL = env_str("SVIDOK_AUDIT_TSA_URL")

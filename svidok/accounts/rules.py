@@ -58,6 +58,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     # The tamper-evident audit log: signed heads, inclusion and consistency proofs, verification.
     "audit.verify": frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
     "audit.sign": frozenset({Role.ADMIN}),  # issue a signed tree head on demand, rotate the signing key
+    # Backups of the whole installation (database, evidence, configuration), and restoring one.
+    "backup.create": frozenset({Role.ADMIN}),
+    "backup.restore": frozenset({Role.ADMIN}),
 }
 
 # Which incident sensitivities each role sees. Documenters also see restricted incidents they wrote.

@@ -34,6 +34,7 @@ USE_CASE_MODULES = (
     "svidok.evidence.capture",
     "svidok.evidence.archives",
     "svidok.evidence.services",
+    "svidok.backup.services",
 )
 
 
