@@ -58,7 +58,9 @@ def test_counsel_sees_the_cases_incidents_and_their_evidence_only(client, people
     case, inside, outside, item = shared
     login(client, people["counsel"])
 
-    assert client.get(reverse("incidents:detail", args=[inside.reference])).status_code == 200
+    page = client.get(reverse("incidents:detail", args=[inside.reference]))
+    assert page.status_code == 200
+    assert "Recorded by" not in page.content.decode()  # documenters are not named to outsiders
     assert client.get(reverse("incidents:detail", args=[outside.reference])).status_code == 404
     listing = client.get(reverse("incidents:list")).content.decode()
     assert inside.reference in listing and outside.reference not in listing
