@@ -13,6 +13,8 @@ class Role(models.TextChoices):
     DOCUMENTER = "documenter", _("Documenter")
     ANALYST = "analyst", _("Analyst")
     VIEWER = "viewer", _("Viewer")
+    # Outside the organisation: sees only the cases shared with the account (docs/permissions.md).
+    COUNSEL = "counsel", _("External counsel")
 
 
 class User(AbstractUser):

@@ -8,18 +8,21 @@ from django.core.exceptions import PermissionDenied
 
 from svidok.accounts.models import Role
 
-ALL_ROLES = frozenset(Role.values)
+# Every role of the organisation. External counsel is not in it: counsel is granted action by
+# action, and sees only the cases shared with the account.
+ALL_ROLES = frozenset(Role.values) - {Role.COUNSEL}
+CASE_READERS = ALL_ROLES | {Role.COUNSEL}
 EDITORS = frozenset({Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER})
 LEADS = frozenset({Role.ADMIN, Role.COORDINATOR})
 
 # action -> roles allowed. Object-level conditions (own drafts, sensitivity) are in the functions below.
 ACTIONS: dict[str, frozenset[str]] = {
-    "incident.view": ALL_ROLES,
+    "incident.view": CASE_READERS,
     "incident.create": EDITORS,
     "incident.edit": EDITORS,  # documenters: only their own, before verification
     "incident.submit": EDITORS,  # documenters: only their own drafts
     "incident.review": LEADS,  # verify, reject, mark duplicate
-    "incident.history": ALL_ROLES,
+    "incident.history": ALL_ROLES,  # not counsel: the history names the documenters
     "person.view": ALL_ROLES,
     "person.edit": EDITORS,
     "person.identity": LEADS,  # see the real name behind a protected person's pseudonym
@@ -49,9 +52,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "data.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
     "user.manage": frozenset({Role.ADMIN}),
     # Evidence: files kept byte-exact. Who sees an item follows the incidents it is linked to.
-    "evidence.view": ALL_ROLES,
+    "evidence.view": CASE_READERS,
     "evidence.add": EDITORS,  # upload, capture a web page, link to incidents and sources
-    "evidence.download": frozenset({Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.ANALYST}),
+    "evidence.download": frozenset({Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.ANALYST, Role.COUNSEL}),
     "evidence.withdraw": LEADS,  # withdraw an item (the original stays), or restore it
     "evidence.purge": frozenset({Role.ADMIN}),  # erase the bytes for a legal takedown, with a reason
     "evidence.bundle": LEADS,  # export a court bundle (originals, manifest, audit proofs, verifier)
@@ -61,6 +64,10 @@ ACTIONS: dict[str, frozenset[str]] = {
     # Backups of the whole installation (database, evidence, configuration), and restoring one.
     "backup.create": frozenset({Role.ADMIN}),
     "backup.restore": frozenset({Role.ADMIN}),
+    # Cases group incidents; sharing one is how external counsel sees anything (rules 12 and 13).
+    "case.view": CASE_READERS,  # leads: every case; everyone else: the cases shared with them
+    "case.edit": LEADS,  # create, rename, add and remove incidents, share with an account, stop sharing
+    "incident.grant": LEADS,  # name the users who may see a restricted incident, or remove them
 }
 
 # Which incident sensitivities each role sees. Documenters also see restricted incidents they wrote.
@@ -70,6 +77,7 @@ SENSITIVITIES: dict[str, frozenset[str]] = {
     Role.DOCUMENTER: frozenset({"public", "internal"}),
     Role.ANALYST: frozenset({"public", "internal"}),
     Role.VIEWER: frozenset({"public", "internal"}),
+    Role.COUNSEL: frozenset({"public", "internal"}),  # and only within the cases shared with them
 }
 
 # Which incident statuses each role sees. Documenters also see their own drafts.
@@ -79,6 +87,7 @@ STATUSES: dict[str, frozenset[str]] = {
     Role.DOCUMENTER: frozenset({"submitted", "verified", "rejected", "duplicate"}),
     Role.ANALYST: frozenset({"submitted", "verified", "rejected", "duplicate"}),
     Role.VIEWER: frozenset({"verified"}),
+    Role.COUNSEL: frozenset({"submitted", "verified"}),
 }
 
 

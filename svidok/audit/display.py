@@ -111,7 +111,8 @@ def field_label(object_type: str, key: str) -> str:
     """The field's own verbose name (translated); a label for links and unnamed fields; the key as a last resort."""
     field = _field(object_type, key)
     # An explicit verbose name is a lazy translation; Django's automatic one is a plain str.
-    if field is not None and isinstance(field.verbose_name, Promise):
+    # Reverse relations (another model's foreign key named like the key) have no verbose name.
+    if field is not None and isinstance(getattr(field, "verbose_name", None), Promise):
         return capfirst(str(field.verbose_name))
     if key in EXTRA_LABELS:
         return capfirst(str(EXTRA_LABELS[key]))
@@ -183,7 +184,7 @@ class _Lookups:
         if kind and (kind, value) in self.names:
             return self.names[(kind, value)]
         field = _field(object_type, key)
-        if field is not None and field.choices:
+        if field is not None and getattr(field, "choices", None):
             return str(dict(field.flatchoices).get(value, value))
         return str(value)
 

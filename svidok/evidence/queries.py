@@ -23,7 +23,10 @@ def visible_items(user):
     if role in rules.LEADS:
         return items
     incidents = visible_incidents(user).values("pk")
-    return items.filter(Q(links__incident__in=incidents) | Q(links__source__isnull=False) | Q(created_by=user)).distinct()
+    seen = Q(links__incident__in=incidents) | Q(created_by=user)
+    if rules.can(user, "source.view"):  # not external counsel, who sees only the incidents of their cases
+        seen |= Q(links__source__isnull=False)
+    return items.filter(seen).distinct()
 
 
 def get_item_for_user(user, item_id) -> EvidenceItem:

@@ -1,6 +1,8 @@
 """How the audit history names the incidents app's records, terms and the ids its entries hold
 (``audit.display``). Registered in ``IncidentsConfig.ready()``."""
 
+from django.utils.translation import gettext_lazy as _
+
 from svidok.audit import display
 from svidok.common.validation import is_uuid
 from svidok.incidents.models import Election, Place, Source, Term
@@ -31,6 +33,8 @@ def register() -> None:
     display.register_type("incidents.intervention", models=("incidents.Intervention",),
                           vocabulary_keys={"kind": "intervention_type"}, source_keys=("source",))
     display.register_type("incidents.election", models=("incidents.Election",), source_keys=("source",))
+    display.register_type("incidents.case", models=("incidents.Case",))
+    display.register_labels({"shared_with": _("Shared with"), "named_access": _("May see this restricted incident")})
     # An involvement's role and perpetrator type read the same in every record's history.
     display.register_type("*", vocabulary_keys={"role": "involvement_role", "perpetrator_type": "perpetrator_type"})
     display.register_terms(_terms)

@@ -410,3 +410,65 @@ class Intervention(models.Model):
     @property
     def public_id(self):
         return str(self.uuid)
+
+
+class Case(models.Model):
+    """A group of incidents (and so their evidence) worked on together, e.g. for one court case.
+
+    Sharing a case with an account is what lets external counsel see anything at all: a counsel
+    account sees the incidents of the cases shared with it and nothing else (docs/permissions.md).
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    incidents = models.ManyToManyField(Incident, blank=True, related_name="cases", verbose_name=_("incidents"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
+
+    @property
+    def audit_repr(self):
+        return self.name
+
+
+class CaseShare(models.Model):
+    """One account a case is shared with, by whom and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_shares")
+    shared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    shared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shared_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_shared_once_per_user")]
+
+    def __str__(self):
+        return f"{self.case} → {self.user}"
+
+
+class IncidentAccess(models.Model):
+    """A user named on a restricted incident: they see it although their role does not see
+    restricted incidents (docs/permissions.md, rule 12)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="named_access")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="incident_access")
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["granted_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "user"], name="incident_access_once_per_user")]
+
+    def __str__(self):
+        return f"{self.incident} → {self.user}"

@@ -6,13 +6,14 @@ Invisible is 404 (``get_incident_for_user``); the rules live in ``svidok.account
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from svidok.accounts import rules
+from svidok.accounts.models import Role
 from svidok.common.validation import is_uuid
-from svidok.incidents.models import Incident, Place
+from svidok.incidents.models import CaseShare, Incident, IncidentAccess, Place
 from svidok.search.api import matching_ids
 
 SORTS = {
@@ -30,11 +31,20 @@ FILTERS = ("type", "status", "date_from", "date_to", "place", "election", "sensi
 
 
 def visible_incidents(user):
-    """Incidents ``user`` may see: by role, sensitivity and status; own drafts and restricted for their authors."""
+    """Incidents ``user`` may see (docs/permissions.md, rules 1, 2, 12 and 13): by role, sensitivity
+    and status; a restricted incident only for the roles that see restricted incidents and for the
+    users named on it; authors see their own; external counsel only within the cases shared with
+    the account."""
     role = rules.role_of(user)
     if role is None or not rules.can(user, "incident.view"):
         return Incident.objects.none()
-    allowed = Q(sensitivity__in=rules.SENSITIVITIES[role]) & Q(status__in=rules.STATUSES[role])
+    sensitivities = rules.SENSITIVITIES[role]
+    seen = Q(sensitivity__in=sensitivities)
+    if set(sensitivities) != set(Incident.Sensitivity.values):
+        seen |= Exists(IncidentAccess.objects.filter(incident=OuterRef("pk"), user=user))
+    allowed = Q(status__in=rules.STATUSES[role]) & seen
+    if role == Role.COUNSEL:
+        allowed &= Exists(CaseShare.objects.filter(case__incidents=OuterRef("pk"), user=user))
     if role in rules.EDITORS:
         allowed |= Q(created_by=user)
     return Incident.objects.filter(allowed)

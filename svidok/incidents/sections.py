@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch
 
 from svidok.common import extensions
+from svidok.incidents.case_views import named_access_section
 from svidok.incidents.forms import resolve_place
 from svidok.incidents.models import IncidentSource, Involvement
 from svidok.incidents.queries import visible_incidents
@@ -43,6 +44,8 @@ def incident_counts(user, person_ids: list[int]) -> dict[int, int]:
 
 
 def register() -> None:
+    extensions.add_section("incidents.incident", context=named_access_section,
+                           template="incidents/_incident_cases.html", order=90)
     extensions.add_section("people.person", context=_person_incidents, template="incidents/_party_involvements.html", order=10)
     extensions.add_section("people.organization", context=_organization_incidents,
                            template="incidents/_party_involvements.html", order=10)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from svidok.incidents import views
+from svidok.incidents import case_views, views
 
 
 class ReferenceConverter:
@@ -33,7 +33,15 @@ urlpatterns = [
     path("elections/new/", views.election_create, name="election_create"),
     path("elections/<uuid:uuid>/", views.election_detail, name="election_detail"),
     path("elections/<uuid:uuid>/figures/new/", views.figure_create, name="figure_create"),
+    path("cases/", case_views.case_list, name="case_list"),
+    path("cases/new/", case_views.case_create, name="case_create"),
+    path("cases/<uuid:uuid>/", case_views.case_detail, name="case_detail"),
+    path("cases/<uuid:uuid>/incidents/", case_views.case_add_incident, name="case_add_incident"),
+    path("cases/<uuid:uuid>/incidents/<ref:reference>/remove/", case_views.case_remove_incident, name="case_remove_incident"),
+    path("cases/<uuid:uuid>/share/", case_views.case_share, name="case_share"),
+    path("cases/<uuid:uuid>/unshare/", case_views.case_unshare, name="case_unshare"),
     path("<ref:reference>/", views.incident_detail, name="detail"),
+    path("<ref:reference>/access/", case_views.incident_access, name="access"),
     path("<ref:reference>/edit/", views.incident_edit, name="edit"),
     path("<ref:reference>/submit/", views.incident_submit, name="submit"),
     path("<ref:reference>/review/", views.incident_review, name="review"),

@@ -10,13 +10,13 @@ from django.http import Http404
 
 from svidok.accounts import rules
 from svidok.accounts.models import Role, User
-from svidok.incidents.models import Incident
+from svidok.incidents.models import Case, CaseShare, Incident, IncidentAccess
 from svidok.incidents.queries import get_incident_for_user, visible_incidents
 from svidok.incidents.services import mark_duplicate, reject_incident, submit_incident, verify_incident
 from tests import factories
 
 DOC = settings.BASE_DIR / "docs" / "permissions.md"
-ROLES = ["admin", "coordinator", "documenter", "analyst", "viewer"]
+ROLES = ["admin", "coordinator", "documenter", "analyst", "viewer", "counsel"]
 MARKS = {"✓": True, "—": False}
 
 
@@ -56,7 +56,7 @@ def doc():
 def test_doc_tables_have_the_roles_of_the_code_as_columns():
     header_lines = [line for line in DOC.read_text(encoding="utf-8").splitlines() if line.startswith("| action") or line.startswith("| sensitivity") or line.startswith("| status")]
 
-    assert [[c.strip() for c in line.strip("|").split("|")][1:6] for line in header_lines] == [ROLES] * 3
+    assert [[c.strip() for c in line.strip("|").split("|")][1:1 + len(ROLES)] for line in header_lines] == [ROLES] * 3
     assert sorted(ROLES) == sorted(Role.values)
 
 
@@ -120,7 +120,9 @@ def _incident_in(author, reviewer, *, sensitivity: str, status: str, original=No
 
 @pytest.fixture
 def world(db):
-    """One incident by an outside author for every sensitivity × status, plus each editor's own."""
+    """One incident by an outside author for every sensitivity × status, plus each editor's own; a
+    case holding all but one of them, shared with the counsel account; and users named on two
+    restricted incidents."""
     users = {role: make_user(role) for role in ROLES}
     outsider = make_user("documenter", "outsider")
     lead = make_user("coordinator", "lead")
@@ -132,6 +134,16 @@ def world(db):
     # The documenter's own: a restricted draft and a restricted incident that was later verified.
     own_draft = factories.incident(users["documenter"], title="own restricted draft", sensitivity="restricted")
     own_verified = _incident_in(users["documenter"], lead, sensitivity="restricted", status="verified")
+    by_title = {i.title: i for i in others}
+    case = Case.objects.create(name="shared with counsel")
+    case.incidents.add(*[i for i in others if i.title != "internal verified"])
+    CaseShare.objects.create(case=case, user=users["counsel"])
+    Case.objects.create(name="shared with nobody").incidents.add(by_title["internal verified"])
+    named = {by_title["restricted verified"]: ("analyst", "viewer", "counsel", "documenter"),
+             by_title["restricted submitted"]: ("viewer", "counsel")}
+    for incident, roles in named.items():
+        for role in roles:
+            IncidentAccess.objects.create(incident=incident, user=users[role])
     return users, outsider, lead, original, others, own_draft, own_verified
 
 
@@ -142,12 +154,15 @@ def test_visible_incidents_follow_the_doc_tables_and_author_exception(doc, world
     user = users[role]
     everything = [original, *others, own_draft, own_verified]
 
-    # The expectation comes from the document alone: tables, then rule 2 (author exception).
-    expected = {
-        i.reference for i in everything
-        if (sensitivities[i.sensitivity][role] and statuses[i.status][role])
-        or (_may_create(doc, role) and i.created_by_id == user.pk)
-    }
+    # The expectation comes from the document alone: the tables, rule 12 (users named on a
+    # restricted incident), rule 13 (counsel only within shared cases), rule 2 (author exception).
+    def seen(i):
+        by_tables = (sensitivities[i.sensitivity][role] or i.named_access.filter(user=user).exists()) and statuses[i.status][role]
+        if role == "counsel":
+            by_tables = by_tables and i.cases.filter(shares__user=user).exists()
+        return by_tables or (_may_create(doc, role) and i.created_by_id == user.pk)
+
+    expected = {i.reference for i in everything if seen(i)}
 
     assert set(visible_incidents(user).values_list("reference", flat=True)) == expected
     for incident in everything:
@@ -163,12 +178,13 @@ def _may_create(doc, role):
     return actions["incident.create"][role]
 
 
-def test_documenter_sees_own_restricted_incidents_but_no_other(world):
+def test_documenter_sees_own_restricted_incidents_and_those_naming_them_but_no_other(world):
     users, _outsider, _lead, _original, _others, own_draft, own_verified = world
 
     seen = visible_incidents(users["documenter"]).filter(sensitivity="restricted")
+    named = [i for i in _others if i.title == "restricted verified"]  # rule 12: named on it
 
-    assert sorted(seen.values_list("reference", flat=True)) == sorted([own_draft.reference, own_verified.reference])
+    assert sorted(seen.values_list("reference", flat=True)) == sorted([own_draft.reference, own_verified.reference, named[0].reference])
 
 
 @pytest.mark.parametrize("role", ROLES)
