@@ -17,10 +17,12 @@ from svidok.accounts.rules import require
 from svidok.audit.services import diff, record
 from svidok.common.validation import (
     check_choice,
-    check_not_future,
+    check_date,
     check_range,
     check_required,
+    check_text,
     check_text_size,
+    check_texts,
     collect,
 )
 from svidok.incidents import search_index
@@ -82,13 +84,14 @@ def snapshot(incident: Incident) -> dict:
 def validate_incident(fields: dict) -> None:
     collect(
         lambda: check_required("title", fields.get("title"), _("A title is required.")),
-        lambda: check_text_size("title", fields.get("title"), 300),
+        lambda: check_text_size("title", fields.get("title"), 300, long=False),
         lambda: check_text_size("narrative", fields.get("narrative")),
+        lambda: check_text("place_text", fields.get("place_text")),
         lambda: check_required("type", fields.get("type"), _("A type is required.")),
         _check_term("type", fields.get("type"), "incident_type"),
         lambda: check_required("date_start", fields.get("date_start"), _("A date is required.")),
-        lambda: check_not_future("date_start", fields.get("date_start")),
-        lambda: check_not_future("date_end", fields.get("date_end")),
+        lambda: check_date("date_start", fields.get("date_start")),
+        lambda: check_date("date_end", fields.get("date_end")),
         lambda: check_range("date_start", fields.get("date_start"), "date_end", fields.get("date_end")),
         lambda: None
         if fields.get("date_precision", DatePrecision.DAY) != DatePrecision.RANGE
@@ -110,8 +113,11 @@ def _check_tags(legal_tags, tags) -> None:
         bad = [t.code for t in legal_tags if t.vocabulary.code != "legal_qualification"]
         if bad:
             raise ValidationError({"legal_tags": _("Not legal qualification codes: %(codes)s") % {"codes": ", ".join(bad)}})
-    if tags is not None and any(len(n) > 60 for n in _tag_names(tags)):
-        raise ValidationError({"tags": _("Tags are at most 60 characters long.")})
+    if tags is not None:
+        for name in tags:
+            check_text("tags", name)
+        if any(len(n) > 60 for n in _tag_names(tags)):
+            raise ValidationError({"tags": _("Tags are at most 60 characters long.")})
 
 
 def _tag_names(tags) -> list[str]:
@@ -214,6 +220,11 @@ def check_involvement(row: dict) -> None:
         errors["perpetrator_type"] = [_("%(code)r is not a perpetrator type.") % {"code": perpetrator_type.code}]
     if len(details) > 500:
         errors["details"] = [_("Details are at most 500 characters long.")]
+    else:
+        try:
+            check_text("details", details, long=True)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
 
@@ -551,13 +562,14 @@ def unlink_source(*, actor, link: IncidentSource) -> None:
 def validate_source(fields: dict) -> None:
     collect(
         lambda: check_required("title", fields.get("title"), _("A title is required.")),
-        lambda: check_text_size("title", fields.get("title"), 500),
+        lambda: check_text_size("title", fields.get("title"), 500, long=False),
         lambda: check_required("kind", fields.get("kind"), _("A source type is required.")),
         _check_term("kind", fields.get("kind"), "source_type"),
-        lambda: check_not_future("published_on", fields.get("published_on")),
-        lambda: check_not_future("accessed_on", fields.get("accessed_on")),
+        lambda: check_date("published_on", fields.get("published_on")),
+        lambda: check_date("accessed_on", fields.get("accessed_on")),
         lambda: check_range("published_on", fields.get("published_on"), "accessed_on", fields.get("accessed_on")),
         lambda: check_text_size("excerpt", fields.get("excerpt")),
+        lambda: check_texts({name: fields.get(name) for name in ("publisher", "author", "url", "language", "notes")}, long=("notes",)),
         lambda: check_choice("reliability", fields.get("reliability", "F"), Source.Reliability.values, _("Reliability is a letter from A to F.")),
         lambda: check_choice("credibility", fields.get("credibility", 6), range(1, 7), _("Credibility is a number from 1 to 6.")),
     )
@@ -607,8 +619,9 @@ def record_intervention(*, actor, fields: dict, incidents=()) -> Intervention:
         lambda: check_required("title", fields.get("title"), _("A title is required.")),
         lambda: check_required("kind", fields.get("kind"), _("An intervention type is required.")),
         _check_term("kind", fields.get("kind"), "intervention_type"),
-        lambda: check_not_future("date", fields.get("date")),
+        lambda: check_date("date", fields.get("date")),
         lambda: check_text_size("description", fields.get("description")),
+        lambda: check_texts({name: fields.get(name) for name in ("title", "addressee")}),
     )
     intervention = Intervention.objects.create(**fields, created_by=actor if getattr(actor, "pk", None) else None)
     intervention.incidents.set(incidents)
@@ -627,6 +640,8 @@ def record_election(*, actor, fields: dict) -> Election:
     collect(
         lambda: check_required("name", fields.get("name"), _("A name is required.")),
         lambda: check_required("date", fields.get("date"), _("A voting day is required.")),
+        lambda: check_date("date", fields.get("date")),
+        lambda: check_texts({name: fields.get(name) for name in ("name", "name_uk", "territory_text", "notes")}, long=("notes",)),
     )
     election = Election.objects.create(**fields)
     record(actor=actor, action="create", obj=election, object_repr=election.name, changes=diff({}, fields))
@@ -658,6 +673,8 @@ def save_term(*, actor, vocabulary: Vocabulary, code: str, labels: dict, descrip
     term_obj = Term.objects.filter(vocabulary=vocabulary, code=code).first()
     before = {} if term_obj is None else {"label_" + k: getattr(term_obj, "label_" + k) for k in ("en", "uk", "ru", "crh")} | {
         "description": term_obj.description, "reference": term_obj.reference, "order": term_obj.order, "active": term_obj.active}
+    collect(*(lambda lang=lang, label=label: check_text(f"label_{lang}", label) for lang, label in labels.items()),
+            lambda: check_texts({"description": description, "reference": reference}, long=("description",)))
     term_obj = term_obj or Term(vocabulary=vocabulary, code=code)
     for lang, label in labels.items():
         setattr(term_obj, f"label_{lang}", label)
