@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -146,6 +147,13 @@ def _size(count: int) -> str:
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 
+# What openpyxl and zipfile raise for a damaged workbook: a bad ZIP or deflate stream, a missing
+# part, XML that does not parse (ParseError and lxml's errors are SyntaxErrors), values of the
+# wrong type or shape where openpyxl expects others. Callers report them all as "not a readable
+# workbook"; they are read only inside the reading of one file, so nothing else is hidden.
+XLSX_UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, TypeError, AttributeError, IndexError,
+                   OSError, SyntaxError)
+
 
 def _check_xml_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, name: str) -> None:
     """Refuse a DTD in an XML part (no spreadsheet needs one; entity bombs and external entities
@@ -160,7 +168,7 @@ def _check_xml_prolog(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, name
     except DefusedXmlException:
         raise InputRefused(_("%(name)s: %(member)s declares a DTD or entities, which spreadsheets never do; it is refused.")
                            % {"name": name, "member": member.filename[:100]}) from None
-    except ParseError:
+    except (ParseError, *XLSX_UNREADABLE):
         pass  # openpyxl reports what it cannot read, or ignores parts it does not need
 
 

@@ -20,6 +20,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -344,7 +345,7 @@ def _unzip(raw: bytes, name: str) -> tuple[bytes, str]:
         return read_member(archive, members[0], name=name), members[0]
     except InputRefused as exc:
         raise ResultsFileError(str(exc)) from None
-    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError):
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
         # A damaged member, a compression method or encryption zipfile does not read.
         raise ResultsFileError(f"{name}: {members[0][:100]} cannot be unpacked (damaged, encrypted or of an unknown compression).") from None
     finally:

@@ -9,6 +9,8 @@ checks every row and reports all the errors at once as one :class:`RowErrors`, w
 use case back: nothing is half-written.
 """
 
+import re
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -701,8 +703,9 @@ def load_vocabularies(*, actor, data: dict) -> dict:
     missing from the file are kept (they may be in use) but left as they are.
     """
     require(actor, "vocabulary.edit")
-    if data.get("format") != "svidok-vocabularies":
+    if not isinstance(data, dict) or data.get("format") != "svidok-vocabularies":
         raise ValidationError({"format": _("Not a Svidok vocabulary file.")})
+    _check_vocabulary_file(data)
     counts = {"vocabularies": 0, "created": 0, "updated": 0}
     for item in data["vocabularies"]:
         vocabulary, created = Vocabulary.objects.get_or_create(
@@ -736,6 +739,57 @@ def load_vocabularies(*, actor, data: dict) -> dict:
             record(actor=actor, action="import", object_type="incidents.vocabulary", object_id=vocabulary.code,
                    object_repr=vocabulary.name_en, changes={"version": vocabulary.version, "terms": changed})
     return counts
+
+
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+# field -> (required, longest); a length of None is long text.
+_VOCABULARY_KEYS = {"code": (True, 40), "name_en": (True, 200), "name_uk": (False, 200), "description": (False, None)}
+_TERM_KEYS = {"code": (True, 60), "label_en": (True, 200), "label_uk": (False, 200), "label_ru": (False, 200),
+              "label_crh": (False, 200), "description": (False, None), "reference": (False, 300)}
+
+
+def _check_vocabulary_file(data: dict) -> None:
+    """Every vocabulary and term of a vocabulary file well formed, before anything is written: a
+    ValidationError keyed by where the problem is (``vocabularies[2].terms[5].label_en``)."""
+    errors: dict[str, list[str]] = {}
+
+    def check(where: str, item, keys: dict) -> None:
+        if not isinstance(item, dict):
+            errors.setdefault(where, []).append(_("An object is expected here."))
+            return
+        for key, (required, longest) in keys.items():
+            value = item.get(key, "")
+            field = f"{where}.{key}"
+            if not isinstance(value, str) or (required and not value.strip()):
+                errors.setdefault(field, []).append(_("Text is required here.") if required else _("Text is expected here."))
+            elif longest is not None and len(value) > longest:
+                errors.setdefault(field, []).append(_("At most %(count)d characters.") % {"count": longest})
+            elif key == "code" and not _SLUG.match(value):
+                errors.setdefault(field, []).append(_("A code is made of letters, digits, '-' and '_'."))
+            else:
+                try:
+                    check_text(field, value, long=longest is None)
+                except ValidationError as exc:
+                    errors.setdefault(field, []).extend(exc.messages)
+        if "order" in item and not (isinstance(item["order"], int) and not isinstance(item["order"], bool) and 0 <= item["order"] < 2**31):
+            errors.setdefault(f"{where}.order", []).append(_("A whole number from 0 is expected here."))
+        if "active" in item and not isinstance(item["active"], bool):
+            errors.setdefault(f"{where}.active", []).append(_("true or false is expected here."))
+
+    vocabularies = data.get("vocabularies")
+    if not isinstance(vocabularies, list):
+        raise ValidationError({"vocabularies": _("A list of vocabularies is expected here.")})
+    for index, item in enumerate(vocabularies):
+        where = f"vocabularies[{index}]"
+        check(where, item, _VOCABULARY_KEYS)
+        terms = item.get("terms") if isinstance(item, dict) else None
+        if not isinstance(terms, list):
+            errors.setdefault(f"{where}.terms", []).append(_("A list of terms is expected here."))
+            continue
+        for number, term_item in enumerate(terms):
+            check(f"{where}.terms[{number}]", term_item, _TERM_KEYS)
+    if errors:
+        raise ValidationError(errors)
 
 
 def export_vocabularies() -> dict:

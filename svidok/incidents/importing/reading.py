@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from svidok.common.text import UndecodableText, decode_text
-from svidok.common.untrusted import InputRefused, check_row_count, load_json, open_xlsx
+from svidok.common.untrusted import XLSX_UNREADABLE, InputRefused, check_row_count, load_json, open_xlsx
 from svidok.incidents.importing.columns import COLUMNS, REQUIRED_COLUMNS
 
 
@@ -68,21 +68,19 @@ def read_csv(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
 
 
 def read_xlsx(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
-    import zipfile
-
     from defusedxml import DefusedXmlException
 
     try:
         workbook, sheet, max_row, max_col = open_xlsx(raw, name=name)
     except InputRefused as exc:
         raise ImportFileError(str(exc)) from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, DefusedXmlException) as exc:
+    except (*XLSX_UNREADABLE, DefusedXmlException) as exc:
         raise ImportFileError(f"{name} is not a readable XLSX workbook ({exc.__class__.__name__}).") from None
     try:
         return _xlsx_rows(sheet.iter_rows(values_only=True, max_row=max_row, max_col=max_col), name)
     except InputRefused as exc:
         raise ImportFileError(str(exc)) from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, DefusedXmlException) as exc:
+    except (*XLSX_UNREADABLE, DefusedXmlException) as exc:
         raise ImportFileError(f"{name} is not a readable XLSX workbook ({exc.__class__.__name__}).") from None
     finally:
         workbook.close()
