@@ -348,6 +348,7 @@ def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason.")})
+    check_texts({"reason": reason}, long=("reason",))
     return reason
 
 

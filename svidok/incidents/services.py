@@ -653,6 +653,7 @@ def record_election(*, actor, fields: dict) -> Election:
 @transaction.atomic
 def record_election_figure(*, actor, election: Election, fields: dict) -> ElectionFigure:
     require(actor, "election.edit")
+    check_texts({name: fields.get(name) for name in ("territory_text", "population_group", "claimed_by", "notes")}, long=("notes",))
     figure = ElectionFigure(election=election, **fields)
     if figure.value is None or not (0 <= figure.value <= 100) and figure.metric != ElectionFigure.Metric.OTHER:
         raise ValidationError({"value": _("A percentage lies between 0 and 100.")})

@@ -439,6 +439,8 @@ def record_listing(*, actor, member: ProposalMember, jurisdiction: str, status: 
     def check_legal_act():
         if len(legal_act) > 300:
             raise ValidationError({"legal_act": _("At most 300 characters.")})
+        check_text("legal_act", legal_act)
+        check_text("jurisdiction_other", jurisdiction_other)
 
     def check_reference():
         if reference_entity is None:

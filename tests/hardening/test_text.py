@@ -108,3 +108,23 @@ def test_importer_refuses_a_bell_in_a_title_with_its_line(tmp_path, capsys):
 
     assert "line 2: title: Invisible control character U+0007 at character 8; remove it." in str(caught.value) + "".join(capsys.readouterr())
     assert Incident.objects.count() == 0
+
+
+def test_evidence_description_and_listing_act_refuse_control_characters(documenter, coordinator):
+    import io
+
+    from svidok.evidence.models import EvidenceItem
+    from svidok.evidence.services import add_item
+
+    with pytest.raises(ValidationError) as evidence:
+        add_item(actor=documenter, file=io.BytesIO(b"photo"), name="photo.jpg", description="Taken at\x00 the school",
+                 method=EvidenceItem.Method.COMMAND)
+    organization = factories.organization(coordinator)
+    proposal = proposals.create_proposal(actor=coordinator, title="Organizers of the vote")
+    member = proposals.add_member(actor=coordinator, proposal=proposal, organization=organization)
+    with pytest.raises(ValidationError) as listing:
+        proposals.record_listing(actor=coordinator, member=member, jurisdiction="eu", status="proposed", legal_act="Regulation\x1b 2018/705")
+
+    assert evidence.value.message_dict == {"description": ["Invisible control character U+0000 at character 9; remove it."]}
+    assert EvidenceItem.objects.count() == 0
+    assert listing.value.message_dict == {"legal_act": ["Invisible control character U+001B at character 11; remove it."]}
