@@ -230,6 +230,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 # Longest narrative and excerpt accepted; a bigger text is refused with a field error.
 SVIDOK_MAX_TEXT = env_int("SVIDOK_MAX_TEXT", 100_000, minimum=1000)
+
+# Limits on imported files, checked before reading (docs/inputs.md): rows of a table, columns of an
+# XLSX sheet, unpacked size, compression ratio and members of a ZIP (XLSX included), nesting depth
+# and number length in JSON.
+SVIDOK_IMPORT_MAX_ROWS = env_int("SVIDOK_IMPORT_MAX_ROWS", 100_000, minimum=1)
+SVIDOK_IMPORT_MAX_COLUMNS = env_int("SVIDOK_IMPORT_MAX_COLUMNS", 200, minimum=10)
+SVIDOK_IMPORT_MAX_UNPACKED_BYTES = env_int("SVIDOK_IMPORT_MAX_UNPACKED_BYTES", 512 * 1024**2, minimum=1024**2)
+SVIDOK_IMPORT_MAX_RATIO = env_int("SVIDOK_IMPORT_MAX_RATIO", 200, minimum=10)
+SVIDOK_IMPORT_MAX_ZIP_MEMBERS = env_int("SVIDOK_IMPORT_MAX_ZIP_MEMBERS", 1000, minimum=10)
+SVIDOK_IMPORT_MAX_JSON_DEPTH = env_int("SVIDOK_IMPORT_MAX_JSON_DEPTH", 32, minimum=4, maximum=500)
+SVIDOK_IMPORT_MAX_NUMBER_DIGITS = env_int("SVIDOK_IMPORT_MAX_NUMBER_DIGITS", 100, minimum=20, maximum=4000)
 SVIDOK_DEMO_PASSWORD = env_str("SVIDOK_DEMO_PASSWORD")
 
 REST_FRAMEWORK = {

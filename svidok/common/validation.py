@@ -1,6 +1,7 @@
 """Checks shared by services, forms, the API and importers; each raises a field-keyed error."""
 
 import datetime as dt
+import re
 import uuid
 
 from django.conf import settings
@@ -22,9 +23,54 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def check_not_future(field: str, value: dt.date | None) -> None:
-    if value is not None and value > today():
+# The oldest date a person may type. Nothing Svidok records (incidents since 2014, the birth dates
+# of living people, sources, elections) is older; a year like 0197 is a typing slip, and references
+# (SV-YYYY-NNNNNN), lists and exports assume four-digit years.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
+def check_date(field: str, value: dt.date | None) -> None:
+    """A date a person typed: between :data:`EARLIEST_DATE` and today (``None`` passes)."""
+    if value is None:
+        return
+    if value < EARLIEST_DATE:
+        raise ValidationError({field: _("Date %(date)s is before 1900; check the year.") % {"date": value.isoformat()}})
+    if value > today():
         raise ValidationError({field: _("Date %(date)s is in the future.") % {"date": value.isoformat()}})
+
+
+# The older name: every caller of it checks a typed date, so it applies the whole rule.
+check_not_future = check_date
+
+# Characters no typed text needs: C0 controls (NUL, escape, ...), DEL, C1 controls and lone UTF-16
+# surrogates. They are invisible, break XML (XLSX exports), CSV readers and terminals. Long text
+# (narratives, notes) keeps tab, newline and carriage return; one-line text (titles, names) none.
+_CONTROL_LONG = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def check_text(field: str, value, *, long: bool = False) -> None:
+    """Typed text without control characters: see :data:`_CONTROL_LINE`; ``long=True`` for
+    multi-line text, which may hold tabs and line breaks. Non-strings pass (other checks type them)."""
+    if not isinstance(value, str):
+        return
+    found = (_CONTROL_LONG if long else _CONTROL_LINE).search(value)
+    if found:
+        char = found.group()
+        if char in "\t\n\r":
+            message = _("Line breaks and tabs are not allowed here (character %(position)d); write it on one line.")
+        else:
+            message = _("Invisible control character U+%(code)04X at character %(position)d; remove it.")
+        raise ValidationError({field: message % {"code": ord(char), "position": found.start() + 1}})
+
+
+def check_texts(fields: dict, *, long=(), skip=()) -> None:
+    """:func:`check_text` on every string in ``fields`` (the names in ``long`` as long text), all
+    errors together."""
+    collect(*(
+        (lambda name=name, value=value: check_text(name, value, long=name in long))
+        for name, value in fields.items() if name not in skip
+    ))
 
 
 def check_range(start_field: str, start: dt.date | None, end_field: str, end: dt.date | None) -> None:
@@ -34,12 +80,15 @@ def check_range(start_field: str, start: dt.date | None, end_field: str, end: dt
         )
 
 
-def check_text_size(field: str, value: str | None, limit: int | None = None) -> None:
+def check_text_size(field: str, value: str | None, limit: int | None = None, *, long: bool = True) -> None:
+    """Typed text of at most ``limit`` characters (:setting:`SVIDOK_MAX_TEXT` by default) without
+    control characters (:func:`check_text`; ``long=False`` for one-line text such as a title)."""
     limit = limit or settings.SVIDOK_MAX_TEXT
     if value and len(value) > limit:
         raise ValidationError(
             {field: _("Text is %(size)d characters long; the limit is %(limit)d.") % {"size": len(value), "limit": limit}}
         )
+    check_text(field, value, long=long)
 
 
 def collect(*checks) -> None:

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 
 from svidok.accounts.rules import require
 from svidok.audit.services import record
+from svidok.common.validation import check_texts
 from svidok.evidence import metadata, storage
 from svidok.evidence.models import Blob, EvidenceItem, EvidenceLink
 from svidok.incidents.models import Incident, Source
@@ -264,6 +265,8 @@ def add_item(*, actor, file, name: str, incident: Incident | None = None, source
     if method not in EvidenceItem.Method.values:
         raise ValidationError({"method": _("Unknown way of collecting.")})
     _check_targets(actor, incident, source)
+    check_texts({"description": description, "collected_by": collected_by, "origin": origin, "exhibit": exhibit,
+                 "link_description": link_description}, long=("description", "link_description"))
     name = safe_name(name)
     limit = storage.max_bytes()
     with _opened(file) as handle:
@@ -337,6 +340,7 @@ def link_item(*, actor, item: EvidenceItem, incident: Incident | None = None, so
     if (incident is None) == (source is None):
         raise ValidationError({"incident": _("Link to one incident or one source.")})
     _check_targets(actor, incident, source)
+    check_texts({"description": description, "exhibit": exhibit}, long=("description",))
     return _create_link(actor=actor, item=item, incident=incident, source=source, description=description, exhibit=exhibit)
 
 
@@ -344,6 +348,7 @@ def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason.")})
+    check_texts({"reason": reason}, long=("reason",))
     return reason
 
 

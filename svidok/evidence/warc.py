@@ -13,7 +13,6 @@ sizes bounded (no zip bombs) before anything is decompressed.
 from __future__ import annotations
 
 import io
-import json
 import posixpath
 import zipfile
 from importlib import metadata
@@ -22,6 +21,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
+
+from svidok.common.untrusted import load_json
 
 SOFTWARE = "Svidok"
 LISTED_URLS = 500  # captured URLs kept in an item's metadata; the count is always exact
@@ -145,8 +146,8 @@ def describe_wacz(path) -> dict:
             raise ArchiveError("no_datapackage")
         try:
             with archive.open("datapackage.json") as handle:
-                package = json.loads(handle.read(10 * 1024 * 1024))
-        except (ValueError, UnicodeDecodeError):
+                package = load_json(handle.read(10 * 1024 * 1024), name="datapackage.json")
+        except (ValueError, UnicodeDecodeError):  # InputRefused too: too deep, numbers too long
             raise ArchiveError("bad_datapackage") from None
         if not isinstance(package, dict) or not isinstance(package.get("resources", []), list):
             raise ArchiveError("bad_datapackage")

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from svidok.common.untrusted import InputRefused, load_json
 from svidok.forensics import claims
 from svidok.forensics.models import ResultSet
 
@@ -34,9 +35,13 @@ class ImportForm(forms.Form):
         if not text:
             return {}
         try:
-            value = json.loads(text)
+            value = load_json(text, name=_("The mapping"))
+        except InputRefused as exc:
+            raise ValidationError(str(exc)) from None
         except json.JSONDecodeError as exc:
             raise ValidationError(_("Not valid JSON: %(msg)s at line %(line)s.") % {"msg": exc.msg, "line": exc.lineno}) from None
+        except ValueError as exc:
+            raise ValidationError(_("Not valid JSON: %(value)s is not a JSON number.") % {"value": str(exc)[:20]}) from None
         if not isinstance(value, dict):
             raise ValidationError(_("The mapping must be a JSON object."))
         return value

@@ -20,6 +20,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
 from svidok.common.text import UndecodableText, decode_text
+from svidok.common.untrusted import InputRefused, open_zip, read_member
 from svidok.forensics.arrays import PROTOCOL_FIELDS, REQUIRED_FIELDS, Precincts
 
 IDENTITY_FIELDS = ("region", "oik", "tik", "uik", "url")
@@ -328,17 +330,26 @@ def _decode(raw: bytes, name: str, encoding: str | None) -> str:
 
 def _unzip(raw: bytes, name: str) -> tuple[bytes, str]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
+        archive = open_zip(raw, name=name)
     except zipfile.BadZipFile:
         raise ResultsFileError(f"{name} is not a readable ZIP archive.") from None
+    except InputRefused as exc:
+        raise ResultsFileError(str(exc)) from None
     members = [m for m in archive.namelist() if m.lower().endswith((".csv", ".txt", ".tsv")) and not m.startswith("__MACOSX")]
     if len(members) != 1:
         raise ResultsFileError(
             f"{name} must hold exactly one CSV file; it holds {len(members)}"
             + (f" ({', '.join(members[:5])})." if members else ".")
         )
-    with archive.open(members[0]) as member:
-        return member.read(), members[0]
+    try:
+        return read_member(archive, members[0], name=name), members[0]
+    except InputRefused as exc:
+        raise ResultsFileError(str(exc)) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError):
+        # A damaged member, a compression method or encryption zipfile does not read.
+        raise ResultsFileError(f"{name}: {members[0][:100]} cannot be unpacked (damaged, encrypted or of an unknown compression).") from None
+    finally:
+        archive.close()
 
 
 def _delimiter(first_line: str) -> str:

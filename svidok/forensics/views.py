@@ -324,12 +324,14 @@ def _claim_csv(rows: list[dict]) -> HttpResponse:
     """Every precinct's implied figures as CSV (official numbers only: no personal data)."""
     import csv
 
+    from svidok.common.cells import csv_row
+
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="claim-precincts.csv"'
     columns = ["region", "tik", "uik", "registered", "ballots_issued", "turnout", "fictitious", "share"]
     writer = csv.DictWriter(response, fieldnames=columns)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)
     return response
 
 

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 
 from svidok.accounts import rules
 from svidok.accounts.rules import require
+from svidok.common.cells import csv_row, xlsx_cell
 from svidok.incidents.importing import COLUMNS, LIST_SEPARATOR
 from svidok.incidents.models import IncidentSource, Involvement
 from svidok.incidents.queries import visible_incidents
@@ -144,7 +145,7 @@ def export_incidents(*, actor, fmt: str, output) -> ExportResult:
         writer = csv.DictWriter(output, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         for item in items:
-            writer.writerow(flatten(item, result))
+            writer.writerow(csv_row(flatten(item, result)))
             result.incidents += 1
     elif fmt == "xlsx":
         from openpyxl import Workbook
@@ -154,7 +155,7 @@ def export_incidents(*, actor, fmt: str, output) -> ExportResult:
         sheet.append(list(COLUMNS))
         for item in items:
             row = flatten(item, result)
-            sheet.append([row[c] for c in COLUMNS])
+            sheet.append([xlsx_cell(row[c]) for c in COLUMNS])
             result.incidents += 1
         workbook.save(output)
     else:

@@ -9,6 +9,8 @@ checks every row and reports all the errors at once as one :class:`RowErrors`, w
 use case back: nothing is half-written.
 """
 
+import re
+
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -17,10 +19,12 @@ from svidok.accounts.rules import require
 from svidok.audit.services import diff, record
 from svidok.common.validation import (
     check_choice,
-    check_not_future,
+    check_date,
     check_range,
     check_required,
+    check_text,
     check_text_size,
+    check_texts,
     collect,
 )
 from svidok.incidents import search_index
@@ -82,13 +86,14 @@ def snapshot(incident: Incident) -> dict:
 def validate_incident(fields: dict) -> None:
     collect(
         lambda: check_required("title", fields.get("title"), _("A title is required.")),
-        lambda: check_text_size("title", fields.get("title"), 300),
+        lambda: check_text_size("title", fields.get("title"), 300, long=False),
         lambda: check_text_size("narrative", fields.get("narrative")),
+        lambda: check_text("place_text", fields.get("place_text")),
         lambda: check_required("type", fields.get("type"), _("A type is required.")),
         _check_term("type", fields.get("type"), "incident_type"),
         lambda: check_required("date_start", fields.get("date_start"), _("A date is required.")),
-        lambda: check_not_future("date_start", fields.get("date_start")),
-        lambda: check_not_future("date_end", fields.get("date_end")),
+        lambda: check_date("date_start", fields.get("date_start")),
+        lambda: check_date("date_end", fields.get("date_end")),
         lambda: check_range("date_start", fields.get("date_start"), "date_end", fields.get("date_end")),
         lambda: None
         if fields.get("date_precision", DatePrecision.DAY) != DatePrecision.RANGE
@@ -110,8 +115,11 @@ def _check_tags(legal_tags, tags) -> None:
         bad = [t.code for t in legal_tags if t.vocabulary.code != "legal_qualification"]
         if bad:
             raise ValidationError({"legal_tags": _("Not legal qualification codes: %(codes)s") % {"codes": ", ".join(bad)}})
-    if tags is not None and any(len(n) > 60 for n in _tag_names(tags)):
-        raise ValidationError({"tags": _("Tags are at most 60 characters long.")})
+    if tags is not None:
+        for name in tags:
+            check_text("tags", name)
+        if any(len(n) > 60 for n in _tag_names(tags)):
+            raise ValidationError({"tags": _("Tags are at most 60 characters long.")})
 
 
 def _tag_names(tags) -> list[str]:
@@ -214,6 +222,11 @@ def check_involvement(row: dict) -> None:
         errors["perpetrator_type"] = [_("%(code)r is not a perpetrator type.") % {"code": perpetrator_type.code}]
     if len(details) > 500:
         errors["details"] = [_("Details are at most 500 characters long.")]
+    else:
+        try:
+            check_text("details", details, long=True)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
 
@@ -551,13 +564,14 @@ def unlink_source(*, actor, link: IncidentSource) -> None:
 def validate_source(fields: dict) -> None:
     collect(
         lambda: check_required("title", fields.get("title"), _("A title is required.")),
-        lambda: check_text_size("title", fields.get("title"), 500),
+        lambda: check_text_size("title", fields.get("title"), 500, long=False),
         lambda: check_required("kind", fields.get("kind"), _("A source type is required.")),
         _check_term("kind", fields.get("kind"), "source_type"),
-        lambda: check_not_future("published_on", fields.get("published_on")),
-        lambda: check_not_future("accessed_on", fields.get("accessed_on")),
+        lambda: check_date("published_on", fields.get("published_on")),
+        lambda: check_date("accessed_on", fields.get("accessed_on")),
         lambda: check_range("published_on", fields.get("published_on"), "accessed_on", fields.get("accessed_on")),
         lambda: check_text_size("excerpt", fields.get("excerpt")),
+        lambda: check_texts({name: fields.get(name) for name in ("publisher", "author", "url", "language", "notes")}, long=("notes",)),
         lambda: check_choice("reliability", fields.get("reliability", "F"), Source.Reliability.values, _("Reliability is a letter from A to F.")),
         lambda: check_choice("credibility", fields.get("credibility", 6), range(1, 7), _("Credibility is a number from 1 to 6.")),
     )
@@ -607,8 +621,9 @@ def record_intervention(*, actor, fields: dict, incidents=()) -> Intervention:
         lambda: check_required("title", fields.get("title"), _("A title is required.")),
         lambda: check_required("kind", fields.get("kind"), _("An intervention type is required.")),
         _check_term("kind", fields.get("kind"), "intervention_type"),
-        lambda: check_not_future("date", fields.get("date")),
+        lambda: check_date("date", fields.get("date")),
         lambda: check_text_size("description", fields.get("description")),
+        lambda: check_texts({name: fields.get(name) for name in ("title", "addressee")}),
     )
     intervention = Intervention.objects.create(**fields, created_by=actor if getattr(actor, "pk", None) else None)
     intervention.incidents.set(incidents)
@@ -627,6 +642,8 @@ def record_election(*, actor, fields: dict) -> Election:
     collect(
         lambda: check_required("name", fields.get("name"), _("A name is required.")),
         lambda: check_required("date", fields.get("date"), _("A voting day is required.")),
+        lambda: check_date("date", fields.get("date")),
+        lambda: check_texts({name: fields.get(name) for name in ("name", "name_uk", "territory_text", "notes")}, long=("notes",)),
     )
     election = Election.objects.create(**fields)
     record(actor=actor, action="create", obj=election, object_repr=election.name, changes=diff({}, fields))
@@ -636,6 +653,7 @@ def record_election(*, actor, fields: dict) -> Election:
 @transaction.atomic
 def record_election_figure(*, actor, election: Election, fields: dict) -> ElectionFigure:
     require(actor, "election.edit")
+    check_texts({name: fields.get(name) for name in ("territory_text", "population_group", "claimed_by", "notes")}, long=("notes",))
     figure = ElectionFigure(election=election, **fields)
     if figure.value is None or not (0 <= figure.value <= 100) and figure.metric != ElectionFigure.Metric.OTHER:
         raise ValidationError({"value": _("A percentage lies between 0 and 100.")})
@@ -658,6 +676,8 @@ def save_term(*, actor, vocabulary: Vocabulary, code: str, labels: dict, descrip
     term_obj = Term.objects.filter(vocabulary=vocabulary, code=code).first()
     before = {} if term_obj is None else {"label_" + k: getattr(term_obj, "label_" + k) for k in ("en", "uk", "ru", "crh")} | {
         "description": term_obj.description, "reference": term_obj.reference, "order": term_obj.order, "active": term_obj.active}
+    collect(*(lambda lang=lang, label=label: check_text(f"label_{lang}", label) for lang, label in labels.items()),
+            lambda: check_texts({"description": description, "reference": reference}, long=("description",)))
     term_obj = term_obj or Term(vocabulary=vocabulary, code=code)
     for lang, label in labels.items():
         setattr(term_obj, f"label_{lang}", label)
@@ -684,8 +704,9 @@ def load_vocabularies(*, actor, data: dict) -> dict:
     missing from the file are kept (they may be in use) but left as they are.
     """
     require(actor, "vocabulary.edit")
-    if data.get("format") != "svidok-vocabularies":
+    if not isinstance(data, dict) or data.get("format") != "svidok-vocabularies":
         raise ValidationError({"format": _("Not a Svidok vocabulary file.")})
+    _check_vocabulary_file(data)
     counts = {"vocabularies": 0, "created": 0, "updated": 0}
     for item in data["vocabularies"]:
         vocabulary, created = Vocabulary.objects.get_or_create(
@@ -719,6 +740,57 @@ def load_vocabularies(*, actor, data: dict) -> dict:
             record(actor=actor, action="import", object_type="incidents.vocabulary", object_id=vocabulary.code,
                    object_repr=vocabulary.name_en, changes={"version": vocabulary.version, "terms": changed})
     return counts
+
+
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+# field -> (required, longest); a length of None is long text.
+_VOCABULARY_KEYS = {"code": (True, 40), "name_en": (True, 200), "name_uk": (False, 200), "description": (False, None)}
+_TERM_KEYS = {"code": (True, 60), "label_en": (True, 200), "label_uk": (False, 200), "label_ru": (False, 200),
+              "label_crh": (False, 200), "description": (False, None), "reference": (False, 300)}
+
+
+def _check_vocabulary_file(data: dict) -> None:
+    """Every vocabulary and term of a vocabulary file well formed, before anything is written: a
+    ValidationError keyed by where the problem is (``vocabularies[2].terms[5].label_en``)."""
+    errors: dict[str, list[str]] = {}
+
+    def check(where: str, item, keys: dict) -> None:
+        if not isinstance(item, dict):
+            errors.setdefault(where, []).append(_("An object is expected here."))
+            return
+        for key, (required, longest) in keys.items():
+            value = item.get(key, "")
+            field = f"{where}.{key}"
+            if not isinstance(value, str) or (required and not value.strip()):
+                errors.setdefault(field, []).append(_("Text is required here.") if required else _("Text is expected here."))
+            elif longest is not None and len(value) > longest:
+                errors.setdefault(field, []).append(_("At most %(count)d characters.") % {"count": longest})
+            elif key == "code" and not _SLUG.match(value):
+                errors.setdefault(field, []).append(_("A code is made of letters, digits, '-' and '_'."))
+            else:
+                try:
+                    check_text(field, value, long=longest is None)
+                except ValidationError as exc:
+                    errors.setdefault(field, []).extend(exc.messages)
+        if "order" in item and not (isinstance(item["order"], int) and not isinstance(item["order"], bool) and 0 <= item["order"] < 2**31):
+            errors.setdefault(f"{where}.order", []).append(_("A whole number from 0 is expected here."))
+        if "active" in item and not isinstance(item["active"], bool):
+            errors.setdefault(f"{where}.active", []).append(_("true or false is expected here."))
+
+    vocabularies = data.get("vocabularies")
+    if not isinstance(vocabularies, list):
+        raise ValidationError({"vocabularies": _("A list of vocabularies is expected here.")})
+    for index, item in enumerate(vocabularies):
+        where = f"vocabularies[{index}]"
+        check(where, item, _VOCABULARY_KEYS)
+        terms = item.get("terms") if isinstance(item, dict) else None
+        if not isinstance(terms, list):
+            errors.setdefault(f"{where}.terms", []).append(_("A list of terms is expected here."))
+            continue
+        for number, term_item in enumerate(terms):
+            check(f"{where}.terms[{number}]", term_item, _TERM_KEYS)
+    if errors:
+        raise ValidationError(errors)
 
 
 def export_vocabularies() -> dict:

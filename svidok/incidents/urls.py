@@ -4,7 +4,9 @@ from svidok.incidents import case_views, views
 
 
 class ReferenceConverter:
-    regex = r"SV-\d{4}-\d{6}"
+    # Dates before 1900 are refused now, but a record saved before that rule may carry a year of
+    # fewer than four digits (SV-197-000001): its links must still resolve so that it can be fixed.
+    regex = r"SV-\d{1,4}-\d{6}"
 
     def to_python(self, value):
         return value

@@ -9,7 +9,15 @@ from django.utils.translation import gettext as _
 from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.audit.services import diff, record
-from svidok.common.validation import check_not_future, check_range, check_required, check_text_size, collect
+from svidok.common.validation import (
+    check_not_future,
+    check_range,
+    check_required,
+    check_text,
+    check_text_size,
+    check_texts,
+    collect,
+)
 from svidok.names import check_name, repair_homoglyphs, romanizations
 from svidok.people import search_index
 from svidok.people.models import NameVariant, Occupancy, Organization, Person, PersonIdentity, Position
@@ -49,6 +57,7 @@ def validate_name(field: str, name: str, *, kind: str = "person") -> str:
     """The name with its whitespace collapsed; refused names (empty, absurd, initials only,
     mixed scripts that are not look-alikes: see :func:`names.check_name`) raise a ValidationError
     on ``field``. ``kind="organization"`` allows long names and acronyms."""
+    check_text(field, name)
     try:
         return check_name(name, kind=kind)
     except ValueError as error:
@@ -75,6 +84,7 @@ def record_person(*, actor, name: str, protected: bool = False, pseudonym: str =
     collect(
         lambda: check_not_future("birth_date", identity.get("birth_date")),
         lambda: check_text_size("description", description),
+        lambda: check_texts({k: identity.get(k) for k in ("other_names", "contacts", "identifiers", "address")}, long=IDENTITY_FIELDS),
         lambda: None if not (protected and names) else (_raise("names", _("A protected person's names stay in the identity record."))),
     )
     pseudonym = (pseudonym or "").strip()
@@ -165,7 +175,8 @@ def update_person(*, actor, person: Person, fields: dict | None = None, identity
             raise PermissionDenied("person.identity")
     if "full_name" in identity:
         identity["full_name"] = validate_name("full_name", identity["full_name"])
-    collect(lambda: check_not_future("birth_date", identity.get("birth_date")), lambda: check_text_size("description", fields.get("description")))
+    collect(lambda: check_not_future("birth_date", identity.get("birth_date")), lambda: check_text_size("description", fields.get("description")),
+            lambda: check_texts({k: v for k, v in identity.items() if k != "full_name"}, long=IDENTITY_FIELDS))
     for name, value in fields.items():
         setattr(person, name, value)
     for name, value in identity.items():
@@ -237,6 +248,7 @@ def update_organization(*, actor, organization: Organization, fields: dict, name
 def record_position(*, actor, organization: Organization, title: str, kind: str = Position.Kind.OTHER) -> Position:
     require(actor, "organization.edit")
     check_required("title", (title or "").strip(), _("A title is required."))
+    check_text("title", title.strip())
     if kind not in Position.Kind.values:
         raise ValidationError({"kind": _("Unknown position kind %(kind)r.") % {"kind": kind}})
     position = Position.objects.create(organization=organization, title=title.strip(), kind=kind)
@@ -249,6 +261,7 @@ def record_occupancy(*, actor, person: Person, position: Position, start_date=No
     require(actor, "person.edit")
     collect(
         lambda: check_not_future("start_date", start_date),
+        lambda: check_not_future("end_date", end_date),
         lambda: check_range("start_date", start_date, "end_date", end_date),
     )
     occupancy = Occupancy.objects.create(person=person, position=position, start_date=start_date, end_date=end_date, source=source)

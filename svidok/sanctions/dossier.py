@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from svidok.accounts.rules import require
+from svidok.common.cells import csv_row, xlsx_cell
 from svidok.incidents.models import Incident, IncidentSource, Involvement, Source
 from svidok.incidents.queries import visible_incidents
 from svidok.people.merging import source_records
@@ -31,8 +32,6 @@ from svidok.sanctions.services import is_listed, member_parties
 
 JURISDICTIONS = [j for j in Listing.Jurisdiction.values if j != Listing.Jurisdiction.OTHER]
 SEPARATOR = "; "
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_START = ("=", "+", "-", "@")
 
 
 def check_export(user) -> None:
@@ -281,7 +280,7 @@ def write_csv(proposal: Proposal, user, output) -> int:
     rows = desk_rows(proposal, user)
     writer = csv.DictWriter(output, fieldnames=desk_columns(), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(csv_row(row) for row in rows)
     return len(rows)
 
 
@@ -298,8 +297,9 @@ def write_xlsx(proposal: Proposal, user, output) -> int:
     for row in rows:
         cells = []
         for column in columns:
-            cell = WriteOnlyCell(sheet, value=row[column])
-            if isinstance(row[column], str) and row[column].startswith(FORMULA_START):
+            value = xlsx_cell(row[column])
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
                 cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
             cells.append(cell)
         sheet.append(cells)

@@ -26,6 +26,7 @@ from followthemoney.exc import InvalidData
 from svidok.accounts.rules import require
 from svidok.audit.services import record
 from svidok.common.text import UndecodableText, decode_text
+from svidok.common.untrusted import InputRefused, load_json
 from svidok.sanctions.models import ReferenceEntity, ReferenceList
 
 # The name properties of a FollowTheMoney entity, in the order a reader would want them.
@@ -187,9 +188,13 @@ def read_ftm(data: bytes, *, source: str = "file") -> ParsedList:
 
 def _ftm_line(line: str, number: int):
     try:
-        data = json.loads(line)
+        data = load_json(line, name=f"line {number}")
+    except InputRefused as exc:
+        raise ListFileError(str(exc)) from None
     except json.JSONDecodeError as exc:
         raise ListFileError(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno}).") from None
+    except ValueError as exc:
+        raise ListFileError(f"line {number}: not valid JSON ({str(exc)[:20]} is not a JSON number).") from None
     if not isinstance(data, dict):
         raise ListFileError(f"line {number}: a FollowTheMoney entity is a JSON object, not {type(data).__name__}.")
     schema_name = data.get("schema")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from svidok.accounts.rules import require
 from svidok.audit.services import diff, record
-from svidok.common.validation import check_not_future, check_required, check_text_size, collect, today
+from svidok.common.validation import check_not_future, check_required, check_text, check_text_size, collect, today
 from svidok.incidents.models import Incident, Involvement, Source
 from svidok.incidents.queries import visible_incidents
 from svidok.people.merging import canonical, source_records
@@ -58,6 +58,7 @@ def _check_editable(proposal: Proposal) -> None:
 def _title(title: str) -> str:
     title = " ".join((title or "").split())
     check_required("title", title, _("A proposal needs a title."))
+    check_text("title", title)
     if len(title) > 300:
         raise ValidationError({"title": _("A title is at most 300 characters long.")})
     return title
@@ -438,6 +439,8 @@ def record_listing(*, actor, member: ProposalMember, jurisdiction: str, status: 
     def check_legal_act():
         if len(legal_act) > 300:
             raise ValidationError({"legal_act": _("At most 300 characters.")})
+        check_text("legal_act", legal_act)
+        check_text("jurisdiction_other", jurisdiction_other)
 
     def check_reference():
         if reference_entity is None:

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from openpyxl import load_workbook
 
+from svidok.common.cells import xlsx_cell
 from svidok.people.services import update_person
 from svidok.sanctions import dossier
 from svidok.sanctions import services as proposals
@@ -161,6 +162,6 @@ def test_desk_xlsx_same_rows_and_no_formulas(world, coordinator):
     sheet = load_workbook(io.BytesIO(output.getvalue())).active
     values = [[c.value if c.value is not None else "" for c in row] for row in sheet.iter_rows()]
     assert values[0] == dossier.desk_columns()
-    assert values[1:] == [[row[c] for c in dossier.desk_columns()] for row in dossier.desk_rows(world.proposal, coordinator)]
+    assert values[1:] == [[xlsx_cell(row[c]) for c in dossier.desk_columns()] for row in dossier.desk_rows(world.proposal, coordinator)]
     grounds = sheet.cell(row=3, column=dossier.desk_columns().index("grounds") + 1)
-    assert (grounds.value, grounds.data_type) == ("=HYPERLINK(\"https://example.org\")", "s")
+    assert (grounds.value, grounds.data_type) == ("'=HYPERLINK(\"https://example.org\")", "s")

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from svidok.common.text import UndecodableText, decode_text
+from svidok.common.untrusted import XLSX_UNREADABLE, InputRefused, check_row_count, load_json, open_xlsx
 from svidok.incidents.importing.columns import COLUMNS, REQUIRED_COLUMNS
 
 
@@ -52,6 +53,7 @@ def read_csv(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
     line = reader.line_num + 1
     try:
         for values in reader:
+            check_row_count(len(rows) + 1, name=name)
             if any(v.strip() for v in values):
                 if len(values) > len(header):
                     rows.append((line, {"__error__": f"{len(values)} cells but {len(header)} columns"}))
@@ -60,20 +62,31 @@ def read_csv(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
             line = reader.line_num + 1
     except csv.Error as exc:
         raise ImportFileError(f"{name}, line {reader.line_num}: {exc}") from None
+    except InputRefused as exc:
+        raise ImportFileError(str(exc)) from None
     return rows
 
 
 def read_xlsx(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
-    import zipfile
-
-    from openpyxl import load_workbook
+    from defusedxml import DefusedXmlException
 
     try:
-        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        workbook, sheet, max_row, max_col = open_xlsx(raw, name=name)
+    except InputRefused as exc:
+        raise ImportFileError(str(exc)) from None
+    except (*XLSX_UNREADABLE, DefusedXmlException) as exc:
         raise ImportFileError(f"{name} is not a readable XLSX workbook ({exc.__class__.__name__}).") from None
-    sheet = workbook.worksheets[0]
-    rows_iter = sheet.iter_rows(values_only=True)
+    try:
+        return _xlsx_rows(sheet.iter_rows(values_only=True, max_row=max_row, max_col=max_col), name)
+    except InputRefused as exc:
+        raise ImportFileError(str(exc)) from None
+    except (*XLSX_UNREADABLE, DefusedXmlException) as exc:
+        raise ImportFileError(f"{name} is not a readable XLSX workbook ({exc.__class__.__name__}).") from None
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(rows_iter, name: str) -> list[tuple[int, dict]]:
     try:
         header = [str(h or "").strip().lower() for h in next(rows_iter)]
     except StopIteration:
@@ -81,6 +94,7 @@ def read_xlsx(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
     _check_columns(header, name)
     rows = []
     for line, values in enumerate(rows_iter, start=2):
+        check_row_count(line - 1, name=name)
         cells = {}
         for column, value in zip(header, values, strict=False):
             if not column or value is None:
@@ -94,19 +108,26 @@ def read_xlsx(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
             cells[column] = str(value)
         if any(v.strip() for v in cells.values()):
             rows.append((line, cells))
-    workbook.close()
     return rows
 
 
 def read_json(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
     try:
-        data = json.loads(_decode(raw, name))
+        data = load_json(_decode(raw, name), name=name)
     except json.JSONDecodeError as exc:
         raise ImportFileError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}.") from None
+    except InputRefused as exc:
+        raise ImportFileError(str(exc)) from None
+    except ValueError as exc:  # NaN or Infinity, which JSON does not have
+        raise ImportFileError(f"{name} is not valid JSON: {exc} is not a number JSON knows.") from None
     if isinstance(data, dict):
         data = data.get("incidents")
     if not isinstance(data, list):
         raise ImportFileError(f"{name} must hold a list of incidents (or an export with an 'incidents' list).")
+    try:
+        check_row_count(len(data), name=name)
+    except InputRefused as exc:
+        raise ImportFileError(str(exc)) from None
     # JSON items are numbered from 1 ("line" in reports means item number).
     return [(n, item if isinstance(item, dict) else {"__error__": "an incident must be a JSON object"})
             for n, item in enumerate(data, start=1)]

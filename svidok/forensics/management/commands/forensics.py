@@ -21,6 +21,7 @@ from django.db.models import Q
 from tqdm import tqdm
 
 from svidok.accounts.commands import find_actor
+from svidok.common.untrusted import InputRefused, load_json
 from svidok.forensics import claims as claim_tester
 from svidok.forensics import report, services, stats
 from svidok.forensics.data import load_precincts
@@ -167,11 +168,17 @@ class Command(BaseCommand):
         overrides: dict = {}
         if mapping_file:
             try:
-                overrides = json.loads(Path(mapping_file).read_text(encoding="utf-8"))
+                overrides = load_json(Path(mapping_file).read_text(encoding="utf-8"), name=Path(mapping_file).name)
             except OSError as exc:
                 raise CommandError(f"Cannot read the mapping {mapping_file}: {exc.strerror}.") from None
+            except UnicodeDecodeError:
+                raise CommandError(f"The mapping {mapping_file} is not UTF-8 text.") from None
+            except InputRefused as exc:
+                raise CommandError(str(exc)) from None
             except json.JSONDecodeError as exc:
                 raise CommandError(f"The mapping {mapping_file} is not valid JSON: {exc.msg} at line {exc.lineno}.") from None
+            except ValueError as exc:
+                raise CommandError(f"The mapping {mapping_file} is not valid JSON: {exc} is not a JSON number.") from None
             if not isinstance(overrides, dict):
                 raise CommandError(f"The mapping {mapping_file} must be a JSON object.")
         fields = overrides.get("fields") or {}
