@@ -17,7 +17,7 @@ from svidok.accounts import rules
 from svidok.accounts.models import User
 from svidok.accounts.rules import require
 from svidok.audit.services import record
-from svidok.common.validation import is_uuid
+from svidok.common.validation import check_text, is_uuid
 from svidok.incidents.models import Case, CaseShare, Incident, IncidentAccess
 from svidok.incidents.queries import visible_incidents
 
@@ -43,6 +43,7 @@ def get_case_for_user(user, case_id) -> Case:
 
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
+    check_text("name", name)
     if not name:
         raise ValidationError({"name": _("Give the case a name.")})
     if len(name) > Case._meta.get_field("name").max_length:
@@ -63,6 +64,7 @@ def _account(username: str) -> User:
 @transaction.atomic
 def create_case(*, actor, name: str, description: str = "") -> Case:
     require(actor, "case.edit")
+    check_text("description", description or "", long=True)
     case = Case.objects.create(name=_clean_name(name), description=(description or "").strip(), created_by=actor)
     record(actor=actor, action="create", obj=case, changes={"name": [None, case.name]})
     return case
@@ -73,6 +75,7 @@ def update_case(*, actor, case: Case, name: str, description: str = "") -> Case:
     require(actor, "case.edit")
     case = Case.objects.select_for_update().get(pk=case.pk)
     before = {"name": case.name, "description": case.description}
+    check_text("description", description or "", long=True)
     case.name, case.description = _clean_name(name), (description or "").strip()
     case.save(update_fields=["name", "description"])
     changes = {k: [v, getattr(case, k)] for k, v in before.items() if v != getattr(case, k)}

@@ -166,3 +166,12 @@ def test_named_access_is_managed_on_the_restricted_incidents_page(client, people
 
     client.post(reverse("incidents:access", args=[restricted.reference]), {"user": "analyst-x", "remove": "1"})
     assert analyst_client.get(page_url).status_code == 404
+
+
+def test_a_case_name_with_control_characters_is_refused(people):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        cases.create_case(actor=people["coordinator"], name="ECHR\x00 application")
+    assert "name" in error.value.message_dict
+    assert not cases.visible_cases(people["coordinator"]).exists()
