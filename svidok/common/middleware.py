@@ -64,5 +64,6 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
-            response.setdefault("Pragma", "no-cache")  # HTTP/1.0 caches
+        if "no-store" in response["Cache-Control"]:
+            response.setdefault("Pragma", "no-cache")  # HTTP/1.0 caches know no Cache-Control
         return response
