@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from svidok.common.env import env_bool, env_int, env_list, env_str
+from svidok.common.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SVIDOK_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_ratelimit",
     "svidok.common",
     "svidok.accounts",
     "svidok.audit",
@@ -83,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "svidok.urls"
@@ -246,6 +248,24 @@ if _proxy_ssl_header:
                                    f"got {_proxy_ssl_header!r}")
     SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
 # --- end of deployment block ------------------------------------------------------------------------
+
+# --- Rate limits on search and export, per user (svidok/common/ratelimits.py, docs/deploy.md) --------
+SVIDOK_RATE_LIMITS = {
+    "search": env_rate("SVIDOK_RATE_SEARCH", "60/m"),  # the search page and GET /api/v1/search/
+    "export": env_rate("SVIDOK_RATE_EXPORT", "30/h"),  # proposal exports, court bundles (page and API)
+}
+# Counters live in the database (shared by every web process, on SQLite and PostgreSQL alike; the
+# table is made by `migrate`, svidok.common.apps). django-ratelimit prefers memcached or Redis, whose
+# increment is atomic: here two requests of one user at the same instant can count once, so a
+# client racing itself gets somewhat more than the limit. Its check says so; silenced for that reason.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "svidok_ratelimit"},
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_VIEW = "svidok.common.ratelimits.rate_limited"
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# --- end of rate limits ------------------------------------------------------------------------------
 
 # Longest narrative and excerpt accepted; a bigger text is refused with a field error.
 SVIDOK_MAX_TEXT = env_int("SVIDOK_MAX_TEXT", 100_000, minimum=1000)

@@ -15,7 +15,7 @@ SVIDOK = [sys.executable, "-c", "import sys; from svidok.cli import main; sys.ex
 SHOWN = ["ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE",
          "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "CSRF_COOKIE_SAMESITE", "SECURE_HSTS_SECONDS",
          "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SECURE_SSL_REDIRECT", "SECURE_PROXY_SSL_HEADER",
-         "X_FRAME_OPTIONS", "SECURE_REFERRER_POLICY", "SECURE_CONTENT_TYPE_NOSNIFF", "DEBUG"]
+         "X_FRAME_OPTIONS", "SECURE_REFERRER_POLICY", "SECURE_CONTENT_TYPE_NOSNIFF", "DEBUG", "SVIDOK_RATE_LIMITS"]
 PRODUCTION = {
     "ALLOWED_HOSTS": "svidok.example.org",
     "CSRF_TRUSTED_ORIGINS": "https://svidok.example.org",
@@ -25,7 +25,7 @@ PRODUCTION = {
     "SVIDOK_SSL_REDIRECT": "1",
     "SVIDOK_PROXY_SSL_HEADER": "X-Forwarded-Proto",
 }
-VARIABLES = ["SECRET_KEY", "DEBUG", "SECURE_COOKIES", *PRODUCTION]
+VARIABLES = ["SECRET_KEY", "DEBUG", "SECURE_COOKIES", "SVIDOK_RATE_SEARCH", "SVIDOK_RATE_EXPORT", *PRODUCTION]
 
 
 def run(tmp_path, *args, **variables) -> subprocess.CompletedProcess:
@@ -45,7 +45,7 @@ def test_check_deploy_is_clean_with_a_production_environment(tmp_path):
     result = run(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
 
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert result.stdout.strip() == "System check identified no issues (2 silenced)."
 
 
 def test_each_variable_sets_its_setting(tmp_path):
@@ -69,8 +69,14 @@ def test_each_variable_sets_its_setting(tmp_path):
     assert {name: production[name] for name in SHOWN if name not in changed} == {
         "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax", "CSRF_COOKIE_SAMESITE": "Lax",
         "X_FRAME_OPTIONS": "DENY", "SECURE_REFERRER_POLICY": "same-origin", "SECURE_CONTENT_TYPE_NOSNIFF": True,
-        "DEBUG": False,
+        "DEBUG": False, "SVIDOK_RATE_LIMITS": {"search": "60/m", "export": "30/h"},
     }
+
+
+def test_rate_limits_come_from_the_environment(tmp_path):
+    shown = settings_in(tmp_path, SVIDOK_RATE_SEARCH="100/15m", SVIDOK_RATE_EXPORT="off")
+
+    assert shown["SVIDOK_RATE_LIMITS"] == {"search": "100/15m", "export": None}
 
 
 @pytest.mark.parametrize(("variables", "secure"), [
@@ -92,6 +98,8 @@ def test_cookies_are_secure_unless_the_site_is_loopback_only(tmp_path, variables
      "SVIDOK_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, got 'X-Forwarded-Proto: https'"),
     ("SVIDOK_HSTS_SECONDS", "a year", "SVIDOK_HSTS_SECONDS must be a whole number, got 'a year'"),
     ("SVIDOK_SSL_REDIRECT", "sure", "SVIDOK_SSL_REDIRECT must be one of 1/0/true/false/yes/no/on/off, got 'sure'"),
+    ("SVIDOK_RATE_SEARCH", "lots", "SVIDOK_RATE_SEARCH must be a rate such as 60/m, 30/h or 100/15m, or off, got 'lots'"),
+    ("SVIDOK_RATE_EXPORT", "0/h", "SVIDOK_RATE_EXPORT must be a rate such as 60/m, 30/h or 100/15m, or off, got '0/h'"),
 ])
 def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value, message):
     result = run(tmp_path, "check", **{name: value})
