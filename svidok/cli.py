@@ -10,6 +10,9 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    from svidok.common.filemodes import make_private
+
+    make_private()  # before settings create var/ and its secret key (svidok/common/filemodes.py)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svidok.settings")
     import uuid
 

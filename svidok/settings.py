@@ -5,6 +5,7 @@ message naming it. Defaults give the embedded mode: SQLite (WAL) and files under
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from svidok.common.env import env_bool, env_int, env_list, env_str
+from svidok.common.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SVIDOK_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_ratelimit",
     "svidok.common",
     "svidok.accounts",
     "svidok.audit",
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "svidok.common.middleware.NoStoreMiddleware",
     "svidok.common.middleware.RequestIdMiddleware",
     "svidok.common.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -82,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "svidok.urls"
@@ -219,14 +223,52 @@ if env_bool("SVIDOK_PLAIN_STATIC", False):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True
 
+# --- Deployment: TLS, cookies, headers (docs/deploy.md) --------------------------------------------
+# Cookies are Secure unless every allowed host is this machine's loopback (the embedded default,
+# `make run`): a loopback site is reached by no network, and some browsers drop Secure cookies sent
+# over http://127.0.0.1. SECURE_COOKIES=1/0 decides explicitly.
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not set(ALLOWED_HOSTS) <= _LOOPBACK_HOSTS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HSTS: off until the site is known to work over HTTPS (a browser that saw it keeps refusing HTTP).
+SECURE_HSTS_SECONDS = env_int("SVIDOK_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SVIDOK_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SVIDOK_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("SVIDOK_SSL_REDIRECT", False)
+# The header by which the TLS proxy says the client came over HTTPS (X-Forwarded-Proto: https). Only
+# behind a proxy that sets it on every request and drops it from clients: otherwise anyone can claim HTTPS.
+_proxy_ssl_header = env_str("SVIDOK_PROXY_SSL_HEADER").strip()
+if _proxy_ssl_header:
+    if not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_ssl_header):
+        raise ImproperlyConfigured(f"SVIDOK_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, "
+                                   f"got {_proxy_ssl_header!r}")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https")
+# --- end of deployment block ------------------------------------------------------------------------
+
+# --- Rate limits on search and export, per user (svidok/common/ratelimits.py, docs/deploy.md) --------
+SVIDOK_RATE_LIMITS = {
+    "search": env_rate("SVIDOK_RATE_SEARCH", "60/m"),  # the search page and GET /api/v1/search/
+    "export": env_rate("SVIDOK_RATE_EXPORT", "30/h"),  # proposal exports, court bundles (page and API)
+}
+# Counters live in the database (shared by every web process, on SQLite and PostgreSQL alike; the
+# table is made by `migrate`, svidok.common.apps). django-ratelimit prefers memcached or Redis, whose
+# increment is atomic: here two requests of one user at the same instant can count once, so a
+# client racing itself gets somewhat more than the limit. Its check says so; silenced for that reason.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "svidok_ratelimit"},
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_VIEW = "svidok.common.ratelimits.rate_limited"
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# --- end of rate limits ------------------------------------------------------------------------------
 
 # Longest narrative and excerpt accepted; a bigger text is refused with a field error.
 SVIDOK_MAX_TEXT = env_int("SVIDOK_MAX_TEXT", 100_000, minimum=1000)

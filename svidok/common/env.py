@@ -5,6 +5,7 @@ not silently fall back to a default (healthchecks' ``hc/settings.py`` does the s
 """
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -46,3 +47,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str | None:
+    """A rate such as ``60/m`` (requests per second, minute, hour or day: ``s``, ``m``, ``h``, ``d``,
+    optionally a number of them, ``100/15m``), or None for ``off``."""
+    raw = os.environ.get(name, default).strip()
+    if raw.lower() == "off":
+        return None
+    if not re.fullmatch(r"[1-9][0-9]*/[1-9]?[0-9]*[smhd]", raw):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 60/m, 30/h or 100/15m, or off, got {raw!r}")
+    return raw

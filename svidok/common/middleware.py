@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.cache import add_never_cache_headers
 
 from svidok.common.context import reset_request_id, set_request_id
 
@@ -47,4 +48,22 @@ class ContentSecurityPolicyMiddleware:
         # The browsable API and the admin carry inline scripts; they are for staff only.
         if not request.path.startswith(("/admin/", "/api/")) or not settings.DEBUG:
             response.setdefault("Content-Security-Policy", CSP)
+        return response
+
+
+class NoStoreMiddleware:
+    """Nothing Svidok answers is kept by a browser or a proxy cache: every page and API response
+    carries ``Cache-Control: no-store`` (a shared computer's cache or back button must not show a
+    victim's record to the next person). Static files never reach this middleware (WhiteNoise answers
+    them before it); a response that chose its own caching keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        if "no-store" in response["Cache-Control"]:
+            response.setdefault("Pragma", "no-cache")  # HTTP/1.0 caches know no Cache-Control
         return response

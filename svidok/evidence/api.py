@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from svidok.accounts.rules import require
 from svidok.audit.services import history
 from svidok.common.api import RecordViewSet, validated
+from svidok.common.ratelimits import limited_method
 from svidok.evidence import services, serving, storage
 from svidok.evidence.bundle_download import bundle_response
 from svidok.evidence.models import EvidenceItem
@@ -207,6 +208,7 @@ class EvidenceItemViewSet(RecordViewSet):
                               400: OpenApiResponse(description="no incident named, or one the caller may not see"),
                               403: OpenApiResponse(description="the caller may not export court bundles")})
     @action(detail=False, methods=["post"], url_path="bundles")
+    @limited_method("export")
     def bundles(self, request):
         """The court bundle of the incidents: their evidence (originals byte-exact), manifest, signed
         audit head with inclusion proofs, SHA256SUMS and a standalone verifier, as a ZIP attachment.

@@ -16,6 +16,7 @@ from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.audit.display import readable
 from svidok.audit.services import history
+from svidok.common.ratelimits import limited
 from svidok.evidence import services, serving
 from svidok.evidence.bundle_download import bundle_response
 from svidok.evidence.forms import UploadForm
@@ -106,6 +107,7 @@ def _upload_outcome(request, form, stored, failed) -> JsonResponse:
 
 @login_required
 @require_POST
+@limited("export")
 def bundle(request, reference):
     """The court bundle of one incident, as a ZIP to save; what went wrong is said on the incident page."""
     require(request.user, "evidence.bundle")

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from svidok.accounts import rules
 from svidok.common.api import UUID_RE, Pagination, RecordViewSet, validated
+from svidok.common.ratelimits import limited_method
 from svidok.incidents import services
 from svidok.incidents.models import (
     Election,
@@ -366,6 +367,7 @@ class SearchView(APIView):
             "places": PlaceSerializer(many=True),
         }),
     )
+    @limited_method("search")
     def get(self, request):
         q = (request.query_params.get("q") or "").strip()
         if not q:

@@ -20,6 +20,7 @@ from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.audit.display import readable
 from svidok.audit.services import history
+from svidok.common.ratelimits import limited
 from svidok.common.views import add_service_errors, paginate, submit_form
 from svidok.incidents.models import Source
 from svidok.incidents.queries import visible_incidents
@@ -325,6 +326,7 @@ def proposal_member_remove(request, uuid, member_uuid):
 
 
 @login_required
+@limited("export")
 def proposal_export(request, uuid, fmt):
     """The proposal as a file, with what the requesting user may see (attachment; named by id, not by title)."""
     proposal = get_proposal_for_user(request.user, str(uuid))

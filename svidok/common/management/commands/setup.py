@@ -1,6 +1,9 @@
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from svidok.common.filemodes import restrict_tree
 
 
 class Command(BaseCommand):
@@ -11,6 +14,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, demo, **options):
         call_command("migrate", interactive=False, verbosity=0)
+        # What an older version or a copy left readable to other local users (docs/deploy.md, "Files").
+        changed = restrict_tree(settings.VAR_DIR)
+        if changed:
+            self.stdout.write(f"Made {len(changed)} files and directories under {settings.VAR_DIR} private to their owner.")
         # Each app prepares its own data (``setup_data`` on its AppConfig), in ``setup_order``: this
         # command knows no app, so the apps above it stay above it.
         steps = sorted((c for c in apps.get_app_configs() if hasattr(c, "setup_data")), key=lambda c: c.setup_order)
