@@ -8,6 +8,7 @@ whole database, which a test transaction could not hold."""
 import hashlib
 import io
 import os
+import sqlite3
 import subprocess
 import sys
 import tarfile
@@ -199,7 +200,7 @@ def test_only_an_admin_makes_or_restores_backups(role, key, tmp_path):
     assert not (tmp_path / "b").exists()
 
 
-def test_the_commands_warn_that_keys_are_apart_and_check_an_archive(tmp_path):
+def test_the_commands_warn_that_keys_are_apart_and_check_an_archive(tmp_path, settings):
     """The real commands in a process of their own, on their own SQLite installation."""
     env = {**os.environ, "SVIDOK_VAR_DIR": str(tmp_path / "var")}
     env.pop("DATABASE_URL", None)
@@ -210,9 +211,16 @@ def test_the_commands_warn_that_keys_are_apart_and_check_an_archive(tmp_path):
         assert (done.returncode == 0) == ok, done.stderr
         return done
 
-    svidok("migrate", "-v0")
-    made = svidok("backup", "--new-key", str(tmp_path / "key.txt"))
-    public = made.stdout.split("Public key (give it to --recipient): ")[1].split()[0]
+    # The commands work on this test's database: a copy of it (SQLite, in memory here), or itself (PostgreSQL).
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        copy = sqlite3.connect(tmp_path / "var" / "svidok.sqlite3")
+        connection.connection.backup(copy)
+        copy.close()
+    else:
+        s = connection.settings_dict
+        env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+    public = archive.new_identity(tmp_path / "key.txt")  # `svidok backup --new-key`: test_new_key_command
     assert oct((tmp_path / "key.txt").stat().st_mode & 0o777) == "0o600"
     written = svidok("backup", str(tmp_path / "b.age"), "--recipient", public)
     assert "Backup written to" in written.stdout
@@ -226,3 +234,19 @@ def test_the_commands_warn_that_keys_are_apart_and_check_an_archive(tmp_path):
     refused = svidok("restore", str(tmp_path / "b.age"), "--identity", str(other), ok=False)
     assert "This key does not open the backup" in refused.stderr and "Nothing was changed." in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_new_key_command_writes_a_private_key_once(tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("backup", "--new-key", str(tmp_path / "key.txt"), stdout=out)
+    public = out.getvalue().split("Public key (give it to --recipient): ")[1].split()[0]
+    assert oct((tmp_path / "key.txt").stat().st_mode & 0o777) == "0o600"
+    assert archive.parse_recipients([public])
+    assert [str(i.to_public()) for i in archive.read_identities(tmp_path / "key.txt")] == [public]
+    before = (tmp_path / "key.txt").read_bytes()
+    with pytest.raises(CommandError, match="never overwritten"):
+        call_command("backup", "--new-key", str(tmp_path / "key.txt"), stdout=io.StringIO())
+    assert (tmp_path / "key.txt").read_bytes() == before
