@@ -108,3 +108,13 @@ def test_a_limited_user_is_refused_before_anything_is_exported(client, coordinat
     refused = client.get(url)
 
     assert (refused.status_code, refused.has_header("Content-Disposition")) == (429, False)
+
+
+def test_the_429_json_error_is_translated(api, analyst):
+    caller = api(analyst)
+    url = reverse("api:search") + "?q=Teacher"
+    statuses(lambda: caller.get(url), 2)
+
+    refused = caller.get(url, HTTP_ACCEPT_LANGUAGE="uk")
+
+    assert (refused.status_code, refused.json()["detail"].split(":")[0]) == (429, "Забагато запитів")
