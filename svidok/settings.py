@@ -225,8 +225,8 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Deployment: TLS, cookies, headers (docs/deploy.md) --------------------------------------------
 # Cookies are Secure unless every allowed host is this machine's loopback (the embedded default,
-# `make run`): a loopback site is reached by no network, and some browsers drop Secure cookies sent
-# over http://127.0.0.1. SECURE_COOKIES=1/0 decides explicitly.
+# `make run`): a loopback site is reached by no network, and a browser may refuse Secure cookies over
+# plain HTTP (Chromium keeps them on loopback; others we could not test). SECURE_COOKIES=1/0 decides.
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not set(ALLOWED_HOSTS) <= _LOOPBACK_HOSTS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -243,7 +243,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SVIDOK_HSTS_INCLUDE_SUBDOMAINS", Fals
 SECURE_HSTS_PRELOAD = env_bool("SVIDOK_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = env_bool("SVIDOK_SSL_REDIRECT", False)
 # The header by which the TLS proxy says the client came over HTTPS (X-Forwarded-Proto: https). Only
-# behind a proxy that sets it on every request and drops it from clients: otherwise anyone can claim HTTPS.
+# behind a proxy that overwrites it on every request: otherwise any client can claim HTTPS.
 _proxy_ssl_header = env_str("SVIDOK_PROXY_SSL_HEADER").strip()
 if _proxy_ssl_header:
     if not re.fullmatch(r"[A-Za-z0-9-]+", _proxy_ssl_header):

@@ -19,32 +19,40 @@ def make_private() -> None:
     os.umask(PRIVATE_UMASK)
 
 
+class SharedDirectory(Exception):
+    """The directory holds files of another account: it is not Svidok's own, and is left as it is."""
+
+
 def restrict_tree(root: Path) -> list[Path]:
     """Take group and other permissions off ``root`` and everything under it; the paths changed.
 
-    Symbolic links are neither followed nor changed (their target may be anybody's file); entries
-    owned by another user are left alone (only their owner or root may change them).
+    Symbolic links are neither followed nor changed (their target may be anybody's file). A tree
+    holding anything owned by an account that is neither this process's nor the directory's owner
+    is not Svidok's alone (``SVIDOK_VAR_DIR=/var/lib`` by mistake): nothing is changed and
+    ``SharedDirectory`` names the first such entry.
     """
-    changed = []
     root = Path(root)
     if root.is_symlink() or not root.is_dir():
-        return changed
-    _restrict(root, changed)
+        return []
+    ours = {os.getuid(), root.stat().st_uid}
+    found = [(root, root.lstat())]
     for directory, subdirectories, files in os.walk(root):
         for name in [*subdirectories, *files]:
-            _restrict(Path(directory, name), changed)
+            path = Path(directory, name)
+            try:
+                found.append((path, path.lstat()))
+            except FileNotFoundError:
+                continue  # removed meanwhile (SQLite's -shm when the last connection closes)
+    for path, info in found:
+        if not stat.S_ISLNK(info.st_mode) and info.st_uid not in ours:
+            raise SharedDirectory(path)
+    changed = []
+    for path, info in found:
+        if stat.S_ISLNK(info.st_mode) or info.st_uid != os.getuid():
+            continue  # only the owner (or root) may change a file's mode
+        mode = stat.S_IMODE(info.st_mode)
+        wanted = mode & ~0o077 | (0o700 if stat.S_ISDIR(info.st_mode) else 0)
+        if wanted != mode:
+            os.chmod(path, wanted)
+            changed.append(path)
     return changed
-
-
-def _restrict(path: Path, changed: list[Path]) -> None:
-    try:
-        info = path.lstat()
-    except FileNotFoundError:
-        return  # removed meanwhile (SQLite's -shm when the last connection closes)
-    if stat.S_ISLNK(info.st_mode) or info.st_uid != os.getuid():
-        return
-    mode = stat.S_IMODE(info.st_mode)
-    wanted = mode & ~0o077 | (0o700 if stat.S_ISDIR(info.st_mode) else 0)
-    if wanted != mode:
-        os.chmod(path, wanted)
-        changed.append(path)

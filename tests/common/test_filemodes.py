@@ -9,8 +9,11 @@ import os
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
-from svidok.common.filemodes import restrict_tree
+import pytest
+
+from svidok.common.filemodes import SharedDirectory, restrict_tree
 
 SVIDOK = [sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())"]
 # Opens the database, writes (so that SQLite makes its -wal and -shm) and reports modes while the
@@ -87,3 +90,25 @@ def test_restrict_tree_keeps_owner_bits_and_reports_what_it_changed(tmp_path):
 
     assert sorted(path.name for path in changed) == ["d", "run.sh"]
     assert [oct(stat.S_IMODE(p.stat().st_mode)) for p in (tmp_path / "d", script, private)] == ["0o700", "0o700", "0o600"]
+
+
+def test_restrict_tree_changes_nothing_in_a_directory_shared_with_another_account(tmp_path, monkeypatch):
+    shared = tmp_path / "lib"
+    (shared / "postgresql").mkdir(parents=True)
+    (shared / "svidok.sqlite3").write_text("x")
+    (shared / "svidok.sqlite3").chmod(0o644)
+    real_lstat = Path.lstat
+
+    def lstat(path):  # another account's directory, as under /var/lib (tests cannot chown)
+        info = real_lstat(path)
+        if path.name != "postgresql":
+            return info
+        return os.stat_result((info.st_mode, info.st_ino, info.st_dev, info.st_nlink, os.getuid() + 1, *info[5:]))
+
+    monkeypatch.setattr(Path, "lstat", lstat)
+
+    with pytest.raises(SharedDirectory) as raised:
+        restrict_tree(shared)
+
+    assert str(raised.value) == str(shared / "postgresql")
+    assert oct(stat.S_IMODE((shared / "svidok.sqlite3").stat().st_mode)) == "0o644"

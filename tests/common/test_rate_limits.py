@@ -3,6 +3,10 @@
 The counters are real (the database cache of the settings); the limits are lowered for the test.
 """
 
+import os
+import subprocess
+import sys
+
 import pytest
 from django.urls import reverse
 
@@ -108,3 +112,26 @@ def test_a_limited_user_is_refused_before_anything_is_exported(client, coordinat
     refused = client.get(url)
 
     assert (refused.status_code, refused.has_header("Content-Disposition")) == (429, False)
+
+
+def test_the_429_json_error_is_translated(api, analyst):
+    caller = api(analyst)
+    url = reverse("api:search") + "?q=Teacher"
+    statuses(lambda: caller.get(url), 2)
+
+    refused = caller.get(url, HTTP_ACCEPT_LANGUAGE="uk")
+
+    assert (refused.status_code, refused.json()["detail"].split(":")[0]) == (429, "Забагато запитів")
+
+
+def test_migrate_makes_the_counter_table(tmp_path):
+    """Without it every limited view would fail; a deployment that only runs `migrate` has it too."""
+    env = {**os.environ, "SVIDOK_VAR_DIR": str(tmp_path / "var")}
+    env.pop("DATABASE_URL", None)
+    svidok = [sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())"]
+    code = "from django.db import connection; print('svidok_ratelimit' in connection.introspection.table_names())"
+
+    subprocess.run([*svidok, "migrate", "-v0"], env=env, check=True, timeout=300)
+    shown = subprocess.run([*svidok, "shell", "--no-imports", "-c", code], env=env, capture_output=True, text=True, timeout=120)
+
+    assert shown.stdout == "True\n"
