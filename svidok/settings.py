@@ -87,7 +87,7 @@ MIDDLEWARE = [
 # Authentication (docs/authentication.md): a second factor (django-otp) after the password, and
 # lockout after repeated failures (django-axes, whose middleware must come last).
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static", "axes"]
-_auth_at = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+_auth_at = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
 MIDDLEWARE[_auth_at:_auth_at] = ["django_otp.middleware.OTPMiddleware", "svidok.accounts.middleware.SecondFactorMiddleware"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
 
