@@ -46,6 +46,7 @@ def test_fifty_wrong_passwords_then_the_right_one_does_not_sign_in(client, viewe
     assert "Signing in is paused" in response.content.decode()
     assert "Try again in 15 minutes." in response.content.decode()
     assert not signed_in(client)
+    assert WRONG not in "".join(AccessAttempt.objects.values_list("post_data", flat=True))  # axes masks it
 
 
 def test_lockout_comes_at_the_fifth_failure(client, viewer):
