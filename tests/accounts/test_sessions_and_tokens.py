@@ -193,3 +193,24 @@ def test_admin_sees_and_revokes_others_tokens(client, admin_user, viewer):
     assert '<td data-label="Account">viewer</td>' in page
     assert api_get(raw).status_code == 401
     assert AuditEntry.objects.filter(action="revoke").values_list("actor_label", "object_type").get() == ("admin", "accounts.apitoken")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_gives_old_tokens_an_expiry_and_keeps_them_writing(settings):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0001_initial")])
+    old = executor.loader.project_state([("accounts", "0001_initial")]).apps
+    user = old.get_model("accounts", "User").objects.create(username="integration", role="analyst")
+    old.get_model("accounts", "APIToken").objects.create(user=user, prefix="abcdefgh", digest="0" * 64)
+    before = timezone.now()
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    token = APIToken.objects.get()
+    assert token.scope == "write"
+    assert dt.timedelta(days=settings.SVIDOK_TOKEN_DAYS) <= token.expires_at - before < dt.timedelta(days=settings.SVIDOK_TOKEN_DAYS, minutes=1)
+    assert token.public_id is not None
