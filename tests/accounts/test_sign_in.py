@@ -175,6 +175,8 @@ def test_enrollment_shows_qr_and_key_and_is_confirmed_with_the_first_code(client
     codes = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", response.content.decode())
     assert (response.status_code, len(codes)) == (200, 10)
     assert client.get("/incidents/").status_code == 200
+    assert client.get("/accounts/two-factor/setup/")["Location"] == "/accounts/"  # shown once: no way back to them
+    assert codes[0] not in client.get("/accounts/").content.decode()
     assert entries("otp_enrolled") == [("otp_enrolled", "documenter", {"device": [None, "totp"]})]
     assert not AuditEntry.objects.filter(payload__contains=secret.replace(" ", "")[:16]).exists()
 
