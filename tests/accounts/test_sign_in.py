@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from svidok.accounts.models import Role
 from svidok.accounts.services import confirm_totp_enrollment, start_totp_enrollment
 from svidok.audit.models import AuditEntry
-from tests.helpers import PASSWORD, authenticator, current_code, make_user
+from tests.helpers import PASSWORD, authenticator, current_code, login, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +77,16 @@ def test_admin_login_page_signs_nobody_in(client, admin_user):
 
     assert (response.status_code, response["Location"]) == (302, "/accounts/login/")
     assert not signed_in(client)
+
+
+def test_admin_sign_out_is_the_audited_one(client, admin_user):
+    login(client, admin_user)
+
+    response = client.post("/admin/logout/")
+
+    assert (response.status_code, response["Location"]) == (302, "/accounts/login/")
+    assert not signed_in(client)
+    assert entries("logout") == [("logout", "admin", {"reason": "signed out"})]
 
 
 def test_lockout_lifts_after_the_cool_off(client, admin_user):
