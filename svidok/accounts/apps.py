@@ -38,5 +38,7 @@ class AccountsConfig(AppConfig):
             else:
                 shown = password
             stdout.write(f"  {username:<12} {shown}")
+        if settings.SVIDOK_2FA_ROLES:
+            stdout.write(f"Accounts of the roles {', '.join(settings.SVIDOK_2FA_ROLES)} set up an authenticator app at their first sign-in.")
         if any(passwords.values()) and not settings.SVIDOK_DEMO_PASSWORD:
             stdout.write("These passwords are shown once. Set SVIDOK_DEMO_PASSWORD to choose one for all demo accounts.")
