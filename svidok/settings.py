@@ -4,6 +4,7 @@ Every variable is read through ``svidok.common.env`` so that a bad value stops s
 message naming it. Defaults give the embedded mode: SQLite (WAL) and files under ``var/``.
 """
 
+import datetime as dt
 import os
 import re
 import secrets
@@ -88,6 +89,13 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
+# Authentication (docs/authentication.md): a second factor (django-otp) after the password, and
+# lockout after repeated failures (django-axes, whose middleware must come last).
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static", "axes"]
+_auth_at = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
+MIDDLEWARE[_auth_at:_auth_at] = ["django_otp.middleware.OTPMiddleware", "svidok.accounts.middleware.SecondFactorMiddleware"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+
 ROOT_URLCONF = "svidok.urls"
 WSGI_APPLICATION = "svidok.wsgi.application"
 
@@ -145,6 +153,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Axes counts failures per user name and, separately, per address; the lock lifts by itself after
+# the cool-off, so nobody (an administrator included) is locked out for good. `svidok axes_reset`.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("SVIDOK_LOCKOUT_FAILURES", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("SVIDOK_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "svidok.accounts.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # successes are in the audit log; axes keeps only the failures it counts
+AXES_VERBOSE = False
+# Roles that must pass a second factor (TOTP or a backup code) after the password.
+# External counsel too: it opens case files (evidence included) from outside the organisation.
+SVIDOK_2FA_ROLES = env_list("SVIDOK_2FA_ROLES", ["admin", "coordinator", "documenter", "counsel"])
+OTP_TOTP_ISSUER = "Svidok"
+# A session ends when the browser closes, and at the latest this many seconds after sign-in.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SVIDOK_SESSION_MAX_AGE = env_int("SVIDOK_SESSION_MAX_AGE", 12 * 3600, minimum=300)
+# API tokens: lifetime of a new token unless given (days).
+SVIDOK_TOKEN_DAYS = env_int("SVIDOK_TOKEN_DAYS", 90, minimum=1, maximum=3650)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("uk", _("Ukrainian"))]

@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
+
+from svidok.accounts.views import SignOutView
 
 urlpatterns = [
+    # The admin signs in through the same form as everybody (lockout, second factor, audit): its
+    # own login page would be a way around them.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    path("admin/logout/", SignOutView.as_view()),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("svidok.api_urls")),

@@ -1,5 +1,11 @@
 """Helpers the test modules import (fixtures live in ``tests/conftest.py``)."""
 
+import time
+
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from svidok.accounts.models import User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -12,8 +18,34 @@ def make_user(role: str, username: str | None = None) -> User:
     return user
 
 
+def authenticator(user: User) -> TOTPDevice:
+    """The user's confirmed authenticator, set up if missing (as the enrollment page would)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def current_code(device: TOTPDevice) -> str:
+    """The code the person's app would show now, computed from the device's key. A device refuses
+    a code twice: when this step's code was used already (a second sign-in within 30 s), the next
+    step's code is given, which the device accepts too (one step of tolerance for a phone's clock)."""
+    device.refresh_from_db()
+    code = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    code.time = time.time()
+    if code.t() <= device.last_t:
+        code.time += device.step
+    assert code.t() > device.last_t, "a third code in one time step: the device would refuse it"
+    return f"{code.token():0{device.digits}d}"
+
+
 def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    """Sign ``client`` in as ``user``, past the second factor when the role needs one: the session
+    holds the verified device as ``django_otp.login`` leaves it. Tests of the sign-in form itself
+    post to it (tests/accounts)."""
+    client.force_login(user)
+    if user.needs_second_factor:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
+        session.save()
     return client
 
 

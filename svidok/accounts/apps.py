@@ -8,6 +8,19 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
     setup_order = 90  # last: the demo accounts' passwords end the output of ``svidok setup --demo``
 
+    def ready(self):
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+        from django.core import checks
+
+        from svidok.accounts import signals
+        from svidok.accounts.middleware import stamp_session
+
+        user_logged_in.connect(stamp_session, dispatch_uid="svidok.accounts.stamp_session")
+        user_login_failed.connect(signals.sign_in_failed, dispatch_uid="svidok.accounts.sign_in_failed")
+        user_locked_out.connect(signals.locked_out, dispatch_uid="svidok.accounts.locked_out")
+        checks.register(signals.check_second_factor_roles)
+
     def setup_data(self, *, demo: bool, stdout) -> None:
         """``svidok setup --demo``: the five demo accounts, their passwords shown once."""
         if not demo:
@@ -25,5 +38,7 @@ class AccountsConfig(AppConfig):
             else:
                 shown = password
             stdout.write(f"  {username:<12} {shown}")
+        if settings.SVIDOK_2FA_ROLES:
+            stdout.write(f"Accounts of the roles {', '.join(settings.SVIDOK_2FA_ROLES)} set up an authenticator app at their first sign-in.")
         if any(passwords.values()) and not settings.SVIDOK_DEMO_PASSWORD:
             stdout.write("These passwords are shown once. Set SVIDOK_DEMO_PASSWORD to choose one for all demo accounts.")

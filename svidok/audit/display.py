@@ -228,6 +228,12 @@ ACTION_LABELS = {
     "capture": gettext_lazy("captured from the web"), "archive_checked": gettext_lazy("web archive checked"),
     "capture_queued": gettext_lazy("capture queued"), "capture_done": gettext_lazy("capture done"),
     "capture_failed": gettext_lazy("capture failed"),
+    # Sign-in events (docs/authentication.md).
+    "logout": gettext_lazy("signed out"), "login_failed": gettext_lazy("sign-in failed"),
+    "lockout": gettext_lazy("sign-in paused"), "otp_verified": gettext_lazy("second factor passed"),
+    "otp_failed": gettext_lazy("wrong second-factor code"), "otp_enrolled": gettext_lazy("authenticator set up"),
+    "otp_removed": gettext_lazy("authenticator removed"), "otp_backup_codes": gettext_lazy("new backup codes"),
+    "revoke": gettext_lazy("revoked"),
 }
 # Entries whose every change is "nothing -> value" (or the reverse): only the value is worth showing.
 ONE_SIDED = {"create": 1, "import": 1, "link": 1, "unlink": 0, "collect": 1, "upload": 1, "download": 1, "export": 1,

@@ -13,10 +13,16 @@ def test_login_page_renders_for_stranger(client):
     assert ">Sign in</button>" in response.content.decode()
 
 
-def test_sign_in_with_right_password_goes_to_dashboard(client, documenter):
-    response = client.post("/accounts/login/", {"username": "documenter", "password": PASSWORD})
+def test_sign_in_with_right_password_goes_to_dashboard(client, viewer):
+    response = client.post("/accounts/login/", {"username": "viewer", "password": PASSWORD})
 
     assert (response.status_code, response["Location"]) == (302, "/")
+
+
+def test_sign_in_of_a_documenter_without_authenticator_goes_to_set_up(client, documenter):
+    response = client.post("/accounts/login/", {"username": "documenter", "password": PASSWORD})
+
+    assert (response.status_code, response["Location"]) == (302, "/accounts/two-factor/setup/?next=%2F")
 
 
 def test_sign_in_with_wrong_password_shows_error(client, documenter):

@@ -6,13 +6,15 @@ is logged by Chromium as a console error, and the ``console_errors`` fixture col
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from tests.helpers import PASSWORD
+from svidok.accounts.models import User
+from tests.helpers import PASSWORD, authenticator, current_code
 
 # Playwright's sync API runs an event loop in the test thread, and Django then refuses ORM calls
 # made from that thread (the fixtures that create users) as "async-unsafe". They are not: the
@@ -81,9 +83,23 @@ def _keep_error(errors: list[str], message: ConsoleMessage) -> None:
 
 
 def sign_in(page: Page, username: str) -> None:
-    """Sign in through the form, as a person would, and wait until the form is gone."""
+    """Sign in through the form, as a person would, and wait until the form is gone. A role that
+    needs a second factor has an authenticator set up (tests/browser/test_two_factor.py sets one
+    up through the page) and types the code it shows."""
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
+    user = User.objects.get(username=username)
+    device = authenticator(user) if user.needs_second_factor else None
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+    if device is not None:
+        give_code(page, current_code(device))
+
+
+def give_code(page: Page, code: str) -> None:
+    """The second step of signing in: the code page, in whatever language the page is in."""
+    expect(page).to_have_url(re.compile(r"/accounts/two-factor/"))
+    page.locator("input[name=otp_token]").fill(code)
+    page.locator("form[action='/accounts/two-factor/'] button[type=submit]").click()
+    expect(page.locator("input[name=otp_token]")).to_have_count(0)

@@ -4,7 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
-from tests.helpers import PASSWORD, make_user
+from tests.browser.conftest import give_code
+from tests.helpers import PASSWORD, authenticator, current_code, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -23,13 +24,14 @@ def test_sign_in_page_switched_to_ukrainian_shows_ukrainian_text(page, console_e
 
 
 def test_ukrainian_stays_after_signing_in(page, console_errors, vocabularies):
-    make_user(Role.DOCUMENTER, "documenter")
+    device = authenticator(make_user(Role.DOCUMENTER, "documenter"))
     page.goto("/accounts/login/")
     page.get_by_role("button", name="Українська").click()
 
     page.get_by_role("textbox", name="Ім'я користувача").fill("documenter")
     page.get_by_role("textbox", name="Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Увійти").click()
+    give_code(page, current_code(device))
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Панель огляду")
     expect(page.get_by_role("navigation").get_by_role("link", name="Інциденти")).to_be_visible()

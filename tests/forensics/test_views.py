@@ -31,7 +31,7 @@ from svidok.incidents import demo
 from svidok.incidents.models import Place
 from svidok.incidents.services import record_election
 from tests.forensics.conftest import CRIMEA, FILE_2016, FILE_2018, csv_text, synthetic_row
-from tests.helpers import make_user, settle_constraints
+from tests.helpers import login, make_user, settle_constraints
 
 pytestmark = pytest.mark.django_db
 
@@ -61,11 +61,6 @@ def results(django_db_setup, django_db_blocker):
         settle_constraints()
         yield SimpleNamespace(election=election, earlier=earlier, rs=rs, rs_2016=rs_2016, importer=importer)
         transaction.set_rollback(True)
-
-
-def login(client, user):
-    client.force_login(user)
-    return client
 
 
 def page_url(rs, suffix=""):
