@@ -267,4 +267,4 @@ def test_reset_2fa_command_sends_the_user_to_set_up_again(client, coordinator, c
 
 
 def test_make_user_helper_roles_need_codes():
-    assert [make_user(role, role).needs_second_factor for role in Role.values] == [True, True, True, False, False]
+    assert [make_user(role, role).needs_second_factor for role in Role.values] == [True, True, True, False, False, True]
