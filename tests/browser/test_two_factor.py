@@ -59,3 +59,48 @@ def test_wrong_code_keeps_the_person_on_the_code_page(page, console_errors, voca
 
     expect(page.get_by_role("alert")).to_contain_text("That code is not right")
     assert console_errors == []
+
+
+PHONE = {"width": 375, "height": 812}
+PAGE_WIDTH = "() => document.documentElement.scrollWidth"
+
+
+def shot(page, name: str) -> None:
+    import os
+    from pathlib import Path
+
+    directory = os.environ.get("SVIDOK_SCREENSHOT_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(directory) / name), full_page=True)
+
+
+def test_set_up_and_account_pages_fit_a_phone_in_ukrainian(browser, live_server, console_errors, vocabularies):
+    from svidok.accounts import services
+    from tests.browser.conftest import TIMEOUT_MS, watch
+
+    documenter = make_user(Role.DOCUMENTER, "documenter")
+    services.create_token(actor=documenter, user=documenter, name="phone app")
+    context = browser.new_context(base_url=live_server.url, locale="uk-UA", viewport=PHONE, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = watch(context.new_page(), console_errors)
+    page.goto("/accounts/login/")
+    page.locator("input[name=username]").fill("documenter")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    expect(page.locator("figure.qr svg")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Set up your second factor")  # in Ukrainian
+    shot(page, "two-factor-setup-phone-uk.png")
+    assert page.evaluate(PAGE_WIDTH) <= PHONE["width"]
+    app = TOTP(b32decode(page.locator("#otp-secret").inner_text().replace(" ", "")))
+    page.locator("input[name=otp_token]").fill(f"{app.token():06d}")
+    page.locator("form:has(input[name=otp_token]) button[type=submit]").click()
+    expect(page.locator("ul.backup-codes code")).to_have_count(10)
+    shot(page, "backup-codes-phone-uk.png")
+    assert page.evaluate(PAGE_WIDTH) <= PHONE["width"]
+    page.goto("/accounts/")
+    shot(page, "account-phone-uk.png")
+    assert page.evaluate(PAGE_WIDTH) <= PHONE["width"]
+    assert console_errors == []
+    context.close()
