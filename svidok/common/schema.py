@@ -59,7 +59,10 @@ def _error_codes(method: str, operation: dict, path: str) -> list[str]:
     # submitted") even when it takes no input; a read only when it takes some.
     if method != "get" or "requestBody" in operation or any(p["in"] == "query" for p in parameters):
         codes.append("400")
-    signed_in = operation.get("security") != [] and operation.get("security") != [{}]
+    # drf-spectacular lists the schemes of an operation that needs sign-in, none for a public one
+    # (``auth=[]``), and ``{}`` among them when anonymous callers are let in too.
+    security = operation.get("security") or []
+    signed_in = bool(security) and {} not in security
     if signed_in:
         codes += ["401", "403"]
     if any(p["in"] == "path" for p in parameters) or any(p["name"] == "page" for p in parameters) or "{" in path:
@@ -77,7 +80,9 @@ def document_errors(result, generator, request, public):
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
-            for code in _error_codes(method, operation, path):
+            codes = _error_codes(method, operation, path)
+            codes += [code for code in responses if code in DESCRIPTIONS and code not in codes]  # the view's own
+            for code in codes:
                 body = _ref(FIELD_ERRORS if code == "400" else ERROR)
                 existing = responses.get(code)
                 if existing is None:

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
@@ -51,7 +52,19 @@ def evidence_storage(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, evidence_storage):
+def connection_kept():
+    """The WSGI handler closes the database connection at the start and end of each request when it
+    is inside a transaction; the test's transaction must survive the requests. Django's test client
+    disconnects the same receivers around its requests."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, evidence_storage, connection_kept):
     """A small realistic dataset with the nulls the schema must allow, made once for the module and
     rolled back at its end; each test's own writes are rolled back after it (``db``)."""
     with django_db_blocker.unblock(), transaction.atomic():
