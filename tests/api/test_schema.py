@@ -138,3 +138,12 @@ def test_api_unknown_address_is_a_json_404(api, viewer, path):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Not found."}
+
+
+def test_schema_capture_request_is_the_order_and_answers_202(spec):
+    # It documented the capture record itself as the request body, and 201.
+    operation = spec["paths"]["/api/v1/captures/"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+
+    assert sorted(spec["components"]["schemas"][body]["properties"]) == ["incident", "source", "url"]
+    assert "202" in operation["responses"] and "201" not in operation["responses"]
