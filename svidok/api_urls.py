@@ -3,12 +3,13 @@
 No Swagger/Redoc page: they load their assets from a CDN, which the CSP forbids.
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from svidok.accounts import api as accounts_api  # noqa: F401  (registers the token scheme with the schema)
 from svidok.accounts import audit_api
+from svidok.common.api import NotFoundView
 from svidok.evidence import api as evidence_api
 from svidok.evidence import capture_api
 from svidok.forensics import api as forensics_api
@@ -50,4 +51,5 @@ v1 = [
 urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^", NotFoundView.as_view()),
 ]

@@ -330,6 +330,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema tells the truth about nulls and errors (docs/api.md, "The contract").
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "svidok.common.schema.mark_nullable",
+        "svidok.common.schema.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "svidok.incidents.models.Incident.Status",
         "InterventionStatusEnum": "svidok.incidents.models.Intervention.Status",

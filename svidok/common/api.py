@@ -6,12 +6,15 @@ from django.utils.translation import gettext as _
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from svidok.common.pagination import CappedPaginator
 
-UUID_RE = r"[0-9a-fA-F-]{36}"
+# The canonical form only: 36 hyphens or zeros would route, then fail as a UUID (a 400, not a 404).
+UUID_RE = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
 def exception_handler(exc, context):
@@ -49,3 +52,16 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def read_back(self, instance, status_code=status.HTTP_200_OK):
         """``instance`` as the caller sees it after a write, read again through ``get_queryset()``."""
         return Response(self.get_serializer(self.get_queryset().get(pk=instance.pk)).data, status=status_code)
+
+
+class NotFoundView(APIView):
+    """Any other address under ``/api/``: a JSON 404 like the API's own, not the HTML page of the
+    site (an identifier of the wrong form, ``/persons/not-a-uuid/``, is just not found)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    schema = None  # not an operation of the API
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound()

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -27,7 +28,21 @@ class TermField(serializers.Field):
         return found
 
 
-extend_schema_field(OpenApiTypes.STR)(TermField)
+class TermFieldSchema(OpenApiSerializerFieldExtension):
+    """A term code in the schema: a string naming its vocabulary, not an enum. Vocabularies are
+    data (an administrator adds or retires terms; ``svidok load_vocabularies`` loads new versions), so an enum frozen at
+    schema time would refuse valid codes; the codes in force are at ``/api/v1/vocabularies/<code>/``
+    (docs/decisions.md, "Vocabulary codes in the API schema")."""
+
+    target_class = TermField
+
+    def map_serializer_field(self, auto_schema, direction):
+        vocabulary = self.target.vocabulary
+        return {
+            "type": "string",
+            "description": f"A code of the `{vocabulary}` vocabulary: the active terms at /api/v1/vocabularies/{vocabulary}/.",
+            "x-vocabulary": vocabulary,
+        }
 
 
 class PublicIdField(serializers.Field):

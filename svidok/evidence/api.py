@@ -185,7 +185,7 @@ class EvidenceItemViewSet(RecordViewSet):
             return Response({"stored": items, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
         return Response(items, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY,
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY,  # the original's own type
                               410: OpenApiResponse(description="the original was erased (legal takedown)")})
     @action(detail=True, methods=["get"])
     def download(self, request, uuid=None):

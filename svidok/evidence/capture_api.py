@@ -8,6 +8,7 @@ at the command line.
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 
 from svidok.accounts import rules
@@ -77,6 +78,7 @@ class CaptureViewSet(RecordViewSet):
             raise Http404("No such capture")
         return capture
 
+    @extend_schema(request=CaptureRequestSerializer, responses={202: CaptureSerializer})
     def create(self, request, *args, **kwargs):
         """Queue a capture of a web page: a WARC of the page and its direct resources, a screenshot
         and a PDF, stored as evidence. Answers 202; read the capture again for its status."""

@@ -8,6 +8,7 @@ references, UUIDs and KATOTTG codes.
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
@@ -29,7 +30,7 @@ from svidok.incidents.models import (
     Place,
     Source,
 )
-from svidok.incidents.queries import FILTERS, filter_incidents, sort_incidents, visible_incidents
+from svidok.incidents.queries import FILTERS, SORTS, filter_incidents, sort_incidents, visible_incidents
 from svidok.incidents.serializers import (
     DuplicateSerializer,
     ElectionSerializer,
@@ -99,7 +100,8 @@ def incident_queryset(user, *, detail: bool = False):
 
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("type", str, description="incident type code"),
+    OpenApiParameter("type", str, description="a code of the incident_type vocabulary (/api/v1/vocabularies/incident_type/)",
+                     extensions={"x-vocabulary": "incident_type"}),
     OpenApiParameter("status", str, enum=Incident.Status.values),
     OpenApiParameter("sensitivity", str, enum=Incident.Sensitivity.values),
     OpenApiParameter("date_from", OpenApiTypes.DATE),
@@ -107,10 +109,11 @@ FILTER_PARAMETERS = [
     OpenApiParameter("place", str, description="KATOTTG code of the place, its hromada, raion or region"),
     OpenApiParameter("election", OpenApiTypes.UUID),
     OpenApiParameter("tag", str),
-    OpenApiParameter("legal", str, description="legal qualification code"),
+    OpenApiParameter("legal", str, description="a code of the legal_qualification vocabulary (/api/v1/vocabularies/legal_qualification/)",
+                     extensions={"x-vocabulary": "legal_qualification"}),
     OpenApiParameter("q", str, description="text in any spelling"),
-    OpenApiParameter("ordering", str, description="date, -date, reference, -reference, title, -title, status, updated, -updated"),
-    OpenApiParameter("sort", str, description="alias of ordering"),
+    OpenApiParameter("ordering", str, enum=list(SORTS), description="default -date"),
+    OpenApiParameter("sort", str, enum=list(SORTS), description="alias of ordering"),
 ]
 assert {p.name for p in FILTER_PARAMETERS} >= set(FILTERS)
 
@@ -346,6 +349,7 @@ class VocabularyDetailView(APIView):
 
 
 SEARCH_LIMIT = 20
+SEARCH_MAX_Q = 200
 
 
 def _search(user, q: str) -> dict:
@@ -358,7 +362,8 @@ class SearchView(APIView):
     """Incidents, persons, organizations and places matching ``q`` in any spelling (Cyrillic or Latin)."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("q", str, required=True, description="text in any spelling")],
+        parameters=[OpenApiParameter("q", str, required=True, description=(
+            f"text in any spelling, at most {SEARCH_MAX_Q} characters; an empty text finds nothing"))],
         responses=inline_serializer("SearchResults", {
             "q": serializers.CharField(),
             "incidents": IncidentListSerializer(many=True),
@@ -369,12 +374,13 @@ class SearchView(APIView):
     )
     @limited_method("search")
     def get(self, request):
-        q = (request.query_params.get("q") or "").strip()
-        if not q:
-            raise serializers.ValidationError({"q": ["Give a search text."]})
-        if len(q) > 200:
-            raise serializers.ValidationError({"q": ["A search text is at most 200 characters long."]})
-        found = _search(request.user, q)
+        if "q" not in request.query_params:
+            raise serializers.ValidationError({"q": [_("Give a search text.")]})
+        q = request.query_params["q"].strip()
+        if len(q) > SEARCH_MAX_Q:
+            raise serializers.ValidationError({"q": [_("A search text is at most %(limit)s characters long.") % {"limit": SEARCH_MAX_Q}]})
+        # ``q=`` (a form sent empty) is a search for nothing, as on the search page: no results, not an error.
+        found = _search(request.user, q) if q else {key: [] for key in ("incidents", "persons", "organizations", "places")}
         context = {"request": request}
         return Response({
             "q": q,
