@@ -60,6 +60,8 @@ def key_files() -> list[tuple[str, Path]]:
     """The key files this installation holds, which a backup leaves out (label, path)."""
     found = [("Django secret key", Path(settings.VAR_DIR) / "secret_key"),
              ("audit log signing key", Path(settings.SVIDOK_AUDIT_KEY))]
+    if getattr(settings, "SVIDOK_IDENTITY_KEY_FILE", None):
+        found.append(("identity-vault key", Path(settings.SVIDOK_IDENTITY_KEY_FILE)))
     return [(label, path) for label, path in found if path.exists()]
 
 
