@@ -189,6 +189,9 @@ FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler
 # database on purpose. Public keys, old ones included, are kept as <key id>.pem in the directory.
 SVIDOK_AUDIT_KEY = Path(env_str("SVIDOK_AUDIT_KEY", str(VAR_DIR / "audit" / "signing-key.pem"))).resolve()
 SVIDOK_AUDIT_PUBLIC_KEYS = Path(env_str("SVIDOK_AUDIT_PUBLIC_KEYS", str(VAR_DIR / "audit" / "public-keys"))).resolve()
+# The identity vault's key file (``svidok.common.crypto``, docs/identity-vault.md): 0600 in a 0700
+# directory, made by `svidok keys init` or `svidok setup`. SVIDOK_IDENTITY_KEY (base64), when set, is used instead.
+SVIDOK_IDENTITY_KEY_FILE = Path(env_str("SVIDOK_IDENTITY_KEY_FILE", str(VAR_DIR / "keys" / "identity.key"))).resolve()
 # An RFC 3161 time-stamping authority for signed heads (optional), and the CA certificate(s) its
 # replies are checked against by `svidok audit verify`.
 SVIDOK_AUDIT_TSA_URL = env_str("SVIDOK_AUDIT_TSA_URL")

@@ -79,6 +79,7 @@ EXTRA_LABELS = {
     "parent": gettext_lazy("Part of"),
     "territory": gettext_lazy("Territory"),
     "party": gettext_lazy("Name"),
+    "identity": gettext_lazy("Identity"),
     "role": gettext_lazy("Role"),
     "perpetrator_type": gettext_lazy("Perpetrator type"),
     "details": gettext_lazy("Details"),
@@ -111,7 +112,7 @@ def field_label(object_type: str, key: str) -> str:
     """The field's own verbose name (translated); a label for links and unnamed fields; the key as a last resort."""
     field = _field(object_type, key)
     # An explicit verbose name is a lazy translation; Django's automatic one is a plain str.
-    if field is not None and isinstance(field.verbose_name, Promise):
+    if field is not None and isinstance(getattr(field, "verbose_name", None), Promise):
         return capfirst(str(field.verbose_name))
     if key in EXTRA_LABELS:
         return capfirst(str(EXTRA_LABELS[key]))
@@ -190,7 +191,10 @@ class _Lookups:
     def record(self, object_type: str, key: str, value: dict) -> str:
         """A linked sub-record (involvement, source link, figure, name variant) as one line."""
         if key == "involvement":
-            text = self.label(object_type, "party", value.get("party"))
+            # A person is named by id (resolved to the name shown today), never by a stored name.
+            person = value.get("person")
+            text = self.names.get(("person", person)) if person else None
+            text = text or self.label(object_type, "party", value.get("party"))
             role = self.label(object_type, "role", value.get("role"))
             text = f"{text} — {role}" if value.get("role") else text
             if value.get("perpetrator_type"):
