@@ -10,6 +10,8 @@ class Command(BaseCommand):
         parser.add_argument("--demo", action="store_true", help="also load the demo data set and the five demo accounts")
 
     def handle(self, *args, demo, **options):
+        # The identity key first: migrating an older database seals its identities with it.
+        call_command("keys", "init", "--if-missing", stdout=self.stdout)
         call_command("migrate", interactive=False, verbosity=0)
         # Each app prepares its own data (``setup_data`` on its AppConfig), in ``setup_order``: this
         # command knows no app, so the apps above it stay above it.
