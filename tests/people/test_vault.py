@@ -279,3 +279,12 @@ def test_raw_database_dump_holds_no_identity_value(vocabularies):
     # The dump is of the real data: an unprotected person's public name is in it.
     factories.person(coordinator, name="Mykola Petrenko")
     assert "Mykola Petrenko" in database_dump()
+
+
+def test_start_up_check_warns_of_a_missing_key(tmp_path, settings, monkeypatch):
+    from svidok.people.apps import identity_key_check
+
+    monkeypatch.delenv(crypto.ENV_VAR, raising=False)
+    present = identity_key_check(None)
+    settings.SVIDOK_IDENTITY_KEY_FILE = tmp_path / "none" / "identity.key"
+    assert (present, [w.id for w in identity_key_check(None)]) == ([], ["people.W001"])
