@@ -15,7 +15,7 @@ from svidok.audit.models import AuditEntry
 from svidok.common import crypto
 from svidok.incidents.services import add_involvement, submit_incident, verify_incident
 from svidok.names import romanizations
-from svidok.people.models import IdentityChange, PersonIdentity, PersonNameKey
+from svidok.people.models import IdentityChange, Person, PersonIdentity, PersonNameKey
 from svidok.people.search_index import find_persons
 from svidok.people.services import add_name_variant, update_person
 from tests import factories
@@ -288,3 +288,24 @@ def test_start_up_check_warns_of_a_missing_key(tmp_path, settings, monkeypatch):
     present = identity_key_check(None)
     settings.SVIDOK_IDENTITY_KEY_FILE = tmp_path / "none" / "identity.key"
     assert (present, [w.id for w in identity_key_check(None)]) == ([], ["people.W001"])
+
+
+def test_imported_identities_are_sealed_indexed_and_kept_out_of_the_audit(coordinator, tmp_path):
+    items = [{"title": "Teacher threatened", "type": "dismissal", "date_start": "2018-03-20",
+              "involvements": [{"role": "victim", "name": NAME}, {"role": "lawyer", "name": "Emil Kurbedinov"}]}]
+    path = tmp_path / "incidents.json"
+    path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+    call_command("import", str(path), "--no-progress", stdout=open("/dev/null", "w"))
+    victim = Person.objects.get(protected=True)
+    payloads = "".join(AuditEntry.objects.values_list("payload", flat=True))
+    assert (crypto.is_sealed(raw_column(victim)), PersonIdentity.objects.get(person=victim).full_name,
+            list(find_persons(coordinator, "Kovalenko", 10)), [n for n in (NAME, "Коваленко", "Kurbedinov") if n in payloads]) == (
+        True, NAME, [victim], [])
+
+
+@pytest.mark.parametrize(("role", "found"), [(Role.ADMIN, 1), (Role.COORDINATOR, 1), (Role.DOCUMENTER, 0), (Role.ANALYST, 0), (Role.VIEWER, 0)])
+def test_search_api_finds_a_protected_person_by_name_for_cleared_roles_only(coordinator, client, role, found):
+    person = factories.person(coordinator, name=NAME, protected=True)
+    user = coordinator if role == Role.COORDINATOR else make_user(role, f"u-{role}")
+    body = login(client, user).get("/api/v1/search/", {"q": "Iryna Kovalenko"}).json()
+    assert [p["uuid"] for p in body["persons"]] == [str(person.uuid)] * found
