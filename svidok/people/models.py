@@ -156,8 +156,9 @@ class IdentityChange(SealedModel):
     changed_at = models.DateTimeField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField(max_length=150)
-    # The names of the fields that changed (not their values): "full_name,contacts".
-    fields = models.CharField(max_length=300)
+    # The names of the fields that changed, "full_name,contacts": sealed too (that an address was
+    # added says something).
+    fields = SealedField()
     # JSON {field: [before, after]}.
     values = SealedField(blank=True)
 

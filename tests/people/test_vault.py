@@ -190,9 +190,9 @@ def test_migration_seals_plaintext_rows(coordinator):
 
 # --- history ------------------------------------------------------------------------------------
 
-def recorded_openly_then_protected(coordinator):
+def recorded_openly_then_protected(coordinator, *, seen=None):
     """The order the finding named: recorded unprotected with name, contacts and address, named in
-    an incident, given a name variant, protected afterwards."""
+    an incident, given a name variant, protected afterwards. ``seen(when)`` looks before protecting."""
     person = factories.person(coordinator, name=NAME, identity=IDENTITY)
     add_name_variant(actor=coordinator, person=person, name="Iryna Kovalenko", lang="uk")
     incident = factories.incident(coordinator)
@@ -200,6 +200,8 @@ def recorded_openly_then_protected(coordinator):
     verify_incident(actor=coordinator, incident=incident)
     add_involvement(actor=coordinator, incident=incident, role=factories.term("involvement_role", "witness"), person=person)
     update_person(actor=coordinator, person=person, identity={"contacts": "+380 50 765 4321"})
+    if seen:
+        seen()
     update_person(actor=coordinator, person=person, fields={"protected": True})
     person.refresh_from_db()
     return person, incident
@@ -272,9 +274,14 @@ def database_dump() -> str:
 @pytest.mark.django_db(transaction=True)
 def test_raw_database_dump_holds_no_identity_value(vocabularies):
     coordinator = make_user(Role.COORDINATOR)
-    recorded_openly_then_protected(coordinator)
+    # While the person is not protected, their name is public (a name variant, the display name):
+    # the dump shows it, so the dump below really is of the data. Deleted rows are zeroed on SQLite
+    # (secure_delete); the contacts and address are sealed from the start.
+    openly = []
+    recorded_openly_then_protected(coordinator, seen=lambda: openly.append([v for v in (NAME, IDENTITY["contacts"]) if v in database_dump()]))
     factories.person(coordinator, name="Олег Бондар", protected=True, identity=IDENTITY)
     dump = database_dump()
+    assert openly == [[NAME]]
     assert ([v for v in identity_values() if v.lower() in dump.lower()], "Mykola" in dump) == ([], False)
     # The dump is of the real data: an unprotected person's public name is in it.
     factories.person(coordinator, name="Mykola Petrenko")

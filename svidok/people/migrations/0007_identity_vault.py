@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                 ('uuid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('changed_at', models.DateTimeField()),
                 ('actor_label', models.CharField(max_length=150)),
-                ('fields', models.CharField(max_length=300)),
+                ('fields', svidok.people.models.SealedField()),
                 ('values', svidok.people.models.SealedField(blank=True)),
                 ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identity_changes', to='people.person')),
