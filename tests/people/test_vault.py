@@ -242,14 +242,15 @@ def test_audit_proof_api_shows_no_identity_value(coordinator, client, role):
 
 def test_identity_history_is_sealed_and_shown_to_cleared_roles_only(coordinator, documenter, client):
     person, _incident = recorded_openly_then_protected(coordinator)
-    stored = IdentityChange.objects.filter(person=person).values_list("values", flat=True)
+    # values_list gives what is stored: the sealed text.
+    stored = [v for pair in IdentityChange.objects.filter(person=person).values_list("fields", "values") for v in pair]
     login(client, coordinator)
     cleared = client.get(f"/people/persons/{person.uuid}/").content.decode()
     client.logout()
     login(client, documenter)
     uncleared = client.get(f"/people/persons/{person.uuid}/").content.decode()
     assert (all(crypto.is_sealed(v) for v in stored), len(stored), "Identity history" in cleared, "Identity history" in uncleared,
-            "contacts" in cleared.split("Identity history")[1]) == (True, 2, True, False, True)
+            "contacts" in cleared.split("Identity history")[1]) == (True, 4, True, False, True)
 
 
 # --- a raw dump of the whole database -----------------------------------------------------------
