@@ -45,6 +45,8 @@ def index_persons(persons) -> None:
             keys |= text_keys(name)
         keys_by_id[person.pk] = keys
     indexing.replace_keys("person", keys_by_id)
+    # Protected persons' real names go to the blind index, never to the search index.
+    vault.index_identities(persons)
 
 
 def index_organizations(organizations) -> None:

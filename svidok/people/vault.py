@@ -52,11 +52,17 @@ def index_identity(person: Person, identity: PersonIdentity | None, *, key: cryp
         [PersonNameKey(person=person, kid=key.kid, digest=d) for d in _digests(name_keys(name_texts(identity)), key)])
 
 
-def index_names(pairs, *, key: crypto.Key | None = None) -> None:
-    """Blind index rows for many new protected persons at once: ``pairs`` of (person, full name)."""
+def index_identities(persons, *, key: crypto.Key | None = None) -> None:
+    """Rebuild the blind index rows of many persons at once (an import, ``rebuild_search_index``)."""
+    persons = list(persons)
+    PersonNameKey.objects.filter(person__in=[p.pk for p in persons]).delete()
+    protected = [p.pk for p in persons if p.protected]
+    if not protected:
+        return
     key = key or crypto.keyring().current
+    identities = PersonIdentity.objects.filter(person__in=protected).only("person_id", "full_name", "other_names")
     PersonNameKey.objects.bulk_create(
-        [PersonNameKey(person=person, kid=key.kid, digest=d) for person, name in pairs for d in _digests(name_keys([name]), key)],
+        [PersonNameKey(person_id=i.person_id, kid=key.kid, digest=d) for i in identities for d in _digests(name_keys(name_texts(i)), key)],
         batch_size=2000)
 
 

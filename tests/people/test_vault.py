@@ -15,6 +15,7 @@ from svidok.audit.models import AuditEntry
 from svidok.common import crypto
 from svidok.incidents.services import add_involvement, submit_incident, verify_incident
 from svidok.names import romanizations
+from svidok.people import vault
 from svidok.people.models import IdentityChange, Person, PersonIdentity, PersonNameKey
 from svidok.people.search_index import find_persons
 from svidok.people.services import add_name_variant, update_person
@@ -317,3 +318,35 @@ def test_search_api_finds_a_protected_person_by_name_for_cleared_roles_only(coor
     user = coordinator if role == Role.COORDINATOR else make_user(role, f"u-{role}")
     body = login(client, user).get("/api/v1/search/", {"q": "Iryna Kovalenko"}).json()
     assert [p["uuid"] for p in body["persons"]] == [str(person.uuid)] * found
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upgrade_migration_seals_the_plaintext_identities_of_an_older_database():
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("people", "0006_sanctions_models_moved")], [("people", "0008_identity_vault_vacuum")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before[0]).apps
+        person = old.get_model("people", "Person").objects.create(display_name="Person 7QX2M", pseudonym="Person 7QX2M", protected=True)
+        old.get_model("people", "PersonIdentity").objects.create(
+            person=person, full_name=NAME, contacts=IDENTITY["contacts"], address=IDENTITY["address"], birth_date=IDENTITY["birth_date"])
+        plaintext = raw_column(person)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+    loaded = PersonIdentity.objects.get(person_id=person.pk)
+    assert (plaintext, [crypto.is_sealed(raw_column(person, c)) for c in ("full_name", "contacts", "address", "birth_date")],
+            [loaded.full_name, loaded.contacts, loaded.address, loaded.birth_date],
+            list(Person.objects.filter(pk__in=vault.find_protected("Iryna Kovalenko")).values_list("pk", flat=True))) == (
+        NAME, [True] * 4, [NAME, IDENTITY["contacts"], IDENTITY["address"], IDENTITY["birth_date"]], [person.pk])
+
+
+def test_rebuilding_the_search_index_rebuilds_the_blind_index(coordinator):
+    person = factories.person(coordinator, name=NAME, protected=True, identity=IDENTITY)
+    factories.person(coordinator, name="Mykola Petrenko")
+    PersonNameKey.objects.all().delete()
+    call_command("rebuild_search_index", stdout=open("/dev/null", "w"))
+    assert (list(find_persons(coordinator, "Shevchuk", 10)), set(PersonNameKey.objects.values_list("person_id", flat=True))) == (
+        [person], {person.pk})

@@ -24,7 +24,6 @@ from svidok.incidents.models import Incident, IncidentSource, Involvement, Refer
 from svidok.incidents.services import party_ref
 from svidok.names import romanizations
 from svidok.people import search_index as people_index
-from svidok.people import vault as people_vault
 from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
 from svidok.people.services import new_pseudonyms
 
@@ -133,7 +132,6 @@ class Writer:
         insert_rows(PersonIdentity, ["person_id", "full_name", "other_names", "contacts", "identifiers", "address", "notes"],
                 ((p.pk, crypto.seal(n, f"{table}.full_name.{p.pk}"), "", "", "", "", "")
                  for p, n in zip(persons, real_names, strict=True)))
-        people_vault.index_names([(p, n) for p, n in zip(persons, real_names, strict=True) if p.protected])
         insert_rows(NameVariant, VARIANT_COLUMNS,
                 ((p.pk, None, p.display_name, "", _script(p.display_name), NameVariant.Kind.OFFICIAL, "", True, "",
                   romanizations(p.display_name)) for p in persons[: len(new_public)]))

@@ -35,6 +35,28 @@ def seal_plaintext(apps, schema_editor):
                 cursor.execute(f"UPDATE {quote(table)} SET {assignments} WHERE id = %s", [*updates.values(), row_id])
 
 
+def index_protected_names(apps, schema_editor):
+    """The blind index of the protected persons sealed above (``people.vault.index_identity`` does
+    the same for later changes): HMAC of the search keys of every word of every name."""
+    from svidok.common import crypto
+    from svidok.search.normalize import word_keys, words
+
+    Identity = apps.get_model("people", "PersonIdentity")
+    NameKey = apps.get_model("people", "PersonNameKey")
+    table = "people_personidentity"
+    rows = list(Identity.objects.filter(person__protected=True).values_list("person_id", "full_name", "other_names"))
+    if not rows:
+        return
+    key = crypto.keyring().current
+    found = []
+    for person_id, full_name, other_names in rows:
+        names = [crypto.open_sealed(full_name, f"{table}.full_name.{person_id}") or ""]
+        names += (crypto.open_sealed(other_names, f"{table}.other_names.{person_id}") or "").replace(";", "\n").splitlines()
+        keys = {k for name in names for word in words(name) for k in word_keys(word)}
+        found += [NameKey(person_id=person_id, kid=key.kid, digest=d) for d in sorted({crypto.blind(k, key=key) for k in keys})]
+    NameKey.objects.bulk_create(found, batch_size=2000)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -107,4 +129,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(seal_plaintext, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(index_protected_names, migrations.RunPython.noop, elidable=False),
     ]
