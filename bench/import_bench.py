@@ -92,9 +92,9 @@ def raw_insert(items: list[dict], *, actor, log) -> dict:
     from django.utils import timezone
 
     from svidok.audit.models import AuditEntry
+    from svidok.common import crypto
     from svidok.incidents import search_index as indexing
     from svidok.incidents.models import Election, Incident, Involvement, Place, ReferenceCounter, Tag, Term
-    from svidok.common import crypto
     from svidok.people.models import NameVariant, Organization, Person, PersonIdentity, PersonNameKey
     from svidok.people.vault import name_keys
     from svidok.search.models import SearchEntry
