@@ -147,7 +147,11 @@ def keyring() -> Keyring:
             f"The identity key is missing: no {ENV_VAR} and no key file {path}. "
             "Run `svidok keys init` (or `svidok setup`) on a new installation, or restore the key from its backup."
         ) from None
-    cache_key = ("file", str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    cache_key = ("file", str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino, stat.st_mode)
+    if stat.st_mode & 0o077:
+        # As ssh does with a private key: a key other users can read protects nothing.
+        raise VaultError(f"The identity key file {path} can be read by other users (mode {stat.st_mode & 0o777:o}): "
+                         f"make it readable by its owner only (chmod 600).")
     if cache_key not in _CACHE:
         try:
             text = path.read_text()

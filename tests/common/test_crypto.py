@@ -94,3 +94,12 @@ def test_blind_index_digest_depends_on_the_key():
     one, other = crypto.Key.generate(), crypto.Key.generate()
     assert (crypto.blind("kavalanka", key=one) == crypto.blind("kavalanka", key=one),
             crypto.blind("kavalanka", key=one) == crypto.blind("kavalanka", key=other)) == (True, False)
+
+
+def test_key_file_readable_by_others_is_refused(key_file):
+    crypto.write_key_file([crypto.Key.generate()], replace=False)
+    key_file.chmod(0o644)
+    with pytest.raises(crypto.VaultError) as error:
+        crypto.keyring()
+    assert str(error.value) == (f"The identity key file {key_file} can be read by other users (mode 644): "
+                                "make it readable by its owner only (chmod 600).")
