@@ -23,7 +23,17 @@ def name_texts(identity: PersonIdentity) -> list[str]:
     """Every name of a person's identity: the full name and each of the other names (one a line,
     or separated by semicolons)."""
     others = (identity.other_names or "").replace(";", "\n").splitlines()
-    return [n for n in [identity.full_name or "", *others] if n.strip()]
+    return [n.strip() for n in [identity.full_name or "", *others] if n.strip()]
+
+
+def protected_names(person_ids=None) -> dict[int, list[str]]:
+    """The names (full name, other names) of protected persons, by person id: opened in memory,
+    for callers that must recognise them (free text, exports). The caller checks permissions and
+    never stores or logs them."""
+    identities = PersonIdentity.objects.filter(person__protected=True).only("person_id", "full_name", "other_names")
+    if person_ids is not None:
+        identities = identities.filter(person_id__in=list(person_ids))
+    return {i.person_id: name_texts(i) for i in identities.order_by("person_id")}
 
 
 def name_keys(texts: list[str]) -> set[str]:

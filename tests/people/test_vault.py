@@ -350,3 +350,9 @@ def test_rebuilding_the_search_index_rebuilds_the_blind_index(coordinator):
     call_command("rebuild_search_index", stdout=open("/dev/null", "w"))
     assert (list(find_persons(coordinator, "Shevchuk", 10)), set(PersonNameKey.objects.values_list("person_id", flat=True))) == (
         [person], {person.pk})
+
+
+def test_protected_names_are_opened_for_protected_persons_only(coordinator):
+    person = factories.person(coordinator, name=NAME, protected=True, identity={"other_names": "Ирина Коваленко-Шевчук; Ira K"})
+    factories.person(coordinator, name="Mykola Petrenko")
+    assert vault.protected_names() == {person.pk: [NAME, "Ирина Коваленко-Шевчук", "Ira K"]}
