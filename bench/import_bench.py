@@ -22,7 +22,8 @@ from bench import generate
 TABLES = [
     "search_searchentry", "audit_auditentry", "incidents_involvement", "incidents_incident_tags",
     "incidents_incident_legal_tags", "incidents_incidentsource", "incidents_incident", "incidents_tag",
-    "incidents_referencecounter", "people_namevariant", "people_personidentity", "people_person", "people_organization",
+    "incidents_referencecounter", "people_namevariant", "people_personnamekey", "people_personidentity", "people_person",
+    "people_organization",
 ]
 
 
@@ -91,9 +92,11 @@ def raw_insert(items: list[dict], *, actor, log) -> dict:
     from django.utils import timezone
 
     from svidok.audit.models import AuditEntry
+    from svidok.common import crypto
     from svidok.incidents import search_index as indexing
     from svidok.incidents.models import Election, Incident, Involvement, Place, ReferenceCounter, Tag, Term
-    from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
+    from svidok.people.models import NameVariant, Organization, Person, PersonIdentity, PersonNameKey
+    from svidok.people.vault import name_keys
     from svidok.search.models import SearchEntry
 
     t0 = time.perf_counter()
@@ -108,7 +111,7 @@ def raw_insert(items: list[dict], *, actor, log) -> dict:
     next_id = _next_ids(connection)
     rows: dict[str, list] = {t: [] for t in TABLES}
     builders = {model: generate._row_builder(model, now, rng) for model in
-                (Person, PersonIdentity, NameVariant, Organization, Incident, Involvement, AuditEntry)}
+                (Person, PersonIdentity, PersonNameKey, NameVariant, Organization, Incident, Involvement, AuditEntry)}
     columns = {model._meta.db_table: cols for model, (cols, _build) in builders.items()}
 
     def add(model, values: dict) -> int:
@@ -125,6 +128,14 @@ def raw_insert(items: list[dict], *, actor, log) -> dict:
         add(AuditEntry, {"created_at": now, "actor_id": actor.id, "actor_label": actor.username, "action": "import",
                          "object_type": object_type, "object_id": object_id, "object_repr": object_repr[:300],
                          "changes": changes, "request_id": "", "payload": payload})
+
+    key = crypto.keyring().current
+
+    def identity(pk: int, name: str, *, protected: bool) -> None:
+        # Sealed as the identity field seals it; a protected name also goes to the blind index.
+        add(PersonIdentity, {"person_id": pk, "full_name": crypto.seal(name, f"people_personidentity.full_name.{pk}", key=key)})
+        for digest in sorted({crypto.blind(k, key=key) for k in name_keys([name])}) if protected else ():
+            add(PersonNameKey, {"person_id": pk, "kid": key.kid, "digest": digest})
 
     def search(object_type: str, pk: int, found: set) -> None:
         table = "search_searchentry"
@@ -145,8 +156,8 @@ def raw_insert(items: list[dict], *, actor, log) -> dict:
             alias = generate.pseudonym(10_000_000 + victim_no)
             victim_no += 1
             pk = add(Person, {"protected": True, "pseudonym": alias, "display_name": alias, "created_by_id": actor.id})
-            add(PersonIdentity, {"person_id": pk, "full_name": victim["name"]})
-            audit("people.person", str(pk), alias, {"protected": [None, True], "pseudonym": [None, alias], "full_name": [None, "[protected]"]})
+            identity(pk, victim["name"], protected=True)
+            audit("people.person", str(pk), alias, {"protected": [None, True], "pseudonym": [None, alias], "identity": [None, "[protected]"]})
             search("person", pk, keys.text_keys(alias))
             parties.append((pk, None, terms[("involvement_role", "victim")], None, alias))
         for party in item["perpetrators"]:
@@ -154,9 +165,9 @@ def raw_insert(items: list[dict], *, actor, log) -> dict:
                 pk = public_persons.get(party.name)
                 if pk is None:
                     pk = public_persons[party.name] = add(Person, {"display_name": party.name, "created_by_id": actor.id})
-                    add(PersonIdentity, {"person_id": pk, "full_name": party.name})
+                    identity(pk, party.name, protected=False)
                     add(NameVariant, {"person_id": pk, "organization_id": None, "name": party.name, "primary": True})
-                    audit("people.person", str(pk), party.name, {"protected": [None, False], "full_name": [None, party.name]})
+                    audit("people.person", str(pk), f"person {pk}", {"protected": [None, False], "identity": [None, "[protected]"]})
                     search("person", pk, keys.text_keys(party.name))
                 parties.append((pk, None, terms[("involvement_role", "perpetrator")], ptype, party.name))
             else:

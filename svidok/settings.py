@@ -131,7 +131,7 @@ else:
             "OPTIONS": {
                 # WAL lets readers proceed while one writer commits; IMMEDIATE takes the write
                 # lock at BEGIN so concurrent writers queue instead of failing mid-transaction.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
@@ -223,6 +223,9 @@ SVIDOK_AUDIT_KEY = Path(env_str("SVIDOK_AUDIT_KEY", str(VAR_DIR / "audit" / "sig
 SVIDOK_AUDIT_PUBLIC_KEYS = Path(env_str("SVIDOK_AUDIT_PUBLIC_KEYS", str(VAR_DIR / "audit" / "public-keys"))).resolve()
 # Backups (docs/backups.md): a file of age public keys that `svidok backup` encrypts to by default.
 SVIDOK_BACKUP_RECIPIENTS = env_str("SVIDOK_BACKUP_RECIPIENTS", "")
+# The identity vault's key file (``svidok.common.crypto``, docs/identity-vault.md): 0600 in a 0700
+# directory, made by `svidok keys init` or `svidok setup`. SVIDOK_IDENTITY_KEY (base64), when set, is used instead.
+SVIDOK_IDENTITY_KEY_FILE = Path(env_str("SVIDOK_IDENTITY_KEY_FILE", str(VAR_DIR / "keys" / "identity.key"))).resolve()
 # An RFC 3161 time-stamping authority for signed heads (optional), and the CA certificate(s) its
 # replies are checked against by `svidok audit verify`.
 SVIDOK_AUDIT_TSA_URL = env_str("SVIDOK_AUDIT_TSA_URL")

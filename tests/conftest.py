@@ -30,6 +30,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _identity_key(tmp_path_factory):
+    """The identity vault's key (svidok.common.crypto): a fresh key file in a temporary directory
+    for the test session, named in the environment too, for the commands tests run as processes."""
+    import os
+
+    from svidok.common import crypto
+
+    path = crypto.write_key_file([crypto.Key.generate()], tmp_path_factory.mktemp("keys") / "identity.key", replace=False)
+    saved = {name: os.environ.pop(name, None) for name in (crypto.ENV_VAR, "SVIDOK_IDENTITY_KEY_FILE")}
+    os.environ["SVIDOK_IDENTITY_KEY_FILE"] = str(path)
+    previous, settings.SVIDOK_IDENTITY_KEY_FILE = settings.SVIDOK_IDENTITY_KEY_FILE, path
+    yield path
+    settings.SVIDOK_IDENTITY_KEY_FILE = previous
+    for name, value in saved.items():
+        os.environ.pop(name, None)
+        if value is not None:
+            os.environ[name] = value
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _flush_through_audit_triggers():
     """The database refuses DELETE and TRUNCATE on the audit log (svidok.audit.triggers); the
     flush that ends each transactional test lifts the triggers, empties the tables and puts the

@@ -79,6 +79,7 @@ EXTRA_LABELS = {
     "parent": gettext_lazy("Part of"),
     "territory": gettext_lazy("Territory"),
     "party": gettext_lazy("Name"),
+    "identity": gettext_lazy("Identity"),
     "role": gettext_lazy("Role"),
     "perpetrator_type": gettext_lazy("Perpetrator type"),
     "details": gettext_lazy("Details"),
@@ -191,7 +192,10 @@ class _Lookups:
     def record(self, object_type: str, key: str, value: dict) -> str:
         """A linked sub-record (involvement, source link, figure, name variant) as one line."""
         if key == "involvement":
-            text = self.label(object_type, "party", value.get("party"))
+            # A person is named by id (resolved to the name shown today), never by a stored name.
+            person = value.get("person")
+            text = self.names.get(("person", person)) if person else None
+            text = text or self.label(object_type, "party", value.get("party"))
             role = self.label(object_type, "role", value.get("role"))
             text = f"{text} — {role}" if value.get("role") else text
             if value.get("perpetrator_type"):

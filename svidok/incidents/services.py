@@ -285,7 +285,7 @@ def _write_involvement(actor, incident: Incident, *, role: Term, person, organiz
     )
     record(
         actor=actor, action="link", obj=incident,
-        changes={"involvement": [None, {"party": (person or organization).display_name, "role": role.code,
+        changes={"involvement": [None, {**_party_ref(person or organization), "role": role.code,
                                         "perpetrator_type": perpetrator_type.code if perpetrator_type else None,
                                         "details": details}]},
     )
@@ -326,10 +326,23 @@ def _link_source(actor, incident: Incident, source: Source, note: str = "") -> I
 def _remove_involvement(actor, incident: Incident, involvement: Involvement) -> None:
     if involvement.incident_id != incident.pk:
         raise ValidationError({"involvement": _("This involvement is not part of the incident.")})
-    party = involvement.party.display_name
+    party = _party_ref(involvement.party)
     role = involvement.role.code
     involvement.delete()
-    record(actor=actor, action="unlink", obj=incident, changes={"involvement": [{"party": party, "role": role}, None]})
+    record(actor=actor, action="unlink", obj=incident, changes={"involvement": [{**party, "role": role}, None]})
+
+
+def party_ref(party) -> dict:
+    """How an audit entry names a party: an organization by name; a person by a label that is not
+    their name (the pseudonym, or a piece of the UUID) and the person's id, which the history
+    resolves to the name shown today. The log is append-only, and a person named openly today may
+    be protected tomorrow (``docs/identity-vault.md``)."""
+    if party._meta.model_name == "person":
+        return {"party": party.audit_repr, "person": party.public_id}
+    return {"party": party.display_name}
+
+
+_party_ref = party_ref
 
 
 def _unlink_source(actor, incident: Incident, link: IncidentSource) -> None:

@@ -1,4 +1,16 @@
 from django.apps import AppConfig
+from django.core import checks
+
+
+def identity_key_check(app_configs, **kwargs):
+    """Say at start-up, not at the first person, that identities cannot be sealed or read."""
+    from svidok.common import crypto
+
+    try:
+        crypto.keyring()
+    except crypto.VaultError as error:
+        return [checks.Warning(str(error), hint="docs/identity-vault.md", id="people.W001")]
+    return []
 
 
 class PeopleConfig(AppConfig):
@@ -9,5 +21,6 @@ class PeopleConfig(AppConfig):
     def ready(self):
         from svidok.people import audit_names, search_index
 
+        checks.register(identity_key_check)
         audit_names.register()
         search_index.register()

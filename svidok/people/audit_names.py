@@ -19,4 +19,4 @@ def register() -> None:
                           vocabulary_keys={"kind": "perpetrator_type"})
     display.register_reference("organization", _names(Organization, "name"), keys=("parent", "by_organization"))
     # display_name never holds a protected person's real name.
-    display.register_reference("person", _names(Person, "display_name"), keys=("by_person",))
+    display.register_reference("person", _names(Person, "display_name"), keys=("by_person", "person"))

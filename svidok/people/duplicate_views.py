@@ -80,8 +80,8 @@ def person_sides(user, persons: list[Person]) -> dict[int, dict]:
     for variant in NameVariant.objects.filter(person_id__in=everyone, person__protected=False).order_by("-primary", "person_id", "id"):
         names[owner[variant.person_id]].append(variant)
     births: dict[int, set] = defaultdict(set)
-    for pk, born in PersonIdentity.objects.filter(person_id__in=everyone, birth_date__isnull=False).values_list("person_id", "birth_date"):
-        births[owner[pk]].add(born)
+    for identity in PersonIdentity.objects.filter(person_id__in=everyone, birth_date__isnull=False).only("person_id", "birth_date"):
+        births[owner[identity.person_id]].add(identity.birth_date)
     posts: dict[int, list] = defaultdict(list)
     for occupancy in (Occupancy.objects.filter(person_id__in=everyone).select_related("position__organization")
                       .order_by("-start_date", "id")):

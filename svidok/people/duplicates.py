@@ -211,8 +211,9 @@ def _load(persons: Iterable | None) -> tuple[list[_Record], dict[int, int]]:
             if name not in own:
                 own[name] = _forms(name, keys or {}, lang)
     births: dict[int, set[str]] = {}
-    dated = PersonIdentity.objects.filter(person__protected=False, birth_date__isnull=False).values_list("person_id", "birth_date")
-    for person_id, born in dated.iterator(chunk_size=5000):
+    # Birth dates are sealed: instances open them as they load.
+    dated = PersonIdentity.objects.filter(person__protected=False, birth_date__isnull=False).only("person_id", "birth_date")
+    for person_id, born in ((i.person_id, i.birth_date) for i in dated.iterator(chunk_size=5000)):
         root = roots.get(person_id)
         if root in canonical:
             births.setdefault(root, set()).add(born.isoformat())

@@ -31,8 +31,10 @@ class PersonForm(forms.Form):
     identifiers = forms.CharField(label=_("Identifiers"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                   help_text=_("passport, tax number, ..."))
     address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(label=_("Identity notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                            help_text=_("Kept sealed with the identity; only those who may see identities read them."))
 
-    IDENTITY = ("other_names", "birth_date", "contacts", "identifiers", "address")
+    IDENTITY = ("other_names", "birth_date", "contacts", "identifiers", "address", "notes")
 
     def __init__(self, *args, identity: bool, editing: bool = False, protected_locked: bool = False,
                  check_existing: bool = False, **kwargs):

@@ -113,7 +113,7 @@ def judge_pair(*, actor, a: Person, b: Person, verdict: str, matcher: str = "", 
     judgement.save()
     for person in (left, right):
         record(actor=actor, action="link" if verdict == PairJudgement.Verdict.SAME else "update", obj=person,
-               object_repr=person.display_name, changes={"pair_judgement": [None, changes]})
+               object_repr=person.audit_repr, changes={"pair_judgement": [None, changes]})
     return judgement
 
 
@@ -138,5 +138,5 @@ def undo_judgement(*, actor, judgement: PairJudgement, note: str = "") -> PairJu
                "undone": True}
     for person in (judgement.left, judgement.right):
         record(actor=actor, action="unlink" if judgement.verdict == PairJudgement.Verdict.SAME else "update",
-               obj=person, object_repr=person.display_name, changes={"pair_judgement": [changes, None]})
+               obj=person, object_repr=person.audit_repr, changes={"pair_judgement": [changes, None]})
     return judgement

@@ -1,11 +1,15 @@
 """Persons and organizations, their names in several scripts, and the posts they held."""
 
+import datetime as dt
 import uuid
 
+from django import forms
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from svidok.common import crypto
 
 # Involvement roles whose persons are protected (shown by pseudonym) unless somebody decides otherwise.
 PROTECTED_ROLES = frozenset({"victim", "witness"})
@@ -48,24 +52,144 @@ class Person(models.Model):
 
     @property
     def audit_repr(self):
-        return self.display_name
+        # The audit log is append-only: a name written there now would stay if the person is
+        # protected later. A person is labelled by the pseudonym, or a piece of the record's UUID.
+        return self.pseudonym or f"person {str(self.uuid)[:8]}"
 
 
-class PersonIdentity(models.Model):
-    """The identifying fields of a person, kept together (names, contacts, identifiers)."""
+class SealedField(models.TextField):
+    """A text or date value kept sealed in the database (``svidok.common.crypto``).
 
-    IDENTITY_FIELDS = ("full_name", "other_names", "birth_date", "contacts", "identifiers", "address")
+    The column holds the sealed text; the model's attribute holds the value. Sealing happens on
+    save (``pre_save`` knows the row), opening when a row is loaded (:meth:`SealedModel.from_db`),
+    because the sealed text is bound to its row and ``from_db_value`` does not know the row.
+    ``values()``/``values_list()`` therefore give sealed text: read these fields through instances.
+    """
+
+    def __init__(self, *args, value_type: str = "text", **kwargs):
+        self.value_type = value_type
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.value_type != "text":
+            kwargs["value_type"] = self.value_type
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = getattr(model_instance, self.attname)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        return crypto.seal(value, model_instance.seal_context(self.column))
+
+    def open(self, token, context):
+        value = crypto.open_sealed(token, context)
+        if self.value_type == "date" and value:
+            return dt.date.fromisoformat(value)
+        return value
+
+    def formfield(self, **kwargs):
+        if self.value_type == "date":
+            return forms.DateField(**{"required": not self.blank, "label": self.verbose_name, **kwargs})
+        return super().formfield(**kwargs)
+
+
+class SealedModel(models.Model):
+    """A model with :class:`SealedField` columns, opened as rows are loaded."""
+
+    class Meta:
+        abstract = True
+
+    def seal_context(self, column: str) -> str:
+        return f"{self._meta.db_table}.{column}.{self.seal_row()}"
+
+    def seal_row(self) -> str:
+        raise NotImplementedError
+
+    @classmethod
+    def sealed_fields(cls) -> list[SealedField]:
+        return [f for f in cls._meta.concrete_fields if isinstance(f, SealedField)]
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        for sealed in cls.sealed_fields():
+            if sealed.attname in instance.__dict__:
+                value = instance.__dict__[sealed.attname]
+                instance.__dict__[sealed.attname] = sealed.open(value, instance.seal_context(sealed.column))
+        return instance
+
+
+class PersonIdentity(SealedModel):
+    """The identifying fields of a person, kept together (names, contacts, identifiers, notes).
+
+    Every value is sealed at rest, bound to the person's row (``docs/identity-vault.md``).
+    """
+
+    IDENTITY_FIELDS = ("full_name", "other_names", "birth_date", "contacts", "identifiers", "address", "notes")
 
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="identity")
-    full_name = models.CharField(_("full name"), max_length=300, blank=True)
-    other_names = models.TextField(_("other names"), blank=True)
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
-    contacts = models.TextField(_("contacts"), blank=True)
-    identifiers = models.TextField(_("identifiers"), blank=True, help_text=_("passport, tax number, ..."))
-    address = models.TextField(_("address"), blank=True)
+    full_name = SealedField(_("full name"), blank=True)
+    other_names = SealedField(_("other names"), blank=True)
+    birth_date = SealedField(_("birth date"), null=True, blank=True, value_type="date")
+    contacts = SealedField(_("contacts"), blank=True)
+    identifiers = SealedField(_("identifiers"), blank=True, help_text=_("passport, tax number, ..."))
+    address = SealedField(_("address"), blank=True)
+    notes = SealedField(_("identity notes"), blank=True)
 
     def __str__(self):
         return f"identity of {self.person_id}"
+
+    def seal_row(self) -> str:
+        return str(self.person_id)
+
+
+class IdentityChange(SealedModel):
+    """The identity's own history: who changed which identity fields when, the values sealed.
+
+    The audit log says only that the identity changed (it is append-only and readable by many);
+    this row keeps the rest, readable by those allowed ``person.identity``.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identity_changes")
+    changed_at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=150)
+    # The names of the fields that changed, "full_name,contacts": sealed too (that an address was
+    # added says something).
+    fields = SealedField()
+    # JSON {field: [before, after]}.
+    values = SealedField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"identity change of {self.person_id}"
+
+    def field_labels(self) -> list[str]:
+        """The changed fields' labels (translated), for the person page."""
+        names = [n for n in self.fields.split(",") if n]
+        return [str(PersonIdentity._meta.get_field(n).verbose_name) for n in names if n in PersonIdentity.IDENTITY_FIELDS]
+
+    def seal_row(self) -> str:
+        return str(self.uuid)
+
+
+class PersonNameKey(models.Model):
+    """The blind index of protected persons' names: HMAC-SHA256 of every search key of every
+    spelling (``people.vault``), under the identity key ``kid``. Exact lookup only."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    kid = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "kid", "digest"], name="personnamekey_unique")]
+
+    def __str__(self):
+        return f"name key of {self.person_id}"
 
 
 class Organization(models.Model):

@@ -60,7 +60,8 @@ def registry_birth_dates(entries: list[Entry]) -> dict[str, tuple[str, ...]]:
     if not ids:
         return {}
     rows = PersonIdentity.objects.filter(person__uuid__in=ids, person__protected=False, birth_date__isnull=False)
-    return {str(uuid): (born.isoformat(),) for uuid, born in rows.values_list("person__uuid", "birth_date")}
+    # Sealed values open on instances only (``models.SealedField``).
+    return {str(i.person.uuid): (i.birth_date.isoformat(),) for i in rows.select_related("person").only("person__uuid", "person_id", "birth_date")}
 
 
 

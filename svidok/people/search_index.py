@@ -1,7 +1,11 @@
 """The people app's records in the search index: persons (by pseudonym only when protected) and
 organizations, with every name variant. Services call these inside their transaction."""
 
+from django.db.models import Q
+
+from svidok.accounts import rules
 from svidok.common import extensions
+from svidok.people import vault
 from svidok.people.models import NameVariant, Organization, Person
 from svidok.people.queries import visible_organizations, visible_persons
 from svidok.search import indexing
@@ -41,6 +45,8 @@ def index_persons(persons) -> None:
             keys |= text_keys(name)
         keys_by_id[person.pk] = keys
     indexing.replace_keys("person", keys_by_id)
+    # Protected persons' real names go to the blind index, never to the search index.
+    vault.index_identities(persons)
 
 
 def index_organizations(organizations) -> None:
@@ -62,8 +68,18 @@ def index_organization(organization) -> None:
 
 
 
+def matching_persons(user, q: str) -> Q:
+    """The persons matching ``q`` for ``user``: by the search index (public names, pseudonyms), and
+    for users allowed ``person.identity`` also protected persons by their real names, through the
+    blind index (exact words in any spelling). Others never match a protected person by name."""
+    condition = Q(pk__in=matching_ids("person", q))
+    if rules.can(user, "person.identity"):
+        condition |= Q(pk__in=vault.find_protected(q))
+    return condition
+
+
 def find_persons(user, q: str, limit: int) -> list:
-    return visible_persons(user).filter(pk__in=matching_ids("person", q)).order_by("display_name", "id")[:limit]
+    return visible_persons(user).filter(matching_persons(user, q)).order_by("display_name", "id")[:limit]
 
 
 def find_organizations(user, q: str, limit: int) -> list:

@@ -23,6 +23,8 @@ class NameVariantSerializer(serializers.ModelSerializer):
 
 class IdentitySerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    # Sealed in a text column (``people.models.SealedField``); a date to the API.
+    birth_date = serializers.DateField(required=False, allow_null=True)
 
     class Meta:
         model = PersonIdentity

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from svidok.accounts import rules
 from svidok.accounts.rules import require
-from svidok.audit.services import diff, record
+from svidok.audit.services import PROTECTED_VALUE, diff, record
 from svidok.common.validation import (
     check_not_future,
     check_range,
@@ -19,7 +19,7 @@ from svidok.common.validation import (
     collect,
 )
 from svidok.names import check_name, repair_homoglyphs, romanizations
-from svidok.people import search_index
+from svidok.people import search_index, vault
 from svidok.people.models import NameVariant, Occupancy, Organization, Person, PersonIdentity, Position
 
 # Crockford-style alphabet: no I, L, O, U, so pseudonyms read out loud without confusion.
@@ -64,11 +64,27 @@ def validate_name(field: str, name: str, *, kind: str = "person") -> str:
         raise ValidationError({field: str(error)}) from None
 
 
-def _person_snapshot(person: Person, identity: PersonIdentity | None) -> dict:
-    data = {name: getattr(person, name) for name in PERSON_FIELDS}
-    if identity is not None:
-        data |= {name: getattr(identity, name) for name in IDENTITY_FIELDS}
-    return data
+def _person_snapshot(person: Person) -> dict:
+    return {name: getattr(person, name) for name in PERSON_FIELDS}
+
+
+def _identity_snapshot(identity: PersonIdentity | None) -> dict:
+    return {name: getattr(identity, name) for name in IDENTITY_FIELDS} if identity is not None else {}
+
+
+def _person_changes(before: dict, after: dict, identity_before: dict, identity_after: dict) -> dict:
+    """The audit entry's changes: the person's own fields, and only *that* the identity changed.
+
+    Identity values never enter the audit log, whether the person is protected or not: the log is
+    append-only, and a person recorded openly may be protected later. Which fields changed, and
+    their values, go to the identity's own sealed history (``vault.record_identity_change``).
+    """
+    changes = diff(before, after)
+    old = {k: v for k, v in identity_before.items() if v not in (None, "")}
+    new = {k: v for k, v in identity_after.items() if v not in (None, "")}
+    if old != new:
+        changes["identity"] = [PROTECTED_VALUE if old else None, PROTECTED_VALUE if new else None]
+    return changes
 
 
 @transaction.atomic
@@ -99,10 +115,10 @@ def record_person(*, actor, name: str, protected: bool = False, pseudonym: str =
         _add_variant(person=person, name=name, primary=True)
         for variant in names or ():
             _add_variant(person=person, **variant)
-    record(
-        actor=actor, action="create", obj=person,
-        changes=diff({}, _person_snapshot(person, identity_obj), protected=frozenset(IDENTITY_FIELDS) if protected else frozenset()),
-    )
+    identity_after = _identity_snapshot(identity_obj)
+    record(actor=actor, action="create", obj=person, changes=_person_changes({}, _person_snapshot(person), {}, identity_after))
+    vault.record_identity_change(actor=actor, person=person, before={}, after=identity_after)
+    vault.index_identity(person, identity_obj)
     search_index.index_person(person)
     return person
 
@@ -140,8 +156,10 @@ def _add_variant(*, person=None, organization=None, name: str, lang: str = "", s
 def _add_audited_variant(actor, *, person=None, organization=None, **variant) -> NameVariant:
     """A name variant and its audit entry; the caller checked the actor and reindexes the owner."""
     created = _add_variant(person=person, organization=organization, **variant)
+    # A person's name stays out of the audit log (a person may be protected later).
+    name = created.name if person is None else PROTECTED_VALUE
     record(actor=actor, action="update", obj=person or organization,
-           changes={"names": [None, {"name": created.name, "lang": created.lang, "kind": created.kind}]})
+           changes={"names": [None, {"name": name, "lang": created.lang, "kind": created.kind}]})
     return created
 
 
@@ -163,7 +181,7 @@ def update_person(*, actor, person: Person, fields: dict | None = None, identity
     require(actor, "person.edit")
     person = Person.objects.select_for_update().get(pk=person.pk)
     identity_obj, _created = PersonIdentity.objects.get_or_create(person=person)
-    before = _person_snapshot(person, identity_obj)
+    before, identity_before = _person_snapshot(person), _identity_snapshot(identity_obj)
     fields = {k: v for k, v in (fields or {}).items() if k in PERSON_FIELDS}
     identity = {k: v for k, v in (identity or {}).items() if k in IDENTITY_FIELDS}
     if person.protected and not rules.can(actor, "person.identity"):
@@ -191,9 +209,12 @@ def update_person(*, actor, person: Person, fields: dict | None = None, identity
         _add_variant(person=person, name=identity_obj.full_name, primary=not person.names.filter(primary=True).exists())
     person.save()
     identity_obj.save()
-    changes = diff(before, _person_snapshot(person, identity_obj), protected=frozenset(IDENTITY_FIELDS) if person.protected or before["protected"] else frozenset())
+    identity_after = _identity_snapshot(identity_obj)
+    changes = _person_changes(before, _person_snapshot(person), identity_before, identity_after)
     if changes:
         record(actor=actor, action="update", obj=person, changes=changes)
+    vault.record_identity_change(actor=actor, person=person, before=identity_before, after=identity_after)
+    vault.index_identity(person, identity_obj)
     search_index.index_person(person)
     return person
 

@@ -17,10 +17,10 @@ from svidok.audit.display import readable
 from svidok.audit.services import history
 from svidok.common import extensions
 from svidok.common.views import paginate, submit_form
-from svidok.people import services, suggest
+from svidok.people import search_index, services, suggest
 from svidok.people.duplicate_views import linked_verdicts
 from svidok.people.forms import NameVariantForm, OrganizationForm, PersonForm
-from svidok.people.models import PersonIdentity
+from svidok.people.models import Person, PersonIdentity
 from svidok.people.queries import (
     can_see_identity,
     get_organization_for_user,
@@ -40,7 +40,7 @@ def person_list(request):
     # Canonical persons only: a record linked to another as the same person shows on that one's page.
     queryset = visible_persons(request.user).filter(merged_into__isnull=True)
     if q:
-        found = matching_ids("person", q)
+        found = Person.objects.filter(search_index.matching_persons(request.user, q)).values("pk")
         queryset = queryset.filter(Q(pk__in=found) | Q(merged_records__in=found)).distinct()
     # The names are prefetched: each row shows the variant for the reader's language.
     queryset = queryset.order_by("display_name").prefetch_related("names")
@@ -56,6 +56,9 @@ def person_detail(request, uuid):
     context = {
         "person": person,
         "identity": identity,
+        # The identity's own history (who changed which identity fields when): for those who may see it.
+        "identity_changes": (list(person.identity_changes.select_related("actor").defer("values")[:50])
+                             if rules.can(request.user, "person.identity") else None),
         # Names and posts; a canonical person's linked records too.
         **person_records(person),
         "can_edit": rules.can(request.user, "person.edit"),

@@ -137,10 +137,12 @@ def _names(member: ProposalMember) -> tuple[str, list[NameVariant], dt.date | No
         if variant.name not in seen:
             seen.add(variant.name)
             names.append(variant)
-    birth = (PersonIdentity.objects.filter(person__in=records, person__protected=False, birth_date__isnull=False)
-             .order_by("person_id").values_list("birth_date", flat=True).first())
+    # Identity values are sealed: read through instances, which open them (``people.models.SealedField``).
+    birth = getattr(PersonIdentity.objects.filter(person__in=records, person__protected=False, birth_date__isnull=False)
+                    .order_by("person_id").only("person_id", "birth_date").first(), "birth_date", None)
     # A canonical record's own birth date first; a linked record's when it has none.
-    own = PersonIdentity.objects.filter(person=person, birth_date__isnull=False).values_list("birth_date", flat=True).first()
+    own = getattr(PersonIdentity.objects.filter(person=person, birth_date__isnull=False).only("person_id", "birth_date").first(),
+                  "birth_date", None)
     return person.display_name, names, own or birth
 
 

@@ -45,7 +45,7 @@ def suggestions(member: ProposalMember, *, lists=None) -> list[Suggestion]:
                  .values_list("name", flat=True)) or [party.display_name]
     birth = None
     if member.person_id:
-        birth = PersonIdentity.objects.filter(person=party).values_list("birth_date", flat=True).first()
+        birth = getattr(PersonIdentity.objects.filter(person=party).only("person_id", "birth_date").first(), "birth_date", None)
     return match_names(names, birth_date=birth, persons=bool(member.person_id), lists=lists)
 
 

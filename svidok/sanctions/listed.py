@@ -68,7 +68,7 @@ def person_listing(user, person, records=None) -> dict:
         names = list(NameVariant.objects.filter(person__in=records).order_by("-primary", "id").values_list("name", flat=True))
         birth = None
         if rules.can(user, "person.identity"):
-            birth = PersonIdentity.objects.filter(person=person).values_list("birth_date", flat=True).first()
+            birth = getattr(PersonIdentity.objects.filter(person=person).only("person_id", "birth_date").first(), "birth_date", None)
         for suggestion in match_names(names, birth_date=birth, persons=True, lists=[s.reference_list for s in unconfirmed]):
             lists[suggestion.reference_list.pk].possible.append(suggestion)
     return {"listings": listings, "lists": list(lists.values())}

@@ -73,6 +73,12 @@ def member_label(member: ProposalMember) -> str:
     return party.display_name
 
 
+def _audit_label(member: ProposalMember) -> str:
+    """How the audit log names a member: a person never by name (the log cannot forget, and a person
+    may be protected later: docs/identity-vault.md), an organization by name."""
+    return member.person.audit_repr if member.person_id else member.organization.display_name
+
+
 # --- the proposal --------------------------------------------------------------------------------------
 
 
@@ -221,7 +227,7 @@ def add_member(*, actor, proposal: Proposal, person: Person | None = None, organ
     order = (proposal.members.aggregate(last=Max("order"))["last"] or 0) + 1
     member = ProposalMember.objects.create(proposal=proposal, person=person, organization=organization,
                                            grounds=grounds or "", order=order)
-    _audit(actor, proposal, "link", {"member": [None, {"member": member.public_id, "name": member_label(member),
+    _audit(actor, proposal, "link", {"member": [None, {"member": member.public_id, "name": _audit_label(member),
                                                        "kind": "person" if person else "organization"}]})
     return member
 
@@ -232,7 +238,7 @@ def remove_member(*, actor, member: ProposalMember) -> None:
     require(actor, "proposal.edit")
     proposal = _locked(member.proposal)
     _check_editable(proposal)
-    name, public_id = member_label(member), member.public_id
+    name, public_id = _audit_label(member), member.public_id
     member.delete()
     _audit(actor, proposal, "unlink", {"member": [{"member": public_id, "name": name}, None]})
 
@@ -350,7 +356,7 @@ def set_grounds(*, actor, member: ProposalMember, grounds: str | None = None, oc
         member.reviewed_by, member.reviewed_at, member.review_note = None, None, ""
     member.save()
     if changes:
-        _audit(actor, proposal, "update", {"member": f"{member_label(member)} ({member.public_id})", **changes})
+        _audit(actor, proposal, "update", {"member": f"{_audit_label(member)} ({member.public_id})", **changes})
     return member
 
 

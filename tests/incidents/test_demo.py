@@ -105,8 +105,10 @@ def test_load_demo_involvements_name_reporters_and_perpetrator_but_no_victim():
 def test_load_demo_audit_payloads_name_no_victim():
     demo.load_demo()
 
+    # Persons are named by id (the history resolves it to today's name), organizations by name.
+    names = {str(p.uuid): p.display_name for p in Person.objects.all()}
     parties = [
-        (e.changes["involvement"][1]["party"], e.changes["involvement"][1]["role"])
+        (names.get(e.changes["involvement"][1].get("person"), e.changes["involvement"][1]["party"]), e.changes["involvement"][1]["role"])
         for e in AuditEntry.objects.filter(action="link", object_type="incidents.incident")
         if "involvement" in e.changes
     ]

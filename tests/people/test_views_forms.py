@@ -109,7 +109,7 @@ def test_person_edit_coordinator_changes_identity(client, coordinator, victim):
     assert 'value="Rustem Aliev"' in page.content.decode()
     assert response.status_code == 302
     assert (victim.identity.full_name, victim.identity.contacts, victim.protected) == ("Rustem Aliyev", "via lawyer", True)
-    assert AuditEntry.objects.filter(object_type="people.person", action="update").get().changes["full_name"] == ["[protected]", "[protected]"]
+    assert AuditEntry.objects.filter(object_type="people.person", action="update").get().changes["identity"] == ["[protected]", "[protected]"]
 
 
 def test_person_edit_bad_input_writes_nothing(client, coordinator, victim):

@@ -14,12 +14,14 @@ from django.utils import timezone
 
 from svidok.audit.models import AuditEntry
 from svidok.audit.services import PROTECTED_VALUE, build_entry
+from svidok.common import crypto
 from svidok.common.bulk import insert_rows
 from svidok.common.context import current_request_id
 from svidok.incidents import search_index
 from svidok.incidents.importing.columns import REFERENCE_RE
 from svidok.incidents.importing.validation import ParsedRow
 from svidok.incidents.models import Incident, IncidentSource, Involvement, ReferenceCounter, Source, Tag
+from svidok.incidents.services import party_ref
 from svidok.names import romanizations
 from svidok.people import search_index as people_index
 from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
@@ -125,14 +127,17 @@ class Writer:
         persons += [Person(protected=True, pseudonym=p, display_name=p, created_by=self.created_by) for p in pseudonyms]
         _save_all(Person, persons, "uuid", self.now)
         real_names = new_public + [i["name"] for i in protected_items]
-        insert_rows(PersonIdentity, ["person_id", "full_name", "other_names", "contacts", "identifiers", "address"],
-                ((p.pk, n, "", "", "", "") for p, n in zip(persons, real_names, strict=True)))
+        # The names are sealed as the identity field would seal them (``people.models.SealedField``).
+        table = PersonIdentity._meta.db_table
+        insert_rows(PersonIdentity, ["person_id", "full_name", "other_names", "contacts", "identifiers", "address", "notes"],
+                ((p.pk, crypto.seal(n, f"{table}.full_name.{p.pk}"), "", "", "", "", "")
+                 for p, n in zip(persons, real_names, strict=True)))
         insert_rows(NameVariant, VARIANT_COLUMNS,
                 ((p.pk, None, p.display_name, "", _script(p.display_name), NameVariant.Kind.OFFICIAL, "", True, "",
                   romanizations(p.display_name)) for p in persons[: len(new_public)]))
         for person in persons:
             self.entry(obj=person, snapshot={"protected": person.protected, "pseudonym": person.pseudonym,
-                                             "full_name": PROTECTED_VALUE if person.protected else person.display_name})
+                                             "identity": PROTECTED_VALUE})
         by_name = existing | dict(zip(new_public, persons, strict=False))
         for item, person in zip(protected_items, persons[len(new_public):], strict=True):
             item["party"] = person
@@ -241,7 +246,7 @@ class Writer:
             }
             changes = {}
             if row.involvements:
-                changes["involvements"] = [None, [{"party": item["party"].display_name, "role": item["role"].code,
+                changes["involvements"] = [None, [{**party_ref(item["party"]), "role": item["role"].code,
                                                    "perpetrator_type": item["perpetrator_type"].code if item["perpetrator_type"] else None}
                                                   for item in row.involvements]]
             if row.sources:

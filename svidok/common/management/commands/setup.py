@@ -13,6 +13,8 @@ class Command(BaseCommand):
         parser.add_argument("--demo", action="store_true", help="also load the demo data set and the five demo accounts")
 
     def handle(self, *args, demo, **options):
+        # The identity key first: migrating an older database seals its identities with it.
+        call_command("keys", "init", "--if-missing", stdout=self.stdout)
         call_command("migrate", interactive=False, verbosity=0)
         # What an older version or a copy left readable to other local users (docs/deploy.md, "Files").
         try:
