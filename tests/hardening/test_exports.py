@@ -64,6 +64,8 @@ def test_csv_export_neutralises_formulas_and_keeps_numbers(tmp_path, hostile):
     rows = list(csv.DictReader(export(tmp_path, "csv").open(encoding="utf-8", newline="")))
 
     formula = next(r for r in rows if r["reference"] == hostile[0].reference)
+    stored = next(r for r in rows if r["reference"] == hostile[1].reference)
+    assert stored["title"] == "Teacher\ufffd dismissed\ufffd"
     assert (formula["title"], formula["narrative"], formula["victim_count"]) == ("'" + HYPERLINK, "'" + CMD, "3")
 
 
