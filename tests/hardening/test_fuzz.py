@@ -83,6 +83,12 @@ def test_incident_csv_import_never_crashes_nor_half_writes(places, data, encodin
 
 
 @FUZZ
+@given(st.binary(max_size=200).map(lambda b: b"title,type,date_start\n" + b))
+def test_incident_csv_import_of_any_bytes_never_crashes_nor_half_writes(places, raw):
+    import_refused_or_taken(read_csv, raw, "incidents.csv")
+
+
+@FUZZ
 @given(table(), st.integers(min_value=0, max_value=2000), st.binary(max_size=8))
 def test_incident_xlsx_import_never_crashes_nor_half_writes(places, data, flip_at, garbage):
     header, rows = data
