@@ -27,7 +27,10 @@ def timed(args: list[str], env: dict) -> dict:
     """Run ``svidok *args`` under /usr/bin/time -v: exit status, last line of output, seconds, CPU, peak RSS."""
     done = subprocess.run(["/usr/bin/time", "-v", *SVIDOK, *args], env=env, capture_output=True, text=True, errors="replace")
     stats = done.stderr
-    out = [line for line in (done.stdout + "\n" + stats.split("\tCommand being timed")[0]).splitlines() if line.strip()]
+    said = done.stdout + "\n" + stats.split("\tCommand being timed")[0]
+    out = [line for line in said.splitlines() if line.strip() and not line.startswith("Command exited with non-zero status")]
+    # A refused row is reported on its own line before the summary: show both.
+    rows = [line.strip() for line in out if line.strip().startswith("line ")]
 
     def field(label):
         return re.search(rf"\t{re.escape(label)}: (.+)", stats).group(1)
@@ -36,7 +39,7 @@ def timed(args: list[str], env: dict) -> dict:
     minutes, seconds = wall.rsplit(":", 1)
     return {
         "status": int(field("Exit status")),
-        "said": out[-1].strip() if out else "",
+        "said": " / ".join([*rows[:1], out[-1].strip()]) if out else "",
         "wall": float(minutes.split(":")[-1]) * 60 + float(seconds),
         "cpu": float(field("User time (seconds)")) + float(field("System time (seconds)")),
         "rss_mb": int(field("Maximum resident set size (kbytes)")) / 1024,
@@ -46,6 +49,7 @@ def timed(args: list[str], env: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--keep", help="write the files and the database here instead of a temporary directory")
+    parser.add_argument("--skip", action="append", default=[], help="leave out the runs whose file is named so (repeatable)")
     options = parser.parse_args()
     base = Path(options.keep or tempfile.mkdtemp(prefix="svidok-hostile-"))
     (base / "var" / "static").mkdir(parents=True, exist_ok=True)
@@ -63,10 +67,13 @@ def main() -> None:
         "number.json": hostile.long_number_json(5000),
         "year-0197.csv": b"title,type,date_start\nTeacher dismissed,dismissal,0197-12-03\n",
         "nul-title.csv": b"title,type,date_start\nTeacher\x00 dismissed,dismissal,2018-03-20\n",
+        "valid.csv": b"title,type,date_start\nTeacher dismissed,dismissal,2018-03-20\n",
     }
     for name, data in files.items():
         (base / name).write_bytes(data)
     runs = [
+        ("baseline: a valid one-row CSV (Django start-up included in every row)", "valid.csv",
+         ["import", "valid.csv", "--dry-run", "--no-progress"]),
         ("XLSX declaring 1,000,000 empty rows", "million.xlsx", ["import", "million.xlsx", "--dry-run", "--no-progress"]),
         ("XLSX without dimension, one cell on row 1,000,000", "far-row.xlsx", ["import", "far-row.xlsx", "--dry-run", "--no-progress"]),
         ("XLSX with an entity bomb (billion laughs)", "entity-bomb.xlsx", ["import", "entity-bomb.xlsx", "--dry-run", "--no-progress"]),
@@ -80,6 +87,8 @@ def main() -> None:
     print("| hostile file | size | exit | what Svidok says | wall s | CPU s | peak RSS MB |")
     print("|---|---:|---:|---|---:|---:|---:|")
     for label, name, args in runs:
+        if name in options.skip:
+            continue
         result = _in(base, args, env)
         size = (base / name).stat().st_size
         print(f"| {label} | {size:,} | {result['status']} | {result['said'][:160]} | {result['wall']:.2f} | {result['cpu']:.2f} | "

@@ -326,6 +326,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
     "EXCEPTION_HANDLER": "svidok.common.api.exception_handler",
+    # JSON bodies within SVIDOK_IMPORT_MAX_JSON_DEPTH and _NUMBER_DIGITS (a deep body was a 500).
+    "DEFAULT_PARSER_CLASSES": ["svidok.common.parsers.BoundedJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Svidok API",

@@ -5,8 +5,8 @@ formula (``=HYPERLINK(...)`` leaks data, ``+cmd|...`` once ran programs), and a 
 return in front lets one through after a re-import. Following OWASP ("CSV injection"), a text cell
 starting with any of these gets a leading apostrophe, which spreadsheets show as text; numbers and
 dates stay what they are. XLSX (XML) cannot hold most control characters at all: openpyxl refuses
-the whole file, so they are replaced by U+FFFD in XLSX cells (input validation refuses them now,
-but records older than that rule may hold them).
+the whole file, so they are replaced by U+FFFD, in CSV cells too (input validation refuses them
+now, but records older than that rule may hold them).
 """
 
 import re
@@ -19,18 +19,16 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def csv_cell(value):
-    """``value`` safe to write into a CSV cell."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+    """``value`` safe to write into a CSV or XLSX cell: text never read as a formula, and holding
+    only characters XML allows (a CSV holding NUL trips many readers, Svidok's importer among them)."""
+    if not isinstance(value, str):
+        return value
+    value = _NOT_XML.sub("\ufffd", value)
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def xlsx_cell(value):
-    """``value`` safe to append to an openpyxl sheet: text is never read as a formula, and holds
-    only characters XML allows."""
-    if isinstance(value, str):
-        return csv_cell(_NOT_XML.sub("\ufffd", value))
-    return value
+# The same rule: XLSX is where a control character breaks the whole file.
+xlsx_cell = csv_cell
 
 
 def csv_row(row: dict) -> dict:

@@ -138,3 +138,13 @@ def test_an_old_early_incident_can_be_fixed_through_its_edit_form(client, docume
 
     assert response.status_code == 302
     assert Incident.objects.get().date_start == dt.date(2018, 12, 3)
+
+
+def test_an_old_early_incident_does_not_break_the_api_list_and_can_be_read(api, documenter, early_incident):
+    client = api(documenter)
+
+    listing = client.get("/api/v1/incidents/")
+    detail = client.get("/api/v1/incidents/SV-197-000001/")
+
+    assert (listing.status_code, detail.status_code) == (200, 200)
+    assert [i["reference"] for i in listing.json()["results"]] == ["SV-197-000001"]

