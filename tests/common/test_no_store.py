@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 
 from svidok.sanctions import services as proposals
 from tests import factories
+from tests.helpers import login
 
 STAND_INS = ["SV-2018-000001", str(uuid.UUID(int=1)), "1", "UA01020010010073418", "csv", "incidents", "json"]
 
@@ -44,7 +45,7 @@ def assert_not_stored(response, url):
 
 @pytest.mark.django_db
 def test_every_url_answers_no_store(client, admin_user):
-    client.force_login(admin_user)
+    login(client, admin_user)
     client.raise_request_exception = False
     urls = {(name, *arguments): stand_in_url(name, arguments) for name, arguments in named_patterns()}
 
@@ -94,7 +95,7 @@ def data_pages(world) -> list[str]:
 
 @pytest.mark.django_db
 def test_data_pages_api_and_exports_answer_200_with_no_store(client, admin_user, world):
-    client.force_login(admin_user)
+    login(client, admin_user)
 
     for url in data_pages(world):
         response = client.get(url)

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from svidok.sanctions import services as proposals
-from tests.helpers import make_user
+from tests.helpers import login, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def statuses(request, times: int = 3) -> list[int]:
 
 
 def test_the_search_page_answers_429_over_the_limit_with_a_page_saying_why(client, analyst):
-    client.force_login(analyst)
+    login(client, analyst)
     url = reverse("search:search") + "?q=Teacher"
 
     assert statuses(lambda: client.get(url)) == [200, 200, 429]
@@ -36,7 +36,7 @@ def test_the_search_page_answers_429_over_the_limit_with_a_page_saying_why(clien
 
 
 def test_the_429_page_is_translated(client, analyst):
-    client.force_login(analyst)
+    login(client, analyst)
     url = reverse("search:search") + "?q=Teacher"
     statuses(lambda: client.get(url), 2)
 
@@ -47,16 +47,16 @@ def test_the_429_page_is_translated(client, analyst):
 
 def test_the_limit_is_per_user(client, analyst, viewer):
     url = reverse("search:search") + "?q=Teacher"
-    client.force_login(analyst)
+    login(client, analyst)
     statuses(lambda: client.get(url))
 
-    client.force_login(viewer)
+    login(client, viewer)
 
     assert statuses(lambda: client.get(url), 2) == [200, 200]
 
 
 def test_the_search_api_answers_429_json_and_shares_the_page_budget(client, api, analyst):
-    client.force_login(analyst)
+    login(client, analyst)
     client.get(reverse("search:search") + "?q=Teacher")
     caller = api(analyst)
     url = reverse("api:search") + "?q=Teacher"
@@ -68,14 +68,14 @@ def test_the_search_api_answers_429_json_and_shares_the_page_budget(client, api,
 
 def test_proposal_exports_are_limited(client, coordinator):
     proposal = proposals.create_proposal(actor=coordinator, title="Organizers")
-    client.force_login(coordinator)
+    login(client, coordinator)
     url = reverse("sanctions:proposal_export", args=[proposal.uuid, "csv"])
 
     assert statuses(lambda: client.get(url)) == [200, 200, 429]
 
 
 def test_court_bundles_are_limited_on_the_page_and_in_the_api_together(client, api, coordinator, verified):
-    client.force_login(coordinator)
+    login(client, coordinator)
     page = reverse("evidence:bundle", args=[verified.reference])
     caller = api(coordinator)
     url = reverse("api:evidence-item-bundles")
@@ -90,13 +90,13 @@ def test_court_bundles_are_limited_on_the_page_and_in_the_api_together(client, a
 
 def test_off_means_no_limit(client, analyst, settings):
     settings.SVIDOK_RATE_LIMITS = {"search": None, "export": None}
-    client.force_login(analyst)
+    login(client, analyst)
 
     assert statuses(lambda: client.get(reverse("search:search") + "?q=Teacher"), 5) == [200] * 5
 
 
 def test_other_pages_are_not_counted(client, analyst):
-    client.force_login(analyst)
+    login(client, analyst)
 
     assert statuses(lambda: client.get(reverse("incidents:list")), 5) == [200] * 5
     assert statuses(lambda: client.get(reverse("search:search") + "?q=Teacher"), 2) == [200, 200]
@@ -105,7 +105,7 @@ def test_other_pages_are_not_counted(client, analyst):
 def test_a_limited_user_is_refused_before_anything_is_exported(client, coordinator):
     proposal = proposals.create_proposal(actor=coordinator, title="Organizers")
     other = make_user("coordinator", "second")
-    client.force_login(other)
+    login(client, other)
     url = reverse("sanctions:proposal_export", args=[proposal.uuid, "csv"])
     statuses(lambda: client.get(url), 2)
 

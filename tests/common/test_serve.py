@@ -71,9 +71,15 @@ def test_serve_starts_a_worker_and_both_stop_with_it(var_dir, stop):
         [sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())", "serve", "--port", str(port), "--workers", "1"],
         env=var_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        children = wait_for(lambda: (lambda c: c if len(c) == 2 else None)(children_of(serve.pid)))
-        kinds = sorted("worker" if " worker " in command_line(pid) else "gunicorn" for pid in children)
-        assert kinds == ["gunicorn", "worker"]
+        def kinds():
+            # A child just forked still shows the parent's command line until it execs: ask until
+            # both children run their own program (or time out and show what they run).
+            children = children_of(serve.pid)
+            found = sorted("worker" if " worker " in command_line(pid) else "gunicorn" for pid in children)
+            return found if found == ["gunicorn", "worker"] else None
+
+        assert wait_for(kinds) == ["gunicorn", "worker"]
+        children = children_of(serve.pid)
         page = wait_for(lambda: _get(f"http://127.0.0.1:{port}/accounts/login/"))
         assert page == 200
 
@@ -91,7 +97,8 @@ def test_serve_stops_the_web_server_when_the_worker_dies(var_dir):
         [sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())", "serve", "--port", str(port), "--workers", "1"],
         env=var_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        children = wait_for(lambda: (lambda c: c if len(c) == 2 else None)(children_of(serve.pid)))
+        children = wait_for(lambda: (lambda c: c if len(c) == 2 and any(" worker " in command_line(p) for p in c)
+                                     else None)(children_of(serve.pid)))
         worker = next(pid for pid in children if " worker " in command_line(pid))
         os.kill(worker, signal.SIGKILL)
         assert serve.wait(timeout=60) == 1
