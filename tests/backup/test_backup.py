@@ -135,6 +135,8 @@ def test_the_archive_is_age_encrypted_tar_and_holds_no_key(admin, records, key, 
     assert "config/environment.json" in names
     assert not any("signing-key" in name or "secret_key" in name for name in names)
     assert Path(settings.SVIDOK_AUDIT_KEY).read_bytes() not in plain
+    identity_key = Path(settings.SVIDOK_IDENTITY_KEY_FILE).read_text().split()
+    assert identity_key and not any(part.encode() in plain for part in identity_key if len(part) > 20)
 
 
 @pytest.mark.parametrize("damage", ["wrong key", "flipped byte", "cut short", "not an archive"])
