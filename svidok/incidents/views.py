@@ -113,12 +113,13 @@ def _incident_for_page(user, reference: str) -> Incident:
 @login_required
 def incident_detail(request, reference):
     incident = _incident_for_page(request.user, reference)
-    can_identity = rules.can(request.user, "person.identity")
     duplicates = visible_incidents(request.user).filter(duplicate_of=incident).only("reference", "title")
     context = {
         "incident": incident,
         "involvements": [
-            {"involvement": inv, "real_name": _real_name(inv.person) if can_identity and inv.person and inv.person.protected else ""}
+            # A protected person's identity is never shown on a page load: it is revealed on the
+            # person's page, with a reason (docs/permissions.md, rule 6).
+            {"involvement": inv}
             for inv in incident.involvements.all()
         ],
         "duplicates": list(duplicates),
@@ -139,13 +140,6 @@ def incident_detail(request, reference):
 
 def _detail_url(incident) -> str:
     return reverse("incidents:detail", args=[incident.reference])
-
-
-def _real_name(person) -> str:
-    try:
-        return person.identity.full_name
-    except person._meta.model.identity.RelatedObjectDoesNotExist:
-        return ""
 
 
 # --- create and edit ------------------------------------------------------------------------------

@@ -2,16 +2,20 @@
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from svidok.common.api import RecordViewSet, validated
 from svidok.people import services
 from svidok.people.models import Organization, Person
 from svidok.people.queries import visible_organizations, visible_persons
 from svidok.people.serializers import (
+    IdentitySerializer,
     OrganizationSerializer,
     PersonSerializer,
     PersonUpdateSerializer,
     PersonWriteSerializer,
+    RevealSerializer,
 )
 from svidok.search.api import matching_ids
 
@@ -52,6 +56,16 @@ class PersonViewSet(RecordViewSet):
         identity = dict(data.pop("identity", {}) or {})
         person = services.update_person(actor=request.user, person=person, fields=data, identity=identity)
         return self.read_back(person)
+
+    @extend_schema(request=RevealSerializer, responses={200: IdentitySerializer},
+                   description="A protected person's identity, for the reason given: recorded as a reveal "
+                               "(who, when, why) and shown on the person's page to those who may see identities.")
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, uuid=None):
+        person = self.get_object()
+        data = validated(RevealSerializer, request)
+        identity = services.reveal_identity(actor=request.user, person=person, reason=data["reason"])
+        return Response(IdentitySerializer(identity).data if identity else {}, status=status.HTTP_200_OK)
 
 
 class OrganizationViewSet(RecordViewSet):

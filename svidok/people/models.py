@@ -177,6 +177,31 @@ class IdentityChange(SealedModel):
         return str(self.uuid)
 
 
+class IdentityReveal(SealedModel):
+    """One deliberate look at a protected person's identity: who, when and why.
+
+    Seeing a protected identity is an action with a reason, never a page load (docs/permissions.md,
+    rule 6). The audit log records that it happened; the reason is kept here, sealed, because a
+    reason may name people. The person's page lists these rows to those who may see identities.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identity_reveals")
+    revealed_at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField(max_length=150)
+    reason = SealedField()
+
+    class Meta:
+        ordering = ["-revealed_at", "-id"]
+
+    def __str__(self):
+        return f"identity reveal of {self.person_id}"
+
+    def seal_row(self) -> str:
+        return str(self.uuid)
+
+
 class PersonNameKey(models.Model):
     """The blind index of protected persons' names: HMAC-SHA256 of every search key of every
     spelling (``people.vault``), under the identity key ``kid``. Exact lookup only."""

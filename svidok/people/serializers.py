@@ -53,6 +53,9 @@ class PersonSerializer(serializers.ModelSerializer):
         # Contacts and identifiers are sensitive for everybody, not only for protected persons.
         if identity is None or not rules.can(user, "person.identity"):
             return None
+        # A protected person's identity is revealed on purpose, with a reason (POST .../reveal/).
+        if person.protected:
+            return None
         return IdentitySerializer(identity).data
 
 
@@ -86,3 +89,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
         model = Organization
         fields = ["uuid", "name", "kind", "parent", "place", "description", "names", "created_at"]
         read_only_fields = ["uuid", "created_at"]
+
+
+class RevealSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="why you need to see this identity (recorded, sealed)")

@@ -4,6 +4,7 @@ import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from svidok.accounts import rules
@@ -20,7 +21,7 @@ from svidok.common.validation import (
 )
 from svidok.names import check_name, repair_homoglyphs, romanizations
 from svidok.people import search_index, vault
-from svidok.people.models import NameVariant, Occupancy, Organization, Person, PersonIdentity, Position
+from svidok.people.models import IdentityReveal, NameVariant, Occupancy, Organization, Person, PersonIdentity, Position
 
 # Crockford-style alphabet: no I, L, O, U, so pseudonyms read out loud without confusion.
 _PSEUDONYM_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -290,3 +291,33 @@ def record_occupancy(*, actor, person: Person, position: Position, start_date=No
            changes={"occupancy": [None, {"position": position.title, "organization": position.organization.name,
                                          "start_date": start_date, "end_date": end_date}]})
     return occupancy
+
+
+REVEAL_REASON_MAX = 500
+
+
+@transaction.atomic
+def reveal_identity(*, actor, person: Person, reason: str) -> PersonIdentity | None:
+    """Show a protected person's identity to ``actor``, for the reason given (docs/permissions.md,
+    rule 6). Every call is a reveal: the audit log records that it happened (no value, no reason)
+    and :class:`IdentityReveal` keeps who, when and why, the reason sealed. Returns the identity,
+    or None when none was recorded."""
+    require(actor, "person.identity")
+    reason = (reason or "").strip()
+    check_text("reason", reason, long=True)
+    if not reason:
+        raise ValidationError({"reason": _("Say why you need to see this identity.")})
+    if len(reason) > REVEAL_REASON_MAX:
+        raise ValidationError({"reason": _("Keep the reason under %(limit)d characters.") % {"limit": REVEAL_REASON_MAX}})
+    if not person.protected:
+        raise ValidationError({"reason": _("This person is not protected: their identity is shown on their page.")})
+    IdentityReveal.objects.create(person=person, revealed_at=timezone.now(), actor=actor,
+                                  actor_label=actor.username, reason=reason)
+    record(actor=actor, action="reveal", obj=person)
+    return PersonIdentity.objects.filter(person=person).first()
+
+
+def identity_reveals(*, actor, person: Person) -> list[IdentityReveal]:
+    """Who has seen this protected person's identity, when and why: for those who may see it."""
+    require(actor, "person.identity")
+    return list(person.identity_reveals.all()[:100])

@@ -8,6 +8,7 @@ urlpatterns = [
     path("persons/new/", views.person_create, name="person_create"),
     path("persons/suggest/", views.person_suggest, name="person_suggest"),
     path("persons/<uuid:uuid>/", views.person_detail, name="person_detail"),
+    path("persons/<uuid:uuid>/reveal/", views.person_reveal, name="person_reveal"),
     path("persons/<uuid:uuid>/edit/", views.person_edit, name="person_edit"),
     path("persons/<uuid:uuid>/names/", views.person_add_name, name="person_add_name"),
     path("organizations/", views.organization_list, name="organization_list"),

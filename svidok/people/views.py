@@ -2,7 +2,9 @@
 
 import re
 
+from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
@@ -16,7 +18,7 @@ from svidok.accounts.rules import require
 from svidok.audit.display import readable
 from svidok.audit.services import history
 from svidok.common import extensions
-from svidok.common.views import paginate, submit_form
+from svidok.common.views import add_service_errors, paginate, submit_form
 from svidok.people import search_index, services, suggest
 from svidok.people.duplicate_views import linked_verdicts
 from svidok.people.forms import NameVariantForm, OrganizationForm, PersonForm
@@ -49,16 +51,47 @@ def person_list(request):
 
 @login_required
 def person_detail(request, uuid):
+    return _person_page(request, get_person_for_user(request.user, str(uuid)))
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why do you need to see this identity?"), max_length=services.REVEAL_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Recorded with your name and the time, and shown on this page to those who may see identities."))
+
+
+@login_required
+@require_POST
+def person_reveal(request, uuid):
+    """A protected person's identity, shown once for the reason given (never on a page load)."""
     person = get_person_for_user(request.user, str(uuid))
-    identity = None
-    if can_see_identity(request.user, person):
+    require(request.user, "person.identity")
+    form = RevealForm(request.POST)
+    if form.is_valid():
+        try:
+            identity = services.reveal_identity(actor=request.user, person=person, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _person_page(request, person, identity=identity, revealed=True)
+    return _person_page(request, person, reveal_form=form, status=400)
+
+
+def _person_page(request, person, *, identity=None, revealed=False, reveal_form=None, status=200):
+    cleared = rules.can(request.user, "person.identity")
+    if not person.protected and can_see_identity(request.user, person):
         identity = PersonIdentity.objects.filter(person=person).first()
     context = {
         "person": person,
         "identity": identity,
+        "revealed": revealed,
+        # A protected identity is shown only after a deliberate reveal with a reason.
+        "reveal_form": (reveal_form or RevealForm()) if person.protected and cleared and not revealed else None,
+        "reveals": services.identity_reveals(actor=request.user, person=person) if person.protected and cleared else None,
         # The identity's own history (who changed which identity fields when): for those who may see it.
         "identity_changes": (list(person.identity_changes.select_related("actor").defer("values")[:50])
-                             if rules.can(request.user, "person.identity") else None),
+                             if cleared else None),
         # Names and posts; a canonical person's linked records too.
         **person_records(person),
         "can_edit": rules.can(request.user, "person.edit"),
@@ -67,7 +100,8 @@ def person_detail(request, uuid):
     # The records linked to this one (or the record this one is linked to), each with its verdict.
     context["linked_verdicts"] = linked_verdicts(request.user, context["source_records"] or ([person] if person.merged_into_id else []))
     # Incidents, proposals, "already listed?": sections the apps above add (common.extensions).
-    return render(request, "people/person_detail.html", extensions.extend_page("people.person", request, person, context))
+    return render(request, "people/person_detail.html", extensions.extend_page("people.person", request, person, context),
+                  status=status)
 
 
 @login_required

@@ -41,12 +41,13 @@ def test_detail_shows_involvements_sources_and_history_to_viewer(client, viewer,
     assert ">Verify</button>" not in body
 
 
-def test_detail_shows_protected_real_name_to_coordinator(client, coordinator, documented):
+def test_detail_shows_no_protected_real_name_even_to_coordinator(client, coordinator, documented):
+    """Rule 6: the identity is revealed on the person's page, with a reason, never on a page load."""
     login(client, coordinator)
 
     response = client.get(f"/incidents/{documented['incident'].reference}/")
 
-    assert '<small class="identity">(Rustem Aliev)</small>' in response.content.decode()
+    assert "Rustem Aliev" not in response.content.decode()
 
 
 def test_detail_hides_protected_real_name_from_documenter(client, documenter, documented):

@@ -19,12 +19,15 @@ def test_person_protected_identity_hidden_from_analyst(api, documenter, analyst)
     assert "Ayshe" not in response.content.decode()
 
 
-def test_person_protected_identity_shown_to_coordinator(api, documenter, coordinator):
+def test_person_protected_identity_shown_to_coordinator_only_when_revealed(api, documenter, coordinator):
     person = factories.person(documenter, name="Ayshe Seitova", protected=True)
+    client = api(coordinator)
 
-    response = api(coordinator).get(f"{PERSONS}{person.uuid}/")
+    read = client.get(f"{PERSONS}{person.uuid}/")
+    revealed = client.post(f"{PERSONS}{person.uuid}/reveal/", {"reason": "court filing"}, format="json")
 
-    assert response.json()["identity"]["full_name"] == "Ayshe Seitova"
+    assert read.json()["identity"] is None
+    assert revealed.json()["full_name"] == "Ayshe Seitova"
 
 
 def test_person_unknown_uuid_is_404(api, analyst):

@@ -64,8 +64,9 @@ def test_identity_moved_to_another_person_does_not_open(coordinator):
 
 def test_api_reads_and_writes_the_sealed_birth_date(coordinator, client):
     person = factories.person(coordinator, name=NAME, protected=True, identity=IDENTITY)
-    body = login(client, coordinator).get(f"/api/v1/persons/{person.uuid}/").json()
-    assert (body["identity"]["birth_date"], body["identity"]["notes"]) == ("1961-05-17", IDENTITY["notes"])
+    body = login(client, coordinator).post(f"/api/v1/persons/{person.uuid}/reveal/", {"reason": "statement"},
+                                           content_type="application/json").json()
+    assert (body["birth_date"], body["notes"]) == ("1961-05-17", IDENTITY["notes"])
 
 
 # --- the blind index ----------------------------------------------------------------------------

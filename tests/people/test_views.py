@@ -58,12 +58,14 @@ def test_protected_person_page_hides_name_from_viewer(client, viewer, victim, ve
     assert verified.reference in body
 
 
-def test_protected_person_page_shows_name_to_coordinator(client, coordinator, victim):
+def test_protected_person_page_shows_name_to_coordinator_after_a_reveal(client, coordinator, victim):
     login(client, coordinator)
 
-    response = client.get(f"/people/persons/{victim.uuid}/")
+    loaded = client.get(f"/people/persons/{victim.uuid}/")
+    revealed = client.post(f"/people/persons/{victim.uuid}/reveal/", {"reason": "court filing"})
 
-    assert '<dd class="identity">Rustem Aliev</dd>' in response.content.decode()
+    assert "Rustem Aliev" not in loaded.content.decode()
+    assert '<dd class="identity">Rustem Aliev</dd>' in revealed.content.decode()
 
 
 def test_person_page_unknown_uuid_is_404(client, viewer):
