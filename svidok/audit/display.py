@@ -237,6 +237,8 @@ ACTION_LABELS = {
     "lockout": gettext_lazy("sign-in paused"), "otp_verified": gettext_lazy("second factor passed"),
     "otp_failed": gettext_lazy("wrong second-factor code"), "otp_enrolled": gettext_lazy("authenticator set up"),
     "otp_removed": gettext_lazy("authenticator removed"), "otp_backup_codes": gettext_lazy("new backup codes"),
+    "reveal": gettext_lazy("identity seen, with a reason"), "backup_created": gettext_lazy("backup written"),
+    "backup_restored": gettext_lazy("restored from a backup"),
     "revoke": gettext_lazy("revoked"),
 }
 # Entries whose every change is "nothing -> value" (or the reverse): only the value is worth showing.
