@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from svidok.accounts import rules
-from svidok.common.api import UUID_RE, Pagination, RecordViewSet, validated
+from svidok.common.api import UUID_RE, Pagination, RecordViewSet, query_param, validated
 from svidok.incidents import services
 from svidok.incidents.models import (
     Election,
@@ -303,8 +303,8 @@ class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
             if params["category"] not in Place.Category.values:
                 raise serializers.ValidationError({"category": [f"Use one of {', '.join(Place.Category.values)}."]})
             queryset = queryset.filter(category=params["category"])
-        if params.get("parent"):
-            queryset = queryset.filter(parent__code=params["parent"])
+        if query_param(self.request, "parent"):
+            queryset = queryset.filter(parent__code=query_param(self.request, "parent"))
         return _allowed_or_none(self.request.user, "place.view", queryset)
 
     @extend_schema(parameters=[
