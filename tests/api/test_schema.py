@@ -5,6 +5,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from svidok.incidents.models import Vocabulary
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +173,17 @@ def test_list_filter_with_nul_is_400(api, viewer, path, parameter):
 
     assert response.status_code == 400
     assert response.json() == {parameter: ["Null characters are not allowed."]}
+
+
+def test_vocabulary_forbidden_is_drf_s_403(api, db):
+    response = api(make_user("", "norole")).get("/api/v1/vocabularies/")
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": "You do not have permission to perform this action."}
+
+
+def test_api_errors_are_in_the_caller_s_language(api, viewer):
+    response = api(viewer).get("/api/v1/places/", {"category": "Z"}, HTTP_ACCEPT_LANGUAGE="uk")
+
+    assert response.status_code == 400
+    assert response.json() == {"category": ["Використайте одне з: O, K, P, H, M, X, C, B."]}
