@@ -13,6 +13,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 ERROR = "Error"
 FIELD_ERRORS = "FieldErrors"
 
@@ -79,6 +80,8 @@ def document_errors(result, generator, request, public):
     schemas.setdefault(FIELD_ERRORS, FIELD_ERRORS_SCHEMA)
     for path, item in result.get("paths", {}).items():
         for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue  # a path item's own "parameters", "summary"...
             responses = operation.setdefault("responses", {})
             codes = _error_codes(method, operation, path)
             codes += [code for code in responses if code in DESCRIPTIONS and code not in codes]  # the view's own

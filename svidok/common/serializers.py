@@ -8,6 +8,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
+def _no_nul(data: str) -> None:
+    # Checked before the lookup: PostgreSQL refuses a NUL in a query parameter with an error (a
+    # 500), where SQLite just finds nothing. The message is Django's own (translated there).
+    if "\x00" in data:
+        raise serializers.ValidationError(_("Null characters are not allowed."))
+
+
 class TermField(serializers.Field):
     """A vocabulary term written and read as its code (``dismissal``, ``echr-10``); ``model`` is the
     term model (a field's related model: no import of the app that defines vocabularies)."""
@@ -22,6 +29,7 @@ class TermField(serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             raise serializers.ValidationError(_("Give a %(vocabulary)s code as a string.") % {"vocabulary": self.vocabulary})
+        _no_nul(data)
         found = self.model.objects.select_related("vocabulary").filter(vocabulary__code=self.vocabulary, code=data, active=True).first()
         if found is None:
             raise serializers.ValidationError(_("Unknown %(vocabulary)s code %(code)r.") % {"vocabulary": self.vocabulary, "code": data})
@@ -58,6 +66,7 @@ class PublicIdField(serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             raise serializers.ValidationError(_("Give an identifier as a string."))
+        _no_nul(data)
         try:
             return self.model.objects.get(**{self.lookup: data})
         except (self.model.DoesNotExist, DjangoValidationError, ValueError):

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from svidok.accounts.rules import require
 from svidok.audit.services import history
-from svidok.common.api import RecordViewSet, validated
+from svidok.common.api import RecordViewSet, query_param, validated
 from svidok.common.ratelimits import limited_method
 from svidok.evidence import services, serving, storage
 from svidok.evidence.bundle_download import bundle_response
@@ -121,8 +121,8 @@ class EvidenceItemViewSet(RecordViewSet):
 
     def get_queryset(self):
         items = visible_items(self.request.user).select_related("created_by").prefetch_related("links__incident", "links__source")
-        if self.action == "list" and self.request.query_params.get("incident"):
-            items = items.filter(links__incident__reference=self.request.query_params["incident"].strip())
+        if self.action == "list" and query_param(self.request, "incident"):
+            items = items.filter(links__incident__reference=query_param(self.request, "incident"))
         return items.order_by("-created_at", "-id")
 
     def get_object(self):

@@ -11,13 +11,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers, status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from svidok.accounts import rules
-from svidok.common.api import UUID_RE, Pagination, RecordViewSet, validated
+from svidok.common.api import UUID_RE, Pagination, RecordViewSet, query_param, validated
 from svidok.common.ratelimits import limited_method
 from svidok.incidents import services
 from svidok.incidents.models import (
@@ -156,7 +156,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
     @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentDetailSerializer})
     def create(self, request):
         if not rules.can(request.user, "incident.create"):
-            return Response({"detail": "You may not record incidents."}, status=status.HTTP_403_FORBIDDEN)
+            return Response({"detail": _("You may not record incidents.")}, status=status.HTTP_403_FORBIDDEN)
         data = validated(IncidentCreateSerializer, request)
         involvements, sources = data.pop("involvements", []), data.pop("sources", [])
         legal_tags, tags = data.pop("legal_tags", None), data.pop("tags", None)
@@ -207,7 +207,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         data = validated(DuplicateSerializer, request)
         original = visible_incidents(request.user).filter(reference=data["duplicate_of"]).first()
         if original is None:
-            raise serializers.ValidationError({"duplicate_of": ["No such incident."]})
+            raise serializers.ValidationError({"duplicate_of": [_("No such incident.")]})
         return self._detail(services.mark_duplicate(actor=request.user, incident=incident, original=original, reason=data["reason"]))
 
     @extend_schema(methods=["GET"], request=None, responses=InvolvementSerializer(many=True))
@@ -219,7 +219,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
             return Response(InvolvementSerializer(incident.involvements.all(), many=True).data)
         data = validated(InvolvementWriteSerializer, request)
         if not rules.can_edit_incident(request.user, incident):
-            return Response({"detail": "You may not change this incident."}, status=status.HTTP_403_FORBIDDEN)
+            return Response({"detail": _("You may not change this incident.")}, status=status.HTTP_403_FORBIDDEN)
         involvement = services.add_involvement(actor=request.user, incident=incident, **involvement_row(data))
         return Response(InvolvementSerializer(involvement).data, status=status.HTTP_201_CREATED)
 
@@ -282,7 +282,7 @@ class InterventionViewSet(RecordViewSet):
         found = {i.reference: i for i in visible_incidents(request.user).filter(reference__in=references)}
         missing = [r for r in references if r not in found]
         if missing:
-            raise serializers.ValidationError({"incidents": [f"No such incident: {', '.join(missing[:10])}."]})
+            raise serializers.ValidationError({"incidents": [_("No such incident: %(references)s.") % {"references": ", ".join(missing[:10])}]})
         intervention = services.record_intervention(actor=request.user, fields=data, incidents=list(found.values()))
         return Response(InterventionSerializer(self.get_queryset().get(pk=intervention.pk)).data, status=status.HTTP_201_CREATED)
 
@@ -304,10 +304,10 @@ class PlaceViewSet(viewsets.ReadOnlyModelViewSet):
             queryset = queryset.filter(pk__in=matching_ids("place", params["q"]))
         if params.get("category"):
             if params["category"] not in Place.Category.values:
-                raise serializers.ValidationError({"category": [f"Use one of {', '.join(Place.Category.values)}."]})
+                raise serializers.ValidationError({"category": [_("Use one of %(values)s.") % {"values": ", ".join(Place.Category.values)}]})
             queryset = queryset.filter(category=params["category"])
-        if params.get("parent"):
-            queryset = queryset.filter(parent__code=params["parent"])
+        if query_param(self.request, "parent"):
+            queryset = queryset.filter(parent__code=query_param(self.request, "parent"))
         return _allowed_or_none(self.request.user, "place.view", queryset)
 
     @extend_schema(parameters=[
@@ -335,7 +335,7 @@ class VocabularyListView(APIView):
     @extend_schema(responses=VocabularyExportSerializer, operation_id="v1_vocabularies_list")
     def get(self, request):
         if not rules.can(request.user, "vocabulary.view"):
-            return Response({"detail": "Not allowed."}, status=status.HTTP_403_FORBIDDEN)
+            raise exceptions.PermissionDenied()  # DRF's own message, as every other 403
         return Response(services.export_vocabularies())
 
 
@@ -343,7 +343,7 @@ class VocabularyDetailView(APIView):
     @extend_schema(responses=VocabularySerializer, operation_id="v1_vocabularies_retrieve")
     def get(self, request, code):
         if not rules.can(request.user, "vocabulary.view"):
-            return Response({"detail": "Not allowed."}, status=status.HTTP_403_FORBIDDEN)
+            raise exceptions.PermissionDenied()  # DRF's own message, as every other 403
         for vocabulary in services.export_vocabularies()["vocabularies"]:
             if vocabulary["code"] == code:
                 return Response(vocabulary)

@@ -71,6 +71,9 @@ def filter_incidents(queryset, params) -> "tuple[object, dict]":
     queryset and the cleaned filters; a malformed value raises a field-keyed ValidationError.
     """
     cleaned = {k: (params.get(k) or "").strip() for k in FILTERS if (params.get(k) or "").strip()}
+    for key, value in cleaned.items():
+        if "\x00" in value:  # PostgreSQL refuses it in a query with an error (a 500); SQLite finds nothing
+            raise ValidationError({key: _("Null characters are not allowed.")})
     if "type" in cleaned:
         queryset = queryset.filter(type__code=cleaned["type"], type__vocabulary__code="incident_type")
     if "status" in cleaned:
