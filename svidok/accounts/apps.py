@@ -22,7 +22,7 @@ class AccountsConfig(AppConfig):
         checks.register(signals.check_second_factor_roles)
 
     def setup_data(self, *, demo: bool, stdout) -> None:
-        """``svidok setup --demo``: the five demo accounts, their passwords shown once."""
+        """``svidok setup --demo``: the demo accounts (one per role), their passwords shown once."""
         if not demo:
             return
         from svidok.accounts.services import ensure_demo_users

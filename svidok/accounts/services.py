@@ -16,7 +16,7 @@ from svidok.accounts import rules
 from svidok.accounts.models import APIToken, Role, User
 from svidok.audit.services import record
 
-DEMO_USERS = ("admin", "coordinator", "documenter", "analyst", "viewer")
+DEMO_USERS = ("admin", "coordinator", "documenter", "analyst", "viewer", "counsel")
 SYSTEM_USERNAME = "system"
 
 
@@ -245,7 +245,7 @@ def remove_second_factor(*, actor, user: User) -> int:
 
 @transaction.atomic
 def ensure_demo_users(*, password: str | None) -> dict[str, str | None]:
-    """Create the five demo accounts if missing. Returns ``{username: new password or None}``.
+    """Create the demo accounts (one per role) if missing. Returns ``{username: new password or None}``.
 
     Passwords are generated per account on first run (returned to be shown once) unless
     ``password`` (SVIDOK_DEMO_PASSWORD) is given, in which case every demo account gets it.

@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = "Prepare the database: migrate, load vocabularies and the gazetteer, and (with --demo) demo data and accounts. Idempotent."
 
     def add_arguments(self, parser):
-        parser.add_argument("--demo", action="store_true", help="also load the demo data set and the five demo accounts")
+        parser.add_argument("--demo", action="store_true", help="also load the demo data set and the demo accounts (one per role)")
 
     def handle(self, *args, demo, **options):
         # The identity key first: migrating an older database seals its identities with it.
