@@ -246,8 +246,11 @@ ONE_SIDED = {"create": 1, "import": 1, "link": 1, "unlink": 0, "collect": 1, "up
              "verify": 1, "capture": 1, "archive_checked": 1, "capture_queued": 1, "capture_done": 1, "capture_failed": 1}
 
 
-def readable(entries) -> list:
-    """The entries (an iterable of AuditEntry), each given ``rows`` (a list of :class:`Change`) and ``action_label``."""
+def readable(entries, text_filter=None) -> list:
+    """The entries (an iterable of AuditEntry), each given ``rows`` (a list of :class:`Change`) and ``action_label``.
+
+    ``text_filter(text) -> text``, when given, is applied to every text shown (the caller's
+    redaction, e.g. protected persons' names typed into free text, for readers without clearance)."""
     entries = list(entries)
     lookups = _Lookups()
     for entry in entries:
@@ -261,9 +264,13 @@ def readable(entries) -> list:
         for key, change in sorted((entry.changes or {}).items()):
             label = field_label(entry.object_type, key)
             if not (isinstance(change, list) and len(change) == 2) or key == "terms":
-                rows.append(Change(label, None, lookups.label(entry.object_type, key, change), single=True))
+                value = lookups.label(entry.object_type, key, change)
+                rows.append(Change(label, None, text_filter(value) if text_filter and isinstance(value, str) else value,
+                                   single=True))
                 continue
             before, after = (lookups.label(entry.object_type, key, value) for value in change)
+            if text_filter is not None:
+                before, after = (text_filter(v) if isinstance(v, str) else v for v in (before, after))
             if before == EMPTY and after == EMPTY:
                 continue
             if side is not None and change[1 - side] in (None, ""):

@@ -7,6 +7,7 @@ from svidok.accounts import rules
 from svidok.common import extensions
 from svidok.incidents.models import Incident, Involvement, Place
 from svidok.incidents.queries import visible_incidents
+from svidok.people import freetext
 from svidok.search import indexing
 from svidok.search.api import matching_ids, register_searchable
 from svidok.search.normalize import text_keys
@@ -23,13 +24,18 @@ def place_texts(place) -> list[str]:
     return [place.name_uk, place.name_ru, place.name_latin, place.name_crh, *(place.alt_names or [])]
 
 
-def incident_keys(incident, party_names=None, place=None) -> set[str]:
+def incident_keys(incident, party_names=None, place=None, matcher=None) -> set[str]:
     """Keys of an incident: its own text, the names of the parties involved, its place.
 
     ``party_names`` and ``place`` may be given by a bulk caller that fetched them for many
-    incidents at once; otherwise they are read here.
+    incidents at once; otherwise they are read here. Protected persons' names typed into the title
+    or the narrative are indexed as their pseudonym (``people.freetext``): nobody finds the incident
+    by such a name. ``matcher`` is the loaded blind index, shared by a bulk caller.
     """
-    keys = text_keys(incident.reference) | text_keys(incident.title) | text_keys(incident.narrative, limit=NARRATIVE_WORDS)
+    matcher = matcher if matcher is not None else freetext.Matcher([incident.title, incident.narrative, incident.place_text])
+    title = freetext.pseudonymize(incident.title, matcher)[0]
+    narrative = freetext.pseudonymize(incident.narrative, matcher)[0]
+    keys = text_keys(incident.reference) | text_keys(title) | text_keys(narrative, limit=NARRATIVE_WORDS)
     if party_names is None:
         party_names = [
             involvement.person.display_name if involvement.person_id else involvement.organization.name
@@ -41,7 +47,7 @@ def incident_keys(incident, party_names=None, place=None) -> set[str]:
         place = incident.place
     if place is not None:
         keys |= text_keys(" ".join(filter(None, (place.name_uk, place.name_ru, place.name_latin, place.name_crh))))
-    keys |= text_keys(incident.place_text)
+    keys |= text_keys(freetext.pseudonymize(incident.place_text, matcher)[0])
     return keys
 
 
@@ -61,7 +67,8 @@ def index_incidents(incidents) -> None:
         for incident_id, person_name, organization_name in rows:
             names[incident_id].append(person_name or organization_name or "")
     places = Place.objects.in_bulk({i.place_id for i in incidents if i.place_id})
-    indexing.replace_keys("incident", {i.pk: incident_keys(i, names[i.pk], places.get(i.place_id)) for i in incidents})
+    matcher = freetext.Matcher(t for i in incidents for t in (i.title, i.narrative, i.place_text))
+    indexing.replace_keys("incident", {i.pk: incident_keys(i, names[i.pk], places.get(i.place_id), matcher) for i in incidents})
 
 
 def reindex_party_incidents(**involvement_filter) -> None:

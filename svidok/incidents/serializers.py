@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from svidok.accounts import rules
 from svidok.common.serializers import PublicIdField
 from svidok.common.serializers import TermField as BaseTermField
 from svidok.incidents.models import (
@@ -23,6 +24,7 @@ from svidok.incidents.models import (
     Source,
     Term,
 )
+from svidok.people import freetext
 from svidok.people.models import Organization, Person
 
 
@@ -152,8 +154,17 @@ class IncidentDetailSerializer(IncidentListSerializer):
     sources = IncidentSourceSerializer(source="source_links", many=True, read_only=True)
     interventions = serializers.SlugRelatedField(slug_field="uuid", many=True, read_only=True)
 
+    narrative = serializers.SerializerMethodField()
+
     class Meta(IncidentListSerializer.Meta):
         fields = [*IncidentListSerializer.Meta.fields, "narrative", "involvements", "sources", "interventions"]
+
+    def get_narrative(self, incident) -> str:
+        # A protected person's name typed into the narrative reads as the pseudonym without clearance.
+        request = self.context.get("request")
+        if request is not None and rules.can(request.user, "person.identity"):
+            return incident.narrative
+        return freetext.pseudonymize(incident.narrative)[0]
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})

@@ -50,7 +50,7 @@ from svidok.incidents.models import (
     Source,
 )
 from svidok.incidents.queries import filter_incidents, get_incident_for_user, sort_incidents, visible_incidents
-from svidok.people import suggest
+from svidok.people import freetext, suggest
 from svidok.people.queries import get_person_for_user
 from svidok.search.api import matching_ids
 
@@ -114,6 +114,13 @@ def _incident_for_page(user, reference: str) -> Incident:
 def incident_detail(request, reference):
     incident = _incident_for_page(request.user, reference)
     duplicates = visible_incidents(request.user).filter(duplicate_of=incident).only("reference", "title")
+    cleared = rules.can(request.user, "person.identity")
+    entries = list(history(incident)) if rules.can(request.user, "incident.history") else None
+    # Protected persons' names typed into free text (the narrative, its history) read as their
+    # pseudonym for readers without clearance (people.freetext).
+    names = None if cleared else freetext.Matcher(
+        [incident.narrative, *(v for e in entries or () for c in (e.changes or {}).values()
+                               for v in (c if isinstance(c, list) else [c]) if isinstance(v, str))])
     context = {
         "incident": incident,
         "involvements": [
@@ -123,7 +130,9 @@ def incident_detail(request, reference):
             for inv in incident.involvements.all()
         ],
         "duplicates": list(duplicates),
-        "history": readable(history(incident)) if rules.can(request.user, "incident.history") else None,
+        "narrative": incident.narrative if cleared else freetext.pseudonymize(incident.narrative, names)[0],
+        "history": (readable(entries, text_filter=None if cleared else lambda text: freetext.pseudonymize(text, names)[0])
+                    if entries is not None else None),
         "can_edit": rules.can_edit_incident(request.user, incident),
         "can_submit": rules.can_submit_incident(request.user, incident),
         "can_review": rules.can_review_incident(request.user, incident),

@@ -1,0 +1,111 @@
+"""Protected persons' names in free text: found by the blind index, replaced by the pseudonym.
+
+A documenter may type a victim's real name into a narrative. Readers without clearance must see the
+pseudonym in its place, and the search index must not hold the name (a viewer's search would find the
+incident by it). Every word of the text is folded to the search's keys (``search.normalize``: every
+spelling and transliteration), each key blinded with the identity key (``common.crypto.blind``) and
+looked up among the protected persons' name keys (``PersonNameKey``): no name is ever opened here.
+
+A run of matched words (a first name and a surname) becomes one replacement: the person's pseudonym
+when all its words point to one person, "[protected name]" when a word belongs to several.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+
+from django.utils.translation import gettext as _
+
+from svidok.common import crypto
+from svidok.people.models import Person, PersonNameKey
+from svidok.search.normalize import word_keys
+
+_WORD = re.compile(r"[^\W_]+(?:['’ʼ`][^\W_]+)*", re.UNICODE)
+_BETWEEN = re.compile(r"[\s\u00a0.,-]*")  # what may stand between the words of one name ("Kovalenko, Iryna")
+
+
+class Matcher:
+    """The protected names among the words of some texts: one page's, or one batch's of an import.
+
+    Only the digests of the words that occur are looked up (a few queries whatever the number of
+    protected persons); with no protected name in the database nothing is hashed at all.
+    """
+
+    CHUNK = 500  # digests per query (SQLite's limit on parameters)
+
+    def __init__(self, texts=()):
+        self.persons: dict[str, set[int]] = defaultdict(set)
+        self.key = None
+        self._pseudonyms: dict[int, str] | None = None
+        self._empty = not PersonNameKey.objects.exists()
+        if self._empty:
+            return
+        try:
+            self.key = crypto.keyring().current
+        except crypto.KeyMissing:
+            self._empty = True  # no key, no sealed names: nothing to recognise
+            return
+        digests = {_blind(k, self.key) for text in texts for w in _WORD.findall(text or "") for k in word_keys(w.lower())}
+        digests = sorted(digests)
+        for start in range(0, len(digests), self.CHUNK):
+            rows = PersonNameKey.objects.filter(kid=self.key.kid, digest__in=digests[start:start + self.CHUNK])
+            for person_id, digest in rows.values_list("person_id", "digest"):
+                self.persons[digest].add(person_id)
+
+    def __bool__(self):
+        return bool(self.persons)
+
+    def persons_of(self, word: str) -> set[int]:
+        found: set[int] = set()
+        for key in word_keys(word.lower()):
+            found |= self.persons.get(_blind(key, self.key), set())
+        return found
+
+    def pseudonym(self, person_ids: set[int]) -> str:
+        if self._pseudonyms is None:
+            ids = {p for ps in self.persons.values() for p in ps}
+            self._pseudonyms = dict(Person.objects.filter(pk__in=ids).values_list("pk", "pseudonym"))
+        if len(person_ids) == 1:
+            return self._pseudonyms.get(next(iter(person_ids))) or _("[protected name]")
+        return _("[protected name]")
+
+
+@functools.lru_cache(maxsize=100_000)
+def _blind(search_key: str, key) -> str:
+    return crypto.blind(search_key, key=key)
+
+
+def pseudonymize(text: str, matcher: Matcher | None = None) -> tuple[str, set[int]]:
+    """``text`` with every protected person's name replaced (see the module), and the ids of the
+    persons found. Text without protected names comes back unchanged. ``matcher`` must have been
+    made with this text among its texts."""
+    if not text:
+        return text, set()
+    matcher = matcher if matcher is not None else Matcher([text])
+    if not matcher:
+        return text, set()
+    spans = []  # (start, end, persons) of matched words
+    for match in _WORD.finditer(text):
+        persons = matcher.persons_of(match.group())
+        if persons:
+            spans.append([match.start(), match.end(), persons])
+    if not spans:
+        return text, set()
+    # Join neighbouring matched words that share a person: one name, one replacement.
+    runs = [spans[0]]
+    for start, end, persons in spans[1:]:
+        last = runs[-1]
+        if _BETWEEN.fullmatch(text[last[1]:start]) and (last[2] & persons):
+            last[1], last[2] = end, last[2] & persons
+        else:
+            runs.append([start, end, persons])
+    found: set[int] = set()
+    pieces, position = [], 0
+    for start, end, persons in runs:
+        pieces += [text[position:start], matcher.pseudonym(persons)]
+        position = end
+        found |= persons
+    pieces.append(text[position:])
+    return "".join(pieces), found
