@@ -9,8 +9,10 @@ from django.db.models import Count, Prefetch
 from svidok.common import extensions
 from svidok.incidents.case_views import named_access_section
 from svidok.incidents.forms import resolve_place
-from svidok.incidents.models import IncidentSource, Involvement
+from svidok.incidents.models import Incident, IncidentSource, Involvement
 from svidok.incidents.queries import visible_incidents
+from svidok.incidents.search_index import index_incidents
+from svidok.search.api import matching_ids
 
 
 def involvements(user, **party):
@@ -43,6 +45,17 @@ def incident_counts(user, person_ids: list[int]) -> dict[int, int]:
     return {row["person_id"]: row["n"] for row in rows}
 
 
+def reindex_incidents_naming(names: list[str]) -> int:
+    """Index again the incidents whose text holds any of ``names`` (a person just protected): their
+    keys are rebuilt with the names as the pseudonym (``search_index.incident_keys``)."""
+    ids: set[int] = set()
+    for name in names:
+        ids |= set(Incident.objects.filter(pk__in=matching_ids("incident", name)).values_list("pk", flat=True))
+    if ids:
+        index_incidents(Incident.objects.filter(pk__in=ids))
+    return len(ids)
+
+
 def register() -> None:
     extensions.add_section("incidents.incident", context=named_access_section,
                            template="incidents/_incident_cases.html", order=90)
@@ -53,3 +66,4 @@ def register() -> None:
                            template="incidents/_party_interventions.html", order=30)
     extensions.provide("people.incident_counts", incident_counts)
     extensions.provide("places.resolve", resolve_place)
+    extensions.provide("people.names_protected", reindex_incidents_naming)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.audit.services import PROTECTED_VALUE, diff, record
+from svidok.common import extensions
 from svidok.common.validation import (
     check_not_future,
     check_range,
@@ -217,6 +218,11 @@ def update_person(*, actor, person: Person, fields: dict | None = None, identity
     vault.record_identity_change(actor=actor, person=person, before=identity_before, after=identity_after)
     vault.index_identity(person, identity_obj)
     search_index.index_person(person)
+    if person.protected and (not before.get("protected") or identity_before.get("full_name") != identity_after.get("full_name")
+                             or identity_before.get("other_names") != identity_after.get("other_names")):
+        # Texts indexed before these names were protected still hold them: the apps that index free
+        # text find those records by the names and index them again (people.freetext).
+        extensions.ask("people.names_protected", vault.name_texts(identity_obj))
     return person
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from svidok.incidents.services import submit_incident, update_incident, verify_incident
 from svidok.people import freetext
+from svidok.people.services import update_person
 from svidok.search.api import search
 from tests import factories
 from tests.helpers import login
@@ -63,3 +64,17 @@ def test_cleared_readers_see_the_narrative_as_written(client, incident, coordina
     page = client.get(reverse("incidents:detail", args=[incident.reference])).content.decode()
     assert "Iryna Kovalenko" in page
     assert client.get(f"/api/v1/incidents/{incident.reference}/").json()["narrative"] == NARRATIVE
+
+
+def test_protecting_a_person_later_takes_the_name_out_of_the_index(coordinator, viewer):
+    person = factories.person(coordinator, name="Олег Бондар")
+    incident = factories.incident(coordinator, title="Teacher threatened")
+    update_incident(actor=coordinator, incident=incident, fields={"narrative": "Oleh Bondar was told to vote."})
+    submit_incident(actor=coordinator, incident=incident)
+    verify_incident(actor=coordinator, incident=incident)
+    assert search(viewer, "Bondar")["incidents"] == [incident]
+
+    update_person(actor=coordinator, person=person, fields={"protected": True})
+
+    assert search(viewer, "Bondar")["incidents"] == []
+    assert search(viewer, "told vote")["incidents"] == [incident]
