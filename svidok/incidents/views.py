@@ -67,6 +67,9 @@ def incident_rows(queryset):
 
 @login_required
 def incident_list(request):
+    # Deny by default: an account whose role may read no incident gets no page (whose filters
+    # name the registry's elections and vocabularies), not an empty one.
+    require(request.user, "incident.view")
     form = IncidentFilterForm(request.GET or None)
     params = request.GET.copy()
     queryset = visible_incidents(request.user)
