@@ -31,7 +31,8 @@ from django.apps import apps
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.core import signals
+from django.db import close_old_connections, transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from PIL import Image
@@ -325,7 +326,14 @@ def _body(response) -> str:
         content = b"".join(response.streaming_content)
     else:
         content = response.content
-    response.close()
+    # Closing a response sends request_finished, whose close_old_connections would close the
+    # connection inside the module's transaction on PostgreSQL (the test client detaches it only
+    # during the request itself).
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        signals.request_finished.connect(close_old_connections)
     return content.decode("utf-8", errors="replace")
 
 
