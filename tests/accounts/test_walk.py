@@ -166,6 +166,8 @@ def _world():
     incident_services.record_election_figure(actor=lead, election=election, fields={
         "metric": "turnout", "value": Decimal("71.50"), "official": True})
     source = factories.source(outsider)
+    # Linked to no incident: nothing a counsel account may see names it (rule 13).
+    record_election(actor=lead, fields={"name": "Walk lonely election", "date": dt.date(2019, 3, 31), "territory": crimea})
     victim = factories.person(outsider, REAL_NAME, protected=True)
     chair = factories.person(outsider, "Petro Walkovenko")
     twin = factories.person(outsider, "Petro Walkovenkov")
@@ -379,6 +381,12 @@ def _api_records(route: str, body: str) -> bool:
     return isinstance(data, list) and bool(data)
 
 
+def unshared_markers(world) -> list[str]:
+    """Records linked to no incident: rule 13 shows a counsel account none of them."""
+    return [world["source"].title, world["chair"].display_name, world["twin"].display_name, "Walk proposal",
+            "Walk lonely election"]
+
+
 STATS = {"requests": 0, "patterns": 0}
 
 
@@ -411,6 +419,10 @@ def test_walk_every_address_as(principal, world, db, monkeypatch):
         for title in hidden_titles:
             if title in body:
                 failures.append(f"{where}: shows the title of an incident it may not see ({title!r})")
+        if principal == Role.COUNSEL:
+            for marker in unshared_markers(world):
+                if marker in body:
+                    failures.append(f"{where}: shows a record outside the cases shared with counsel ({marker!r})")
         if REAL_NAME in body:
             failures.append(f"{where}: shows a protected person's real name on a page load")
         if public:
