@@ -21,6 +21,9 @@ app_name = "api"
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# No ".json" suffix addresses: the API speaks JSON only, the schema lists none, and the viewsets'
+# methods take no ``format`` argument (each suffixed address answered 500; tests/accounts/test_walk.py).
+router.include_format_suffixes = False
 router.register("incidents", incidents_api.IncidentViewSet, basename="incident")
 router.register("sources", incidents_api.SourceViewSet, basename="source")
 router.register("interventions", incidents_api.InterventionViewSet, basename="intervention")

@@ -298,11 +298,13 @@ class IncidentFilterForm(forms.Form):
     tag = forms.CharField(label=_("Tag"), required=False, max_length=60)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, elections=None, **kwargs):
+        """``elections``: those the user may see (every election when not given)."""
         super().__init__(*args, **kwargs)
         self.fields["type"].choices = [("", _("any"))] + [(t.code, t.label) for t in terms("incident_type")]
+        elections = Election.objects.all() if elections is None else elections
         self.fields["election"].choices = [("", _("any"))] + [
-            (str(e.uuid), f"{e.display_name} ({e.date:%Y})") for e in Election.objects.order_by("-date")
+            (str(e.uuid), f"{e.display_name} ({e.date:%Y})") for e in elections.order_by("-date")
         ]
 
 

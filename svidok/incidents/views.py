@@ -67,9 +67,15 @@ def incident_rows(queryset):
 
 @login_required
 def incident_list(request):
-    form = IncidentFilterForm(request.GET or None)
-    params = request.GET.copy()
+    # Deny by default: an account whose role may read no incident gets no page (whose filters
+    # name the registry's elections and vocabularies), not an empty one.
+    require(request.user, "incident.view")
     queryset = visible_incidents(request.user)
+    # A counsel account reads no election of its own (rule 13): the filter offers the elections
+    # of the incidents it sees, not the registry's.
+    elections = None if rules.can(request.user, "election.view") else Election.objects.filter(incidents__in=queryset).distinct()
+    form = IncidentFilterForm(request.GET or None, elections=elections)
+    params = request.GET.copy()
     status = 200
     page = None
     try:
