@@ -37,8 +37,11 @@ class PersonForm(forms.Form):
     IDENTITY = ("other_names", "birth_date", "contacts", "identifiers", "address", "notes")
 
     def __init__(self, *args, identity: bool, editing: bool = False, protected_locked: bool = False,
-                 check_existing: bool = False, **kwargs):
+                 check_existing: bool = False, sealed: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        # Editing a protected person: the identity is not shown on a page load (it is revealed on the
+        # person's page, with a reason); its fields come empty and an empty field keeps what is stored.
+        self.sealed = sealed
         # A new person's name is matched against the registry first (people.suggest).
         self.suggest_box = suggest.attach(self, "name") if check_existing else None
         if not identity:
@@ -49,6 +52,10 @@ class PersonForm(forms.Form):
                 del self.fields["name"]
         elif editing:
             self.fields["name"].label = _("Full name")
+            if sealed:
+                for name in ("name", *self.IDENTITY):
+                    self.fields[name].required = False
+                    self.fields[name].help_text = _("Not shown here. Type a new value to replace it; leave empty to keep it.")
         if protected_locked:
             # Lifting protection shows the real name to everybody: only those who may see it decide that.
             self.fields["protected"].disabled = True
@@ -70,6 +77,8 @@ class PersonForm(forms.Form):
         data = {k: self.cleaned_data[k] for k in self.IDENTITY if k in self.cleaned_data}
         if "name" in self.cleaned_data and "name" in self.fields:
             data["full_name"] = self.cleaned_data["name"]
+        if self.sealed:  # fields left empty keep the stored values
+            data = {k: v for k, v in data.items() if v not in (None, "")}
         return data
 
 

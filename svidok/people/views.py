@@ -182,11 +182,13 @@ def person_create(request):
 def _person_edit_form(request, person, data=None):
     identity = rules.can(request.user, "person.identity")
     initial = {"protected": person.protected, "gender": person.gender, "description": person.description}
-    if identity:
+    # A protected identity is never filled into the form (rule 6: shown only when revealed, with a reason).
+    if identity and not person.protected:
         record = PersonIdentity.objects.filter(person=person).first()
         if record is not None:
             initial |= {"name": record.full_name} | {k: getattr(record, k) for k in PersonForm.IDENTITY}
-    return PersonForm(data, initial=initial, identity=identity, editing=True, protected_locked=person.protected and not identity)
+    return PersonForm(data, initial=initial, identity=identity, editing=True, protected_locked=person.protected and not identity,
+                      sealed=identity and person.protected)
 
 
 @login_required

@@ -106,7 +106,7 @@ def test_person_edit_coordinator_changes_identity(client, coordinator, victim):
                            {"name": "Rustem Aliyev", "protected": "on", "contacts": "via lawyer"})
 
     victim.refresh_from_db()
-    assert 'value="Rustem Aliev"' in page.content.decode()
+    assert "Rustem Aliev" not in page.content.decode()  # rule 6: not filled into the form on a page load
     assert response.status_code == 302
     assert (victim.identity.full_name, victim.identity.contacts, victim.protected) == ("Rustem Aliyev", "via lawyer", True)
     assert AuditEntry.objects.filter(object_type="people.person", action="update").get().changes["identity"] == ["[protected]", "[protected]"]
@@ -119,8 +119,18 @@ def test_person_edit_bad_input_writes_nothing(client, coordinator, victim):
 
     victim.refresh_from_db()
     assert response.status_code == 400
-    assert response.context["form"].errors == {"name": ["This field is required."], "birth_date": ["Enter a valid date."]}
+    assert response.context["form"].errors == {"birth_date": ["Enter a valid date."]}
     assert victim.identity.full_name == "Rustem Aliev"
+
+
+def test_person_edit_of_a_protected_person_keeps_the_fields_left_empty(client, coordinator, victim):
+    login(client, coordinator)
+
+    response = client.post(f"/people/persons/{victim.uuid}/edit/", {"name": "", "protected": "on", "contacts": "via lawyer"})
+
+    victim.refresh_from_db()
+    assert response.status_code == 302
+    assert (victim.identity.full_name, victim.identity.contacts) == ("Rustem Aliev", "via lawyer")
 
 
 def test_person_edit_refused_to_analyst(client, analyst, lawyer):
