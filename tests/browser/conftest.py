@@ -103,3 +103,22 @@ def give_code(page: Page, code: str) -> None:
     page.locator("input[name=otp_token]").fill(code)
     page.locator("form[action='/accounts/two-factor/'] button[type=submit]").click()
     expect(page.locator("input[name=otp_token]")).to_have_count(0)
+
+
+PHONE = {"width": 375, "height": 812}
+
+
+def shot(page: Page, name: str) -> None:
+    """A full-page screenshot into $SVIDOK_SCREENSHOT_DIR when it is set (to look at the pages)."""
+    directory = os.environ.get("SVIDOK_SCREENSHOT_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(directory) / name), full_page=True)
+
+
+def phone_context(browser, live_server, locale: str = "en-US"):
+    """A browser context the size of a phone, touch and all."""
+    context = browser.new_context(base_url=live_server.url, locale=locale, viewport=PHONE, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context

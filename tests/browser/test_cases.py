@@ -1,9 +1,7 @@
 """Flows: a coordinator gathers incidents in a case and shares it with external counsel, on a
 desktop window; counsel signs in on a phone and finds the case, its incident and nothing else."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -11,20 +9,13 @@ from playwright.sync_api import expect
 from svidok.accounts.models import Role
 from svidok.incidents.services import submit_incident, verify_incident
 from tests import factories
-from tests.browser.conftest import TIMEOUT_MS, sign_in, watch
+from tests.browser.conftest import PHONE, phone_context, shot, sign_in, watch
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 375, "height": 812}
 PAGE_WIDTH = "() => document.documentElement.scrollWidth"
 
-
-def shot(page, name: str) -> None:
-    directory = os.environ.get("SVIDOK_SCREENSHOT_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(directory) / name), full_page=True)
 
 
 @pytest.fixture
@@ -43,9 +34,7 @@ def incidents(vocabularies):
 
 @pytest.fixture
 def phone_page(browser, live_server, console_errors):
-    context = browser.new_context(base_url=live_server.url, locale="en-US", viewport=PHONE, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
-    context.set_default_timeout(TIMEOUT_MS)
+    context = phone_context(browser, live_server)
     yield watch(context.new_page(), console_errors)
     context.close()
 

@@ -7,9 +7,7 @@ section, the upload page while it sends and after, and an item's page, for a loo
 """
 
 import io
-import os
 import re
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
@@ -19,13 +17,12 @@ from svidok.accounts.models import Role
 from svidok.evidence import bundle, services
 from svidok.evidence.models import EvidenceItem
 from tests import factories
-from tests.browser.conftest import TIMEOUT_MS, sign_in, watch
+from tests.browser.conftest import PHONE, phone_context, shot, sign_in, watch
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
 
 UPLOADS = re.compile(r"/evidence/upload/")
-PHONE = {"width": 375, "height": 812}
 PAGE_WIDTH = "() => document.documentElement.scrollWidth"
 ORDER = b"%PDF-1.4\n% dismissal order No. 17, 19 March 2018\n%%EOF\n"
 NOTE = b"The director said: vote, or you will not work here.\n"
@@ -58,12 +55,6 @@ def _vault(settings, tmp_path):
     temp.mkdir()
     settings.FILE_UPLOAD_TEMP_DIR = str(temp)
 
-
-def shot(page, name: str) -> None:
-    directory = os.environ.get("SVIDOK_SCREENSHOT_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(directory) / name), full_page=True)
 
 
 def photo(shift: int = 0) -> bytes:
@@ -232,9 +223,7 @@ def test_coordinator_downloads_the_court_bundle_and_it_verifies(page, incident, 
 
 @pytest.fixture
 def phone_page(browser, live_server, console_errors):
-    context = browser.new_context(base_url=live_server.url, locale="en-US", viewport=PHONE, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
-    context.set_default_timeout(TIMEOUT_MS)
+    context = phone_context(browser, live_server)
     yield watch(context.new_page(), console_errors)
     context.close()
 

@@ -2,37 +2,26 @@
 identity with a reason, and finds the reveal listed after reloading."""
 
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
 from tests import factories
-from tests.browser.conftest import TIMEOUT_MS, sign_in, watch
+from tests.browser.conftest import PHONE, phone_context, shot, sign_in, watch
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 375, "height": 812}
 NAME = "Ірина Коваленко"
 
-
-def shot(page, name: str) -> None:
-    directory = os.environ.get("SVIDOK_SCREENSHOT_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(directory) / name), full_page=True)
 
 
 def test_coordinator_reveals_a_witness_on_a_phone(browser, live_server, console_errors, vocabularies):
     coordinator = make_user(Role.COORDINATOR, "coordinator")
     person = factories.person(coordinator, name=NAME, protected=True,
                               identity={"contacts": "+380 50 123 4567", "birth_date": dt.date(1971, 5, 2)})
-    context = browser.new_context(base_url=live_server.url, locale="en-US", viewport=PHONE, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
-    context.set_default_timeout(TIMEOUT_MS)
+    context = phone_context(browser, live_server)
     page = watch(context.new_page(), console_errors)
     sign_in(page, "coordinator")
     page.goto(f"/people/persons/{person.uuid}/")

@@ -10,7 +10,7 @@ from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
-from tests.browser.conftest import give_code
+from tests.browser.conftest import PHONE, give_code, phone_context, shot
 from tests.helpers import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -61,29 +61,17 @@ def test_wrong_code_keeps_the_person_on_the_code_page(page, console_errors, voca
     assert console_errors == []
 
 
-PHONE = {"width": 375, "height": 812}
 PAGE_WIDTH = "() => document.documentElement.scrollWidth"
 
-
-def shot(page, name: str) -> None:
-    import os
-    from pathlib import Path
-
-    directory = os.environ.get("SVIDOK_SCREENSHOT_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(directory) / name), full_page=True)
 
 
 def test_set_up_and_account_pages_fit_a_phone_in_ukrainian(browser, live_server, console_errors, vocabularies):
     from svidok.accounts import services
-    from tests.browser.conftest import TIMEOUT_MS, watch
+    from tests.browser.conftest import watch
 
     documenter = make_user(Role.DOCUMENTER, "documenter")
     services.create_token(actor=documenter, user=documenter, name="phone app")
-    context = browser.new_context(base_url=live_server.url, locale="uk-UA", viewport=PHONE, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True)
-    context.set_default_timeout(TIMEOUT_MS)
+    context = phone_context(browser, live_server, "uk-UA")
     page = watch(context.new_page(), console_errors)
     page.goto("/accounts/login/")
     page.locator("input[name=username]").fill("documenter")
