@@ -186,3 +186,15 @@ def api():
         return client
 
     return make
+
+
+@pytest.fixture(scope="module")
+def module_evidence_storage(tmp_path_factory):
+    """An evidence storage for a whole module (a module-scoped world with uploads): a temporary directory."""
+    from django.conf import settings as django_settings
+    from django.test import override_settings
+
+    location = tmp_path_factory.mktemp("evidence")
+    with override_settings(STORAGES={**django_settings.STORAGES, "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}}}):
+        yield location

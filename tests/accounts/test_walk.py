@@ -127,15 +127,7 @@ def _user(username, role, *, active=True):
 
 
 @pytest.fixture(scope="module")
-def evidence_storage(tmp_path_factory):
-    location = tmp_path_factory.mktemp("evidence")
-    with override_settings(STORAGES={**django_settings.STORAGES, "evidence": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}}}):
-        yield location
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, evidence_storage):
+def world(django_db_setup, django_db_blocker, module_evidence_storage):
     """Made once for the module, rolled back at its end. A verified incident of each sensitivity
     by an outside documenter, each with a protected victim, a perpetrator organization and an
     evidence item; a case holding all three shared with the counsel account; and one record of

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
-from django.conf import settings as django_settings
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
@@ -50,15 +49,6 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(scope="module")
-def evidence_storage(tmp_path_factory):
-    """The evidence storage of the whole module (uploads included): a temporary directory."""
-    location = tmp_path_factory.mktemp("evidence")
-    with override_settings(STORAGES={**django_settings.STORAGES, "evidence": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}}}):
-        yield location
-
-
-@pytest.fixture(scope="module")
 def connection_kept(request):
     """The WSGI handler closes the database connection at the start and end of each request when it
     is inside a transaction; the test's transaction must survive the requests. Django's test client
@@ -83,7 +73,7 @@ def connection_kept(request):
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, evidence_storage, connection_kept):
+def world(django_db_setup, django_db_blocker, module_evidence_storage, connection_kept):
     """A small realistic dataset with the nulls the schema must allow, made once for the module and
     rolled back at its end; each test's own writes are rolled back after it (``db``)."""
     with django_db_blocker.unblock(), transaction.atomic():
