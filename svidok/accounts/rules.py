@@ -26,6 +26,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "person.view": ALL_ROLES,
     "person.edit": EDITORS,
     "person.identity": LEADS,  # see the real name behind a protected person's pseudonym
+    "person.consent": EDITORS,  # record a protected person's consent and its withdrawal (people.consent)
     "person.merge": LEADS,  # judge proposed duplicates (same / different / unsure), undo a judgement
     "person.match": ALL_ROLES,  # match a name against the registry or a reference list
     # Proposals name perpetrators and cite evidence; each reader sees only the incidents they may see.

@@ -80,6 +80,7 @@ EXTRA_LABELS = {
     "territory": gettext_lazy("Territory"),
     "party": gettext_lazy("Name"),
     "identity": gettext_lazy("Identity"),
+    "consent": gettext_lazy("Consent"),
     "role": gettext_lazy("Role"),
     "perpetrator_type": gettext_lazy("Perpetrator type"),
     "details": gettext_lazy("Details"),
@@ -240,6 +241,7 @@ ACTION_LABELS = {
     "reveal": gettext_lazy("identity seen, with a reason"), "backup_created": gettext_lazy("backup written"),
     "backup_restored": gettext_lazy("restored from a backup"),
     "revoke": gettext_lazy("revoked"),
+    "consent": gettext_lazy("consent recorded"), "consent_withdrawn": gettext_lazy("consent withdrawn"),
 }
 # Entries whose every change is "nothing -> value" (or the reverse): only the value is worth showing.
 ONE_SIDED = {"create": 1, "import": 1, "link": 1, "unlink": 0, "collect": 1, "upload": 1, "download": 1, "export": 1,

@@ -14,7 +14,7 @@ def _names(model, field: str):
 
 
 def register() -> None:
-    display.register_type("people.person", models=("people.Person", "people.PersonIdentity"))
+    display.register_type("people.person", models=("people.Person", "people.PersonIdentity", "people.Consent"))
     display.register_type("people.organization", models=("people.Organization",),
                           vocabulary_keys={"kind": "perpetrator_type"})
     display.register_reference("organization", _names(Organization, "name"), keys=("parent", "by_organization"))

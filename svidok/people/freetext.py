@@ -77,10 +77,11 @@ def _blind(search_key: str, key) -> str:
     return crypto.blind(search_key, key=key)
 
 
-def pseudonymize(text: str, matcher: Matcher | None = None) -> tuple[str, set[int]]:
+def pseudonymize(text: str, matcher: Matcher | None = None, *, replace=None) -> tuple[str, set[int]]:
     """``text`` with every protected person's name replaced (see the module), and the ids of the
     persons found. Text without protected names comes back unchanged. ``matcher`` must have been
-    made with this text among its texts."""
+    made with this text among its texts. ``replace(person_ids)`` may decide the replacement of each
+    name instead (``people.consent.Disclosure.replacement``); None from it keeps the name."""
     if not text:
         return text, set()
     matcher = matcher if matcher is not None else Matcher([text])
@@ -104,8 +105,11 @@ def pseudonymize(text: str, matcher: Matcher | None = None) -> tuple[str, set[in
     found: set[int] = set()
     pieces, position = [], 0
     for start, end, persons in runs:
-        pieces += [text[position:start], matcher.pseudonym(persons)]
-        position = end
         found |= persons
+        replacement = matcher.pseudonym(persons) if replace is None else replace(persons)
+        if replacement is None:
+            continue
+        pieces += [text[position:start], replacement]
+        position = end
     pieces.append(text[position:])
     return "".join(pieces), found

@@ -202,6 +202,68 @@ class IdentityReveal(SealedModel):
         return str(self.uuid)
 
 
+class Consent(SealedModel):
+    """What a protected person agreed to, for one purpose: litigation, sharing with one named
+    partner, or publication; when and how it was obtained, and its withdrawal (``people.consent``).
+
+    A consent is never edited or deleted: a withdrawal is recorded on it, and a new consent is a
+    new row. The notes are sealed (they may name the person or the interviewer's contacts).
+    """
+
+    class Purpose(models.TextChoices):
+        LITIGATION = "litigation", _("litigation")
+        PARTNER = "partner", _("sharing with a named partner")
+        PUBLICATION = "publication", _("publication")
+
+    class Method(models.TextChoices):
+        WRITTEN = "written", _("signed in writing")
+        RECORDED = "recorded", _("given orally, recorded")
+        WITNESSED = "witnessed", _("given orally before a witness")
+        MESSAGE = "message", _("given by secure message")
+        REPRESENTATIVE = "representative", _("given through a lawyer or representative")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    # The partner the person agreed to share with, as the organisation calls it ("Office of the
+    # Prosecutor General of Ukraine"); blank unless the purpose is PARTNER.
+    partner = models.CharField(_("partner"), max_length=200, blank=True)
+    given_on = models.DateField(_("given on"))
+    method = models.CharField(_("how it was obtained"), max_length=16, choices=Method.choices)
+    note = SealedField(_("note"), blank=True)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawal_method = models.CharField(_("how it was withdrawn"), max_length=16, choices=Method.choices, blank=True)
+    withdrawal_note = SealedField(_("withdrawal note"), blank=True)
+    withdrawal_recorded_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                               on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-given_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=(Q(purpose="partner") & ~Q(partner="")) | (~Q(purpose="partner") & Q(partner="")),
+                                    name="consent_partner_only_for_sharing"),
+            models.CheckConstraint(condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("given_on")),
+                                   name="consent_withdrawn_after_given"),
+        ]
+
+    def __str__(self):
+        return f"consent of {self.person_id} for {self.purpose}"
+
+    def seal_row(self) -> str:
+        return str(self.uuid)
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
+
+    def in_force(self, on: dt.date) -> bool:
+        """Given on or before ``on`` and not withdrawn by then."""
+        return self.given_on <= on and (self.withdrawn_on is None or self.withdrawn_on > on)
+
+
 class PersonNameKey(models.Model):
     """The blind index of protected persons' names: HMAC-SHA256 of every search key of every
     spelling (``people.vault``), under the identity key ``kid``. Exact lookup only."""

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from svidok.audit.services import _jsonable
 from svidok.common import crypto
-from svidok.people.models import IdentityChange, IdentityReveal, Person, PersonIdentity, PersonNameKey
+from svidok.people.models import Consent, IdentityChange, IdentityReveal, Person, PersonIdentity, PersonNameKey
 from svidok.search.normalize import query_keys, word_keys, words
 
 
@@ -114,7 +114,7 @@ def record_identity_change(*, actor, person: Person, before: dict, after: dict) 
 
 # --- rotation ---------------------------------------------------------------------------------
 
-SEALED_MODELS = (PersonIdentity, IdentityChange, IdentityReveal)
+SEALED_MODELS = (PersonIdentity, IdentityChange, IdentityReveal, Consent)
 
 
 def reseal_all(key: crypto.Key) -> dict:
