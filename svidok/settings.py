@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "svidok.common.middleware.NoStoreMiddleware",
     "svidok.common.middleware.RequestIdMiddleware",
     "svidok.common.middleware.ContentSecurityPolicyMiddleware",
+    "svidok.common.middleware.VaultUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,5 +1,12 @@
+import logging
+
 from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+
+from svidok.common import crypto
 
 from svidok.common.context import reset_request_id, set_request_id
 
@@ -67,3 +74,30 @@ class NoStoreMiddleware:
         if "no-store" in response["Cache-Control"]:
             response.setdefault("Pragma", "no-cache")  # HTTP/1.0 caches know no Cache-Control
         return response
+
+
+logger = logging.getLogger("svidok.vault")
+
+
+class VaultUnavailableMiddleware:
+    """A request that needs a sealed identity while the identity key is missing or wrong answers
+    503 with a sentence for the user and one for the administrator, not a server error: the
+    installation is misconfigured, nothing is broken, and nothing about the person is said.
+    The log line names the configuration problem only (``crypto.VaultError`` messages name keys and
+    files, never values)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, crypto.VaultError):
+            return None
+        logger.error("identity vault unavailable: %s", exception)
+        message = _("Protected identities cannot be opened on this server right now: its identity key is missing "
+                    "or is not the key the data was sealed with. Nothing was changed. Tell the administrator.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=503)
+        return render(request, "503_vault.html", {"message": message}, status=503)

@@ -238,20 +238,21 @@ class Disclosure:
         if not in_force:
             withdrawn = [c for c in consents if c.withdrawn_on is not None and c.withdrawn_on <= self.on]
             if withdrawn:
-                reason = _("consent for %(purpose)s withdrawn on %(date)s") % {
-                    "purpose": self.purpose.label, "date": max(c.withdrawn_on for c in withdrawn).isoformat()}
+                reason = _("consent withdrawn on %(date)s") % {"date": max(c.withdrawn_on for c in withdrawn).isoformat()}
             else:
-                reason = _("no consent for %(purpose)s") % {"purpose": self._purpose_words()}
+                reason = self._no_consent()
             return Decision(fallback, reason)
         if not self.cleared:
             # Consent allows the name, but this reader may not see it: the pseudonym, not less.
             return Decision(Shown.PSEUDONYM, _("you may not see identities"))
         return Decision(Shown.NAMED)
 
-    def _purpose_words(self) -> str:
+    def _no_consent(self) -> str:
         if self.purpose is Purpose.PARTNER:
-            return _("sharing with %(partner)s") % {"partner": self.partner}
-        return self.purpose.label
+            return _("no consent for sharing with %(partner)s") % {"partner": self.partner}
+        if self.purpose is Purpose.PUBLICATION:
+            return _("no consent for publication")
+        return _("no consent for litigation")
 
     def decide(self, person: Person | int) -> Decision:
         pk = person if isinstance(person, int) else person.pk

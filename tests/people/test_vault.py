@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.urls import reverse
 
 from svidok.accounts import rules
 from svidok.accounts.models import Role
@@ -365,3 +366,22 @@ def test_protected_names_are_opened_for_protected_persons_only(coordinator):
     person = factories.person(coordinator, name=NAME, protected=True, identity={"other_names": "Ирина Коваленко-Шевчук; Ira K"})
     factories.person(coordinator, name="Mykola Petrenko")
     assert vault.protected_names() == {person.pk: [NAME, "Ирина Коваленко-Шевчук", "Ira K"]}
+
+
+@pytest.mark.parametrize("path", ["page", "api"])
+def test_a_missing_key_answers_503_with_a_sentence_not_a_server_error(coordinator, client, tmp_path, settings, monkeypatch, path):
+    # Identities are sealed for every person; an unprotected person's edit form opens them.
+    person = factories.person(coordinator, name=NAME, protected=path == "api", identity={"contacts": "+380 50 123 4567"})
+    login(client, coordinator)
+    monkeypatch.delenv(crypto.ENV_VAR, raising=False)
+    settings.SVIDOK_IDENTITY_KEY_FILE = tmp_path / "gone" / "identity.key"
+    if path == "page":
+        response = client.get(reverse("people:person_edit", args=[person.uuid]))
+        text = response.content.decode()
+    else:
+        response = client.post(f"/api/v1/persons/{person.uuid}/reveal/", {"reason": "checking the statement"},
+                               content_type="application/json")
+        text = response.json()["detail"]
+    assert response.status_code == 503
+    assert "identity key is missing" in text
+    assert "+380" not in text and str(tmp_path) not in text
