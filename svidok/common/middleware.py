@@ -7,7 +7,6 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from svidok.common import crypto
-
 from svidok.common.context import reset_request_id, set_request_id
 
 # Strict policy: no inline script or style anywhere, every asset from our own origin.
