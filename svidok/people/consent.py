@@ -143,13 +143,29 @@ def withdraw_consent(*, actor, consent: Consent, withdrawn_on: dt.date, method: 
                                     "withdrawal_recorded_at", "withdrawal_recorded_by"])
         record(actor=actor, action="consent_withdrawn", obj=consent.person, changes={"consent": [
             {"purpose": consent.purpose, "partner": consent.partner, "given_on": consent.given_on.isoformat()},
-            {"withdrawn_on": withdrawn_on.isoformat(), "method": method}]})
+            # "withdrawal_method", not "method": the history labels it as the withdrawal's, not the consent's.
+            {"withdrawn_on": withdrawn_on.isoformat(), "withdrawal_method": method}]})
     return consent
 
 
 def consents_of(*, actor, person: Person) -> list[Consent]:
     require(actor, "person.view")
     return list(person.consents.select_related("recorded_by", "withdrawal_recorded_by"))
+
+
+def consents_shown(*, actor, person: Person) -> list[Consent]:
+    """``consents_of`` for a page or an API answer: the sealed notes are not even loaded (nor
+    opened) for a reader who may not see identities, since they may name the person."""
+    require(actor, "person.view")
+    consents = person.consents.select_related("recorded_by", "withdrawal_recorded_by")
+    if not rules.can(actor, "person.identity"):
+        consents = consents.defer("note", "withdrawal_note")
+    return list(consents)
+
+
+def get_consent(*, person: Person, public_id) -> Consent | None:
+    """The consent ``public_id`` of ``person`` (None when there is none: another person's is not found)."""
+    return person.consents.filter(uuid=public_id).first()
 
 
 # --- deciding what a document shows -----------------------------------------------------------------

@@ -9,7 +9,7 @@ from svidok.common import extensions
 from svidok.common.forms import DateInput, TermChoiceField, pick_one
 from svidok.common.validation import is_uuid
 from svidok.people import suggest
-from svidok.people.models import NameVariant, Organization
+from svidok.people.models import Consent, NameVariant, Organization
 from svidok.search.api import matching_ids
 
 LANGUAGE_CHOICES = [("", "—"), ("uk", _("Ukrainian")), ("ru", _("Russian")), ("crh", _("Crimean Tatar")), ("en", _("English"))]
@@ -91,6 +91,44 @@ class NameVariantForm(forms.Form):
 
     def variant(self) -> dict:
         return {k: self.cleaned_data[k] for k in ("name", "lang", "script", "kind", "origin")}
+
+
+class ConsentForm(forms.Form):
+    """A protected person's consent, as a monitor records it (``people.consent.record_consent`` checks it)."""
+
+    purpose = forms.ChoiceField(label=_("What the person agreed to"), choices=[("", "—"), *Consent.Purpose.choices])
+    partner = forms.CharField(
+        label=_("Partner"), required=False, max_length=200,
+        widget=forms.TextInput(attrs={"list": "consent-partners", "autocomplete": "off"}),
+        help_text=_("Only for sharing with a named partner: the organisation as the person named it."))
+    given_on = forms.DateField(label=_("Given on"), widget=DateInput())
+    method = forms.ChoiceField(label=_("How it was obtained"), choices=[("", "—"), *Consent.Method.choices])
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Where the signed form is kept, who witnessed it. Sealed: only those who may see identities read it."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The partners named so far, offered as the user types (one spelling for each).
+        self.fields["partner"].after_template = "people/_partner_list.html"
+
+    def service_fields(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("purpose", "partner", "given_on", "method", "note")}
+
+
+class ConsentWithdrawalForm(forms.Form):
+    """The withdrawal of one consent (``people.consent.withdraw_consent`` checks it)."""
+
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput())
+    method = forms.ChoiceField(label=_("How it was withdrawn"), choices=[("", "—"), *Consent.Method.choices])
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("Sealed: only those who may see identities read it."))
+
+    # The service names the withdrawal's own fields; the form calls them as the user reads them.
+    FIELD_MAP = {"withdrawal_method": "method", "withdrawal_note": "note"}
+
+    def service_fields(self) -> dict:
+        return {k: self.cleaned_data[k] for k in ("withdrawn_on", "method", "note")}
 
 
 def resolve_organization(text: str, *, exclude: Organization | None = None) -> Organization | None:

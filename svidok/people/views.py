@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
@@ -18,10 +18,11 @@ from svidok.accounts.rules import require
 from svidok.audit.display import readable
 from svidok.audit.services import history
 from svidok.common import extensions
+from svidok.common.validation import today
 from svidok.common.views import add_service_errors, paginate, submit_form
-from svidok.people import search_index, services, suggest
+from svidok.people import consent, search_index, services, suggest
 from svidok.people.duplicate_views import linked_verdicts
-from svidok.people.forms import NameVariantForm, OrganizationForm, PersonForm
+from svidok.people.forms import ConsentForm, ConsentWithdrawalForm, NameVariantForm, OrganizationForm, PersonForm
 from svidok.people.models import Person, PersonIdentity
 from svidok.people.queries import (
     can_see_identity,
@@ -78,7 +79,8 @@ def person_reveal(request, uuid):
     return _person_page(request, person, reveal_form=form, status=400)
 
 
-def _person_page(request, person, *, identity=None, revealed=False, reveal_form=None, status=200):
+def _person_page(request, person, *, identity=None, revealed=False, reveal_form=None, consent_form=None,
+                 withdrawal=None, status=200):
     cleared = rules.can(request.user, "person.identity")
     if not person.protected and can_see_identity(request.user, person):
         identity = PersonIdentity.objects.filter(person=person).first()
@@ -96,12 +98,85 @@ def _person_page(request, person, *, identity=None, revealed=False, reveal_form=
         **person_records(person),
         "can_edit": rules.can(request.user, "person.edit"),
         "history": readable(history(person)) if rules.can(request.user, "incident.history") else None,
+        **_consent_context(request, person, consent_form=consent_form, withdrawal=withdrawal),
     }
     # The records linked to this one (or the record this one is linked to), each with its verdict.
     context["linked_verdicts"] = linked_verdicts(request.user, context["source_records"] or ([person] if person.merged_into_id else []))
     # Incidents, proposals, "already listed?": sections the apps above add (common.extensions).
     return render(request, "people/person_detail.html", extensions.extend_page("people.person", request, person, context),
                   status=status)
+
+
+# --- consent of protected persons (people.consent) -------------------------------------------------
+
+
+def _withdrawal_prefix(record) -> str:
+    return f"withdraw-{record.uuid}"
+
+
+def _consent_context(request, person, *, consent_form=None, withdrawal=None) -> dict:
+    """The consent section of a protected person's page: the consents, with a withdrawal form on
+    each one in force and a form for a new one for those who may record them; the sealed notes
+    only for those who may see identities. ``withdrawal`` is ``(consent, bound form)`` after a refusal."""
+    if not person.protected and consent_form is None and withdrawal is None:
+        # Shown anyway after a refused form (a person whose protection was just lifted): with its message.
+        return {"consents": None}
+    may_record = rules.can(request.user, "person.consent")
+    rows = consent.consents_shown(actor=request.user, person=person)
+    on = today()
+    for row in rows:
+        row.now_in_force = row.in_force(on)
+        row.withdrawal_form = None
+        if withdrawal is not None and withdrawal[0].pk == row.pk:
+            row.withdrawal_form = withdrawal[1]
+        elif may_record and row.withdrawn_on is None:
+            row.withdrawal_form = ConsentWithdrawalForm(prefix=_withdrawal_prefix(row))
+    return {
+        "consents": rows,
+        "consent_notes": rules.can(request.user, "person.identity"),
+        "consent_form": (consent_form or ConsentForm(prefix="consent")) if may_record else None,
+        "known_partners": consent.known_partners() if may_record else [],
+    }
+
+
+def _consents_url(person) -> str:
+    return _url(person, "person_detail") + "#consents"
+
+
+@login_required
+@require_POST
+def person_consent(request, uuid):
+    """Record a protected person's consent; a refusal shows the person's page again with the field's message."""
+    person = get_person_for_user(request.user, str(uuid))
+    require(request.user, "person.consent")
+    form = ConsentForm(request.POST, prefix="consent")
+    return submit_form(
+        request, form,
+        save=lambda: consent.record_consent(actor=request.user, person=person, **form.service_fields()),
+        saved=lambda record: (_("Consent recorded: %(purpose)s.") % {"purpose": record.get_purpose_display()},
+                              _consents_url(person)),
+        page=lambda status: _person_page(request, person, consent_form=form, status=status),
+    )
+
+
+@login_required
+@require_POST
+def person_consent_withdraw(request, uuid, consent_uuid):
+    """Record that the person withdrew one of their consents."""
+    person = get_person_for_user(request.user, str(uuid))
+    require(request.user, "person.consent")
+    record = consent.get_consent(person=person, public_id=consent_uuid)
+    if record is None:
+        raise Http404("No such consent")
+    form = ConsentWithdrawalForm(request.POST, prefix=_withdrawal_prefix(record))
+    return submit_form(
+        request, form,
+        save=lambda: consent.withdraw_consent(actor=request.user, consent=record, **form.service_fields()),
+        saved=lambda withdrawn: (_("Withdrawal recorded: %(purpose)s.") % {"purpose": withdrawn.get_purpose_display()},
+                                 _consents_url(person)),
+        page=lambda status: _person_page(request, person, withdrawal=(record, form), status=status),
+        field_map=ConsentWithdrawalForm.FIELD_MAP,
+    )
 
 
 @login_required
