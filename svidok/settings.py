@@ -347,6 +347,10 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "svidok.incidents.models.Incident.Status",
         "InterventionStatusEnum": "svidok.incidents.models.Intervention.Status",
         "EvidenceStatusEnum": "svidok.evidence.models.EvidenceItem.Status",
+        # "method" is both the evidence items' (how collected) and the consents': each keeps a name of its own.
+        "MethodEnum": "svidok.evidence.models.EvidenceItem.Method",
+        "ConsentMethodEnum": "svidok.people.models.Consent.Method",
+        "ConsentPurposeEnum": "svidok.people.models.Consent.Purpose",
     },
 }
 

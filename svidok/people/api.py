@@ -1,15 +1,22 @@
 """REST API for persons and organizations: reads through ``people.queries``, writes through ``people.services``."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from svidok.common.api import RecordViewSet, validated
-from svidok.people import services
+from svidok.accounts import rules
+from svidok.common.api import UUID_RE, RecordViewSet, validated
+from svidok.people import consent, services
 from svidok.people.models import Organization, Person
 from svidok.people.queries import visible_organizations, visible_persons
 from svidok.people.serializers import (
+    ConsentSerializer,
+    ConsentWithdrawalSerializer,
+    ConsentWriteSerializer,
     IdentitySerializer,
     OrganizationSerializer,
     PersonSerializer,
@@ -66,6 +73,53 @@ class PersonViewSet(RecordViewSet):
         data = validated(RevealSerializer, request)
         identity = services.reveal_identity(actor=request.user, person=person, reason=data["reason"])
         return Response(IdentitySerializer(identity).data if identity else {}, status=status.HTTP_200_OK)
+
+
+    # --- consent (people.consent): never changed or deleted; a withdrawal is recorded on it -------------
+
+    def _may_record_consent(self, request) -> None:
+        # Before reading the body: a caller who may not record gets 403 whatever it sent.
+        if not rules.can(request.user, "person.consent"):
+            raise exceptions.PermissionDenied()
+
+    @extend_schema(methods=["GET"], request=None, responses=ConsentSerializer(many=True),
+                   description="The person's consents, newest first. The sealed notes are null unless the caller "
+                               "may see identities.")
+    @extend_schema(methods=["POST"], request=ConsentWriteSerializer, responses={201: ConsentSerializer},
+                   description="Record a protected person's consent for one purpose (litigation, a named partner, "
+                               "publication). A consent is never changed: a new agreement is a new consent.")
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    def consents(self, request, uuid=None):
+        person = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            return Response(ConsentSerializer(consent.consents_shown(actor=request.user, person=person), many=True,
+                                              context=context).data)
+        self._may_record_consent(request)
+        data = validated(ConsentWriteSerializer, request)
+        record = consent.record_consent(actor=request.user, person=person, **data)
+        return Response(ConsentSerializer(record, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConsentWithdrawalSerializer, responses=ConsentSerializer,
+                   parameters=[OpenApiParameter("consent_uuid", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+                   description="Record that the person withdrew this consent, from the date given. Recorded once; "
+                               "a person who agrees again gives a new consent.")
+    @action(detail=True, methods=["post"], url_path=rf"consents/(?P<consent_uuid>{UUID_RE})/withdraw")
+    def withdraw_consent(self, request, uuid=None, consent_uuid=None):
+        person = self.get_object()
+        record = consent.get_consent(person=person, public_id=consent_uuid)
+        if record is None:
+            raise Http404("No such consent")
+        self._may_record_consent(request)
+        data = validated(ConsentWithdrawalSerializer, request)
+        try:
+            record = consent.withdraw_consent(actor=request.user, consent=record, **data)
+        except DjangoValidationError as exc:
+            # The service names the withdrawal's own fields; the request calls them "method" and "note".
+            names = {"withdrawal_method": "method", "withdrawal_note": "note"}
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            raise exceptions.ValidationError({names.get(k, k): v for k, v in errors.items()}) from None
+        return Response(ConsentSerializer(record, context=self.get_serializer_context()).data)
 
 
 class OrganizationViewSet(RecordViewSet):

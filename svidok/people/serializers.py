@@ -4,11 +4,14 @@ A protected person is shown by pseudonym; the identity block (names, contacts, i
 only in the output for users allowed ``person.identity``.
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from svidok.accounts import rules
 from svidok.common.serializers import PublicIdField, TermField
-from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
+from svidok.common.validation import today
+from svidok.people.consent import NOTE_MAX, PARTNER_MAX
+from svidok.people.models import Consent, NameVariant, Organization, Person, PersonIdentity
 
 
 class NameVariantSerializer(serializers.ModelSerializer):
@@ -93,3 +96,68 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 class RevealSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text="why you need to see this identity (recorded, sealed)")
+
+
+# --- consent (people.consent) ----------------------------------------------------------------------
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    """A consent as read. The sealed notes are null for callers who may not see identities (they
+    may name the person); ``in_force`` is today's answer (given on or before today, not withdrawn by then)."""
+
+    note = serializers.SerializerMethodField()
+    withdrawal_note = serializers.SerializerMethodField()
+    withdrawal_method = serializers.SerializerMethodField()
+    recorded_by = serializers.SerializerMethodField()
+    withdrawal_recorded_by = serializers.SerializerMethodField()
+    in_force = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Consent
+        fields = ["uuid", "purpose", "partner", "given_on", "method", "note", "recorded_at", "recorded_by", "in_force",
+                  "withdrawn_on", "withdrawal_method", "withdrawal_note", "withdrawal_recorded_at", "withdrawal_recorded_by"]
+        read_only_fields = fields
+
+    def _cleared(self) -> bool:
+        return rules.can(self.context["request"].user, "person.identity")
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="sealed: null unless the caller may see identities"))
+    def get_note(self, consent):
+        return consent.note if self._cleared() else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="sealed: null unless the caller may see identities"))
+    def get_withdrawal_note(self, consent):
+        return consent.withdrawal_note if self._cleared() else None
+
+    @extend_schema_field(serializers.ChoiceField(choices=Consent.Method.choices, allow_null=True,
+                                                 help_text="how the withdrawal was made; null while the consent holds"))
+    def get_withdrawal_method(self, consent):
+        return consent.withdrawal_method or None
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="the account that recorded the consent"))
+    def get_recorded_by(self, consent):
+        return consent.recorded_by.username if consent.recorded_by_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="the account that recorded the withdrawal"))
+    def get_withdrawal_recorded_by(self, consent):
+        return consent.withdrawal_recorded_by.username if consent.withdrawal_recorded_by_id else None
+
+    def get_in_force(self, consent) -> bool:
+        return consent.in_force(today())
+
+
+class ConsentWriteSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=Consent.Purpose.choices)
+    partner = serializers.CharField(max_length=PARTNER_MAX, required=False, allow_blank=True, default="",
+                                    help_text="only for purpose=partner: the partner the person agreed to share with")
+    given_on = serializers.DateField()
+    method = serializers.ChoiceField(choices=Consent.Method.choices, help_text="how the consent was obtained")
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="", trim_whitespace=False,
+                                 help_text="sealed; read back only by those who may see identities")
+
+
+class ConsentWithdrawalSerializer(serializers.Serializer):
+    withdrawn_on = serializers.DateField()
+    method = serializers.ChoiceField(choices=Consent.Method.choices, help_text="how the withdrawal was made")
+    note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="", trim_whitespace=False,
+                                 help_text="sealed; read back only by those who may see identities")

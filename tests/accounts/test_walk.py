@@ -56,6 +56,7 @@ from svidok.incidents import services as incident_services
 from svidok.incidents.models import Case, CaseShare, Incident, Place
 from svidok.incidents.queries import visible_incidents
 from svidok.incidents.services import record_election, submit_incident, verify_incident
+from svidok.people.consent import record_consent
 from svidok.people.merging import judge_pair
 from svidok.sanctions import services as sanctions_services
 from tests import factories
@@ -166,6 +167,8 @@ def _world():
     # Linked to no incident: nothing a counsel account may see names it (rule 13).
     record_election(actor=lead, fields={"name": "Walk lonely election", "date": dt.date(2019, 3, 31), "territory": crimea})
     victim = factories.person(outsider, REAL_NAME, protected=True)
+    consent = record_consent(actor=lead, person=victim, purpose="litigation", given_on=dt.date(2024, 3, 1),
+                             method="written", note="Walk consent note")
     chair = factories.person(outsider, "Petro Walkovenko")
     twin = factories.person(outsider, "Petro Walkovenkov")
     organization = factories.organization(outsider)
@@ -215,7 +218,7 @@ def _world():
         "case": case, "source": source, "victim": victim, "chair": chair, "twin": twin,
         "organization": organization, "election": election, "place": raion, "intervention": intervention,
         "capture": capture, "result_set": result_set, "analysis": analysis, "judgement": judgement,
-        "proposal": proposal, "member": member, "token": APIToken.objects.filter(user=users[Role.ADMIN]).first(),
+        "proposal": proposal, "member": member, "consent": consent, "token": APIToken.objects.filter(user=users[Role.ADMIN]).first(),
         "device": users[Role.ADMIN].totpdevice_set.first(),
     }
 
@@ -264,7 +267,7 @@ def fill(world, route: str, name: str, param: str, sensitivity: str):
         # a missing record is walked then.
         return (record.pk if record else 0), False
     values = {
-        "format": "json", "member_uuid": world["member"].uuid, "left": world["chair"].uuid,
+        "format": "json", "member_uuid": world["member"].uuid, "consent_uuid": world["consent"].uuid, "left": world["chair"].uuid,
         "right": world["twin"].uuid, "public_id": world["token"].public_id, "entry_id": _first_entry(),
         "key_id": _key_id(), "dataset": "registry", "name": "turnout", "action": "sign-off",
         "fmt": "csv" if name == "sanctions:proposal_export" else "svg",
