@@ -36,6 +36,7 @@ from svidok.forensics import services as forensics_services
 from svidok.incidents import services as incident_services
 from svidok.incidents.models import Place
 from svidok.incidents.services import record_election, submit_incident, verify_incident
+from svidok.people.consent import record_consent, withdraw_consent
 from tests import factories
 from tests.forensics.conftest import csv_text, synthetic_row
 from tests.helpers import make_user, settle_constraints
@@ -96,6 +97,12 @@ def _world():
         "metric": "turnout", "value": Decimal("71.50"), "official": True})
     source = factories.source(documenter)
     victim = factories.person(documenter, "Oleksandr Ivanenko", protected=True)
+    # One consent in force, one withdrawn: the answers hold both shapes (the withdrawal's fields set and null).
+    consent = record_consent(actor=documenter, person=victim, purpose="partner", partner="OSCE ODIHR",
+                             given_on=dt.date(2024, 3, 1), method="written", note="form in the office safe")
+    withdraw_consent(actor=coordinator, consent=record_consent(
+        actor=documenter, person=victim, purpose="publication", given_on=dt.date(2024, 3, 1), method="message"),
+        withdrawn_on=dt.date(2024, 6, 1), method="message")
     factories.person(documenter, "Petro Kovalenko")
     organization = factories.organization(documenter)
     verified = factories.incident(documenter, title="Teacher dismissed for not voting", place=raion, election=election)
@@ -122,7 +129,7 @@ def _world():
         source=csv_text([synthetic_row(), synthetic_row(uik="2", ivanov=500, petrov=140)]).encode()).result_set
     ids = {
         "incidents": verified.reference, "involvements": str(involvement.uuid), "persons": str(victim.uuid),
-        "organizations": str(organization.uuid), "sources": str(source.uuid), "interventions": str(intervention.uuid),
+        "consents": str(consent.uuid), "organizations": str(organization.uuid), "sources": str(source.uuid), "interventions": str(intervention.uuid),
         "places": raion.code, "elections": str(election.uuid), "result-sets": str(result_set.uuid),
         "evidence": str(item.uuid), "captures": str(capture.uuid), "vocabularies": "incident_type",
         "match": "registry", "proof": str(AuditEntry.objects.order_by("id").values_list("id", flat=True).first()),
