@@ -50,7 +50,7 @@ from svidok.incidents.models import (
     Source,
 )
 from svidok.incidents.queries import filter_incidents, get_incident_for_user, sort_incidents, visible_incidents
-from svidok.people import freetext, suggest
+from svidok.people import consent, freetext, suggest
 from svidok.people.queries import get_person_for_user
 from svidok.search.api import matching_ids
 
@@ -107,6 +107,8 @@ def _incident_for_page(user, reference: str) -> Incident:
         .prefetch_related(
             Prefetch("involvements", queryset=Involvement.objects.select_related(
                 "person__identity", "organization", "role", "perpetrator_type")),
+            # What each protected person agreed to, shown beside them (people.consent; no notes loaded).
+            consent.consents_prefetch("involvements__person__consents"),
             Prefetch("source_links", queryset=IncidentSource.objects.select_related("source__kind").order_by("id")),
             Prefetch("interventions", queryset=Intervention.objects.select_related("kind", "by_organization", "by_person")),
             "legal_tags",
@@ -132,7 +134,8 @@ def incident_detail(request, reference):
         "involvements": [
             # A protected person's identity is never shown on a page load: it is revealed on the
             # person's page, with a reason (docs/permissions.md, rule 6).
-            {"involvement": inv}
+            {"involvement": inv,
+             "consents": consent.in_force_labels(inv.person) if inv.person_id and inv.person.protected else ()}
             for inv in incident.involvements.all()
         ],
         "duplicates": list(duplicates),

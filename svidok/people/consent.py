@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -161,6 +162,24 @@ def consents_shown(*, actor, person: Person) -> list[Consent]:
     if not rules.can(actor, "person.identity"):
         consents = consents.defer("note", "withdrawal_note")
     return list(consents)
+
+
+def consents_prefetch(lookup: str) -> Prefetch:
+    """Prefetch the consents under ``lookup`` (``"involvements__person__consents"``) without their
+    sealed notes, for a list that shows only what each person agreed to (``in_force_labels``)."""
+    return Prefetch(lookup, queryset=Consent.objects.defer("note", "withdrawal_note"))
+
+
+def in_force_labels(person: Person, on: dt.date | None = None) -> list[str]:
+    """What ``person``'s consents in force on ``on`` (today) allow, in words ("litigation",
+    "sharing with a named partner (OSCE ODIHR)"), read from the prefetched consents."""
+    on = on or today()
+    labels = []
+    for consent in person.consents.all():
+        if consent.in_force(on):
+            label = str(consent.get_purpose_display())
+            labels.append(f"{label} ({consent.partner})" if consent.partner else label)
+    return sorted(set(labels), key=str.casefold)
 
 
 def get_consent(*, person: Person, public_id) -> Consent | None:

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from svidok.audit.models import AuditEntry
+from svidok.incidents.services import add_involvement
 from svidok.people import consent as consents
 from svidok.people.models import Consent
 from tests import factories
@@ -297,3 +298,21 @@ def test_the_history_reads_consents_in_words(client, coordinator, victim):
     assert ("consent withdrawn Consent purpose: sharing with a named partner; partner: OSCE ODIHR; given on: 2024-03-01 "
             "→ withdrawn on: 2024-06-01; how it was withdrawn: given by secure message") in history
     assert NOTE not in history and WITHDRAWAL_NOTE not in history
+
+
+# -- the incident page ------------------------------------------------------------------------------
+
+
+def test_the_incident_page_shows_what_each_protected_person_agreed_to(client, coordinator, victim):
+    incident = factories.incident(coordinator)
+    add_involvement(actor=coordinator, incident=incident, role=factories.term("involvement_role", "victim"), person=victim)
+    give(coordinator, victim, purpose="partner", partner="OSCE ODIHR")
+    withdrawn = give(coordinator, victim, purpose="publication")
+    consents.withdraw_consent(actor=coordinator, consent=withdrawn, withdrawn_on=dt.date(2024, 4, 1), method="written")
+    login(client, coordinator)
+
+    html = client.get(reverse("incidents:detail", args=[incident.reference])).content.decode()
+
+    badges = re.findall(r'<span class="badge consent">(.*?)</span>', html)
+    assert badges == ["consent: sharing with a named partner (OSCE ODIHR)"]
+    assert NOTE not in html and NAME not in html
