@@ -109,6 +109,12 @@ def _field(object_type: str, key: str):
     return None
 
 
+def _field_order(object_type: str, key: str) -> tuple:
+    """Where ``key`` comes among its model's fields (keys that are not fields last, alphabetically)."""
+    field = _field(object_type, key)
+    return (0, field.creation_counter, "") if field is not None else (1, 0, key)
+
+
 def field_label(object_type: str, key: str) -> str:
     """The field's own verbose name (translated); a label for links and unnamed fields; the key as a last resort."""
     field = _field(object_type, key)
@@ -207,7 +213,9 @@ class _Lookups:
         if key == "source" and "title" in value:
             return value["title"] + (f" — {value['note']}" if value.get("note") else "")
         parts = []
-        for sub_key, sub_value in value.items():
+        # In the order of the model's fields: PostgreSQL's jsonb keeps neither the written order nor
+        # the alphabet (shorter keys first), and "purpose; partner; given on" reads better than either.
+        for sub_key, sub_value in sorted(value.items(), key=lambda item: _field_order(object_type, item[0])):
             if sub_value in (None, ""):
                 continue
             parts.append(f"{field_label(object_type, sub_key).lower()}: {self.label(object_type, sub_key, sub_value)}")
@@ -241,7 +249,7 @@ ACTION_LABELS = {
     "reveal": gettext_lazy("identity seen, with a reason"), "backup_created": gettext_lazy("backup written"),
     "backup_restored": gettext_lazy("restored from a backup"),
     "revoke": gettext_lazy("revoked"),
-    "consent": gettext_lazy("consent recorded"), "consent_withdrawn": gettext_lazy("consent withdrawn"),
+    "consent": gettext_lazy("consent recorded"), "consent_withdraw": gettext_lazy("consent withdrawn"),
 }
 # Entries whose every change is "nothing -> value" (or the reverse): only the value is worth showing.
 ONE_SIDED = {"create": 1, "import": 1, "link": 1, "unlink": 0, "collect": 1, "upload": 1, "download": 1, "export": 1,

@@ -142,7 +142,8 @@ def withdraw_consent(*, actor, consent: Consent, withdrawn_on: dt.date, method: 
         consent.withdrawal_recorded_at, consent.withdrawal_recorded_by = timezone.now(), actor
         consent.save(update_fields=["withdrawn_on", "withdrawal_method", "withdrawal_note",
                                     "withdrawal_recorded_at", "withdrawal_recorded_by"])
-        record(actor=actor, action="consent_withdrawn", obj=consent.person, changes={"consent": [
+        # AuditEntry.action holds 16 characters: "consent_withdrawn" did not fit on PostgreSQL.
+        record(actor=actor, action="consent_withdraw", obj=consent.person, changes={"consent": [
             {"purpose": consent.purpose, "partner": consent.partner, "given_on": consent.given_on.isoformat()},
             # "withdrawal_method", not "method": the history labels it as the withdrawal's, not the consent's.
             {"withdrawn_on": withdrawn_on.isoformat(), "withdrawal_method": method}]})

@@ -79,7 +79,7 @@ def test_withdrawal_is_recorded_once_and_never_before_the_consent(coordinator, v
     consents.withdraw_consent(actor=coordinator, consent=consent, withdrawn_on=dt.date(2024, 6, 1), method="message")
     with pytest.raises(ValidationError):
         consents.withdraw_consent(actor=coordinator, consent=consent, withdrawn_on=dt.date(2024, 7, 1), method="message")
-    assert AuditEntry.objects.filter(object_id=victim.public_id, action="consent_withdrawn").count() == 1
+    assert AuditEntry.objects.filter(object_id=victim.public_id, action="consent_withdraw").count() == 1
 
 
 def test_disclosure_names_only_with_clearance_and_consent_in_force(coordinator, analyst, victim):

@@ -121,7 +121,7 @@ def test_a_coordinator_records_a_withdrawal(api, coordinator, victim):
     body = response.json()
     assert (body["withdrawn_on"], body["withdrawal_method"], body["withdrawal_note"], body["in_force"],
             body["withdrawal_recorded_by"]) == ("2024-06-01", "message", "phoned", False, coordinator.username)
-    assert AuditEntry.objects.filter(object_id=victim.public_id, action="consent_withdrawn").count() == 1
+    assert AuditEntry.objects.filter(object_id=victim.public_id, action="consent_withdraw").count() == 1
 
 
 @pytest.mark.parametrize("body, field", [

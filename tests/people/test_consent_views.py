@@ -242,7 +242,7 @@ def test_a_bad_withdrawal_shows_the_field_error_and_changes_nothing(client, coor
     assert '<details class="withdrawal" open>' in html
     consent.refresh_from_db()
     assert consent.withdrawn_on is None
-    assert not AuditEntry.objects.filter(action="consent_withdrawn").exists()
+    assert not AuditEntry.objects.filter(action="consent_withdraw").exists()
 
 
 def test_a_consent_withdrawn_twice_is_refused_on_the_form(client, coordinator, victim):
