@@ -5,6 +5,8 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from svidok.audit.models import AuditEntry
@@ -316,3 +318,18 @@ def test_the_incident_page_shows_what_each_protected_person_agreed_to(client, co
     badges = re.findall(r'<span class="badge consent">(.*?)</span>', html)
     assert badges == ["consent: sharing with a named partner (OSCE ODIHR)"]
     assert NOTE not in html and NAME not in html
+
+
+def test_the_section_reads_in_the_same_queries_for_one_consent_or_many(client, coordinator, documenter, victim):
+    give(coordinator, victim)
+    login(client, coordinator)
+    address = reverse("people:person_detail", args=[victim.uuid])
+    client.get(address)
+    with CaptureQueriesContext(connection) as few:
+        client.get(address)
+    for purpose in ("publication", "litigation", "partner"):
+        consent = give(documenter, victim, purpose=purpose, partner="OSCE ODIHR" if purpose == "partner" else "")
+        consents.withdraw_consent(actor=coordinator, consent=consent, withdrawn_on=dt.date(2024, 6, 1), method="written")
+    with CaptureQueriesContext(connection) as many:
+        client.get(address)
+    assert len(many) == len(few)
