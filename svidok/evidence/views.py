@@ -69,6 +69,7 @@ def upload(request):
                     else:
                         stored.append(item)
                 if stored:
+                    freetext.notice(request, form.cleaned_data["description"])
                     status = 201 if not failed else 200
                     form = UploadForm(initial={"incident": reference})
     if request.method == "POST" and _wants_json(request):

@@ -243,6 +243,10 @@ def _save_incident(request, *, incident, save, done):
                     add_service_errors(filled[kind][index], error, _ROW_FIELDS[kind])
         else:
             messages.success(request, done % {"ref": saved.reference})
+            # The warning while typing, for a page sent without JavaScript: said once saved.
+            freetext.notice(request, *(form.cleaned_data.get(k) for k in ("title", "place_text", "narrative")),
+                            *(row.cleaned_data.get(k) for kind in filled.values() for row in kind
+                              for k in ("details", "title", "excerpt", "note")))
             return redirect("incidents:detail", reference=saved.reference)
     return _form_page(request, incident=incident, form=form, involvement_rows=involvement_rows, source_rows=source_rows, status=400)
 
@@ -400,6 +404,13 @@ def _source_url(source) -> str:
     return reverse("incidents:source_detail", args=[source.uuid])
 
 
+def _noticed(request, form, outcome):
+    """``outcome`` of a saved form, having said if its free texts name a protected person."""
+    freetext.notice(request, *(v for name, v in form.cleaned_data.items()
+                               if isinstance(v, str) and form.fields[name].widget.attrs.get("data-names-check")))
+    return outcome
+
+
 @login_required
 def source_create(request):
     require(request.user, "source.edit")
@@ -407,7 +418,7 @@ def source_create(request):
     return submit_form(
         request, form,
         save=lambda: services.record_source(actor=request.user, fields=form.service_fields()),
-        saved=lambda source: (_("Source recorded."), _source_url(source)),
+        saved=lambda source: _noticed(request, form, (_("Source recorded."), _source_url(source))),
         page=_record_form_page(request, title=_("New source"), form=form, cancel_url=reverse("incidents:source_list")),
     )
 
@@ -425,7 +436,7 @@ def source_edit(request, uuid):
     return submit_form(
         request, form,
         save=lambda: services.update_source(actor=request.user, source=source, fields=form.service_fields()),
-        saved=lambda _source: (_("Source saved."), _source_url(source)),
+        saved=lambda _source: _noticed(request, form, (_("Source saved."), _source_url(source))),
         page=_record_form_page(request, title=_("Edit source"), form=form, back=back, cancel_url=back[0]),
     )
 
@@ -497,7 +508,7 @@ def intervention_create(request):
     return submit_form(
         request, form,
         save=lambda: services.record_intervention(actor=request.user, fields=form.service_fields(), incidents=form.cleaned_data["incidents"]),
-        saved=lambda _intervention: (_("Intervention recorded."), cancel),
+        saved=lambda _intervention: _noticed(request, form, (_("Intervention recorded."), cancel)),
         page=_record_form_page(request, title=_("Record an intervention"), form=form, cancel_url=cancel, back=back),
     )
 

@@ -16,6 +16,8 @@ import functools
 import re
 from collections import defaultdict
 
+from django.contrib import messages
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
 from svidok.accounts import rules
@@ -89,23 +91,18 @@ def _blind(search_key: str, key) -> str:
     return crypto.blind(search_key, key=key)
 
 
-def pseudonymize(text: str, matcher: Matcher | None = None, *, replace=None) -> tuple[str, set[int]]:
-    """``text`` with every protected person's name replaced (see the module), and the ids of the
-    persons found. Text without protected names comes back unchanged. ``matcher`` must have been
-    made with this text among its texts. ``replace(person_ids)`` may decide the replacement of each
-    name instead (``people.consent.Disclosure.replacement``); None from it keeps the name."""
-    if not text:
-        return text, set()
+def _runs(text: str, matcher: Matcher | None) -> list[list]:
+    """``[start, end, person ids]`` of each protected name in ``text``."""
     matcher = matcher if matcher is not None else Matcher([text])
     if not matcher:
-        return text, set()
+        return []
     spans = []  # (start, end, persons) of matched words
     for match in _WORD.finditer(text):
         persons = matcher.persons_of(match.group())
         if persons:
             spans.append([match.start(), match.end(), persons])
     if not spans:
-        return text, set()
+        return []
     # Join neighbouring matched words that share a person: one name, one replacement.
     runs = [spans[0]]
     for start, end, persons in spans[1:]:
@@ -114,11 +111,32 @@ def pseudonymize(text: str, matcher: Matcher | None = None, *, replace=None) -> 
             last[1], last[2] = end, last[2] & persons
         else:
             runs.append([start, end, persons])
+    for run in runs:
+        run.append(matcher)
+    return runs
+
+
+def names_in(text: str, matcher: Matcher | None = None) -> list[dict]:
+    """The protected names in ``text``: ``{"start", "end", "pseudonym"}`` each (offsets in ``text``;
+    the pseudonym is what readers without clearance see in its place). The warning while typing."""
+    return [{"start": start, "end": end, "pseudonym": m.pseudonym(persons)} for start, end, persons, m in _runs(text or "", matcher)]
+
+
+def pseudonymize(text: str, matcher: Matcher | None = None, *, replace=None) -> tuple[str, set[int]]:
+    """``text`` with every protected person's name replaced (see the module), and the ids of the
+    persons found. Text without protected names comes back unchanged. ``matcher`` must have been
+    made with this text among its texts. ``replace(person_ids)`` may decide the replacement of each
+    name instead (``people.consent.Disclosure.replacement``); None from it keeps the name."""
+    if not text:
+        return text, set()
+    runs = _runs(text, matcher)
+    if not runs:
+        return text, set()
     found: set[int] = set()
     pieces, position = [], 0
-    for start, end, persons in runs:
+    for start, end, persons, names in runs:
         found |= persons
-        replacement = matcher.pseudonym(persons) if replace is None else replace(persons)
+        replacement = names.pseudonym(persons) if replace is None else replace(persons)
         if replacement is None:
             continue
         pieces += [text[position:start], replacement]
@@ -180,6 +198,22 @@ def reader_for(request) -> Reader:
     if reader is None:
         reader = request._freetext_reader = Reader(getattr(request, "user", None))
     return reader
+
+
+def checked(field):
+    """``field`` (a form field for free text) with the warning while typing: the page's script
+    (static/svidok/freetext.js) sends its text to ``people:names_in_text`` on a pause and shows
+    under it which words are protected names and the pseudonym readers will see."""
+    field.widget.attrs["data-names-check"] = reverse_lazy("people:names_in_text")
+    field.after_template = "people/_names_warning.html"
+    return field
+
+
+def notice(request, *texts) -> None:
+    """After a save: say so when the texts saved name a protected person (the warning without
+    JavaScript). Says nothing of who: the pseudonyms are on the page the user goes back to."""
+    if any(names_in(t, reader_for(request).matcher_for(*texts)) for t in texts if t):
+        messages.info(request, _("This text names a protected person; readers without clearance see the pseudonym in its place."))
 
 
 def context(request) -> dict:
