@@ -94,10 +94,13 @@ def resolve_source(text: str) -> Source:
         return found
     candidates = list(Source.objects.filter(Q(title__icontains=text) | Q(url=text))[:11])
     exact = [s for s in candidates if s.title.casefold() == text.casefold() or s.url == text]
+    # The titles listed when several match are read as without clearance (this knows no reader):
+    # a protected person's name in a title is not shown to whoever typed a part of it.
+    names = freetext.Matcher([s.title for s in candidates])
     return pick_one(
         candidates, exact, none=gettext("No source matches “%(text)s”.") % {"text": text},
         several=gettext("Several sources match: %(names)s. Type the full title or the id."),
-        label=lambda s: f"{s.title} ({s.public_id})",
+        label=lambda s: f"{freetext.pseudonymize(s.title, names)[0]} ({s.public_id})",
     )
 
 

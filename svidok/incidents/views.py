@@ -432,7 +432,7 @@ def source_edit(request, uuid):
         form = SourceRecordForm(initial=SourceRecordForm.initial_for(source))
     else:
         form = SourceRecordForm(request.POST)
-    back = (_source_url(source), source.title)
+    back = (_source_url(source), freetext.reader_for(request)(source.title))
     return submit_form(
         request, form,
         save=lambda: services.update_source(actor=request.user, source=source, fields=form.service_fields()),

@@ -325,3 +325,28 @@ def test_saving_a_source_without_protected_names_says_nothing_of_them(client, do
         "title": "Interview", "kind": "article", "excerpt": "The director said so.", "reliability": "F", "credibility": "6"},
         follow=True)
     assert [str(m) for m in response.context["messages"]] == ["Source recorded."]
+
+
+def test_uploading_evidence_described_with_a_protected_name_says_so(client, documenter, victim):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, documenter)
+    response = client.post(reverse("evidence:upload"), {
+        "files": SimpleUploadedFile("order.txt", b"order text"), "description": f"Order naming {WRITTEN}"})
+    assert response.status_code == 201
+    assert [str(m) for m in response.context["messages"]] == [
+        "This text names a protected person; readers without clearance see the pseudonym in its place."]
+
+
+def test_several_sources_matching_are_listed_by_pseudonym(coordinator, victim):
+    from django.core.exceptions import ValidationError
+
+    from svidok.incidents.forms import resolve_source
+
+    for n in (1, 2):
+        factories.source(coordinator, title=f"Interview {n} with {WRITTEN}")
+    with pytest.raises(ValidationError) as refused:
+        resolve_source("Interview")
+    message = " ".join(refused.value.messages)
+    assert _leaks(message) == []
+    assert message.count(victim.pseudonym) == 2
