@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "svidok.accounts.context_processors.navigation",
+                "svidok.people.freetext.context",
             ],
         },
     }

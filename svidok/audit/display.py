@@ -256,6 +256,12 @@ ONE_SIDED = {"create": 1, "import": 1, "link": 1, "unlink": 0, "collect": 1, "up
              "verify": 1, "capture": 1, "archive_checked": 1, "capture_queued": 1, "capture_done": 1, "capture_failed": 1}
 
 
+def texts_of(entries) -> list[str]:
+    """The texts written in the entries' changes: what a caller's ``text_filter`` will be given
+    (announced to it first, so that it can look them all up at once)."""
+    return [v for e in entries or () for c in (e.changes or {}).values() for v in (c if isinstance(c, list) else [c]) if isinstance(v, str)]
+
+
 def readable(entries, text_filter=None) -> list:
     """The entries (an iterable of AuditEntry), each given ``rows`` (a list of :class:`Change`) and ``action_label``.
 
@@ -267,6 +273,13 @@ def readable(entries, text_filter=None) -> list:
         for key, change in (entry.changes or {}).items():
             _walk(entry.object_type, key, change, lookups.collect)
     lookups.resolve()
+    if hasattr(text_filter, "expect"):
+        # A filter that looks texts up (people.freetext.Reader) is given them all first: one lookup.
+        text_filter.expect(v for entry in entries for key, change in (entry.changes or {}).items()
+                           for v in ([lookups.label(entry.object_type, key, x) for x in change]
+                                     if isinstance(change, list) and len(change) == 2 and key != "terms"
+                                     else [lookups.label(entry.object_type, key, change)])
+                           if isinstance(v, str))
     for entry in entries:
         rows = []
         side = ONE_SIDED.get(entry.action)

@@ -25,13 +25,18 @@ from svidok.evidence.models import EvidenceItem
 from svidok.evidence.queries import visible_items
 from svidok.incidents.models import Source
 from svidok.incidents.queries import visible_incidents
+from svidok.people import freetext
+from svidok.people.serializers import ReadTextField, ReadTextListSerializer
 
 
 class LinkSerializer(serializers.Serializer):
     incident = serializers.CharField(source="incident.reference", default=None)
     source = serializers.UUIDField(source="source.uuid", default=None)
     exhibit = serializers.CharField()
-    description = serializers.CharField()
+    description = ReadTextField()
+
+    class Meta:
+        list_serializer_class = ReadTextListSerializer
 
 
 class CustodySerializer(serializers.Serializer):
@@ -52,8 +57,12 @@ class ItemSerializer(serializers.ModelSerializer):
     has_thumbnail = serializers.SerializerMethodField()
     links = LinkSerializer(many=True)
     created_by = serializers.CharField(source="created_by.username", default=None)
+    # Free texts: a protected person's name reads as the pseudonym without clearance (people.freetext).
+    description = ReadTextField(read_only=True)
+    status_reason = ReadTextField(read_only=True)
 
     class Meta:
+        list_serializer_class = ReadTextListSerializer
         model = EvidenceItem
         fields = ["id", "name", "sha256", "size", "media_type", "claimed_type", "status", "status_reason", "method",
                   "collected_at", "collected_by", "origin", "description", "metadata", "links", "has_thumbnail",
@@ -115,6 +124,27 @@ def _messages(error: DjangoValidationError) -> str:
     return " ".join(error.messages)
 
 
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def _read_strings(value, reader):
+    if isinstance(value, str):
+        return reader(value)
+    if isinstance(value, dict):
+        return {k: _read_strings(v, reader) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_read_strings(v, reader) for v in value]
+    return value
+
+
 class EvidenceItemViewSet(RecordViewSet):
     serializer_class = ItemSerializer
     queryset = EvidenceItem.objects.none()  # for the schema; requests use get_queryset()
@@ -153,7 +183,14 @@ class EvidenceItemViewSet(RecordViewSet):
         item = self.get_object()
         services.record_view(actor=request.user, item=item)
         data = ItemSerializer(item, context=self.get_serializer_context()).data
-        data["custody"] = CustodySerializer(history(item), many=True).data
+        entries = list(history(item))
+        reader = freetext.reader_for(request)
+        data["custody"] = CustodySerializer(entries, many=True).data
+        if not reader.cleared:
+            # The log keeps what was written; a reader without clearance reads its texts pseudonymized.
+            reader.expect(t for e in data["custody"] for t in _strings(e["changes"]))
+            for entry in data["custody"]:
+                entry["changes"] = _read_strings(entry["changes"], reader)
         return Response(data)
 
     @extend_schema(request={"multipart/form-data": UploadSerializer},
@@ -193,7 +230,7 @@ class EvidenceItemViewSet(RecordViewSet):
         item = self.get_object()
         require(request.user, "evidence.download")
         if item.blob.purged_at is not None or item.status == EvidenceItem.Status.PURGED:
-            return Response({"detail": _("The original was erased (legal takedown): %(reason)s") % {"reason": item.status_reason}},
+            return Response({"detail": _("The original was erased (legal takedown): %(reason)s") % {"reason": freetext.reader_for(request)(item.status_reason)}},
                             status=status.HTTP_410_GONE)
         try:
             response = serving.original_response(item)

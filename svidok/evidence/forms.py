@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from svidok.people import freetext
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -28,8 +30,8 @@ class UploadForm(forms.Form):
                               help_text=_("Any type, up to the size limit. Each file is stored exactly as sent."))
     incident = forms.CharField(label=_("Incident"), required=False, max_length=20,
                                help_text=_("Its reference, e.g. SV-2018-000123 (optional)."))
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                                  max_length=10_000)
+    description = freetext.checked(forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                  max_length=10_000))
     collected_by = forms.CharField(label=_("Collected by"), required=False, max_length=200)
     origin = forms.CharField(label=_("Original location"), required=False, max_length=2000,
                              help_text=_("Where the files come from: a URL, a device, an archive."))

@@ -21,6 +21,7 @@ from svidok.evidence.models import Capture, EvidenceItem
 from svidok.evidence.queries import items_of_incident, visible_items
 from svidok.evidence.services import EXHIBIT_RE
 from svidok.evidence.words import type_in_words
+from svidok.people import freetext
 
 SHOWN_CAPTURES = 20
 
@@ -79,6 +80,8 @@ def incident_evidence(request, incident, context) -> dict | None:
         rows.append({"item": item, "exhibit": link.exhibit if link else "", "shows": link.description if link else "",
                      "type": type_in_words(item.blob.media_type), "erased": erased, "near": item.pk in near})
     rows.sort(key=lambda row: (_exhibit_order(row["exhibit"]), row["item"].pk))
+    # What each exhibit shows and why it was withdrawn may name a protected person (people.freetext).
+    freetext.reader_for(request).expect(t for row in rows for t in (row["shows"], row["item"].status_reason))
     return {"evidence_rows": rows, "evidence_incident": incident,
             "can_add_evidence": rules.can(user, "evidence.add"),
             "can_bundle": rules.can(user, "evidence.bundle")}

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
 from svidok.accounts.rules import require
-from svidok.audit.display import readable
+from svidok.audit.display import readable, texts_of
 from svidok.audit.services import history
 from svidok.common.ratelimits import limited
 from svidok.evidence import services, serving
@@ -24,6 +24,7 @@ from svidok.evidence.models import EvidenceItem
 from svidok.evidence.queries import get_item_for_user
 from svidok.evidence.words import type_in_words
 from svidok.incidents.queries import visible_incidents
+from svidok.people import freetext
 
 
 def _messages(error: ValidationError) -> list[str]:
@@ -68,6 +69,7 @@ def upload(request):
                     else:
                         stored.append(item)
                 if stored:
+                    freetext.notice(request, form.cleaned_data["description"])
                     status = 201 if not failed else 200
                     form = UploadForm(initial={"incident": reference})
     if request.method == "POST" and _wants_json(request):
@@ -127,13 +129,19 @@ def bundle(request, reference):
 def item_detail(request, uuid):
     item = get_item_for_user(request.user, uuid)
     services.record_view(actor=request.user, item=item)
+    links = list(item.links.select_related("incident", "source"))
+    entries = list(history(item))
+    # Free texts (description, what each link shows, their history) read as the reader sees them.
+    reader = freetext.reader_for(request).expect([
+        item.description, item.status_reason, *(t for link in links for t in (link.description, link.source.title if link.source else "")),
+        *texts_of(entries)])
     return render(request, "evidence/item_detail.html", {
         "item": item,
         "type_words": type_in_words(item.blob.media_type),
-        "links": item.links.select_related("incident", "source"),
+        "links": links,
         "near": services.near_duplicates(item, user=request.user),
         "may_download": rules.can(request.user, "evidence.download") and item.blob.purged_at is None,
-        "history": readable(history(item)),
+        "history": readable(entries, text_filter=None if reader.cleared else reader),
     })
 
 
@@ -147,7 +155,7 @@ def download(request, uuid):
     item = get_item_for_user(request.user, uuid)
     require(request.user, "evidence.download")
     if item.blob.purged_at is not None or item.status == EvidenceItem.Status.PURGED:
-        return _gone(request, item, _("The original was erased (legal takedown): %(reason)s") % {"reason": item.status_reason})
+        return _gone(request, item, _("The original was erased (legal takedown): %(reason)s") % {"reason": freetext.reader_for(request)(item.status_reason)})
     try:
         response = serving.original_response(item)
     except FileNotFoundError:

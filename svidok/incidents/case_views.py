@@ -21,6 +21,7 @@ from svidok.common.views import add_service_errors, submit_form
 from svidok.incidents import cases
 from svidok.incidents.models import Case
 from svidok.incidents.queries import get_incident_for_user, visible_incidents
+from svidok.people import freetext
 
 
 class CaseForm(forms.Form):
@@ -48,6 +49,7 @@ def case_list(request):
     visible = visible_incidents(request.user)
     rows = [{"case": case, "incidents": visible.filter(cases=case).count()}
             for case in cases.visible_cases(request.user)]
+    freetext.reader_for(request).expect(row["case"].description for row in rows)
     return render(request, "incidents/case_list.html",
                   {"rows": rows, "can_edit": rules.can(request.user, "case.edit")})
 
@@ -67,7 +69,8 @@ def case_create(request):
 
 def _detail_page(request, case, *, add_form=None, share_form=None, status=200):
     can_edit = rules.can(request.user, "case.edit")
-    incidents = visible_incidents(request.user).filter(cases=case).select_related("type", "place").order_by("-date_start", "id")
+    incidents = list(visible_incidents(request.user).filter(cases=case).select_related("type", "place").order_by("-date_start", "id"))
+    freetext.reader_for(request).expect([case.description, *(i.title for i in incidents)])
     context = {
         "case": case,
         "incidents": incidents,

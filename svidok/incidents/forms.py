@@ -13,7 +13,7 @@ from svidok.common.forms import DateInput, pick_one
 from svidok.common.forms import TermChoiceField as BaseTermChoiceField
 from svidok.common.validation import is_uuid
 from svidok.incidents.models import DatePrecision, Election, ElectionFigure, Incident, Intervention, Place, Source, Term
-from svidok.people import suggest
+from svidok.people import freetext, suggest
 from svidok.people.models import PROTECTED_ROLES, Organization, Person
 from svidok.search.api import matching_ids
 
@@ -94,15 +94,18 @@ def resolve_source(text: str) -> Source:
         return found
     candidates = list(Source.objects.filter(Q(title__icontains=text) | Q(url=text))[:11])
     exact = [s for s in candidates if s.title.casefold() == text.casefold() or s.url == text]
+    # The titles listed when several match are read as without clearance (this knows no reader):
+    # a protected person's name in a title is not shown to whoever typed a part of it.
+    names = freetext.Matcher([s.title for s in candidates])
     return pick_one(
         candidates, exact, none=gettext("No source matches “%(text)s”.") % {"text": text},
         several=gettext("Several sources match: %(names)s. Type the full title or the id."),
-        label=lambda s: f"{s.title} ({s.public_id})",
+        label=lambda s: f"{freetext.pseudonymize(s.title, names)[0]} ({s.public_id})",
     )
 
 
 class IncidentForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=300)
+    title = freetext.checked(forms.CharField(label=_("Title"), max_length=300))
     type = TermChoiceField("incident_type", label=_("Type"))
     date_start = forms.DateField(label=_("Date"), widget=DateInput())
     date_end = forms.DateField(label=_("Until"), required=False, widget=DateInput(), help_text=_("Only for a date range."))
@@ -111,9 +114,9 @@ class IncidentForm(forms.Form):
         label=_("Place"), required=False, max_length=200,
         help_text=_("Settlement, hromada or raion: any spelling of its name, or its KATOTTG code."),
     )
-    place_text = forms.CharField(label=_("Place details"), required=False, max_length=300)
+    place_text = freetext.checked(forms.CharField(label=_("Place details"), required=False, max_length=300))
     election = ElectionChoiceField(label=_("Election"), required=False)
-    narrative = forms.CharField(label=_("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    narrative = freetext.checked(forms.CharField(label=_("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 6})))
     confidence = forms.ChoiceField(label=_("Confidence"), choices=Incident.Confidence.choices, initial=Incident.Confidence.MEDIUM)
     sensitivity = forms.ChoiceField(label=_("Sensitivity"), choices=Incident.Sensitivity.choices, initial=Incident.Sensitivity.INTERNAL)
     victim_count = forms.IntegerField(label=_("Number of victims"), required=False, min_value=0)
@@ -197,7 +200,7 @@ class InvolvementForm(RowForm):
     protected = forms.ChoiceField(label=_("Protected identity"), choices=PROTECTED_CHOICES, initial="auto")
     role = TermChoiceField("involvement_role", label=_("Role"), required=False)
     perpetrator_type = TermChoiceField("perpetrator_type", label=_("Perpetrator type"), required=False)
-    details = forms.CharField(label=_("Details"), required=False, max_length=500)
+    details = freetext.checked(forms.CharField(label=_("Details"), required=False, max_length=500))
 
     FILLED_BY = ("existing", "name", "role", "perpetrator_type", "details")
 
@@ -242,7 +245,7 @@ class SourceForm(RowForm):
         label=_("Existing source"), required=False, max_length=500,
         help_text=_("Its full title, URL or id. Leave empty to record a new one below."),
     )
-    title = forms.CharField(label=_("Source title"), required=False, max_length=500)
+    title = freetext.checked(forms.CharField(label=_("Source title"), required=False, max_length=500))
     kind = TermChoiceField("source_type", label=_("Source type"), required=False)
     publisher = forms.CharField(label=_("Publisher"), required=False, max_length=300)
     author = forms.CharField(label=_("Author"), required=False, max_length=300)
@@ -254,8 +257,8 @@ class SourceForm(RowForm):
         choices=[(1, _("1 — confirmed")), (2, _("2 — probably true")), (3, _("3 — possibly true")),
                  (4, _("4 — doubtful")), (5, _("5 — improbable")), (6, _("6 — cannot be judged"))],
     )
-    excerpt = forms.CharField(label=_("Excerpt"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    note = forms.CharField(label=_("What it says about the incident"), required=False, max_length=500)
+    excerpt = freetext.checked(forms.CharField(label=_("Excerpt"), required=False, widget=forms.Textarea(attrs={"rows": 3})))
+    note = freetext.checked(forms.CharField(label=_("What it says about the incident"), required=False, max_length=500))
 
     FILLED_BY = ("existing", "title", "kind", "publisher", "author", "url", "published_on", "excerpt", "note")
 
@@ -331,7 +334,7 @@ class ReopenForm(forms.Form):
 class SourceRecordForm(forms.Form):
     """A source on its own page: every field the service takes."""
 
-    title = forms.CharField(label=_("Title"), max_length=500)
+    title = freetext.checked(forms.CharField(label=_("Title"), max_length=500))
     kind = TermChoiceField("source_type", label=_("Source type"))
     publisher = forms.CharField(label=_("Publisher"), required=False, max_length=300)
     author = forms.CharField(label=_("Author"), required=False, max_length=300)
@@ -341,8 +344,8 @@ class SourceRecordForm(forms.Form):
     language = forms.CharField(label=_("Language"), required=False, max_length=8, help_text=_("A code: uk, ru, crh, en..."))
     reliability = forms.ChoiceField(label=_("Reliability"), choices=Source.Reliability.choices, initial=Source.Reliability.F)
     credibility = SourceForm.base_fields["credibility"]
-    excerpt = forms.CharField(label=_("Excerpt"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    excerpt = freetext.checked(forms.CharField(label=_("Excerpt"), required=False, widget=forms.Textarea(attrs={"rows": 4})))
+    notes = freetext.checked(forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})))
 
     FIELDS = ("kind", "title", "publisher", "author", "url", "published_on", "accessed_on", "language",
               "reliability", "credibility", "excerpt", "notes")
@@ -367,7 +370,7 @@ def resolve_references(text: str, visible) -> list:
 
 class InterventionForm(forms.Form):
     kind = TermChoiceField("intervention_type", label=_("Type"))
-    title = forms.CharField(label=_("Title"), max_length=300)
+    title = freetext.checked(forms.CharField(label=_("Title"), max_length=300))
     by = forms.CharField(label=_("By"), required=False, max_length=300,
                          help_text=_("The person or organization that acted: its full name or id."))
     addressee = forms.CharField(label=_("Addressed to"), required=False, max_length=300)
@@ -375,7 +378,7 @@ class InterventionForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Intervention.Status.choices, initial=Intervention.Status.DONE)
     incidents = forms.CharField(label=_("Incidents"), required=False, max_length=2000,
                                 help_text=_("References such as SV-2018-000123, separated by commas."))
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    description = freetext.checked(forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})))
 
     def __init__(self, *args, visible_incidents, **kwargs):
         super().__init__(*args, **kwargs)

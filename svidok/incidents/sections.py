@@ -12,6 +12,7 @@ from svidok.incidents.forms import resolve_place
 from svidok.incidents.models import Incident, IncidentSource, Involvement
 from svidok.incidents.queries import visible_incidents
 from svidok.incidents.search_index import index_incidents
+from svidok.people import freetext
 from svidok.search.api import matching_ids
 
 
@@ -25,13 +26,20 @@ def involvements(user, **party):
     )
 
 
+def _expected(request, rows: list) -> list:
+    # The free texts the rows show, announced at once (people.freetext.Reader): one lookup.
+    freetext.reader_for(request).expect(
+        t for inv in rows for t in (inv.details, inv.incident.title, *(link.source.title for link in inv.incident.source_links.all())))
+    return rows
+
+
 def _person_incidents(request, person, context) -> dict:
     # A canonical person's page shows its linked records' incidents too, labelled with the record.
-    return {"involvements": involvements(request.user, person__in=context["records"])}
+    return {"involvements": _expected(request, list(involvements(request.user, person__in=context["records"])))}
 
 
 def _organization_incidents(request, organization, context) -> dict:
-    return {"involvements": involvements(request.user, organization=organization)}
+    return {"involvements": _expected(request, list(involvements(request.user, organization=organization)))}
 
 
 def _organization_interventions(request, organization, context) -> dict:

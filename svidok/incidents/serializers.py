@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from svidok.accounts import rules
 from svidok.common.serializers import PublicIdField
 from svidok.common.serializers import TermField as BaseTermField
 from svidok.incidents.models import (
@@ -26,6 +25,7 @@ from svidok.incidents.models import (
 )
 from svidok.people import freetext
 from svidok.people.models import Organization, Person
+from svidok.people.serializers import ReadTextField, ReadTextListSerializer
 
 
 def TermField(vocabulary: str, **kwargs):  # noqa: N802 - used as a field class
@@ -33,7 +33,8 @@ def TermField(vocabulary: str, **kwargs):  # noqa: N802 - used as a field class
 
 
 def _text(limit: int | None = None, **kwargs):
-    return serializers.CharField(max_length=limit or settings.SVIDOK_MAX_TEXT, allow_blank=True, **kwargs)
+    # Free text: read as the reader sees it (a protected person's name as the pseudonym without clearance).
+    return ReadTextField(max_length=limit or settings.SVIDOK_MAX_TEXT, allow_blank=True, **kwargs)
 
 
 # -- reads -----------------------------------------------------------------------------------
@@ -83,7 +84,7 @@ class SourceSerializer(serializers.ModelSerializer):
     """A source, read and written (the service validates dates and gradings)."""
 
     kind = TermField("source_type")
-    title = serializers.CharField(max_length=500)
+    title = ReadTextField(max_length=500)
     excerpt = _text(required=False)
     notes = _text(required=False)
     credibility = serializers.IntegerField(min_value=1, max_value=6, required=False)
@@ -96,16 +97,19 @@ class SourceSerializer(serializers.ModelSerializer):
             "reliability", "credibility", "excerpt", "notes", "created_at",
         ]
         read_only_fields = ["uuid", "created_at"]
+        list_serializer_class = ReadTextListSerializer
 
 
 class IncidentSourceSerializer(serializers.ModelSerializer):
     source = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
-    title = serializers.CharField(source="source.title", read_only=True)
+    title = ReadTextField(source="source.title", read_only=True)
     grading = serializers.CharField(source="source.grading", read_only=True)
+    note = ReadTextField(read_only=True)
 
     class Meta:
         model = IncidentSource
         fields = ["source", "title", "grading", "note"]
+        list_serializer_class = ReadTextListSerializer
 
 
 class InvolvementSerializer(serializers.ModelSerializer):
@@ -116,10 +120,12 @@ class InvolvementSerializer(serializers.ModelSerializer):
     person = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
     organization = serializers.SlugRelatedField(slug_field="uuid", read_only=True)
     party_name = serializers.SerializerMethodField()
+    details = ReadTextField(read_only=True)
 
     class Meta:
         model = Involvement
         fields = ["uuid", "role", "person", "organization", "party_name", "perpetrator_type", "details"]
+        list_serializer_class = ReadTextListSerializer
 
     def get_party_name(self, involvement) -> str:
         return involvement.party.display_name
@@ -132,8 +138,13 @@ class IncidentListSerializer(serializers.ModelSerializer):
     duplicate_of = serializers.SlugRelatedField(slug_field="reference", read_only=True)
     legal_tags = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
+    # Free texts: a protected person's name reads as the pseudonym without clearance (people.freetext).
+    title = ReadTextField(read_only=True)
+    place_text = ReadTextField(read_only=True)
+    status_reason = ReadTextField(read_only=True)
 
     class Meta:
+        list_serializer_class = ReadTextListSerializer
         model = Incident
         fields = [
             "reference", "title", "type", "date_start", "date_end", "date_precision", "place", "place_text",
@@ -154,17 +165,19 @@ class IncidentDetailSerializer(IncidentListSerializer):
     sources = IncidentSourceSerializer(source="source_links", many=True, read_only=True)
     interventions = serializers.SlugRelatedField(slug_field="uuid", many=True, read_only=True)
 
-    narrative = serializers.SerializerMethodField()
+    narrative = ReadTextField(read_only=True)
 
     class Meta(IncidentListSerializer.Meta):
         fields = [*IncidentListSerializer.Meta.fields, "narrative", "involvements", "sources", "interventions"]
 
-    def get_narrative(self, incident) -> str:
-        # A protected person's name typed into the narrative reads as the pseudonym without clearance.
-        request = self.context.get("request")
-        if request is not None and rules.can(request.user, "person.identity"):
-            return incident.narrative
-        return freetext.pseudonymize(incident.narrative)[0]
+    def to_representation(self, incident):
+        # Every free text of the incident announced at once: one lookup of the blind index.
+        freetext.reader_for(self.context.get("request")).expect([
+            incident.title, incident.narrative, incident.place_text, incident.status_reason,
+            *(i.details for i in incident.involvements.all()),
+            *(t for link in incident.source_links.all() for t in (link.source.title, link.note)),
+        ])
+        return super().to_representation(incident)
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
@@ -187,9 +200,11 @@ class InterventionSerializer(serializers.ModelSerializer):
     election = PublicIdField(Election, required=False, allow_null=True)
     source = PublicIdField(Source, required=False, allow_null=True)
     incidents = ReferenceListField(required=False)
+    title = ReadTextField(max_length=300)
     description = _text(required=False)
 
     class Meta:
+        list_serializer_class = ReadTextListSerializer
         model = Intervention
         fields = [
             "uuid", "kind", "title", "description", "by_organization", "by_person", "addressee", "date", "status",

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
 from svidok.accounts.rules import require
-from svidok.audit.display import readable
+from svidok.audit.display import readable, texts_of
 from svidok.audit.services import history
 from svidok.common import extensions
 from svidok.common.views import add_service_errors, paginate, render_htmx, submit_form
@@ -89,12 +89,18 @@ def incident_list(request):
         queryset, _cleaned = filter_incidents(queryset, params)
         queryset = sort_incidents(queryset, params.get("sort"))
         page = paginate(request, incident_rows(queryset))
+        expect_incidents(request, page)
     except ValidationError as exc:
         form.is_valid()
         add_service_errors(form, exc)
         status = 400
     context = {"form": form, "page": page, "can_create": rules.can(request.user, "incident.create")}
     return render_htmx(request, "incidents/incident_list.html", "incidents/_incident_results.html", context, status=status)
+
+
+def expect_incidents(request, incidents) -> None:
+    """Announce the free texts an incident table shows (people.freetext.Reader): one lookup per page."""
+    freetext.reader_for(request).expect(t for i in incidents for t in (i.title, i.place_text))
 
 
 # --- detail ---------------------------------------------------------------------------------------
@@ -118,17 +124,26 @@ def _incident_for_page(user, reference: str) -> Incident:
     )
 
 
+def _page_texts(incident, entries) -> list[str]:
+    duplicate = incident.duplicate_of
+    return [
+        incident.title, incident.narrative, incident.place_text, incident.status_reason, duplicate.title if duplicate else "",
+        *(inv.details for inv in incident.involvements.all()),
+        *(t for link in incident.source_links.all() for t in (link.source.title, link.note)),
+        *(t for i in incident.interventions.all() for t in (i.title, i.description)),
+        *texts_of(entries),
+    ]
+
+
 @login_required
 def incident_detail(request, reference):
     incident = _incident_for_page(request.user, reference)
     duplicates = visible_incidents(request.user).filter(duplicate_of=incident).only("reference", "title")
-    cleared = rules.can(request.user, "person.identity")
     entries = list(history(incident)) if rules.can(request.user, "incident.history") else None
-    # Protected persons' names typed into free text (the narrative, its history) read as their
-    # pseudonym for readers without clearance (people.freetext).
-    names = None if cleared else freetext.Matcher(
-        [incident.narrative, *(v for e in entries or () for c in (e.changes or {}).values()
-                               for v in (c if isinstance(c, list) else [c]) if isinstance(v, str))])
+    # Protected persons' names typed into free text (the narrative, the title, notes, their history)
+    # read as their pseudonym for readers without clearance (people.freetext): every text of the
+    # page is announced here, so that the blind index is read once for the whole page.
+    reader = freetext.reader_for(request).expect(_page_texts(incident, entries))
     context = {
         "incident": incident,
         "involvements": [
@@ -139,9 +154,8 @@ def incident_detail(request, reference):
             for inv in incident.involvements.all()
         ],
         "duplicates": list(duplicates),
-        "narrative": incident.narrative if cleared else freetext.pseudonymize(incident.narrative, names)[0],
-        "history": (readable(entries, text_filter=None if cleared else lambda text: freetext.pseudonymize(text, names)[0])
-                    if entries is not None else None),
+        "narrative": reader(incident.narrative),
+        "history": readable(entries, text_filter=None if reader.cleared else reader) if entries is not None else None,
         "can_edit": rules.can_edit_incident(request.user, incident),
         "can_submit": rules.can_submit_incident(request.user, incident),
         "can_review": rules.can_review_incident(request.user, incident),
@@ -232,6 +246,10 @@ def _save_incident(request, *, incident, save, done):
                     add_service_errors(filled[kind][index], error, _ROW_FIELDS[kind])
         else:
             messages.success(request, done % {"ref": saved.reference})
+            # The warning while typing, for a page sent without JavaScript: said once saved.
+            freetext.notice(request, *(form.cleaned_data.get(k) for k in ("title", "place_text", "narrative")),
+                            *(row.cleaned_data.get(k) for kind in filled.values() for row in kind
+                              for k in ("details", "title", "excerpt", "note")))
             return redirect("incidents:detail", reference=saved.reference)
     return _form_page(request, incident=incident, form=form, involvement_rows=involvement_rows, source_rows=source_rows, status=400)
 
@@ -309,6 +327,7 @@ def review_queue(request):
     queryset = incident_rows(visible_incidents(request.user).filter(status=Incident.Status.SUBMITTED)).order_by("updated_at", "id")
     page = paginate(request, queryset.annotate(involvement_count=Count("involvements", distinct=True),
                                                source_count=Count("source_links", distinct=True)))
+    expect_incidents(request, page)
     items = [{"incident": incident, **_review_forms(incident)} for incident in page]
     return render(request, "incidents/review_queue.html", {"page": page, "items": items})
 
@@ -388,6 +407,13 @@ def _source_url(source) -> str:
     return reverse("incidents:source_detail", args=[source.uuid])
 
 
+def _noticed(request, form, outcome):
+    """``outcome`` of a saved form, having said if its free texts name a protected person."""
+    freetext.notice(request, *(v for name, v in form.cleaned_data.items()
+                               if isinstance(v, str) and form.fields[name].widget.attrs.get("data-names-check")))
+    return outcome
+
+
 @login_required
 def source_create(request):
     require(request.user, "source.edit")
@@ -395,7 +421,7 @@ def source_create(request):
     return submit_form(
         request, form,
         save=lambda: services.record_source(actor=request.user, fields=form.service_fields()),
-        saved=lambda source: (_("Source recorded."), _source_url(source)),
+        saved=lambda source: _noticed(request, form, (_("Source recorded."), _source_url(source))),
         page=_record_form_page(request, title=_("New source"), form=form, cancel_url=reverse("incidents:source_list")),
     )
 
@@ -409,11 +435,11 @@ def source_edit(request, uuid):
         form = SourceRecordForm(initial=SourceRecordForm.initial_for(source))
     else:
         form = SourceRecordForm(request.POST)
-    back = (_source_url(source), source.title)
+    back = (_source_url(source), freetext.reader_for(request)(source.title))
     return submit_form(
         request, form,
         save=lambda: services.update_source(actor=request.user, source=source, fields=form.service_fields()),
-        saved=lambda _source: (_("Source saved."), _source_url(source)),
+        saved=lambda _source: _noticed(request, form, (_("Source saved."), _source_url(source))),
         page=_record_form_page(request, title=_("Edit source"), form=form, back=back, cancel_url=back[0]),
     )
 
@@ -423,20 +449,36 @@ def source_list(request):
     require(request.user, "source.view")
     q = (request.GET.get("q") or "").strip()
     queryset = Source.objects.select_related("kind").order_by("-published_on", "title")
+    reader = freetext.reader_for(request)
     if q:
         queryset = queryset.filter(Q(title__icontains=q) | Q(publisher__icontains=q) | Q(author__icontains=q))
-    return render(request, "incidents/source_list.html", {"page": paginate(request, queryset), "q": q})
+        if not reader.cleared:
+            # A reader without clearance sees titles pseudonymized: a title found by a protected
+            # person's name (and by nothing else) would tell that the name is in it.
+            found = list(queryset.values_list("pk", "title", "publisher", "author"))
+            reader.expect(title for _pk, title, _publisher, _author in found)
+            folded = q.casefold()
+            queryset = queryset.filter(pk__in=[pk for pk, title, publisher, author in found
+                                               if any(folded in t.casefold() for t in (reader(title), publisher, author))])
+    page = paginate(request, queryset)
+    reader.expect(source.title for source in page)
+    return render(request, "incidents/source_list.html", {"page": page, "q": q})
 
 
 @login_required
 def source_detail(request, uuid):
     require(request.user, "source.view")
     source = get_object_or_404(Source.objects.select_related("kind", "created_by"), uuid=uuid)
-    links = (IncidentSource.objects.filter(source=source, incident__in=visible_incidents(request.user))
-             .select_related("incident__type").order_by("-incident__date_start"))
+    links = list(IncidentSource.objects.filter(source=source, incident__in=visible_incidents(request.user))
+                 .select_related("incident__type").order_by("-incident__date_start"))
+    entries = list(history(source)) if rules.can(request.user, "incident.history") else None
+    # The title, excerpt and notes may name a protected person: read as the reader sees them.
+    reader = freetext.reader_for(request).expect([
+        source.title, source.excerpt, source.notes, *(t for link in links for t in (link.incident.title, link.note)),
+        *texts_of(entries)])
     return render(request, "incidents/source_detail.html", {
         "source": source, "links": links, "can_edit": rules.can(request.user, "source.edit"),
-        "history": readable(history(source)) if rules.can(request.user, "incident.history") else None,
+        "history": readable(entries, text_filter=None if reader.cleared else reader) if entries is not None else None,
     })
 
 
@@ -450,8 +492,10 @@ def intervention_list(request):
         # Only the incidents this user may see are named on the list.
         Prefetch("incidents", queryset=visible_incidents(request.user).only("reference", "title").order_by("reference"))
     ).order_by("-date", "title")
+    page = paginate(request, queryset)
+    freetext.reader_for(request).expect(t for i in page for t in (i.title, i.description))
     return render(request, "incidents/intervention_list.html",
-                  {"page": paginate(request, queryset), "can_create": rules.can(request.user, "intervention.edit")})
+                  {"page": page, "can_create": rules.can(request.user, "intervention.edit")})
 
 
 @login_required
@@ -467,7 +511,7 @@ def intervention_create(request):
     return submit_form(
         request, form,
         save=lambda: services.record_intervention(actor=request.user, fields=form.service_fields(), incidents=form.cleaned_data["incidents"]),
-        saved=lambda _intervention: (_("Intervention recorded."), cancel),
+        saved=lambda _intervention: _noticed(request, form, (_("Intervention recorded."), cancel)),
         page=_record_form_page(request, title=_("Record an intervention"), form=form, cancel_url=cancel, back=back),
     )
 
@@ -499,6 +543,7 @@ def place_detail(request, code):
         parent = parent.parent
     incidents, _cleaned = filter_incidents(visible_incidents(request.user), {"place": place.code})
     page = paginate(request, incident_rows(sort_incidents(incidents, "-date")))
+    expect_incidents(request, page)
     children = place.children.order_by("name_uk")[:200]
     return render(request, "incidents/place_detail.html", {"place": place, "chain": chain, "page": page, "children": children})
 
@@ -525,13 +570,15 @@ def election_detail(request, uuid):
     figures = list(election.figures.select_related("territory", "source"))
     incidents = incident_rows(sort_incidents(visible_incidents(request.user).filter(election=election), "-date"))
     interventions = election.interventions.select_related("kind", "by_organization", "by_person")
+    page = paginate(request, incidents)
+    expect_incidents(request, page)
     # Precinct results and "test against the protocols" links come from the forensics app above.
     return render(request, "incidents/election_detail.html", extensions.extend_page("incidents.election", request, election, {
         "election": election,
         "figures": figures,
         "official": [f for f in figures if f.official],
         "estimates": [f for f in figures if not f.official],
-        "page": paginate(request, incidents),
+        "page": page,
         "interventions": interventions,
         "metrics": ElectionFigure.Metric,
         "can_edit": rules.can(request.user, "election.edit"),

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from svidok.accounts import rules
 from svidok.common.serializers import PublicIdField, TermField
 from svidok.common.validation import today
+from svidok.people import freetext
 from svidok.people.consent import NOTE_MAX, PARTNER_MAX
 from svidok.people.models import Consent, NameVariant, Organization, Person, PersonIdentity
 
@@ -161,3 +162,32 @@ class ConsentWithdrawalSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=Consent.Method.choices, help_text="how the withdrawal was made")
     note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="", trim_whitespace=False,
                                  help_text="sealed; read back only by those who may see identities")
+
+
+class ReadTextListSerializer(serializers.ListSerializer):
+    """Rows whose free texts (:class:`ReadTextField`) are announced to the request's reader before
+    the first row is shown: one lookup of the blind index for the whole list, not one per row."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        reader = freetext.reader_for(self.context.get("request"))
+        if not reader.cleared:
+            fields = [f for f in self.child.fields.values() if isinstance(f, ReadTextField)]
+            reader.expect(_attribute(f, row) for row in rows for f in fields)
+        return [self.child.to_representation(row) for row in rows]
+
+
+def _attribute(field, row):
+    try:
+        value = field.get_attribute(row)
+    except (AttributeError, KeyError, serializers.SkipField):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+class ReadTextField(serializers.CharField):
+    """A free text as the request's reader sees it (``people.freetext.Reader``): a protected
+    person's name typed into it reads as the pseudonym without ``person.identity``. Written as is."""
+
+    def to_representation(self, value):
+        return freetext.reader_for(self.context.get("request"))(super().to_representation(value))

@@ -7,6 +7,7 @@ urlpatterns = [
     path("persons/", views.person_list, name="person_list"),
     path("persons/new/", views.person_create, name="person_create"),
     path("persons/suggest/", views.person_suggest, name="person_suggest"),
+    path("names-in-text/", views.names_in_text, name="names_in_text"),
     path("persons/<uuid:uuid>/", views.person_detail, name="person_detail"),
     path("persons/<uuid:uuid>/reveal/", views.person_reveal, name="person_reveal"),
     path("persons/<uuid:uuid>/edit/", views.person_edit, name="person_edit"),

@@ -3,10 +3,11 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
@@ -18,9 +19,10 @@ from svidok.accounts.rules import require
 from svidok.audit.display import readable
 from svidok.audit.services import history
 from svidok.common import extensions
+from svidok.common.ratelimits import limited
 from svidok.common.validation import today
 from svidok.common.views import add_service_errors, paginate, submit_form
-from svidok.people import consent, search_index, services, suggest
+from svidok.people import consent, freetext, search_index, services, suggest
 from svidok.people.duplicate_views import linked_verdicts
 from svidok.people.forms import ConsentForm, ConsentWithdrawalForm, NameVariantForm, OrganizationForm, PersonForm
 from svidok.people.models import Person, PersonIdentity
@@ -378,3 +380,24 @@ def _pick_url(value: str | None) -> str:
     except Resolver404:
         return ""
     return value
+
+
+@login_required
+@require_POST
+@limited("search")
+def names_in_text(request):
+    """The warning while typing (``freetext.checked`` fields): which words of ``text`` are protected
+    persons' names, and the pseudonym readers without clearance see in their place.
+
+    Whether a word is a protected name is itself worth knowing (decision 37 in docs/decisions.md):
+    only the roles that write these texts may ask, as a POST (the text stays out of URLs and logs,
+    and CSRF applies), counted against the search limit; nothing is audited per keystroke.
+    """
+    if not (rules.can(request.user, "incident.edit") or rules.can(request.user, "person.edit")):
+        raise PermissionDenied
+    text = request.POST.get("text", "")
+    if len(text) > settings.SVIDOK_MAX_TEXT:
+        return JsonResponse({"error": _("The text is too long to check.")}, status=400)
+    names = freetext.names_in(text)
+    warnings = sorted({_("Readers without clearance will see “%(pseudonym)s” here.") % {"pseudonym": n["pseudonym"]} for n in names})
+    return JsonResponse({"names": names, "warnings": warnings})
