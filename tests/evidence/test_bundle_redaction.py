@@ -17,11 +17,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
+from svidok.accounts.models import Role
 from svidok.evidence import bundle, services
 from svidok.evidence.models import EvidenceItem
 from svidok.incidents.services import add_involvement, update_incident
 from svidok.people import consent as consents
 from tests import factories
+from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +263,15 @@ def test_command_takes_a_partner_and_says_how_much_was_redacted(tmp_path, coordi
         call_command("bundle", "--incident", incident.reference, "-o", str(tmp_path / "c.zip"), "--partner", PARTNER)
     with pytest.raises(CommandError, match="Name the partner"):
         call_command("bundle", "--incident", incident.reference, "-o", str(tmp_path / "c.zip"), "--purpose", "partner")
+
+
+def test_an_entry_is_withheld_for_what_it_says_not_for_who_wrote_it(tmp_path, coordinator):
+    """A monitor whose username shares a word with a protected name ("iryna") writes entries that
+    name nobody: they travel in clear."""
+    factories.person(coordinator, name=NAME, protected=True)
+    iryna = make_user(Role.DOCUMENTER, "iryna")
+    incident = factories.incident(iryna, title="Teacher dismissed for not voting", narrative="The director told her to vote.")
+
+    result = export(tmp_path, coordinator, incident)
+
+    assert (result.withheld_entries, result.redactions) == (0, [])
