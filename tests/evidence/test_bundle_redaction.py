@@ -23,7 +23,7 @@ from svidok.evidence.models import EvidenceItem
 from svidok.incidents.services import add_involvement, update_incident
 from svidok.people import consent as consents
 from tests import factories
-from tests.helpers import make_user
+from tests.helpers import login, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +275,31 @@ def test_an_entry_is_withheld_for_what_it_says_not_for_who_wrote_it(tmp_path, co
     result = export(tmp_path, coordinator, incident)
 
     assert (result.withheld_entries, result.redactions) == (0, [])
+
+
+def _save(response, path: Path) -> Path:
+    with open(path, "wb") as out:
+        for chunk in response.streaming_content:
+            out.write(chunk)
+    return path
+
+
+def test_api_and_page_take_the_purpose_and_refuse_a_nameless_partner(api, client, tmp_path, coordinator, case, settings):
+    incident, victim, _ = case
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    url = "/api/v1/evidence/bundles/"
+
+    ok = api(coordinator).post(url, {"incidents": [incident.reference], "purpose": "partner", "partner": PARTNER}, format="json")
+    nameless = api(coordinator).post(url, {"incidents": [incident.reference], "purpose": "partner"}, format="json")
+    unknown = api(coordinator).post(url, {"incidents": [incident.reference], "purpose": "publication"}, format="json")
+
+    assert ok.status_code == 200
+    manifest = json.loads(zipfile.ZipFile(_save(ok, tmp_path / "api.zip")).read("manifest.json"))
+    assert (manifest["purpose"], manifest["partner"]) == ("partner", PARTNER)
+    assert TYPED not in json.dumps(manifest, ensure_ascii=False)
+    assert nameless.status_code == 400 and "Name the partner the document is for." in json.dumps(nameless.json())
+    assert unknown.status_code == 400 and "purpose" in unknown.json()
+
+    login(client, coordinator)
+    page = client.post(f"/evidence/bundle/{incident.reference}/", {"purpose": "partner", "partner": ""}, follow=True)
+    assert [str(m) for m in page.context["messages"]] == ["The court bundle was not made: Name the partner the document is for."]
