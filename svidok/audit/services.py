@@ -62,6 +62,10 @@ def build_entry(*, actor, action: str, obj=None, object_type: str = "", object_i
     exactly the same payload shape. ``changes_are_json`` skips the conversion of ``changes`` when
     the caller already built them from plain JSON values (the importer, for speed).
     """
+    limit = AuditEntry._meta.get_field("action").max_length
+    if len(action) > limit:
+        # SQLite would store it and PostgreSQL refuse it: fail the same way on both, at once.
+        raise ValueError(f"audit action {action!r} is longer than {limit} characters")
     if obj is not None:
         object_type = object_type or object_type_of(obj)
         object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)

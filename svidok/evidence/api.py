@@ -116,6 +116,10 @@ class ItemReasonSerializer(serializers.Serializer):
 class BundleRequestSerializer(serializers.Serializer):
     incidents = serializers.ListField(child=serializers.CharField(max_length=20), min_length=1, max_length=500,
                                       help_text="incident references (SV-...), each one the caller may see")
+    purpose = serializers.ChoiceField(choices=["litigation", "partner"], default="litigation",
+                                      help_text="what the bundle is for: it decides how protected persons appear")
+    partner = serializers.CharField(max_length=200, required=False, default="", allow_blank=True,
+                                    help_text="the partner the bundle is for (with purpose partner)")
 
 
 def _messages(error: DjangoValidationError) -> str:
@@ -253,7 +257,8 @@ class EvidenceItemViewSet(RecordViewSet):
         require(request.user, "evidence.bundle")
         data = validated(BundleRequestSerializer, request)
         try:
-            return bundle_response(actor=request.user, references=data["incidents"])
+            return bundle_response(actor=request.user, references=data["incidents"], purpose=data["purpose"],
+                                   partner=data["partner"])
         except OSError:
             return Response({"detail": _("The court bundle could not be written on the server (disk full or not writable). "
                                          "Nothing was exported. Tell the administrator.")},

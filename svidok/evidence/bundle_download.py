@@ -28,14 +28,14 @@ def bundle_filename(references: list[str]) -> str:
     return f"{first}{more}-bundle.zip"
 
 
-def bundle_response(*, actor, references: list[str]) -> FileResponse:
+def bundle_response(*, actor, references: list[str], purpose: str = "litigation", partner: str = "") -> FileResponse:
     """Export the bundle of ``references`` and answer it as an attachment. Raises what
     ``export_bundle`` raises (PermissionDenied, ValidationError, OSError) with nothing left behind."""
     require(actor, "evidence.bundle")  # before any file is made
     folder = Path(tempfile.mkdtemp(prefix="svidok-bundle-", dir=getattr(settings, "FILE_UPLOAD_TEMP_DIR", None)))
     try:
         path = folder / "bundle.zip"
-        export_bundle(actor=actor, incidents=references, output=path)
+        export_bundle(actor=actor, incidents=references, output=path, purpose=purpose, partner=partner)
         handle = open(path, "rb")  # noqa: SIM115 (closed by the response once sent)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

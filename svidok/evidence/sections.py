@@ -22,6 +22,7 @@ from svidok.evidence.queries import items_of_incident, visible_items
 from svidok.evidence.services import EXHIBIT_RE
 from svidok.evidence.words import type_in_words
 from svidok.people import freetext
+from svidok.people.consent import known_partners
 
 SHOWN_CAPTURES = 20
 
@@ -84,7 +85,8 @@ def incident_evidence(request, incident, context) -> dict | None:
     freetext.reader_for(request).expect(t for row in rows for t in (row["shows"], row["item"].status_reason))
     return {"evidence_rows": rows, "evidence_incident": incident,
             "can_add_evidence": rules.can(user, "evidence.add"),
-            "can_bundle": rules.can(user, "evidence.bundle")}
+            "can_bundle": rules.can(user, "evidence.bundle"),
+            "bundle_partners": known_partners() if rules.can(user, "evidence.bundle") else []}
 
 
 def register() -> None:

@@ -116,7 +116,8 @@ def bundle(request, reference):
     incident = visible_incidents(request.user).filter(reference=reference).first()
     back = (reverse("incidents:detail", args=[incident.reference]) if incident else reverse("incidents:list")) + "#evidence"
     try:
-        return bundle_response(actor=request.user, references=[reference])
+        return bundle_response(actor=request.user, references=[reference],
+                               purpose=request.POST.get("purpose") or "litigation", partner=request.POST.get("partner", ""))
     except ValidationError as error:
         messages.error(request, _("The court bundle was not made: %(reason)s") % {"reason": " ".join(_messages(error))})
     except OSError:

@@ -7,6 +7,12 @@ person is ever shown (such persons cannot be members; the checks here are a seco
 Every statement of the dossier cites its sources by number: a post held cites the source of the
 occupancy, an incident the sources linked to it, further evidence itself. The numbers follow the
 order of first citation, and the list of sources at the end gives title, publisher, date and URL.
+
+The dossier carries no narrative and no victim, but free text from incidents and editors (incident
+titles, an involvement's details, statements of reasons, source titles) may hold a protected name
+typed by hand. A proposal is shared with sanctions authorities: such a name is shown only with the
+person's consent to sharing with :data:`RECIPIENT` (and the reader's clearance); otherwise it is
+replaced by the pseudonym and listed in ``Dossier.redactions`` (``docs/redaction.md``).
 """
 
 from __future__ import annotations
@@ -25,13 +31,17 @@ from svidok.accounts.rules import require
 from svidok.common.cells import csv_row, xlsx_cell
 from svidok.incidents.models import Incident, IncidentSource, Involvement, Source
 from svidok.incidents.queries import visible_incidents
+from svidok.people.consent import Disclosure, Purpose
+from svidok.people.freetext import Matcher
 from svidok.people.merging import source_records
 from svidok.people.models import NameVariant, Occupancy, PersonIdentity
 from svidok.sanctions.models import Listing, Proposal, ProposalMember
 from svidok.sanctions.services import is_listed, member_parties
 
+REDACTION_COLUMNS = ["where", "field", "person", "shown", "reason"]
 JURISDICTIONS = [j for j in Listing.Jurisdiction.values if j != Listing.Jurisdiction.OTHER]
 SEPARATOR = "; "
+RECIPIENT = "sanctions authorities"  # the partner a proposal is shared with, as a consent names it
 
 
 def check_export(user) -> None:
@@ -74,10 +84,11 @@ class IncidentClaim:
     incident: Incident
     roles: list[str]
     refs: list[int]
+    title: str = ""  # the incident's title as this dossier may show it
 
     @property
     def text(self) -> str:
-        return f"{self.incident.reference} {self.incident.title} ({self.incident.date_start.isoformat()}; {', '.join(self.roles)})"
+        return f"{self.incident.reference} {self.title} ({self.incident.date_start.isoformat()}; {', '.join(self.roles)})"
 
 
 @dataclass
@@ -94,6 +105,7 @@ class MemberDossier:
     evidence: list[tuple[Source, list[int]]] = field(default_factory=list)
     listings: list[Listing] = field(default_factory=list)
     listed: bool = False
+    review_note: str = ""
 
     @property
     def listed_in(self) -> list[str]:
@@ -114,6 +126,9 @@ class Dossier:
     citations: list[Source]
     generated: dt.datetime
     reader: str
+    title: str = ""
+    description: str = ""
+    redactions: list[dict] = field(default_factory=list)
 
     @property
     def unlisted(self) -> list[MemberDossier]:
@@ -167,7 +182,7 @@ def build_dossier(proposal: Proposal, user) -> Dossier:
         entry = MemberDossier(
             member=member, kind="person" if member.person_id else "organization", name=name, names=names, birth_date=birth,
             organization_type=member.organization.kind.label if member.organization_id and member.organization.kind_id else "",
-            grounds=member.grounds,
+            grounds=member.grounds, review_note=member.review_note,
         )
         for occupancy in member.occupancies.all():
             entry.posts.append(PostClaim(title=occupancy.position.title, organization=occupancy.position.organization.name,
@@ -181,14 +196,49 @@ def build_dossier(proposal: Proposal, user) -> Dossier:
             roles.setdefault(involvement.incident_id, []).append(label)
         for incident in incidents:
             refs = [n for link in incident.source_links.all() for n in citations.cite(link.source)]
-            entry.incidents.append(IncidentClaim(incident=incident, roles=roles.get(incident.pk, []), refs=refs))
+            entry.incidents.append(IncidentClaim(incident=incident, roles=roles.get(incident.pk, []), refs=refs, title=incident.title))
         for source in member.sources.all():
             entry.evidence.append((source, citations.cite(source)))
         entry.listings = sorted(member.listings.all(), key=lambda li: (li.jurisdiction == "other", li.jurisdiction, li.jurisdiction_other))
         entry.listed = is_listed(member)
         result.append(entry)
-    return Dossier(proposal=proposal, members=result, citations=citations.sources, generated=timezone.now(),
-                   reader=getattr(user, "username", "") or _("the installation"))
+    dossier = Dossier(proposal=proposal, members=result, citations=citations.sources, generated=timezone.now(),
+                      reader=getattr(user, "username", "") or _("the installation"),
+                      title=proposal.title, description=proposal.description)
+    _redact(dossier, Disclosure(actor=user, purpose=Purpose.PARTNER, partner=RECIPIENT))
+    return dossier
+
+
+def _redact(dossier: Dossier, disclosure: Disclosure) -> None:
+    """Protected names in the dossier's free text replaced as ``disclosure`` decides, each listed."""
+    sources = {id(s): s for s in dossier.citations} | {id(s): s for m in dossier.members for s, _refs in m.evidence}
+    texts = [dossier.title, dossier.description, *(s.title for s in sources.values())]
+    for entry in dossier.members:
+        texts += [entry.grounds, entry.review_note, *(c.title for c in entry.incidents), *(r for c in entry.incidents for r in c.roles)]
+    matcher = Matcher(texts)
+    if not matcher:
+        return
+
+    def text(value: str, where: str, field_name: str) -> str:
+        return disclosure.redact_text(value, where=where, field_name=field_name, matcher=matcher) if value else value
+
+    proposal_label = _("the proposal")
+    dossier.title = text(dossier.title, proposal_label, "title")
+    dossier.description = text(dossier.description, proposal_label, "description")
+    for entry in dossier.members:
+        entry.grounds = text(entry.grounds, entry.name, "grounds")
+        entry.review_note = text(entry.review_note, entry.name, "review note")
+        for claim in entry.incidents:
+            claim.title = text(claim.title, claim.incident.reference, "title")
+            claim.roles = [text(role, claim.incident.reference, "role") for role in claim.roles]
+    titles: dict[int, str] = {}
+    for source in sources.values():
+        if source.pk not in titles:
+            number = next((n for n, s in enumerate(dossier.citations, start=1) if s.pk == source.pk), None)
+            titles[source.pk] = text(source.title, f"[{number}]" if number else _("a source"), "source title")
+        # These Source rows were loaded for this dossier alone and are never saved: the shown title replaces the stored one.
+        source.title = titles[source.pk]
+    dossier.redactions = [r.as_dict() for r in disclosure.redactions]
 
 
 # --- HTML and PDF ------------------------------------------------------------------------------------
@@ -228,7 +278,7 @@ def _listing_text(listing: Listing) -> str:
     return text + (f" ({listing.legal_act})" if listing.legal_act else "")
 
 
-def desk_rows(proposal: Proposal, user) -> list[dict]:
+def desk_rows(proposal: Proposal, user, *, with_redactions: bool = False):
     """One row per member: names in every script, birth date (never a protected person's), posts,
     the statement of reasons, incident references, cited sources and the status per jurisdiction."""
     dossier = build_dossier(proposal, user)
@@ -259,7 +309,7 @@ def desk_rows(proposal: Proposal, user) -> list[dict]:
                     f"{listing.jurisdiction}_list_record": _list_record(listing)}
         row["other_jurisdictions"] = SEPARATOR.join(others)
         rows.append({column: row.get(column, "") for column in desk_columns()})
-    return rows
+    return (rows, dossier.redactions) if with_redactions else rows
 
 
 def _list_record(listing: Listing) -> str:
@@ -291,20 +341,28 @@ def write_xlsx(proposal: Proposal, user, output) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
-    rows = desk_rows(proposal, user)
+    rows, redactions = desk_rows(proposal, user, with_redactions=True)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("members")
     columns = desk_columns()
     sheet.append(columns)
-    for row in rows:
+
+    def plain(target, values):
         cells = []
-        for column in columns:
-            value = xlsx_cell(row[column])
-            cell = WriteOnlyCell(sheet, value=value)
+        for raw in values:
+            value = xlsx_cell(raw)
+            cell = WriteOnlyCell(target, value=value)
             if isinstance(value, str):
                 cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
             cells.append(cell)
-        sheet.append(cells)
+        target.append(cells)
+
+    for row in rows:
+        plain(sheet, [row[column] for column in columns])
+    listed = workbook.create_sheet("redactions")
+    listed.append(REDACTION_COLUMNS)
+    for redaction in redactions:
+        plain(listed, [redaction[c] for c in REDACTION_COLUMNS])
     workbook.save(output)
     return len(rows)
 

@@ -335,3 +335,11 @@ def test_entries_not_yet_sequenced_are_not_problems(entries):
     report = log.verify_log(sequence_first=False)
     assert report.ok, report.problems
     assert report.tree_size == size
+
+
+@pytest.mark.django_db
+def test_an_action_code_too_long_for_the_column_fails_on_every_database():
+    # PostgreSQL refuses a value longer than the column, SQLite stores it: the service refuses first.
+    with transaction.atomic(), pytest.raises(ValueError, match="longer than 16"):
+        record(actor=system_account(), action="consent_withdrawn", object_type="people.person", object_id="x")
+    assert not AuditEntry.objects.filter(action="consent_withdrawn").exists()

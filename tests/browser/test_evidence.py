@@ -7,7 +7,9 @@ section, the upload page while it sends and after, and an item's page, for a loo
 """
 
 import io
+import json
 import re
+import zipfile
 
 import pytest
 from PIL import Image, ImageDraw
@@ -218,6 +220,25 @@ def test_coordinator_downloads_the_court_bundle_and_it_verifies(page, incident, 
     download.save_as(path)
     check = bundle.verify_bundle(path)
     assert check.ok, check.lines
+    assert json.loads(zipfile.ZipFile(path).read("manifest.json"))["purpose"] == "litigation"
+
+    # For a partner: chosen and named in the form; the manifest says who it is for.
+    section = page.locator("#evidence")
+    section.get_by_label("Bundle for").select_option("partner")
+    section.get_by_label("Partner", exact=True).fill("OSCE ODIHR")
+    shot(page, "bundle-for-a-partner.png")
+    with page.expect_download() as info:
+        section.get_by_role("button", name="Court bundle").click()
+    info.value.save_as(tmp_path / "partner.zip")
+    manifest = json.loads(zipfile.ZipFile(tmp_path / "partner.zip").read("manifest.json"))
+    assert (manifest["purpose"], manifest["partner"], manifest["redactions"]) == ("partner", "OSCE ODIHR", [])
+
+    # A partner bundle without the partner's name is refused in words on the incident page.
+    section.get_by_label("Bundle for").select_option("partner")
+    section.get_by_label("Partner", exact=True).fill("")
+    section.get_by_role("button", name="Court bundle").click()
+    expect(page.locator(".messages")).to_contain_text("The court bundle was not made: Name the partner the document is for.")
+    shot(page, "bundle-partner-refused.png")
     assert console_errors == []
 
 

@@ -14,9 +14,14 @@ What is checked, in this order; the first problem found is named and the exit st
    checked and the exit status is 2.
 3. Every audit entry in audit/entries.jsonl is in the log that head describes: its inclusion
    proof (RFC 9162, section 2.1.3.2) leads from SHA-256(0x00 || entry) to the head's root hash.
+   An entry withheld to protect a person's identity (its text names someone this bundle may not
+   name) carries only its leaf hash: the proof must lead from that hash to the root, so its place
+   in the log is proven while its content is not shown. The report counts them.
 4. Every evidence file listed in manifest.json has the SHA-256 the manifest gives, and that hash
    appears in a proved audit entry about the item (the record of its collection), so each file
-   is tied to the signed log, not just to this bundle's own lists.
+   is tied to the signed log, not just to this bundle's own lists. When that record is one of the
+   withheld entries (the manifest's custody of the item names it by leaf), the report says that
+   this file's tie to the log is not shown.
 
 Exit status: 0 all checked and good; 1 a problem (named on the last line); 2 good except that
 the signature could not be checked here.
@@ -182,9 +187,10 @@ def root_from_inclusion_proof(leaf_index: int, tree_size: int, leaf: bytes, path
     return r if sn == 0 else None
 
 
-def check_entries(root: Path, head: dict) -> dict[int, bytes]:
+def check_entries(root: Path, head: dict) -> tuple[dict[int, bytes], dict[int, str]]:
+    """The proved entries ``{leaf index: entry bytes}`` and the withheld ones ``{leaf index: reason}``."""
     tree_size, root_hash = int(head["tree_size"]), bytes.fromhex(head["root_hash"])
-    entries = {}
+    entries, withheld = {}, {}
     path = root / "audit" / "entries.jsonl"
     if not path.is_file():
         raise Problem("audit/entries.jsonl is missing")
@@ -193,26 +199,39 @@ def check_entries(root: Path, head: dict) -> dict[int, bytes]:
             continue
         try:
             item = json.loads(line)
-            index, entry = int(item["leaf_index"]), base64.b64decode(item["entry"])
+            index = int(item["leaf_index"])
+            if "withheld" in item:
+                entry, leaf = None, bytes.fromhex(item["leaf_hash"])
+                if "entry" in item or len(leaf) != 32 or not isinstance(item["withheld"], str):
+                    raise ValueError
+            else:
+                entry = base64.b64decode(item["entry"], validate=True)
+                leaf = leaf_hash(entry)
             proof = [bytes.fromhex(h) for h in item["audit_path"]]
         except (ValueError, KeyError, TypeError):
             raise Problem(f"audit/entries.jsonl line {number} is not a proved entry") from None
-        if root_from_inclusion_proof(index, tree_size, leaf_hash(entry), proof) != root_hash:
+        if index in entries or index in withheld:
+            raise Problem(f"audit/entries.jsonl line {number} repeats the entry at leaf {index}")
+        if root_from_inclusion_proof(index, tree_size, leaf, proof) != root_hash:
             raise Problem(f"audit entry at leaf {index} (audit/entries.jsonl line {number}) is not in the signed log")
-        entries[index] = entry
-    return entries
+        if entry is None:
+            withheld[index] = item["withheld"]
+        else:
+            entries[index] = entry
+    return entries, withheld
 
 
 # --- 4. evidence files tied to the log --------------------------------------------------------
 
 
-def check_evidence(root: Path, entries: dict[int, bytes]) -> int:
+def check_evidence(root: Path, entries: dict[int, bytes], withheld: dict[int, str]) -> tuple[int, int]:
+    """How many files are tied to a proved entry, and how many only to a withheld one."""
     try:
         manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise Problem(f"manifest.json cannot be read: {error}") from None
     proved = [entry.decode("utf-8", "replace") for entry in entries.values()]
-    count = 0
+    count, untied = 0, 0
     for item in manifest.get("evidence", []):
         name, digest = item.get("file"), item.get("sha256", "")
         if not name:
@@ -223,9 +242,13 @@ def check_evidence(root: Path, entries: dict[int, bytes]) -> int:
         if sha256_file(path) != digest:
             raise Problem(f"{name} does not have the SHA-256 that manifest.json gives")
         if not any(digest in entry for entry in proved):
-            raise Problem(f"{name}: no proved audit entry records the collection of these bytes ({digest})")
+            custody = item.get("custody") if isinstance(item.get("custody"), list) else []
+            hidden = [c.get("leaf_index") for c in custody if isinstance(c, dict) and c.get("withheld")]
+            if not any(index in withheld for index in hidden):
+                raise Problem(f"{name}: no proved audit entry records the collection of these bytes ({digest})")
+            untied += 1
         count += 1
-    return count
+    return count, untied
 
 
 def main(argv: list[str]) -> int:
@@ -236,10 +259,16 @@ def main(argv: list[str]) -> int:
         head, signed = check_head(root)
         print(f"{'ok  ' if signed else 'WARN'} signed tree head: size {head['tree_size']}, root {head['root_hash']}, "
               f"{head['timestamp']}; {signed or 'signature NOT checked: neither the cryptography package nor an openssl with Ed25519 is present here'}")
-        entries = check_entries(root, head)
+        entries, withheld = check_entries(root, head)
         print(f"ok   audit entries: {len(entries)} proved against the signed head")
-        evidence = check_evidence(root, entries)
-        print(f"ok   evidence: {evidence} files match the manifest and a proved audit entry")
+        if withheld:
+            print(f"ok   {len(withheld)} {'entry' if len(withheld) == 1 else 'entries'} withheld to protect identities: "
+                  "their place in the log is proven, their content is not shown")
+        evidence, untied = check_evidence(root, entries, withheld)
+        print(f"ok   evidence: {evidence} files match the manifest and a proved audit entry"
+              if not untied else
+              f"ok   evidence: {evidence} files match the manifest; {evidence - untied} of them a proved audit entry, "
+              f"{untied} only a withheld one (their tie to the log is not shown)")
     except Problem as problem:
         print(f"FAIL {problem}")
         return 1
