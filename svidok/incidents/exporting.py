@@ -18,9 +18,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Prefetch
 
 from svidok.accounts.rules import require
+from svidok.audit.services import record
 from svidok.common.cells import csv_row, xlsx_cell
 from svidok.incidents.importing import COLUMNS, LIST_SEPARATOR
 from svidok.incidents.models import Incident, IncidentSource, Involvement
@@ -239,7 +241,18 @@ def export_incidents(*, actor, fmt: str, output, purpose: Purpose | str = Purpos
         workbook.save(output)
     else:
         raise ValueError(f"unknown export format {fmt!r}")
+    _record_export(actor, fmt, result)
     return result
+
+
+def _record_export(actor, fmt: str, result: ExportResult) -> None:
+    """One audit entry per export, written once the file is complete: who exported how many
+    incidents, in which format, for which purpose and partner, with how many redactions."""
+    with transaction.atomic():
+        record(actor=actor, action="export", object_type="incidents.export", object_id=result.purpose,
+               object_repr=result.partner, changes={"export": [None, {
+                   "format": fmt, "purpose": result.purpose, "partner": result.partner, "incidents": result.incidents,
+                   "redactions": len(result.redactions), "left_out": result.left_out}]})
 
 
 def _finish(result: ExportResult, disclosure: Disclosure) -> None:

@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from svidok.accounts.rules import require
+from svidok.audit.services import record
 from svidok.common.cells import csv_row, xlsx_cell
 from svidok.incidents.models import Incident, IncidentSource, Involvement, Source
 from svidok.incidents.queries import visible_incidents
@@ -380,12 +383,22 @@ EXPORTS = {
 
 
 def export_bytes(proposal: Proposal, user, fmt: str) -> bytes:
-    """``proposal`` in ``fmt`` (a key of :data:`EXPORTS`) as ``user`` may export it."""
-    from svidok.sanctions import ftm
-
+    """``proposal`` in ``fmt`` (a key of :data:`EXPORTS`) as ``user`` may export it. Each export is
+    an audit entry on the proposal (who, which format, the file's SHA-256): a file that left Svidok
+    can be traced to the export that made it."""
     check_export(user)
     if fmt not in EXPORTS:
         raise ValueError(f"unknown export format {fmt!r}")
+    data = _export_bytes(proposal, user, fmt)
+    with transaction.atomic():
+        record(actor=user, action="export", obj=proposal,
+               changes={"export": [None, {"format": fmt, "sha256": hashlib.sha256(data).hexdigest()}]})
+    return data
+
+
+def _export_bytes(proposal: Proposal, user, fmt: str) -> bytes:
+    from svidok.sanctions import ftm
+
     if fmt == "html":
         return dossier_html(proposal, user).encode("utf-8")
     if fmt == "pdf":

@@ -174,3 +174,17 @@ def test_command_publication_counts_withheld_persons(world, coordinator, tmp_pat
 def test_command_refuses_an_export_that_would_lose_its_list_or_its_partner(world, arguments, message):
     with pytest.raises(CommandError, match=message):
         call_command("export", *arguments)
+
+
+def test_every_export_is_an_audit_entry_with_its_purpose_and_counts(coordinator, tmp_path):
+    from svidok.audit.models import AuditEntry
+    from svidok.incidents.exporting import export_incidents
+
+    factories.incident(coordinator, title="Teacher threatened")
+    with open(tmp_path / "out.json", "w", encoding="utf-8") as handle:
+        result = export_incidents(actor=coordinator, fmt="json", output=handle, purpose="partner", partner="OSCE ODIHR")
+    entry = AuditEntry.objects.get(action="export", object_type="incidents.export")
+    assert entry.actor == coordinator
+    assert entry.changes["export"][1] == {"format": "json", "purpose": "partner", "partner": "OSCE ODIHR",
+                                          "incidents": result.incidents, "redactions": len(result.redactions), "left_out": 0}
+    assert result.incidents == 1

@@ -357,3 +357,14 @@ def test_proposal_page_in_ukrainian(client, viewer, coordinator, world):
     assert "<h2>Учасники</h2>" in body
     assert "1 посада," in body
     assert "Європейський Союз: внесено до списку 2018-05-14" in body
+
+
+def test_each_export_is_an_audit_entry_with_the_files_sha256(client, analyst, world):
+    import hashlib
+
+    from svidok.audit.models import AuditEntry
+
+    response = page(client, analyst, f"{detail_url(world)}export/csv/")
+    entry = AuditEntry.objects.get(action="export", object_id=str(world.proposal.uuid))
+    assert entry.actor == analyst
+    assert entry.changes["export"][1] == {"format": "csv", "sha256": hashlib.sha256(response.content).hexdigest()}
