@@ -18,7 +18,8 @@ from svidok.common import crypto
 from svidok.incidents.services import add_involvement, submit_incident, verify_incident
 from svidok.names import romanizations
 from svidok.people import vault
-from svidok.people.models import IdentityChange, Person, PersonIdentity, PersonNameKey
+from svidok.people.consent import record_consent
+from svidok.people.models import Consent, IdentityChange, Person, PersonIdentity, PersonNameKey
 from svidok.people.search_index import find_persons
 from svidok.people.services import add_name_variant, update_person
 from tests import factories
@@ -124,9 +125,15 @@ def own_key_file(tmp_path, settings, monkeypatch):
 
 def test_rotate_reseals_everything_and_the_old_key_is_no_longer_needed(coordinator, own_key_file):
     person = factories.person(coordinator, name=NAME, protected=True, identity=IDENTITY)
+    consent = record_consent(actor=coordinator, person=person, purpose="litigation", given_on=dt.date(2024, 3, 1),
+                             method="written", note="form in the office safe")
     old = crypto.keyring().current
     call_command("keys", "rotate", stdout=open("/dev/null", "w"))
     ring = crypto.keyring()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT note FROM people_consent WHERE id = %s", [consent.pk])
+        assert cursor.fetchone()[0].split(":")[1] == ring.current.kid
+    assert Consent.objects.get(pk=consent.pk).note == "form in the office safe"
     loaded = PersonIdentity.objects.get(person=person)
     assert ([k.kid for k in ring.keys] != [old.kid], len(ring.keys), loaded.full_name, loaded.birth_date,
             raw_column(person).split(":")[1], set(PersonNameKey.objects.values_list("kid", flat=True)),
