@@ -35,7 +35,10 @@ HeadSerializer = inline_serializer("SignedTreeHead", {
 InclusionSerializer = inline_serializer("InclusionProof", {
     "leaf_index": serializers.IntegerField(),
     "tree_size": serializers.IntegerField(),
-    "entry": serializers.CharField(help_text="base64 of the entry bytes (canonical JSON, UTF-8)"),
+    "entry": serializers.CharField(allow_null=True, help_text="base64 of the entry bytes (canonical JSON, UTF-8); "
+                                   "null when withheld from this caller"),
+    "leaf_hash": serializers.CharField(required=False, help_text="only when withheld: SHA-256(0x00 || entry bytes), hex"),
+    "withheld": serializers.CharField(required=False, help_text="only when withheld: why the caller may not read the entry"),
     "audit_path": HEX_LIST,
 })
 ConsistencySerializer = inline_serializer("ConsistencyProof", {

@@ -4,12 +4,19 @@ The log itself is ``svidok.audit.log`` (below this app, it knows no roles); thes
 ``rules.require`` first, as every use case does, and audit the key rotation.
 """
 
+import base64
+
 from django.db import transaction
 
 from svidok.accounts.rules import require
-from svidok.audit import log
+from svidok.audit import log, merkle
 from svidok.audit.models import AuditEntry
 from svidok.audit.services import record
+from svidok.common import extensions
+
+# Apps above answer ``(actor, entry) -> reason or ""``: why ``actor`` may not read ``entry``'s
+# content (a record they may not see; a protected person's name typed into a text they may not read).
+WITHHOLD_HOOK = "audit.withhold_entry"
 
 
 def get_head(*, actor) -> dict | None:
@@ -25,8 +32,18 @@ def issue_head(*, actor) -> dict:
 
 
 def prove_inclusion(*, actor, entry_id: int, tree_size: int | None = None) -> dict:
+    """The inclusion proof of one entry. Its content (the entry bytes) only when ``actor`` may read
+    it: an entry about a record they may not see, or naming a protected person they may not see
+    named, comes as its leaf hash, marked withheld with the reason — still proven under the head,
+    as in a court bundle (``docs/redaction.md``)."""
     require(actor, "audit.verify")
-    return log.inclusion_proof(entry_id, tree_size)
+    proof = log.inclusion_proof(entry_id, tree_size)
+    entry = AuditEntry.objects.filter(pk=entry_id).first()
+    reason = next((str(r) for r in extensions.ask(WITHHOLD_HOOK, actor, entry) if r), "") if entry else ""
+    if reason:
+        leaf = merkle.leaf_hash(base64.b64decode(proof["entry"])).hex()
+        proof = proof | {"entry": None, "leaf_hash": leaf, "withheld": reason}
+    return proof
 
 
 def prove_consistency(*, actor, size1: int, size2: int | None = None) -> dict:

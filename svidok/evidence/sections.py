@@ -15,12 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from svidok.accounts import rules
 from svidok.audit import display
 from svidok.common import extensions
+from svidok.common.validation import is_uuid
 from svidok.evidence import metadata
 from svidok.evidence.capture import reason_text
 from svidok.evidence.models import Capture, EvidenceItem
 from svidok.evidence.queries import items_of_incident, visible_items
 from svidok.evidence.services import EXHIBIT_RE
 from svidok.evidence.words import type_in_words
+from svidok.incidents.queries import visible_incidents
 from svidok.people import freetext
 from svidok.people.consent import known_partners
 
@@ -89,7 +91,21 @@ def incident_evidence(request, incident, context) -> dict | None:
             "bundle_partners": known_partners() if rules.can(user, "evidence.bundle") else []}
 
 
+def withhold_entry(actor, entry) -> str:
+    """Why ``actor`` may not read an audit entry's content: it is about an evidence item, or a
+    capture for an incident, they may not see (``accounts.audit_log``)."""
+    if entry.object_type == "evidence.evidenceitem":
+        if not is_uuid(entry.object_id) or not visible_items(actor).filter(uuid=entry.object_id).exists():
+            return _("It is about an evidence item you may not see.")
+    elif entry.object_type == "evidence.capture":
+        capture = Capture.objects.filter(uuid=entry.object_id).first() if is_uuid(entry.object_id) else None
+        if capture is None or (capture.incident_id and not visible_incidents(actor).filter(pk=capture.incident_id).exists()):
+            return _("It is about an evidence item you may not see.")
+    return ""
+
+
 def register() -> None:
+    extensions.provide("audit.withhold_entry", withhold_entry)
     extensions.add_section("incidents.incident", context=incident_evidence, template="evidence/_evidence.html", order=55)
     extensions.add_section("incidents.incident", context=incident_captures, template="evidence/_captures.html", order=60)
     # How the custody entries of captures and imported archives read in a history.

@@ -5,9 +5,12 @@ incident counts on the duplicate review. Registered in ``IncidentsConfig.ready()
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch
+from django.utils.translation import gettext as _
 
 from svidok.common import extensions
+from svidok.common.validation import is_uuid
 from svidok.incidents.case_views import named_access_section
+from svidok.incidents.cases import visible_cases
 from svidok.incidents.forms import resolve_place
 from svidok.incidents.models import Incident, IncidentSource, Involvement
 from svidok.incidents.queries import visible_incidents
@@ -64,7 +67,20 @@ def reindex_incidents_naming(names: list[str]) -> int:
     return len(ids)
 
 
+def withhold_entry(actor, entry) -> str:
+    """Why ``actor`` may not read an audit entry's content (``accounts.audit_log``): it is about an
+    incident or a case they may not see. Visibility is the pages' own (404 there, withheld here)."""
+    if entry.object_type == "incidents.incident":
+        if not visible_incidents(actor).filter(reference=entry.object_id).exists():
+            return _("It is about an incident you may not see.")
+    elif entry.object_type == "incidents.case":
+        if not is_uuid(entry.object_id) or not visible_cases(actor).filter(uuid=entry.object_id).exists():
+            return _("It is about a case you may not see.")
+    return ""
+
+
 def register() -> None:
+    extensions.provide("audit.withhold_entry", withhold_entry)
     extensions.add_section("incidents.incident", context=named_access_section,
                            template="incidents/_incident_cases.html", order=90)
     extensions.add_section("people.person", context=_person_incidents, template="incidents/_party_involvements.html", order=10)

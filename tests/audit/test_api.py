@@ -123,3 +123,59 @@ def test_messages_in_ukrainian(api, analyst):
     assert response.json() == {"detail": "Жодної голови дерева ще не підписано."}
     response = api(analyst).get("/api/v1/audit/proof/999999/", HTTP_ACCEPT_LANGUAGE="uk")
     assert response.json() == {"detail": "У журналі немає запису аудиту 999999."}
+
+
+# --- what a proof may show: the entry, or only its leaf hash -------------------------------------------
+
+
+def _proof(api, user, entry):
+    head = log.signed_head()
+    response = api(user).get(f"/api/v1/audit/proof/{entry.id}/", {"size": head["tree_size"]})
+    assert response.status_code == 200
+    return response.json(), head
+
+
+def _proven(proof, head, leaf: bytes) -> bool:
+    return rfc9162.verify_inclusion(proof["leaf_index"], proof["tree_size"], leaf,
+                                    [bytes.fromhex(h) for h in proof["audit_path"]], bytes.fromhex(head["root_hash"]))
+
+
+def test_a_narrative_naming_a_protected_person_is_withheld_from_an_analyst_not_from_a_coordinator(api, coordinator, analyst):
+    from svidok.audit.models import AuditEntry
+    from svidok.incidents.services import submit_incident, update_incident, verify_incident
+    from tests import factories
+
+    factories.person(coordinator, name="Ірина Коваленко", protected=True)
+    incident = factories.incident(coordinator, title="Teacher threatened")
+    update_incident(actor=coordinator, incident=incident, fields={"narrative": "Iryna Kovalenko was called in."})
+    submit_incident(actor=coordinator, incident=incident)
+    verify_incident(actor=coordinator, incident=incident)  # the analyst may see it: only the name is withheld
+    entry = AuditEntry.objects.filter(object_id=incident.reference, action="update", changes__has_key="narrative").latest("id")
+
+    shown, head = _proof(api, coordinator, entry)
+    assert base64.b64decode(shown["entry"]).decode() == entry.payload and "withheld" not in shown
+
+    withheld, head = _proof(api, analyst, entry)
+    assert (withheld["entry"], withheld["withheld"]) == (None, "It names a protected person, and you may not see identities.")
+    assert "Kovalenko" not in str(withheld)
+    # Its place under the signed head is still proven: the leaf hash is the entry's.
+    assert withheld["leaf_hash"] == rfc9162.leaf(entry.payload.encode()).hex()
+    assert _proven(withheld, head, bytes.fromhex(withheld["leaf_hash"]))
+
+
+def test_an_entry_about_a_restricted_incident_is_withheld_from_who_may_not_see_it(api, coordinator, analyst):
+    from svidok.audit.models import AuditEntry
+    from svidok.incidents.services import submit_incident, update_incident, verify_incident
+    from tests import factories
+
+    incident = factories.incident(coordinator, title="Search of a polling station chair's home")
+    update_incident(actor=coordinator, incident=incident, fields={"sensitivity": "restricted", "narrative": "Details"})
+    submit_incident(actor=coordinator, incident=incident)
+    verify_incident(actor=coordinator, incident=incident)
+    entry = AuditEntry.objects.filter(object_id=incident.reference).latest("id")
+
+    withheld, head = _proof(api, analyst, entry)
+    assert (withheld["entry"], withheld["withheld"]) == (None, "It is about an incident you may not see.")
+    assert "polling station" not in str(withheld)
+    assert _proven(withheld, head, bytes.fromhex(withheld["leaf_hash"]))
+    assert _proof(api, coordinator, entry)[0]["entry"] is not None
