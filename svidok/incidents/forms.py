@@ -408,7 +408,7 @@ class ElectionForm(forms.Form):
     territory = forms.CharField(label=_("Territory"), required=False, max_length=200,
                                 help_text=_("Region or raion from the gazetteer: any spelling of its name, or its KATOTTG code."))
     territory_text = forms.CharField(label=_("Territory as described"), required=False, max_length=300)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = freetext.checked(forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 4})))
 
     def clean_territory(self):
         return resolve_place(self.cleaned_data.get("territory"))

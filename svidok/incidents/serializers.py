@@ -74,6 +74,7 @@ class ElectionFigureSerializer(serializers.ModelSerializer):
 class ElectionSerializer(serializers.ModelSerializer):
     territory = serializers.SlugRelatedField(slug_field="code", read_only=True)
     figures = ElectionFigureSerializer(many=True, read_only=True)
+    notes = ReadTextField(read_only=True)
 
     class Meta:
         model = Election

@@ -582,7 +582,8 @@ def election_detail(request, uuid):
         "interventions": interventions,
         "metrics": ElectionFigure.Metric,
         "can_edit": rules.can(request.user, "election.edit"),
-        "history": readable(history(election)) if rules.can(request.user, "incident.history") else None,
+        "history": (readable(history(election), text_filter=None if freetext.reader_for(request).cleared else freetext.reader_for(request))
+                    if rules.can(request.user, "incident.history") else None),
     }))
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from svidok.common import extensions
 from svidok.common.forms import DateInput, TermChoiceField, pick_one
 from svidok.common.validation import is_uuid
-from svidok.people import suggest
+from svidok.people import freetext, suggest
 from svidok.people.models import Consent, NameVariant, Organization
 from svidok.search.api import matching_ids
 
@@ -24,7 +24,7 @@ class PersonForm(forms.Form):
     protected = forms.BooleanField(label=_("Protected identity"), required=False,
                                    help_text=_("Shown by a pseudonym. On by default for victims and witnesses."))
     gender = forms.CharField(label=_("Gender"), required=False, max_length=16)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    description = freetext.checked(forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})))
     other_names = forms.CharField(label=_("Other names"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DateInput())
     contacts = forms.CharField(label=_("Contacts"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -166,7 +166,7 @@ class OrganizationForm(forms.Form):
                              help_text=_("The parent organization: any spelling of its name, or its id."))
     place = forms.CharField(label=_("Place"), required=False, max_length=200,
                             help_text=_("Settlement, hromada or raion: any spelling of its name, or its KATOTTG code."))
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    description = freetext.checked(forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})))
     other_names = forms.CharField(label=_("Other spellings"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                                   help_text=_("One per line, e.g. the name in Russian or Ukrainian."))
 

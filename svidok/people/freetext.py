@@ -27,6 +27,29 @@ from svidok.search.normalize import word_keys
 
 _WORD = re.compile(r"[^\W_]+(?:['’ʼ`][^\W_]+)*", re.UNICODE)
 _BETWEEN = re.compile(r"[\s\u00a0.,-]*")  # what may stand between the words of one name ("Kovalenko, Iryna")
+_APOSTROPHE = re.compile(r"['’ʼ`]")
+
+
+def _pieces(match) -> list[tuple[int, int, str]]:
+    """The parts of a word at its apostrophes, each with its offsets: an apostrophe belongs to a
+    Ukrainian or Crimean Tatar name ("Мар'яна", "Ma'mut") but also ends an English possessive
+    ("Kovalenko's"), so both the whole word and its parts are looked up."""
+    word, start = match.group(), match.start()
+    parts, position = [], 0
+    for apostrophe in _APOSTROPHE.finditer(word):
+        parts.append((start + position, start + apostrophe.start(), word[position:apostrophe.start()]))
+        position = apostrophe.end()
+    if parts:
+        parts.append((start + position, start + len(word), word[position:]))
+    return parts
+
+
+def _words(text: str) -> list[str]:
+    words = []
+    for match in _WORD.finditer(text or ""):
+        words.append(match.group())
+        words += [part for _start, _end, part in _pieces(match)]
+    return words
 
 
 class Matcher:
@@ -58,7 +81,7 @@ class Matcher:
         none when every word was (a page that gave all its texts at first queries nothing here)."""
         if self._empty:
             return
-        digests = {_blind(k, self.key) for text in texts for w in _WORD.findall(text or "") for k in word_keys(w.lower())}
+        digests = {_blind(k, self.key) for text in texts for w in _words(text) for k in word_keys(w.lower())}
         digests = sorted(digests - self._looked_up)
         self._looked_up.update(digests)
         for start in range(0, len(digests), self.CHUNK):
@@ -101,6 +124,11 @@ def _runs(text: str, matcher: Matcher | None) -> list[list]:
         persons = matcher.persons_of(match.group())
         if persons:
             spans.append([match.start(), match.end(), persons])
+            continue
+        for start, end, part in _pieces(match):  # "Kovalenko's": the name before the apostrophe
+            persons = matcher.persons_of(part)
+            if persons:
+                spans.append([start, end, persons])
     if not spans:
         return []
     # Join neighbouring matched words that share a person: one name, one replacement.

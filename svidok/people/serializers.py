@@ -15,6 +15,35 @@ from svidok.people.consent import NOTE_MAX, PARTNER_MAX
 from svidok.people.models import Consent, NameVariant, Organization, Person, PersonIdentity
 
 
+class ReadTextListSerializer(serializers.ListSerializer):
+    """Rows whose free texts (:class:`ReadTextField`) are announced to the request's reader before
+    the first row is shown: one lookup of the blind index for the whole list, not one per row."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if hasattr(data, "all") else data)
+        reader = freetext.reader_for(self.context.get("request"))
+        if not reader.cleared:
+            fields = [f for f in self.child.fields.values() if isinstance(f, ReadTextField)]
+            reader.expect(_attribute(f, row) for row in rows for f in fields)
+        return [self.child.to_representation(row) for row in rows]
+
+
+def _attribute(field, row):
+    try:
+        value = field.get_attribute(row)
+    except (AttributeError, KeyError, serializers.SkipField):
+        return ""
+    return value if isinstance(value, str) else ""
+
+
+class ReadTextField(serializers.CharField):
+    """A free text as the request's reader sees it (``people.freetext.Reader``): a protected
+    person's name typed into it reads as the pseudonym without ``person.identity``. Written as is."""
+
+    def to_representation(self, value):
+        return freetext.reader_for(self.context.get("request"))(super().to_representation(value))
+
+
 class NameVariantSerializer(serializers.ModelSerializer):
     name = serializers.CharField(max_length=300)
     kind = serializers.ChoiceField(choices=NameVariant.Kind.choices, required=False)
@@ -37,11 +66,13 @@ class IdentitySerializer(serializers.ModelSerializer):
 
 class PersonSerializer(serializers.ModelSerializer):
     names = NameVariantSerializer(many=True, read_only=True)
+    description = ReadTextField(read_only=True)
     identity = serializers.SerializerMethodField()
 
     class Meta:
         model = Person
         fields = ["uuid", "display_name", "protected", "pseudonym", "gender", "description", "names", "identity", "created_at"]
+        list_serializer_class = ReadTextListSerializer
 
     @staticmethod
     def _identity(person):
@@ -87,11 +118,12 @@ class OrganizationSerializer(serializers.ModelSerializer):
     place = PublicIdField(Organization.place.field.related_model, lookup="code", required=False, allow_null=True)
     names = NameVariantSerializer(many=True, required=False, max_length=50)
     name = serializers.CharField(max_length=500)
-    description = serializers.CharField(max_length=100_000, required=False, allow_blank=True)
+    description = ReadTextField(max_length=100_000, required=False, allow_blank=True)
 
     class Meta:
         model = Organization
         fields = ["uuid", "name", "kind", "parent", "place", "description", "names", "created_at"]
+        list_serializer_class = ReadTextListSerializer
         read_only_fields = ["uuid", "created_at"]
 
 
@@ -162,32 +194,3 @@ class ConsentWithdrawalSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=Consent.Method.choices, help_text="how the withdrawal was made")
     note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="", trim_whitespace=False,
                                  help_text="sealed; read back only by those who may see identities")
-
-
-class ReadTextListSerializer(serializers.ListSerializer):
-    """Rows whose free texts (:class:`ReadTextField`) are announced to the request's reader before
-    the first row is shown: one lookup of the blind index for the whole list, not one per row."""
-
-    def to_representation(self, data):
-        rows = list(data.all() if hasattr(data, "all") else data)
-        reader = freetext.reader_for(self.context.get("request"))
-        if not reader.cleared:
-            fields = [f for f in self.child.fields.values() if isinstance(f, ReadTextField)]
-            reader.expect(_attribute(f, row) for row in rows for f in fields)
-        return [self.child.to_representation(row) for row in rows]
-
-
-def _attribute(field, row):
-    try:
-        value = field.get_attribute(row)
-    except (AttributeError, KeyError, serializers.SkipField):
-        return ""
-    return value if isinstance(value, str) else ""
-
-
-class ReadTextField(serializers.CharField):
-    """A free text as the request's reader sees it (``people.freetext.Reader``): a protected
-    person's name typed into it reads as the pseudonym without ``person.identity``. Written as is."""
-
-    def to_representation(self, value):
-        return freetext.reader_for(self.context.get("request"))(super().to_representation(value))

@@ -99,7 +99,7 @@ def _person_page(request, person, *, identity=None, revealed=False, reveal_form=
         # Names and posts; a canonical person's linked records too.
         **person_records(person),
         "can_edit": rules.can(request.user, "person.edit"),
-        "history": readable(history(person)) if rules.can(request.user, "incident.history") else None,
+        "history": _history(request, person),
         **_consent_context(request, person, consent_form=consent_form, withdrawal=withdrawal),
     }
     # The records linked to this one (or the record this one is linked to), each with its verdict.
@@ -110,6 +110,14 @@ def _person_page(request, person, *, identity=None, revealed=False, reveal_form=
 
 
 # --- consent of protected persons (people.consent) -------------------------------------------------
+
+
+def _history(request, record):
+    """The record's change history, its free texts (descriptions) as this reader may read them."""
+    if not rules.can(request.user, "incident.history"):
+        return None
+    reader = freetext.reader_for(request)
+    return readable(history(record), text_filter=None if reader.cleared else reader)
 
 
 def _withdrawal_prefix(record) -> str:
@@ -201,7 +209,7 @@ def organization_detail(request, uuid):
         "children": organization.children.order_by("name"),
         "positions": organization_posts(organization),
         "can_edit": rules.can(request.user, "organization.edit"),
-        "history": readable(history(organization)) if rules.can(request.user, "incident.history") else None,
+        "history": _history(request, organization),
     }
     return render(request, "people/organization_detail.html",
                   extensions.extend_page("people.organization", request, organization, context))

@@ -78,3 +78,10 @@ def test_protecting_a_person_later_takes_the_name_out_of_the_index(coordinator, 
 
     assert search(viewer, "Bondar")["incidents"] == []
     assert search(viewer, "told vote")["incidents"] == [incident]
+
+
+def test_a_possessive_is_recognised_and_an_apostrophe_inside_a_name_kept(coordinator, victim):
+    marianna = factories.person(coordinator, name="Мар'яна Ткачук", protected=True)
+    shown, found = freetext.pseudonymize("Kovalenko's school and Мар'яна Ткачук's class")
+    assert found == {victim.pk, marianna.pk}
+    assert shown == f"{victim.pseudonym}'s school and {marianna.pseudonym}'s class"

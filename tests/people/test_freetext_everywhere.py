@@ -4,6 +4,7 @@ descriptions and reasons, interventions and cases, on their pages, in the API, t
 histories. A reader without ``person.identity`` finds the pseudonym; a coordinator the text as
 written. And the warning while typing: its endpoint, who may ask it, and the notice after saving."""
 
+import datetime as dt
 import io
 import json
 
@@ -20,12 +21,14 @@ from svidok.incidents import cases
 from svidok.incidents.services import (
     add_involvement,
     link_source,
+    record_election,
     record_intervention,
     submit_incident,
     update_incident,
     verify_incident,
 )
 from svidok.people import freetext
+from svidok.people.services import update_person
 from svidok.search.api import search
 from tests import factories
 from tests.helpers import login
@@ -74,8 +77,15 @@ def world(coordinator, viewer, analyst, victim):
     cases.add_incident(actor=coordinator, case=case, reference=incident.reference)
     for user in (viewer, analyst):
         cases.share_case(actor=coordinator, case=case, username=user.username)
+    # Descriptions and notes of the registry's records: the person's own, an organization's, an election's.
+    update_person(actor=coordinator, person=victim, fields={"description": f"Teacher; {WRITTEN} asked for help twice."})
+    organization = factories.organization(coordinator, name="School No. 3 administration",
+                                          description=f"Dismissed {WRITTEN} after the vote.")
+    election = record_election(actor=coordinator, fields={"name": "Presidential election 2018", "date": dt.date(2018, 3, 18),
+                                                          "notes": f"Turnout pressure on {WRITTEN}'s school."})
     incident.refresh_from_db()
-    return {"incident": incident, "source": source, "item": item, "withdrawn": withdrawn, "intervention": intervention, "case": case}
+    return {"incident": incident, "source": source, "item": item, "withdrawn": withdrawn, "intervention": intervention, "case": case,
+            "person": victim, "organization": organization, "election": election}
 
 
 def _pages(world) -> dict[str, str]:
@@ -91,6 +101,9 @@ def _pages(world) -> dict[str, str]:
         "case page": reverse("incidents:case_detail", args=[world["case"].uuid]),
         "case list": reverse("incidents:case_list"),
         "search page": reverse("search:search") + "?q=threatened",
+        "person page": reverse("people:person_detail", args=[world["person"].uuid]),
+        "organization page": reverse("people:organization_detail", args=[world["organization"].uuid]),
+        "election page": reverse("incidents:election_detail", args=[world["election"].uuid]),
     }
 
 
@@ -106,6 +119,10 @@ def _api(world) -> dict[str, str]:
         "evidence": "/api/v1/evidence/",
         "interventions": "/api/v1/interventions/",
         "search": "/api/v1/search/?q=threatened",
+        "person": f"/api/v1/persons/{world['person'].uuid}/",
+        "organization": f"/api/v1/organizations/{world['organization'].uuid}/",
+        "organizations": "/api/v1/organizations/",
+        "election": f"/api/v1/elections/{world['election'].uuid}/",
     }
 
 
