@@ -55,6 +55,7 @@ def main() -> None:
     (base / "var" / "static").mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "SVIDOK_VAR_DIR": str(base / "var"), "PYTHONPATH": str(ROOT), "SVIDOK_PLAIN_STATIC": "1"}
     env.pop("DATABASE_URL", None)
+    subprocess.run([*SVIDOK, "keys", "init", "--if-missing"], env=env, check=True, capture_output=True)
     subprocess.run([*SVIDOK, "migrate", "-v0"], env=env, check=True)
     subprocess.run([*SVIDOK, "load_vocabularies"], env=env, check=True, capture_output=True)
 
