@@ -31,6 +31,18 @@ def _jsonable(value):
     return value
 
 
+def texts_in(value) -> list[str]:
+    """Every string in an entry's ``changes`` (the values; the keys are field names): what an entry
+    says, for those who must check it for protected names (court bundles, audit proofs)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in texts_in(v)]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in texts_in(v)]
+    return []
+
+
 def object_type_of(obj) -> str:
     """The type an object's entries are recorded under: its model's label, or the ``audit_type`` a
     model keeps from before it moved to another app (so its history stays one)."""

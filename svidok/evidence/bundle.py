@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from svidok.accounts.rules import require
 from svidok.audit import log as audit_log
 from svidok.audit.models import AuditEntry
-from svidok.audit.services import object_type_of, record_each
+from svidok.audit.services import object_type_of, record_each, texts_in
 from svidok.evidence.models import EvidenceLink
 from svidok.incidents.models import Incident, IncidentSource
 from svidok.incidents.queries import visible_incidents
@@ -195,20 +195,10 @@ def _entries_about(objects) -> list[AuditEntry]:
     return sorted(entries, key=lambda e: e.id)
 
 
-def _strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _strings(v)]  # keys are field names
-    if isinstance(value, list | tuple):
-        return [t for v in value for t in _strings(v)]
-    return []
-
-
 def _entry_text(entry: AuditEntry) -> str:
     # The entry's words, one value per line: what an entry "says" of people is in its changes (its
     # actor is a staff account, whose username may share a word with a protected name).
-    return "\n|\n".join(_strings(entry.changes))
+    return "\n|\n".join(texts_in(entry.changes))
 
 
 def _withheld_entries(entries: list[AuditEntry], redactor: _Redactor, leaf_of: dict[int, int]) -> dict[int, str]:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from svidok.accounts import rules
 from svidok.audit import display
+from svidok.audit.services import texts_in
 from svidok.common import extensions
 from svidok.common.validation import is_uuid
 from svidok.people import freetext
@@ -18,22 +19,13 @@ def _names(model, field: str):
     return resolve
 
 
-def _strings(value) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [t for v in value.values() for t in _strings(v)]  # keys are field names
-    if isinstance(value, list | tuple):
-        return [t for v in value for t in _strings(v)]
-    return []
-
 
 def withhold_entry(actor, entry) -> str:
     """Why ``actor`` may not read an audit entry's content (``accounts.audit_log``): the log keeps
     texts as written, and one names a protected person while ``actor`` may not see identities."""
     if rules.can(actor, "person.identity"):
         return ""
-    texts = [entry.object_repr, *_strings(entry.changes)]
+    texts = [entry.object_repr, *texts_in(entry.changes)]
     matcher = freetext.Matcher(texts)
     if matcher and any(freetext.pseudonymize(t, matcher)[1] for t in texts):
         return _("It names a protected person, and you may not see identities.")
