@@ -52,16 +52,36 @@ FLAGS = {
     FLAG_BOXES_NOT_CAST: _("ballots in the boxes differ from valid + invalid ballots"),
     FLAG_DUPLICATE: _("the same precinct appears twice"),
 }
+# Marks: facts about a row, not faults (the row is counted like any other): remote electronic voting
+# (no polling station, no precinct number: the CEC's totals include it), a station with no voter on
+# its list, a station that issued no ballot. Kept per result set as the file lines they are on.
+MARK_ELECTRONIC = "electronic"
+MARK_NO_REGISTERED = "no_registered"
+MARK_NO_BALLOTS = "no_ballots"
+MARKS = {
+    MARK_ELECTRONIC: _("remote electronic voting, not a polling station"),
+    MARK_NO_REGISTERED: _("no voters registered at this station"),
+    MARK_NO_BALLOTS: _("no ballots issued at this station"),
+}
 
-# Wording of CEC protocol lines (lower-case, ё written е), most specific first. Lines about
+# ONE table of the wordings the CEC uses for each protocol line (lower-case, ё written е), in the
+# order tried: more specific wordings first ("вне помещения" before "в помещении"). Years differ by
+# number ("в список" / "в списки", "в помещении" / "в помещениях") and by who votes ("избиратели",
+# "участники голосования" in the 2020 vote, "участники референдума"). ``issued_total`` is not a
+# protocol field: the 2020 file gives only the ballots issued in all (see :func:`_check`). Lines about
 # absentee certificates ("открепительных удостоверений") never map to a ballot field.
-_PROTOCOL_PATTERNS = (
-    ("registered", ("число избирателей, включенных в список", "число избирателей, внесенных в список",
-                    "число участников референдума, включенных", "число участников референдума, внесенных")),
-    ("ballots_received", ("бюллетеней, полученных",)),
+CEC_WORDINGS = (
+    ("registered", ("избирателей, включенных в список", "избирателей, включенных в списки",
+                    "избирателей, внесенных в список", "избирателей, внесенных в списки",
+                    "участников голосования, включенных в список", "участников голосования, внесенных в список",
+                    "участников референдума, включенных", "участников референдума, внесенных")),
+    ("ballots_received", ("бюллетеней, полученных", "полученных избирательных бюллетеней")),
     ("issued_early", ("досрочно",)),
-    ("issued_outside", ("выданных вне помещения", "вне помещения для голосования")),
-    ("issued_station", ("выданных в помещении", "в помещении для голосования")),
+    ("issued_outside", ("выданных вне помещения", "выданных вне помещений", "вне помещения для голосования",
+                        "вне помещений для голосования")),
+    ("issued_station", ("выданных в помещении", "выданных в помещениях", "в помещении для голосования",
+                        "в помещениях для голосования", "выданных в день голосования")),
+    ("issued_total", ("бюллетеней, выданных участникам голосования", "бюллетеней, выданных участникам референдума")),
     ("cancelled", ("погашенных",)),
     ("portable_box", ("переносных ящиках",)),
     ("stationary_box", ("стационарных ящиках",)),
@@ -70,6 +90,7 @@ _PROTOCOL_PATTERNS = (
     ("lost", ("утраченных",)),
     ("unaccounted", ("не учтенных при получении", "неучтенных")),
 )
+_PROTOCOL_PATTERNS = CEC_WORDINGS  # the name older code and tests use
 _IDENTITY_NAMES = {
     "region": ("region", "регион", "субъект"),
     "oik": ("oik", "оик", "округ"),
@@ -77,6 +98,16 @@ _IDENTITY_NAMES = {
     "uik": ("uik", "уик", "precinct"),
     "url": ("url", "link", "ссылка"),
 }
+# Text columns read but not stored per precinct: ``level`` names the commission that published the
+# row (a precinct's, or a higher one whose row holds its totals), ``name`` the vote (the 2020 file).
+TEXT_FIELDS = ("level", "name")
+_TEXT_NAMES = {"level": ("level", "уровень"), "name": ("name", "название выборов")}
+# How the answers of a vote (not candidates, not parties) are written.
+_ANSWERS = {"да", "нет", "за", "против"}
+_PARTY = re.compile(r"^\d+\.\s.*парти", re.IGNORECASE)
+# A level naming a precinct commission; any other level names a higher commission.
+_PRECINCT_LEVEL = ("уик", "участков")
+ELECTRONIC = "дистанционное электронное голосование"
 _IGNORED_MARKERS = ("открепительн", "досрочного голосования")
 _UIK_NUMBER = re.compile(r"(\d+)")
 
@@ -103,10 +134,25 @@ class ColumnMapping:
     candidates: list[str] = field(default_factory=list)
     leader: str = ""
     ignored: list[str] = field(default_factory=list)
+    # What the vote columns are: "candidates", "parties" (Duma party lists) or "answers" (ДА/НЕТ).
+    kind: str = "candidates"
+    # Fields not read from a column but worked out, and how (e.g. valid = sum of the answers).
+    derived: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"fields": dict(self.fields), "candidates": list(self.candidates), "leader": self.leader,
-                "ignored": list(self.ignored)}
+        out = {"fields": dict(self.fields), "candidates": list(self.candidates), "leader": self.leader,
+               "ignored": list(self.ignored)}
+        if self.kind != "candidates":
+            out["kind"] = self.kind
+        if self.derived:
+            out["derived"] = dict(self.derived)
+        return out
+
+    @property
+    def leader_role(self) -> str:
+        """How the leader is named: the candidate, party or answer with most votes."""
+        return {"parties": "the party with most votes", "answers": "the answer with most votes"}.get(
+            self.kind, "the candidate with most votes")
 
 
 @dataclass
@@ -123,6 +169,10 @@ class ParsedResults:
     votes: list[list[int | None]]
     flags: list[list[str]]
     arrays: dict | None = None  # the same numbers as NumPy arrays (counts, missing, votes, votes_missing)
+    # Rows of higher commissions (a ``level`` column naming one): kept out of the precincts, each
+    # checked against the sums of its precincts (line, level, region, tik, precincts, mismatches).
+    totals: list[dict] = field(default_factory=list)
+    marks: dict[str, list[int]] = field(default_factory=dict)  # MARKS -> file lines of the rows so marked
 
     @property
     def candidates(self) -> list[str]:
@@ -258,6 +308,11 @@ def detect_columns(header: list[str], overrides: dict | None = None) -> ColumnMa
                 mapping.fields[key] = column
                 placed = True
                 break
+        for key, names in _TEXT_NAMES.items():
+            if key not in mapping.fields and norm in names:
+                mapping.fields[key] = column
+                placed = True
+                break
         if placed:
             continue
         if norm in PROTOCOL_FIELDS and norm not in mapping.fields:
@@ -284,6 +339,16 @@ def detect_columns(header: list[str], overrides: dict | None = None) -> ColumnMa
     mapping.leader = forced_leader
 
     missing = [f for f in ("region", "uik") + REQUIRED_FIELDS if f not in mapping.fields]
+    if "issued_total" in mapping.fields and not {"issued_early", "issued_station", "issued_outside"} & set(mapping.fields):
+        # The 2020 vote's protocol gives the ballots issued in all, not where: see _check.
+        missing = [f for f in missing if not f.startswith("issued_")]
+        mapping.derived.update({"issued_station": "ballots issued in all (the file does not split them)",
+                                "issued_early": "0 (not in the file)", "issued_outside": "0 (not in the file)"})
+    elif "issued_total" in mapping.fields:
+        mapping.ignored.append(mapping.fields.pop("issued_total"))
+    if "valid" in missing and vote_kind(mapping.candidates) == "answers":
+        missing.remove("valid")
+        mapping.derived["valid"] = "sum of the votes for each answer"
     if missing:
         raise ResultsFileError(
             "Cannot tell which column holds: " + ", ".join(missing) + ". Name them in a column mapping "
@@ -293,7 +358,19 @@ def detect_columns(header: list[str], overrides: dict | None = None) -> ColumnMa
         raise ResultsFileError("The file has no candidate (or party) columns; list them in the column mapping.")
     if mapping.leader and mapping.leader not in mapping.candidates:
         raise ResultsFileError(f"The leader {mapping.leader!r} is not one of the candidate columns.")
+    mapping.kind = vote_kind(mapping.candidates)
     return mapping
+
+
+def vote_kind(columns: list[str]) -> str:
+    """"answers" when every vote column is an answer (ДА, НЕТ), "parties" when most are numbered
+    parties (Duma lists: "4. Всероссийская политическая партия ..."), else "candidates"."""
+    names = [_normalize(c) for c in columns]
+    if names and all(n in _ANSWERS for n in names):
+        return "answers"
+    if names and sum(bool(_PARTY.match(n)) for n in names) * 2 > len(names):
+        return "parties"
+    return "candidates"
 
 
 def _shape_problems(fields, candidates, leader, ignore, flat) -> list[str]:
@@ -506,7 +583,7 @@ def _check(table: pd.DataFrame, columns: ColumnMapping, header: list[str], *, te
         table, lines = table.iloc[keep], lines[keep]
 
     numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for column in [columns.fields[f] for f in PROTOCOL_FIELDS if f in columns.fields] + columns.candidates:
+    for column in [columns.fields[f] for f in PROTOCOL_FIELDS + ("issued_total",) if f in columns.fields] + columns.candidates:
         if column not in numbers and len(problems) < MAX_ERRORS:
             numbers[column] = _numbers(table[column], lines, column, problems)
     if problems:
@@ -527,15 +604,71 @@ def _check(table: pd.DataFrame, columns: ColumnMapping, header: list[str], *, te
             counts_arr[f], missing[f] = np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool)
     votes = np.column_stack([numbers[c][0] for c in columns.candidates]) if columns.candidates else np.zeros((n, 0), np.int64)
     votes_missing = np.column_stack([numbers[c][1] for c in columns.candidates])
+    if "issued_total" in columns.fields:
+        # Only the total is published (2020): counted as issued at the station, so turnout is right.
+        counts_arr["issued_station"], missing["issued_station"] = numbers[columns.fields["issued_total"]]
+        for f in ("issued_early", "issued_outside"):
+            counts_arr[f], missing[f] = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
+    if "valid" not in columns.fields and "valid" in columns.derived:
+        counts_arr["valid"], missing["valid"] = votes.sum(axis=1), votes_missing.any(axis=1)
+    level = table[columns.fields["level"]].fillna("").astype(str).str.strip().tolist() if "level" in columns.fields else None
+    totals = []
+    if level is not None:
+        higher = np.array([_is_higher(lv, identity["uik"][i]) for i, lv in enumerate(level)], dtype=bool)
+        if higher.all():
+            raise ResultsFileError(f"{name} holds no precinct rows: every row's {columns.fields['level']!r} names a higher commission.")
+        if higher.any():
+            keep = np.flatnonzero(~higher)
+            totals = _totals_checked(np.flatnonzero(higher), keep, level, identity, counts_arr, missing, votes, lines,
+                                     columns.candidates)
+            identity = {f: [v[i] for i in keep] for f, v in identity.items()}
+            counts_arr = {f: v[keep] for f, v in counts_arr.items()}
+            missing = {f: v[keep] for f, v in missing.items()}
+            votes, votes_missing, lines = votes[keep], votes_missing[keep], lines[keep]
     if not columns.leader:
         columns.leader = columns.candidates[int(np.argmax(votes.sum(axis=0)))]
     flags = _flag(identity, counts_arr, missing, votes, votes_missing)
     return ParsedResults(
+        marks=_marks(identity, counts_arr, missing, lines),
         name=name, sha256=sha256, size=size, mapping=columns, lines=lines.tolist(), identity=identity,
         counts={f: _with_none(counts_arr[f], missing[f]) for f in PROTOCOL_FIELDS},
         votes=_votes_with_none(votes, votes_missing), flags=flags,
         arrays={"counts": counts_arr, "missing": missing, "votes": votes, "votes_missing": votes_missing},
+        totals=totals,
     )
+
+
+def _is_higher(level: str, uik: str) -> bool:
+    """A row published by a commission above the precincts (its totals), by the text of its level."""
+    norm = _normalize(level)
+    if not norm or any(word in norm for word in _PRECINCT_LEVEL):
+        return False
+    return ELECTRONIC not in _normalize(uik)
+
+
+def _totals_checked(higher, keep, level, identity, counts, missing, votes, lines, candidates) -> list[dict]:
+    """Each higher commission's row beside the sums of the precincts it covers (same region, and same
+    territorial commission when the row names one; the whole file when it names no region)."""
+    region = np.array(identity["region"], dtype=object)
+    tik = np.array(identity["tik"], dtype=object)
+    issued = counts["issued_early"] + counts["issued_station"] + counts["issued_outside"]
+    out = []
+    for i in higher:
+        scope = keep
+        if region[i]:
+            scope = scope[region[scope] == region[i]]
+            if tik[i]:
+                scope = scope[tik[scope] == tik[i]]
+        compared = {"registered": (int(counts["registered"][i]), int(counts["registered"][scope].sum())),
+                    "issued": (int(issued[i]), int(issued[scope].sum()))}
+        for j, c in enumerate(candidates):
+            compared[c] = (int(votes[i, j]), int(votes[scope, j].sum()))
+        mismatches = [f"{k}: {a} in the row, {b} in the sum of its {len(scope)} precincts"
+                      for k, (a, b) in compared.items() if a != b]
+        out.append({"line": int(lines[i]), "level": level[i], "region": str(region[i]), "tik": str(tik[i]),
+                    "precincts": len(scope), "registered": compared["registered"][0],
+                    "mismatches": mismatches})
+    return out
 
 
 def _with_none(values: np.ndarray, missing: np.ndarray) -> list[int | None]:
@@ -581,3 +714,17 @@ def _flag(identity, counts, missing, votes, votes_missing) -> list[list[str]]:
         for i in np.flatnonzero(mask):
             flags[i].append(flag)
     return flags
+
+
+def _marks(identity, counts, missing, lines) -> dict[str, list[int]]:
+    """The file lines of electronic-voting rows and of stations with no voter or no ballot (see MARKS)."""
+    issued = counts["issued_early"] + counts["issued_station"] + counts["issued_outside"]
+    issued_known = ~missing["issued_early"] & ~missing["issued_station"] & ~missing["issued_outside"]
+    electronic = np.array([ELECTRONIC in _normalize(t) or ELECTRONIC in _normalize(u) for t, u in
+                           zip(identity["tik"], identity["uik"], strict=True)], dtype=bool)
+    masks = {
+        MARK_ELECTRONIC: electronic,
+        MARK_NO_REGISTERED: ~missing["registered"] & (counts["registered"] == 0),
+        MARK_NO_BALLOTS: issued_known & (issued == 0),
+    }
+    return {mark: lines[mask].tolist() for mark, mask in masks.items() if mask.any()}
