@@ -65,7 +65,7 @@ def import_results(*, actor, election: Election, source: str | Path | bytes, nam
             source_name=parsed.name[:255],
             sha256=parsed.sha256,
             size=parsed.size,
-            mapping=parsed.mapping.as_dict(),
+            mapping=stored_mapping(parsed),
             candidates=parsed.candidates,
             leader=parsed.mapping.leader,
             precinct_count=len(parsed),
@@ -87,8 +87,27 @@ def import_results(*, actor, election: Election, source: str | Path | bytes, nam
                    "candidates": parsed.candidates,
                    "leader": parsed.mapping.leader,
                    "mapping": parsed.mapping.fields,
+                   **({"marks": {k: len(v) for k, v in parsed.marks.items()}} if parsed.marks else {}),
+                   **({"higher_rows": len(parsed.totals),
+                       "higher_rows_not_matching": sum(bool(t["mismatches"]) for t in parsed.totals)}
+                      if parsed.totals else {}),
                })
     return ImportOutcome(result_set=result_set, parsed=parsed)
+
+
+MAX_MARKED_LINES = 200
+
+
+def stored_mapping(parsed: ParsedResults) -> dict:
+    """The column mapping as kept on the result set, with what the file says beyond its precincts:
+    the marks (file lines of electronic-voting rows and empty stations, at most MAX_MARKED_LINES
+    each, and their number) and the higher commissions' rows checked against their precincts."""
+    out = parsed.mapping.as_dict()
+    if parsed.marks:
+        out["marks"] = {k: {"count": len(v), "lines": v[:MAX_MARKED_LINES]} for k, v in parsed.marks.items()}
+    if parsed.totals:
+        out["totals"] = parsed.totals[:MAX_ERRORS * 20]
+    return out
 
 
 def _check_lengths(parsed: ParsedResults) -> None:

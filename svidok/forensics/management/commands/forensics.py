@@ -26,7 +26,7 @@ from svidok.forensics import claims as claim_tester
 from svidok.forensics import report, services, stats
 from svidok.forensics.data import load_precincts
 from svidok.forensics.models import ResultSet
-from svidok.forensics.parsing import FLAGS, ResultsFileError
+from svidok.forensics.parsing import FLAGS, MARKS, ResultsFileError
 from svidok.incidents.models import Election
 
 
@@ -149,8 +149,21 @@ class Command(BaseCommand):
                 transaction.set_rollback(True)
         parsed = outcome.parsed
         flags = {k: v for k, v in parsed.flag_counts().items() if v}
-        self.stdout.write(f"{parsed.name}: {len(parsed)} precincts, {len(parsed.candidates)} candidates, "
-                          f"leader {parsed.mapping.leader!r}, SHA-256 {parsed.sha256}")
+        self.stdout.write(f"{parsed.name}: {len(parsed)} precincts, {len(parsed.candidates)} {parsed.mapping.kind}, "
+                          f"leader {parsed.mapping.leader!r}"
+                          + (f" ({parsed.mapping.leader_role})" if parsed.mapping.kind != "candidates" else "")
+                          + f", SHA-256 {parsed.sha256}")
+        for f, how in parsed.mapping.derived.items():
+            self.stdout.write(f"{f}: {how}")
+        if parsed.marks:
+            self.stdout.write("marked rows (counted like any other, so the totals are the file's):")
+        for mark, lines in parsed.marks.items():
+            self.stdout.write(f"  {len(lines):>7} {mark}: {MARKS[mark]}")
+        for row in parsed.totals:
+            where = " / ".join(x for x in (row["region"], row["tik"]) if x) or "whole file"
+            self.stdout.write(f"line {row['line']} ({row['level']}, {where}): the file's own totals, "
+                              f"{row['registered']} registered; {row['precincts']} precincts summed: "
+                              + ("; ".join(row["mismatches"]) if row["mismatches"] else "the sums agree"))
         if parsed.mapping.ignored:
             self.stdout.write("columns not used: " + "; ".join(c or "(no header)" for c in parsed.mapping.ignored))
         if flags:
