@@ -648,14 +648,16 @@ def _is_higher(level: str, uik: str) -> bool:
 
 def _totals_checked(higher, keep, level, identity, counts, missing, votes, lines, candidates) -> list[dict]:
     """Each higher commission's row beside the sums of the precincts it covers (same region, and same
-    territorial commission when the row names one; the whole file when it names no region)."""
+    territorial commission when the row names one; the whole file when it names no region or is the
+    CEC's)."""
     region = np.array(identity["region"], dtype=object)
     tik = np.array(identity["tik"], dtype=object)
     issued = counts["issued_early"] + counts["issued_station"] + counts["issued_outside"]
     out = []
     for i in higher:
         scope = keep
-        if region[i]:
+        # The CEC's own row covers the whole file, whatever its region cell says ("Российская Федерация").
+        if region[i] and "цик" not in _normalize(level[i]).split():
             scope = scope[region[scope] == region[i]]
             if tik[i]:
                 scope = scope[tik[scope] == tik[i]]

@@ -9,7 +9,9 @@ voting rows, the 2020 vote's answers, empty stations).
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
+from svidok.forensics.models import Precinct, ResultSet
 from svidok.forensics.parsing import (
     MARK_ELECTRONIC,
     MARK_NO_BALLOTS,
@@ -123,6 +125,16 @@ def test_a_higher_row_that_does_not_match_its_precincts_is_reported():
     assert len(parsed) == 2
 
 
+def test_the_cec_row_covers_the_whole_file_whatever_its_region_says():
+    rows = [level_row("ЦИК России", region="Российская Федерация", tik="", uik="", registered=2000, issued_station=1200,
+                      issued_outside=100, valid=1280, ivanov=800, petrov=480),
+            level_row("УИК", uik="1"), level_row("УИК", region="Область Б", uik="1")]
+
+    parsed = read_results(csv_text(rows, header=LEVEL_HEADER).encode(), name="duma.csv")
+
+    assert (parsed.totals[0]["precincts"], parsed.totals[0]["mismatches"]) == (2, [])
+
+
 def test_a_level_naming_a_commission_is_not_read_as_a_count():
     rows = [level_row("ЦИК России", region="", tik="", uik="", registered=1000), level_row("УИК")]
 
@@ -173,3 +185,34 @@ def test_a_file_of_a_new_shape_is_refused_naming_what_is_missing():
 
     assert str(caught.value).startswith("Cannot tell which column holds: registered, issued_early, issued_station, "
                                         "issued_outside, invalid, valid.")
+
+
+# -- import: what the result set keeps and the command prints --------------------------------------------
+
+@pytest.mark.django_db
+def test_import_keeps_the_higher_rows_checks_and_the_marks_on_the_result_set(forensics_election, tmp_path, capsys):
+    rows = [level_row("ЦИК России", region="", tik="", uik="", registered=2100),
+            level_row("УИК", uik="1"),
+            level_row("УИК", tik=ELECTRONIC, uik=ELECTRONIC, registered=0, issued_station=0, issued_outside=0,
+                      portable_box=0, stationary_box=0, invalid=0, valid=0, ivanov=0, petrov=0)]
+    path = tmp_path / "duma.csv"
+    path.write_text(csv_text(rows, header=LEVEL_HEADER), encoding="utf-8")
+
+    call_command("forensics", "import", str(path), "--election", forensics_election.name, "--no-progress")
+
+    rs = ResultSet.objects.get()
+    assert (rs.precinct_count, Precinct.objects.count()) == (2, 2)
+    assert rs.mapping["marks"] == {"electronic": {"count": 1, "lines": [4]}, "no_registered": {"count": 1, "lines": [4]},
+                                   "no_ballots": {"count": 1, "lines": [4]}}
+    assert rs.mapping["totals"] == [{"line": 2, "level": "ЦИК России", "region": "", "tik": "", "precincts": 2,
+                                     "registered": 2100,
+                                     "mismatches": ["registered: 2100 in the row, 1000 in the sum of its 2 precincts"]}]
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:6] == [
+        "marked rows (counted like any other, so the totals are the file's):",
+        "        1 electronic: remote electronic voting, not a polling station",
+        "        1 no_registered: no voters registered at this station",
+        "        1 no_ballots: no ballots issued at this station",
+        "line 2 (ЦИК России, whole file): the file's own totals, 2100 registered; 2 precincts summed: "
+        "registered: 2100 in the row, 1000 in the sum of its 2 precincts",
+    ]
