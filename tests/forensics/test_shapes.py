@@ -9,6 +9,7 @@ voting rows, the 2020 vote's answers, empty stations).
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from svidok.forensics.models import Precinct, ResultSet
@@ -20,6 +21,7 @@ from svidok.forensics.parsing import (
     read_results,
 )
 from tests.forensics.conftest import SYNTHETIC_HEADER, csv_text, synthetic_row
+from tests.helpers import login
 
 HEADERS = Path(__file__).resolve().parent / "headers"
 ALL_FIELDS = ["registered", "ballots_received", "issued_early", "issued_station", "issued_outside", "cancelled",
@@ -216,3 +218,18 @@ def test_import_keeps_the_higher_rows_checks_and_the_marks_on_the_result_set(for
         "line 2 (ЦИК России, whole file): the file's own totals, 2100 registered; 2 precincts summed: "
         "registered: 2100 in the row, 1000 in the sum of its 2 precincts",
     ]
+
+
+@pytest.mark.django_db
+def test_the_2020_vote_uploaded_on_the_web_page_is_imported_and_its_result_page_shows(client, coordinator,
+                                                                                     forensics_election):
+    login(client, coordinator)
+    upload = SimpleUploadedFile("2020.csv", (HEADERS / "2020.csv").read_bytes(), content_type="text/csv")
+
+    response = client.post(f"/forensics/elections/{forensics_election.uuid}/import/",
+                           {"file": upload, "label": "", "leader": "", "encoding": "", "mapping": ""})
+
+    rs = ResultSet.objects.get()
+    page = client.get(response["Location"])
+    assert (response.status_code, page.status_code, rs.precinct_count, rs.leader, rs.mapping["kind"]) == (
+        302, 200, 2, "ДА", "answers")
