@@ -10,7 +10,10 @@ The file is read whole or rejected whole: a structural problem (no header, a row
 number of cells, a cell that is not a whole number, a mapping naming an absent column) raises
 :class:`ResultsFileError` listing each problem with its line and column. Content that is readable
 but implausible (ballots issued above registered, votes not adding up, negative or missing
-numbers, a precinct listed twice) is *flagged* per precinct and kept, never dropped.
+numbers, a precinct listed twice) is *flagged* per precinct and kept, never dropped. Rows that are
+not faults but not ordinary stations either (remote electronic voting, a station with no voter or
+no ballot) are *marked* and counted; rows of higher commissions (a ``level`` column) are kept apart
+as the file's own totals and checked against their precincts. docs/forensics.md lists the shapes.
 """
 
 from __future__ import annotations
@@ -90,7 +93,6 @@ CEC_WORDINGS = (
     ("lost", ("утраченных",)),
     ("unaccounted", ("не учтенных при получении", "неучтенных")),
 )
-_PROTOCOL_PATTERNS = CEC_WORDINGS  # the name older code and tests use
 _IDENTITY_NAMES = {
     "region": ("region", "регион", "субъект"),
     "oik": ("oik", "оик", "округ"),
@@ -321,7 +323,7 @@ def detect_columns(header: list[str], overrides: dict | None = None) -> ColumnMa
         if any(marker in norm for marker in _IGNORED_MARKERS):
             mapping.ignored.append(column)
             continue
-        for key, patterns in _PROTOCOL_PATTERNS:
+        for key, patterns in CEC_WORDINGS:
             if key not in mapping.fields and any(p in norm for p in patterns):
                 mapping.fields[key] = column
                 placed = True
