@@ -39,6 +39,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# The parser reads the import limits from the settings (svidok.common.untrusted).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svidok.settings")
+import django  # noqa: E402
+
+django.setup()
+
 from bench.sections import write_section  # noqa: E402
 from svidok.forensics import stats  # noqa: E402
 from svidok.forensics.parsing import read_results  # noqa: E402

@@ -720,12 +720,19 @@ def _flag(identity, counts, missing, votes, votes_missing) -> list[list[str]]:
     return flags
 
 
+def _naming_electronic(values) -> np.ndarray:
+    """Which values name remote electronic voting: each distinct text looked at once (commission
+    names repeat, precinct numbers are digits), then matched back in one vectorised step."""
+    values = pd.Series(values, dtype=object)
+    hits = {v for v in values.unique() if isinstance(v, str) and v and not v.isdigit() and ELECTRONIC in _normalize(v)}
+    return values.isin(hits).to_numpy() if hits else np.zeros(len(values), dtype=bool)
+
+
 def _marks(identity, counts, missing, lines) -> dict[str, list[int]]:
     """The file lines of electronic-voting rows and of stations with no voter or no ballot (see MARKS)."""
     issued = counts["issued_early"] + counts["issued_station"] + counts["issued_outside"]
     issued_known = ~missing["issued_early"] & ~missing["issued_station"] & ~missing["issued_outside"]
-    electronic = np.array([ELECTRONIC in _normalize(t) or ELECTRONIC in _normalize(u) for t, u in
-                           zip(identity["tik"], identity["uik"], strict=True)], dtype=bool)
+    electronic = _naming_electronic(identity["tik"]) | _naming_electronic(identity["uik"])
     masks = {
         MARK_ELECTRONIC: electronic,
         MARK_NO_REGISTERED: ~missing["registered"] & (counts["registered"] == 0),
