@@ -145,7 +145,8 @@ def _incident_texts(incident: Incident) -> list[str]:
 def _incident_record(incident: Incident, redactor: _Redactor) -> dict:
     disclosure, where = redactor.disclosure, incident.reference
     involvements = []
-    for involvement in incident.involvements.select_related("role", "perpetrator_type", "person", "organization").order_by("id"):
+    for involvement in (incident.involvements.select_related("role", "perpetrator_type", "person__identity", "organization")
+                        .order_by("id")):
         party = involvement.person or involvement.organization
         protected = bool(involvement.person_id and party.protected)
         if protected:

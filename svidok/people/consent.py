@@ -301,7 +301,10 @@ class Disclosure:
         decision = self.decide(person)
         if decision.shown is Shown.NAMED:
             if person.protected:
-                identity = PersonIdentity.objects.filter(person=person).first()
+                try:
+                    identity = person.identity  # loaded with the person by callers that label many
+                except PersonIdentity.DoesNotExist:
+                    identity = None
                 return (identity.full_name if identity else "") or person.display_name
             return person.display_name
         if decision.shown is Shown.PSEUDONYM:
