@@ -20,7 +20,6 @@ from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
-from scipy.stats import binom
 
 from svidok.forensics.arrays import Precincts
 
@@ -171,6 +170,8 @@ def integer_probability(n, q) -> np.ndarray:
     if np.any(n < 1):
         raise ValueError("integer_probability needs n >= 1 for every element")
     owner, k = _integer_points(n, q)
+    from scipy.stats import binom  # here, not at the top: scipy.stats takes 0.6 s to import, paid by every process
+
     mass = binom.pmf(k, n[owner], q[owner])
     return np.minimum(np.bincount(owner, weights=mass, minlength=n.size), 1.0)
 
