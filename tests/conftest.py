@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import os
 
 import pytest
 from django.conf import settings
@@ -19,6 +20,30 @@ from tests.helpers import make_user
 def _load_vocabularies():
     with open(settings.DATA_DIR / "vocabularies.json", encoding="utf-8") as handle:
         load_vocabularies(actor=system_account(), data=json.load(handle))
+
+
+# Fixtures through which a test reaches a database: pytest-django's, and process_env (tests/evidence),
+# which hands the test database to a child process on PostgreSQL.
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "live_server", "django_db_reset_sequences",
+                               "django_db_serialized_rollback", "process_env"})
+
+
+def uses_database(item) -> bool:
+    """Whether a test can reach a database. pytest-django refuses database access to any other test,
+    so a test without these runs the same whatever database the suite is given."""
+    return item.get_closest_marker("django_db") is not None or bool(DATABASE_FIXTURES & set(item.fixturenames))
+
+
+def pytest_collection_modifyitems(config, items):
+    """SVIDOK_TESTS_DATABASE_ONLY=1 (scripts/test.sh, second pass on PostgreSQL) leaves out the tests
+    that cannot reach a database: they ran in the first pass, and a second database changes nothing
+    for them (docs/decisions.md, decision 40)."""
+    if os.environ.get("SVIDOK_TESTS_DATABASE_ONLY") != "1":
+        return
+    keep = [item for item in items if uses_database(item)]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
