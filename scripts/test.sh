@@ -32,7 +32,8 @@ workers=(-n "${SVIDOK_TEST_WORKERS:-auto}")
 status=0
 echo "== tests on SQLite"
 pytest -q "${workers[@]}" "$@" || status=1
-echo "== tests on PostgreSQL (the tests that reach a database; the others ran above: decision 40)"
+# Only the tests that can reach a database: the others ran above (docs/decisions.md, decision 40).
+echo "== tests on PostgreSQL"
 pg_status=0
 SVIDOK_TESTS_DATABASE_ONLY=1 scripts/with-postgres.sh pytest -q "${workers[@]}" "$@" || pg_status=$?
 # 5: every test asked for cannot reach a database (e.g. scripts/test.sh tests/names), so none is left here.
