@@ -268,7 +268,7 @@ def precinct_history(*, actor, result_set, line: int) -> History:
     found: dict[int, list] = {}
     if precinct.uik_number >= 0:
         candidates = Precinct.objects.filter(result_set__in=[rs.pk for rs in result_sets],
-                                             uik_number=precinct.uik_number).order_by("result_set", "line")
+                                             uik_number=precinct.uik_number).order_by("result_set_id", "line")
         for other in candidates:
             if normalize_region(other.region) == key:
                 found.setdefault(other.result_set_id, []).append(other)

@@ -342,3 +342,17 @@ def test_result_set_page_says_the_matching_outcome(client, votes, viewer):
     assert "2 precincts matched by region and number" in body
     assert "Only in this vote: 0 precincts. Only in the other vote: 0." in body
     assert "Matched precincts whose territorial commission is written differently in the two votes: 1" in body
+
+
+def test_schema_documents_the_precinct_history(tmp_path):
+    from django.core.management import call_command
+    from openapi_spec_validator.readers import read_from_filename
+
+    path = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))
+
+    spec, _url = read_from_filename(str(path))
+    operation = spec["paths"]["/api/v1/forensics/result-sets/{uuid}/precincts/{line}/history/"]["get"]
+    schema = spec["components"]["schemas"]["PrecinctHistory"]
+    assert [p["name"] for p in operation["parameters"]] == ["line", "uuid"]
+    assert schema["required"] == ["commission", "history", "line", "matchable", "precinct", "region", "result_set"]
