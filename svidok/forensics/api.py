@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.common.api import RecordViewSet
-from svidok.forensics import claims, report, services, stats
+from svidok.forensics import claims, history, report, services, stats
 from svidok.forensics.data import load_precincts
 from svidok.forensics.models import Analysis, Precinct, ResultSet
 
@@ -150,8 +150,6 @@ class ResultSetViewSet(RecordViewSet):
     @action(detail=True, methods=["get"], pagination_class=None, url_path=r"precincts/(?P<line>[0-9]{1,9})/history")
     def precinct_history(self, request, uuid=None, line=None):
         """The precinct on a line of the file in every imported vote (docs/forensics.md, "Across votes")."""
-        from svidok.forensics import history
-
         require(request.user, "forensics.view")
         result_set = self.get_object()
         try:
@@ -172,7 +170,7 @@ class ResultSetViewSet(RecordViewSet):
         p = load_precincts(result_set, region=query["region"], tik=query["tik"])
         change = None
         if compare is not None:
-            change = stats.same_precinct(load_precincts(compare, region=query["region"], tik=query["tik"]), p)
+            change = stats.same_precinct(history.counterpart(compare, region=query["region"], tik=query["tik"]), p)
         claim = claims.Claim(metric=query["metric"], comparator=query["comparator"], value=query["value"],
                              group=query["group"].strip(), group_share=query["group_share"])
         try:

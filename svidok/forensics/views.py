@@ -307,7 +307,7 @@ def claim(request, uuid):
         p = load_precincts(result_set, region=region)
         change = None
         if form.cleaned_data["compare"] is not None:
-            earlier = load_precincts(form.cleaned_data["compare"], region=region)
+            earlier = counterpart(form.cleaned_data["compare"], region=region)
             change = stats.same_precinct(earlier, p)
         try:
             outcome = claims.evaluate_claim(p, form.claim(), baseline_change=change)

@@ -356,3 +356,10 @@ def test_schema_documents_the_precinct_history(tmp_path):
     schema = spec["components"]["schemas"]["PrecinctHistory"]
     assert [p["name"] for p in operation["parameters"]] == ["line", "uuid"]
     assert schema["required"] == ["commission", "history", "line", "matchable", "precinct", "region", "result_set"]
+
+
+def test_claim_baseline_finds_the_region_under_its_other_name(api, votes, viewer):
+    response = api(viewer).get(f"/api/v1/forensics/result-sets/{votes.amendments.uuid}/claim/", {
+        "metric": "turnout", "value": 50, "region": KEMEROVO_2020, "compare": str(votes.president.uuid)})
+
+    assert response.json()["evidence"]["same_precinct"]["matched"] == 2
