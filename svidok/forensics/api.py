@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.common.api import RecordViewSet
-from svidok.forensics import claims, report, services, stats
+from svidok.forensics import claims, history, report, services, stats
 from svidok.forensics.data import load_precincts
-from svidok.forensics.models import Analysis, ResultSet
+from svidok.forensics.models import Analysis, Precinct, ResultSet
 
 MAX_API_REPLICATES = 5000
 
@@ -44,6 +44,42 @@ class AnalysisSerializer(serializers.ModelSerializer):
         model = Analysis
         fields = ["id", "result_set", "region", "tik", "params", "version", "duration_ms", "created_at", "created_by",
                   "result"]
+
+
+class HistoryRowSerializer(serializers.Serializer):
+    """One vote in a precinct's history (svidok.forensics.history.as_rows)."""
+
+    vote = serializers.CharField(help_text="the election's name")
+    date = serializers.DateField()
+    election = serializers.UUIDField()
+    result_set = serializers.UUIDField()
+    file = serializers.CharField()
+    match = serializers.ChoiceField(choices=["this_row", "matched", "not_found", "duplicate", "not_compared"],
+                                    help_text="how this vote's row relates to the precinct asked about")
+    rows_found = serializers.IntegerField(help_text="rows of this vote with the same region and number")
+    region = serializers.CharField(allow_null=True)
+    commission = serializers.CharField(allow_null=True, help_text="the territorial commission as written")
+    commission_differs = serializers.BooleanField()
+    precinct = serializers.CharField(allow_null=True, help_text="the precinct as written")
+    line = serializers.IntegerField(allow_null=True, help_text="line of the source file")
+    registered = serializers.IntegerField(allow_null=True)
+    ballots_issued = serializers.IntegerField(allow_null=True)
+    turnout = serializers.FloatField(allow_null=True, help_text="%, ballots issued / registered")
+    leader_kind = serializers.ChoiceField(choices=["candidates", "parties", "answers"])
+    leader = serializers.CharField()
+    leader_share = serializers.FloatField(allow_null=True, help_text="%, of ballots cast (valid + invalid)")
+    flags = serializers.ListField(child=serializers.CharField())
+    marks = serializers.ListField(child=serializers.CharField())
+
+
+class PrecinctHistorySerializer(serializers.Serializer):
+    result_set = serializers.UUIDField()
+    line = serializers.IntegerField()
+    region = serializers.CharField()
+    commission = serializers.CharField()
+    precinct = serializers.CharField()
+    matchable = serializers.BooleanField(help_text="false for a row without a number or listed twice in its file")
+    history = HistoryRowSerializer(many=True)
 
 
 class ScopeQuery(serializers.Serializer):
@@ -110,6 +146,20 @@ class ResultSetViewSet(RecordViewSet):
             raise serializers.ValidationError({"scope": [str(exc)]}) from None
         return Response(result)
 
+    @extend_schema(responses=PrecinctHistorySerializer)
+    @action(detail=True, methods=["get"], pagination_class=None, url_path=r"precincts/(?P<line>[0-9]{1,9})/history")
+    def precinct_history(self, request, uuid=None, line=None):
+        """The precinct on a line of the file in every imported vote (docs/forensics.md, "Across votes")."""
+        require(request.user, "forensics.view")
+        result_set = self.get_object()
+        try:
+            found = history.precinct_history(actor=request.user, result_set=result_set, line=int(line))
+        except Precinct.DoesNotExist:
+            raise NotFound() from None
+        p = found.precinct
+        return Response({"result_set": result_set.public_id, "line": p.line, "region": p.region, "commission": p.tik,
+                         "precinct": p.uik, "matchable": found.matchable, "history": history.as_rows(found)})
+
     @extend_schema(parameters=[ClaimQuery], responses=OpenApiTypes.OBJECT)
     @action(detail=True, methods=["get"], pagination_class=None)
     def claim(self, request, uuid=None):
@@ -120,7 +170,7 @@ class ResultSetViewSet(RecordViewSet):
         p = load_precincts(result_set, region=query["region"], tik=query["tik"])
         change = None
         if compare is not None:
-            change = stats.same_precinct(load_precincts(compare, region=query["region"], tik=query["tik"]), p)
+            change = stats.same_precinct(history.counterpart(compare, region=query["region"], tik=query["tik"]), p)
         claim = claims.Claim(metric=query["metric"], comparator=query["comparator"], value=query["value"],
                              group=query["group"].strip(), group_share=query["group_share"])
         try:

@@ -8,7 +8,7 @@ through the ``forensics/_analysis_block.html`` template.
 
 from __future__ import annotations
 
-from svidok.forensics import stats
+from svidok.forensics import history, stats
 from svidok.forensics.arrays import Precincts
 from svidok.forensics.data import load_precincts
 from svidok.forensics.models import Precinct, ResultSet
@@ -63,7 +63,9 @@ def analyze(result_set: ResultSet, *, region: str = "", tik: str = "", replicate
             progress=None) -> dict:
     """:func:`analyze_precincts` on a stored result set, with where the numbers come from."""
     p = load_precincts(result_set, region=region, tik=tik)
-    baseline = load_precincts(compare, region=region, tik=tik) if compare is not None else None
+    # The other vote's names may be written otherwise ("Кемеровская область - Кузбасс"): its scope is
+    # found by the matching rule's comparison of names (svidok.forensics.history).
+    baseline = history.counterpart(compare, region=region, tik=tik) if compare is not None else None
     result = analyze_precincts(p, replicates=replicates, seed=seed, bin_width=bin_width, klimek=klimek,
                                compare=baseline, progress=progress)
     election = result_set.election

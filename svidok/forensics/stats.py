@@ -402,40 +402,20 @@ def shpilkin(p: Precincts, *, bin_width: float = 1.0) -> dict:
 
 
 def match_precincts(a: Precincts, b: Precincts) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Pair the precincts of two elections by (region, precinct number).
+    """Pair the precincts of two elections by the rule of :mod:`svidok.forensics.history`:
+    (region, precinct number), the region compared after its normalisation.
 
     A precinct whose label has no number, or whose (region, number) occurs more than once in its
     own election, cannot be paired reliably: it is skipped and counted (``unnumbered_*``,
-    ``duplicate_*``), never guessed. Returns the index arrays of the pairs in ``a`` and ``b``
-    (in ``a``'s order) and those counts.
+    ``duplicate_*``), never guessed. Pairs whose territorial commission is written differently are
+    kept and counted (``commission_differs``). Returns the index arrays of the pairs in ``a`` and
+    ``b`` (in ``a``'s order) and those counts.
     """
-    def usable(p: Precincts) -> tuple[dict, int, int]:
-        rows: dict[tuple[str, int], list[int]] = {}
-        unnumbered = 0
-        for i, key in enumerate(zip(p.region.tolist(), p.uik_number.tolist(), strict=True)):
-            if key[1] < 0:
-                unnumbered += 1
-            else:
-                rows.setdefault(key, []).append(i)
-        unique = {key: found[0] for key, found in rows.items() if len(found) == 1}
-        return unique, unnumbered, len(p) - unnumbered - len(unique)
+    from svidok.forensics import history  # the rule lives there, beside the precinct history
 
-    keys_a, unnumbered_a, dup_a = usable(a)
-    keys_b, unnumbered_b, dup_b = usable(b)
-    pairs = [(i, keys_b[key]) for key, i in keys_a.items() if key in keys_b]
-    pairs.sort()
-    ia = np.array([i for i, _ in pairs], dtype=np.int64)
-    ib = np.array([j for _, j in pairs], dtype=np.int64)
-    info = {
-        "matched": len(pairs),
-        "unmatched_first": len(keys_a) - len(pairs),
-        "unmatched_second": len(keys_b) - len(pairs),
-        "unnumbered_first": unnumbered_a,
-        "unnumbered_second": unnumbered_b,
-        "duplicate_first": dup_a,
-        "duplicate_second": dup_b,
-    }
-    return ia, ib, info
+    found = history.match((a.region.tolist(), a.tik.tolist(), a.uik_number.tolist()),
+                          (b.region.tolist(), b.tik.tolist(), b.uik_number.tolist()))
+    return np.array(found.first, dtype=np.int64), np.array(found.second, dtype=np.int64), found.counts
 
 
 def turnout_changes(a: Precincts, b: Precincts) -> tuple[np.ndarray, dict]:
@@ -457,7 +437,8 @@ def same_precinct(a: Precincts, b: Precincts) -> dict:
     change shows whether a territory's turnout moved as a whole or in part of its precincts.
 
     Returns ``matched``, ``unmatched_first``, ``unmatched_second``, ``unnumbered_first/second``,
-    ``duplicate_first/second``, ``no_voters`` (see :func:`turnout_changes`), ``median_change`` and
+    ``duplicate_first/second``, ``commission_differs`` (pairs kept whose commission is written
+    differently), ``no_voters`` (see :func:`turnout_changes`), ``median_change`` and
     ``mean_change`` (percentage points, second minus first), ``percentiles`` (``{"5": .., "25": ..,
     "50": .., "75": .., "95": ..}``), ``share_increased`` (% of matched precincts whose turnout rose)
     and ``changes`` (each matched precinct's change, for plots). Statistics are ``None`` when

@@ -8,6 +8,7 @@ urlpatterns = [
     path("elections/<uuid:uuid>/import/", views.import_results, name="import"),
     path("results/<uuid:uuid>/", views.result_set_detail, name="result_set"),
     path("results/<uuid:uuid>/precincts/", views.precinct_list, name="precincts"),
+    path("results/<uuid:uuid>/precincts/<int:line>/", views.precinct_detail, name="precinct"),
     path("results/<uuid:uuid>/plots/<slug:name>.<str:fmt>", views.plot, name="plot"),
     path("results/<uuid:uuid>/analyses/new/", views.analysis_run, name="analysis_run"),
     path("results/<uuid:uuid>/claim/", views.claim, name="claim"),

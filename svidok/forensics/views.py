@@ -26,6 +26,7 @@ from svidok.common.views import paginate
 from svidok.forensics import claims, report, services, stats
 from svidok.forensics.data import load_precincts
 from svidok.forensics.forms import ClaimForm, ImportForm, RunForm, ScopeForm
+from svidok.forensics.history import counterpart
 from svidok.forensics.models import Analysis, Precinct, ResultSet
 from svidok.forensics.parsing import FLAGS, ResultsFileError
 from svidok.incidents.models import Election
@@ -140,7 +141,7 @@ def plot(request, uuid, name, fmt):
     if content is None:
         p = load_precincts(result_set, region=region, tik=tik)
         try:
-            content = render_plot(name, p, fmt, compare=load_precincts(compare, region=region, tik=tik) if compare else None,
+            content = render_plot(name, p, fmt, compare=counterpart(compare, region=region, tik=tik) if compare else None,
                                   scope=tik or region)
         except ValueError as exc:
             return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
@@ -306,7 +307,7 @@ def claim(request, uuid):
         p = load_precincts(result_set, region=region)
         change = None
         if form.cleaned_data["compare"] is not None:
-            earlier = load_precincts(form.cleaned_data["compare"], region=region)
+            earlier = counterpart(form.cleaned_data["compare"], region=region)
             change = stats.same_precinct(earlier, p)
         try:
             outcome = claims.evaluate_claim(p, form.claim(), baseline_change=change)
@@ -366,3 +367,57 @@ def import_results(request, uuid):
     return render(request, "forensics/import.html", {"election": election, "form": form}, status=status)
 
 
+
+
+@login_required
+def precinct_detail(request, uuid, line):
+    """One precinct in every imported vote (docs/forensics.md, "Across votes"); ``?format=csv`` downloads it."""
+    from svidok.forensics import history as precinct_history
+    from svidok.forensics.parsing import MARKS
+
+    require(request.user, "forensics.view")
+    result_set = _result_set(uuid)
+    try:
+        found = precinct_history.precinct_history(actor=request.user, result_set=result_set, line=line)
+    except Precinct.DoesNotExist:
+        raise Http404("No precinct on this line") from None
+    if request.GET.get("format") == "csv":
+        return _history_csv(found)
+    matched = sum(row.status == precinct_history.MATCHED for row in found.rows)
+    return render(request, "forensics/precinct_detail.html", {
+        "result_set": result_set, "election": result_set.election, "history": found, "precinct": found.precinct,
+        "others": len(found.rows) - 1, "matched": matched, "flags": FLAGS, "marks": MARKS,
+        "statuses": precinct_history.STATUSES, "leader_kinds": precinct_history.LEADER_KINDS,
+    })
+
+
+# Columns of the history CSV: stable English names, whatever the reader's language (docs/forensics.md).
+HISTORY_COLUMNS = ["vote", "date", "file", "match", "region", "commission", "commission_differs", "precinct", "line",
+                   "registered", "ballots_issued", "turnout", "leader_kind", "leader", "leader_share", "flags", "marks"]
+
+
+def _history_csv(found) -> HttpResponse:
+    """The history as CSV: UTF-8 with a byte-order mark (Excel then reads Cyrillic right); values in
+    words in the reader's language where the page has words (match, flags, marks)."""
+    import csv
+
+    from svidok.common.cells import csv_row
+    from svidok.forensics import history as precinct_history
+    from svidok.forensics.parsing import MARKS
+
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="precinct-history.csv"'
+    response.write("\ufeff")
+    writer = csv.DictWriter(response, fieldnames=HISTORY_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row, data in zip(found.rows, precinct_history.as_rows(found), strict=True):
+        data.update({
+            "vote": row.election.display_name,
+            "match": str(precinct_history.STATUSES[row.status]),
+            "commission_differs": _("yes") if row.commission_differs else "",
+            "leader_kind": str(precinct_history.LEADER_KINDS.get(row.kind, row.kind)),
+            "flags": "; ".join(str(FLAGS.get(f, f)) for f in row.flags),
+            "marks": "; ".join(str(MARKS.get(m, m)) for m in row.marks),
+        })
+        writer.writerow(csv_row(data))
+    return response

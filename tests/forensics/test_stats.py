@@ -395,7 +395,7 @@ def test_match_precincts_skips_duplicates_and_unnumbered():
     assert ia.tolist() == [0, 3]
     assert ib.tolist() == [0, 1]
     assert info == {"matched": 2, "unmatched_first": 0, "unmatched_second": 1, "unnumbered_first": 1,
-                    "unnumbered_second": 0, "duplicate_first": 2, "duplicate_second": 0}
+                    "unnumbered_second": 0, "duplicate_first": 2, "duplicate_second": 0, "commission_differs": 0}
 
 
 def test_turnout_changes_in_percentage_points():

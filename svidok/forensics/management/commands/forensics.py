@@ -23,7 +23,7 @@ from tqdm import tqdm
 from svidok.accounts.commands import find_actor
 from svidok.common.untrusted import InputRefused, load_json
 from svidok.forensics import claims as claim_tester
-from svidok.forensics import report, services, stats
+from svidok.forensics import history, report, services, stats
 from svidok.forensics.data import load_precincts
 from svidok.forensics.models import ResultSet
 from svidok.forensics.parsing import FLAGS, MARKS, ResultsFileError
@@ -261,7 +261,7 @@ class Command(BaseCommand):
             from svidok.forensics.rendering import standalone_html
 
             p = load_precincts(rs, region=region, tik=tik)
-            earlier = load_precincts(baseline, region=region, tik=tik) if baseline is not None else None
+            earlier = history.counterpart(baseline, region=region, tik=tik) if baseline is not None else None
             Path(html).write_text(standalone_html(result, p, compare=earlier), encoding="utf-8")
             self.stdout.write(f"Wrote {html}")
         else:
@@ -280,7 +280,7 @@ class Command(BaseCommand):
         p = load_precincts(rs, region=region, tik=tik)
         change = None
         if compare:
-            earlier = load_precincts(find_result_set(find_election(compare), None), region=region, tik=tik)
+            earlier = history.counterpart(find_result_set(find_election(compare), None), region=region, tik=tik)
             change = stats.same_precinct(earlier, p)
         claim = claim_tester.Claim(metric=metric, comparator=comparator, value=value, group=group, group_share=group_share)
         try:
