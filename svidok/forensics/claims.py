@@ -142,7 +142,7 @@ def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None =
     """What ``claim`` implies for the precincts ``p`` (one region, a commission or the whole file).
 
     ``baseline_change`` is the output of ``stats.same_precinct`` for the same territory against an
-    earlier election, shown as evidence when given. Returns a JSON-ready dict (documented in
+    other vote (usually an earlier one), shown as evidence when given. Returns a JSON-ready dict (documented in
     docs/forensics.md).
     """
     claim.check()

@@ -33,7 +33,7 @@ def scope_flags(result_set: ResultSet, region: str = "", tik: str = "") -> dict[
 
 def analyze_precincts(p: Precincts, *, replicates: int = DEFAULT_REPLICATES, seed: int = 0, bin_width: float = 1.0,
                       klimek: bool = False, compare: Precincts | None = None, progress=None) -> dict:
-    """Every analysis of ``p``; ``compare`` (the same territory in an earlier election) adds the
+    """Every analysis of ``p``; ``compare`` (the same territory in another vote; change = this one minus that one) adds the
     same-precinct comparison, ``klimek`` the (slower) Klimek et al. model fit."""
     if len(p) == 0:
         raise ValueError("No analysable precincts in this scope.")

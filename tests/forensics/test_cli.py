@@ -520,7 +520,7 @@ def test_claim_compare_shows_the_same_precinct_change(two_synthetic_elections, c
     forensics("claim", "--election", ELECTION, "--value", "30", "--compare", "Duma 2016")
 
     out = capsys.readouterr().out.splitlines()
-    assert "Same precincts as the earlier election: 3 matched, median turnout change +15.0 pp, 100% of them up" in out
+    assert "Same precincts as the other election: 3 matched, median turnout change +15.0 pp, 100% of them up" in out
 
 
 def test_claim_compare_json_keeps_the_summary(two_synthetic_elections, capsys):

@@ -751,7 +751,7 @@ def test_claim_with_earlier_election_shows_same_precinct_evidence(client, result
     response = claim(client, results.rs, metric="turnout", comparator="le", value="30", region=CRIMEA,
                      compare=str(results.rs_2016.uuid))
 
-    assert re.search(r"At the 1,205 precincts also in the earlier election, turnout changed by a median of 2\d\.\d points",
+    assert re.search(r"At the 1,205 precincts also in the other vote, turnout changed by a median of 2\d\.\d points from that vote to this one",
                      claim_text(response))
 
 
@@ -1006,4 +1006,4 @@ def test_standalone_html_without_comparison_leaves_the_change_plot_out(results):
     html = rendering.standalone_html(result, p)
 
     assert len(re.findall(r'<img src="data:image/svg\+xml;base64,', html)) == 5
-    assert "Same precincts, earlier election" not in html
+    assert "Same precincts in the other vote" not in html

@@ -99,7 +99,7 @@ class Command(BaseCommand):
         p.add_argument("--seed", type=int, default=0, help="random seed (default 0): same seed, same output")
         p.add_argument("--bin-width", type=float, default=1.0, help="turnout bin width for Shpilkin's estimate, in percent")
         p.add_argument("--klimek", action="store_true", help="also fit the Klimek et al. model (slower)")
-        p.add_argument("--compare", metavar="ELECTION", help="earlier election for the same-precinct comparison")
+        p.add_argument("--compare", metavar="ELECTION", help="another election, for the same-precinct comparison (change = this vote minus that one)")
         out = p.add_mutually_exclusive_group()
         out.add_argument("--json", action="store_true", help="print the JSON report (format: docs/forensics.md)")
         out.add_argument("--html", metavar="FILE", help="write a standalone HTML report with the plots to FILE")
@@ -117,7 +117,7 @@ class Command(BaseCommand):
         p.add_argument("--value", type=float, required=True, help="the claimed percentage")
         p.add_argument("--group", default="", help="population group the claim is about, e.g. 'Crimean Tatars'")
         p.add_argument("--group-share", type=float, help="the group's share of registered voters, percent")
-        p.add_argument("--compare", metavar="ELECTION", help="earlier election, for the same-precinct evidence")
+        p.add_argument("--compare", metavar="ELECTION", help="another election, for the same-precinct evidence (change = this vote minus that one)")
         p.add_argument("--json", action="store_true")
 
         sub.add_parser("list", help="elections with imported results")
@@ -359,7 +359,7 @@ def claim_text(result: dict, *, scope: str) -> str:
                     if ev.get("precincts_at_or_below_claimed_turnout") is not None else ""))
     if ev.get("same_precinct"):
         sp = ev["same_precinct"]
-        lines.append(f"Same precincts as the earlier election: {sp['matched']:,} matched, median turnout change "
+        lines.append(f"Same precincts as the other election: {sp['matched']:,} matched, median turnout change "
                      f"{sp['median_change']:+.1f} pp, {sp['share_increased']:.0f}% of them up")
     if result["by_tik"]:
         lines.append("by territorial commission (largest first):")
