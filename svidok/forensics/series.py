@@ -54,6 +54,9 @@ TERRITORIES = {
 }
 DEFAULT_TERRITORY = "both"
 REGION_OF_PLACE = {ARC_CODE: CRIMEA_REGION, SEVASTOPOL_CODE: SEVASTOPOL_REGION}
+# The metric in a sentence ("turnout ≤ 30%"); the model's labels carry a "(%)" for forms.
+METRIC_LABELS = {"turnout": _("turnout"), "leader_share": _("leader's share"), "invalid_share": _("invalid ballots"),
+                 "other": _("other")}
 LEADER_ROLES = {
     "candidates": (_("candidate with most votes"), _("candidate")),
     "parties": (_("party with most votes"), _("party")),
@@ -74,6 +77,10 @@ class FigureRow:
     @property
     def value(self) -> float:
         return float(self.figure.value)
+
+    @property
+    def metric_label(self) -> str:
+        return str(METRIC_LABELS.get(self.figure.metric, self.figure.metric))
 
 
 @dataclass

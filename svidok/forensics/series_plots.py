@@ -13,6 +13,7 @@ from svidok.forensics.plots import FONT, LEADER, NEUTRAL, OTHER, _check_format, 
 
 # An estimate's comparator as a marker: a bound points the way the real figure lies.
 MARKERS = {"le": "v", "ge": "^", "eq": "D", "approx": "D"}
+BOUNDS = {"le": "≤ ", "ge": "≥ ", "approx": "≈ "}
 
 
 def turnout_series(votes, *, fmt: str = "svg", scope: str = "") -> bytes:
@@ -57,7 +58,9 @@ def turnout_series(votes, *, fmt: str = "svg", scope: str = "") -> bytes:
         seen.add(style)
         ax.scatter([x], [value], marker=marker, s=60, color=s.get("facecolor", s["color"]), edgecolors=s["color"],
                    linewidths=1.4, zorder=3, label=label)
-        ax.annotate(f"{'≤ ' if comparator == 'le' else '≥ ' if comparator == 'ge' else ''}{value:.1f}%", (x, value),
+        # Official figures as the table rounds them; estimates as they were given ("≤ 30%").
+        text = f"{value:.2f}%" if style in ("computed", "recorded") else f"{BOUNDS.get(comparator, '')}{value:g}%"
+        ax.annotate(text, (x, value),
                     xytext=(8, -3), textcoords="offset points", fontsize=8, fontfamily=FONT, color=s["color"])
     official = [(x, v) for x, v, style, _c in points if style in ("computed", "recorded")]
     if len(official) > 1:
