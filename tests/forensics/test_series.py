@@ -348,3 +348,4 @@ def test_series_schema_documents_the_endpoint(tmp_path):
     get = spec["paths"]["/api/v1/forensics/series/"]["get"]
     assert [p["name"] for p in get["parameters"]] == ["territory"]
     assert get["parameters"][0]["schema"]["enum"] == ["both", "crimea", "sevastopol"]
+
