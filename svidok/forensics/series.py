@@ -119,10 +119,23 @@ def _region_of(place) -> str:
 
 
 def _result_sets_in(regions) -> set[int]:
-    """Ids of the result sets with precincts in ``regions``: one indexed look-up per result set
-    (there are few), rather than a scan of every precinct for its region."""
-    return {pk for pk in ResultSet.objects.values_list("pk", flat=True)
-            if Precinct.objects.filter(result_set_id=pk, region__in=regions).exists()}
+    """Ids of the result sets with precincts in ``regions``: one indexed look-up per result set not
+    yet asked about (its precincts never change after import, so the answer is cached), rather than
+    a scan of every precinct for its region."""
+    scope = _scope_key(regions)
+    keys = {f"forensics:series-in:{pk}:{at.timestamp()}:{scope}": pk
+            for pk, at in ResultSet.objects.values_list("pk", "imported_at")}
+    known = cache.get_many(list(keys))
+    for key, pk in keys.items():
+        if key not in known:
+            known[key] = Precinct.objects.filter(result_set_id=pk, region__in=regions).exists()
+            cache.set(key, known[key], CACHE_SECONDS)
+    return {pk for key, pk in keys.items() if known[key]}
+
+
+def _scope_key(regions) -> str:
+    # Hashed: region names are Cyrillic, which some cache backends refuse in keys.
+    return hashlib.sha256("\x1f".join(regions).encode()).hexdigest()[:16]
 
 
 def _load(result_set: ResultSet, regions) -> dict[str, dict]:
@@ -171,9 +184,7 @@ def _figures(result_set: ResultSet, summary: dict) -> dict:
 
 def _computed(result_set: ResultSet, regions) -> dict[str, dict]:
     """:func:`_load`, kept in the cache (a re-import is a new result set, so an entry is never stale)."""
-    # Hashed: region names are Cyrillic, which some cache backends refuse in keys.
-    scope = hashlib.sha256("\x1f".join(regions).encode()).hexdigest()[:16]
-    key = f"forensics:series:{result_set.pk}:{result_set.imported_at.timestamp()}:{scope}"
+    key = f"forensics:series:{result_set.pk}:{result_set.imported_at.timestamp()}:{_scope_key(regions)}"
     found = cache.get(key)
     if found is None:
         found = _load(result_set, regions)
