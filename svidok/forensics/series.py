@@ -142,7 +142,7 @@ def _load(result_set: ResultSet, regions) -> dict[str, dict]:
     """Summaries of ``result_set``'s precincts in each of ``regions`` and in all of them ("")."""
     meta = Precinct._meta
     quote = connection.ops.quote_name
-    names = ["region", "tik", "uik", *PROTOCOL_FIELDS, "votes", "flags"]
+    names = ["region", "tik", "uik", *PROTOCOL_FIELDS, "votes"]
     columns = ", ".join(quote(meta.get_field(n).column) for n in names)
     marks = ", ".join(["%s"] * len(regions))
     sql = (f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote('result_set_id')} = %s "
@@ -154,7 +154,7 @@ def _load(result_set: ResultSet, regions) -> dict[str, dict]:
     required = [3 + PROTOCOL_FIELDS.index(f) for f in REQUIRED_FIELDS]
     kept, excluded = [], {r: 0 for r in regions}
     for row in rows:
-        votes = json.loads(row[-2]) if isinstance(row[-2], str) else row[-2]
+        votes = json.loads(row[-1]) if isinstance(row[-1], str) else row[-1]
         # As data.load_precincts: a precinct missing a required number is left out and counted.
         if any(row[i] is None for i in required) or len(votes) != width or None in votes:
             excluded[row[0]] += 1
@@ -229,11 +229,11 @@ def series(slug: str = DEFAULT_TERRITORY) -> tuple[Territory, list[Vote]]:
                     by_region={r: computed[r] for r in regions if r in computed})
         for f in figures.get(election.pk, []):
             region = _region_of(f.territory)
-            if f.territory_id and region not in regions and not (region == "" and slug == DEFAULT_TERRITORY):
+            if f.territory_id and region not in regions:
                 continue  # another territory's figure (e.g. Sevastopol's on the Crimea page)
             if not f.territory_id and slug != DEFAULT_TERRITORY:
                 continue  # a figure of no stated place belongs to the whole only
-            vote.figures.append(FigureRow(figure=f, region=region if region in regions else ""))
+            vote.figures.append(FigureRow(figure=f, region=region))
         _set_gaps(vote)
         votes.append(vote)
     return where, votes

@@ -83,6 +83,13 @@ def world(django_db_setup, django_db_blocker):
                territory_text="Crimea as a whole", claimed_by="Mejlis", source=article)
         figure(presidential, metric="turnout", comparator="le", value=Decimal("10"), official=False, territory=arc,
                territory_text="Crimea as a whole", population_group="Crimean Tatars", claimed_by="Mejlis", source=article)
+        # No place given: on the page of the whole territory only, against its protocols.
+        figure(duma, metric="turnout", comparator="approx", value=Decimal("50"), official=False, claimed_by="Observers")
+        # Another territory's figure on the same election: on no page of this series.
+        kherson = Place.objects.create(code="UA65000000000030969", category="O", name_uk="Херсонська",
+                                       name_latin="Khersonska")
+        figure(presidential, metric="turnout", value=Decimal("77.00"), official=True, territory=kherson,
+               territory_text="Kherson region", claimed_by="Commission")
         figure(amendments, metric="turnout", value=Decimal("80.00"), official=True, territory=arc,
                territory_text="Republic of Crimea", claimed_by="Commission")
         figure(amendments, metric="turnout", comparator="le", value=Decimal("40"), official=False, territory=arc,
@@ -154,6 +161,14 @@ def test_series_vote_without_file_keeps_its_figures_and_compares_with_the_record
 
     assert votes[2].official is None
     assert _estimates(votes[2]) == [("", "le", 40.0, 80.0, "recorded", -40.0)]
+
+
+def test_series_figure_without_a_place_is_set_against_the_whole_territory_on_its_page_only(world):
+    both = series.series("both")[1][0]
+    crimea = series.series("crimea")[1][0]
+
+    assert _estimates(both) == [("", "approx", 50.0, 57.5, "protocols", -7.5)]
+    assert crimea.figures == []
 
 
 def test_series_sevastopol_leaves_out_the_crimean_figures(world):
