@@ -244,6 +244,7 @@ def test_series_page_in_ukrainian(client, world):
     assert body.count("1" + NBSP + "000") == 2  # registered, Ukrainian thousands
     assert body.count("кандидат з найбільшою кількістю голосів") == 2
     assert body.count("0,00 п. п. від офіційних 65,00% за протоколами") == 1
+    assert body.count("Офіційні дані: явка = <strong>65%</strong>") == 1
 
 
 def test_series_page_unknown_territory_is_a_field_error_not_a_500(client, world):
