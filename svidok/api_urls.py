@@ -41,6 +41,7 @@ v1 = [
     path("vocabularies/", incidents_api.VocabularyListView.as_view(), name="vocabulary-list"),
     path("vocabularies/<slug:code>/", incidents_api.VocabularyDetailView.as_view(), name="vocabulary-detail"),
     path("search/", incidents_api.SearchView.as_view(), name="search"),
+    path("forensics/series/", forensics_api.SeriesView.as_view(), name="forensics-series"),
     path("match/", api_match.MatchView.as_view(), name="match"),
     path("match/<slug:dataset>/", api_match.DatasetMatchView.as_view(), name="match-dataset"),
     path("audit/head/", audit_api.HeadView.as_view(), name="audit-head"),

@@ -12,11 +12,12 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.common.api import RecordViewSet
-from svidok.forensics import claims, history, report, services, stats
+from svidok.forensics import claims, history, report, series, services, stats
 from svidok.forensics.data import load_precincts
 from svidok.forensics.models import Analysis, Precinct, ResultSet
 
@@ -193,3 +194,91 @@ class AnalysisViewSet(RecordViewSet):
             return super().get_object()
         except DjangoValidationError:
             raise NotFound() from None
+
+
+# -- the series of votes in a territory (svidok/forensics/series.py) -------------------------------
+
+
+class SeriesQuery(serializers.Serializer):
+    territory = serializers.ChoiceField(choices=list(series.TERRITORIES), required=False,
+                                        default=series.DEFAULT_TERRITORY)
+
+
+class SeriesFigureSerializer(serializers.Serializer):
+    official = serializers.BooleanField()
+    metric = serializers.CharField()
+    comparator = serializers.CharField(help_text="=, ≤, ≥ or ≈")
+    value = serializers.FloatField(help_text="%")
+    territory = serializers.CharField()
+    population_group = serializers.CharField()
+    claimed_by = serializers.CharField()
+    source = serializers.CharField(help_text="title of the source, empty when none is recorded")
+    source_url = serializers.CharField()
+    compared_with = serializers.FloatField(allow_null=True, help_text="the official figure the value is set against, %")
+    compared_with_kind = serializers.CharField(
+        help_text='"protocols" (computed from the imported precinct results) or "recorded" (an official figure recorded on the election)')
+    gap_pp = serializers.FloatField(allow_null=True, help_text="value minus compared_with, percentage points")
+
+
+class SeriesOfficialSerializer(serializers.Serializer):
+    file = serializers.CharField()
+    result_set = serializers.UUIDField()
+    precincts = serializers.IntegerField()
+    excluded = serializers.IntegerField(help_text="precincts left out for missing numbers")
+    registered = serializers.IntegerField()
+    ballots_issued = serializers.IntegerField()
+    ballots_cast = serializers.IntegerField()
+    turnout = serializers.FloatField(allow_null=True, help_text="ballots issued / registered, %")
+    leader = serializers.CharField()
+    leader_kind = serializers.CharField(help_text="candidates, parties or answers")
+    leader_role = serializers.CharField(help_text='e.g. "answer with most votes"')
+    leader_votes = serializers.IntegerField()
+    leader_share = serializers.FloatField(allow_null=True, help_text="leader's votes / ballots cast (valid + invalid), %")
+
+
+class SeriesVoteSerializer(serializers.Serializer):
+    election = serializers.UUIDField()
+    name = serializers.CharField()
+    date = serializers.DateField()
+    official = SeriesOfficialSerializer(allow_null=True, help_text="null: no precinct results imported")
+    figures = SeriesFigureSerializer(many=True)
+
+
+class SeriesSerializer(serializers.Serializer):
+    territory = serializers.CharField()
+    label = serializers.CharField()
+    regions = serializers.ListField(child=serializers.CharField())
+    votes = SeriesVoteSerializer(many=True)
+
+
+class SeriesView(APIView):
+    """Every vote held in Crimea, Sevastopol or both, oldest first: the official figures computed
+    from the imported precinct results of the territory, and the official figures and independent
+    estimates recorded on each election with their gap to the official figure (docs/forensics.md,
+    "The series in Crimea")."""
+
+    @extend_schema(parameters=[SeriesQuery], responses=SeriesSerializer)
+    def get(self, request):
+        require(request.user, "forensics.view")
+        query = _query(SeriesQuery, request)
+        where, votes = series.series(query["territory"])
+        return Response(series_payload(where, votes))
+
+
+def series_payload(where, votes) -> dict:
+    out = []
+    for vote in votes:
+        o = vote.official
+        official = None
+        if o is not None:
+            official = {"file": vote.result_set.source_name, "result_set": vote.result_set.public_id,
+                        **{k: o[k] for k in ("precincts", "excluded", "registered", "ballots_issued", "ballots_cast",
+                                             "turnout", "leader", "leader_kind", "leader_role", "leader_votes",
+                                             "leader_share")}}
+        figures = [{k: row[k] for k in ("metric", "comparator", "value", "territory", "population_group", "claimed_by",
+                                        "source", "source_url", "compared_with", "compared_with_kind", "gap_pp")}
+                   | {"official": row["row"] == "official"}
+                   for row in series.as_rows([vote])[1:]]
+        out.append({"election": vote.election.public_id, "name": vote.election.display_name,
+                    "date": vote.election.date.isoformat(), "official": official, "figures": figures})
+    return {"territory": where.slug, "label": str(where.label), "regions": list(where.regions), "votes": out}

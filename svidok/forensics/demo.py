@@ -1,9 +1,12 @@
-"""Demo precinct results: the shipped 2016 and 2018 files, attached to demo elections.
+"""Demo precinct results: the shipped 2016, 2018 and 2020 files, attached to demo elections.
 
 `svidok setup --demo` calls this after the article's demo data, so a fresh `make run` shows the
-forensics pages with real numbers: the 2018 presidential vote on the demo election, and the 2016
-State Duma vote on an election of its own for the same-precinct comparison. Idempotent: a file
-already imported into its election is skipped.
+forensics pages with real numbers: the 2018 presidential vote on the demo election, the 2016
+State Duma vote on an election of its own for the same-precinct comparison, and the 2020
+constitutional amendments vote on a third, so that the series of votes in Crimea
+(/forensics/series/) shows three votes. No estimate is added here: the only ones with a source in
+the demo data are the article's, for 2018 (svidok/incidents/demo.py). Idempotent: a file already
+imported into its election is skipped.
 """
 
 import datetime as dt
@@ -21,26 +24,42 @@ from svidok.incidents.models import Election, Place
 
 DUMA_NAME = 'Russian State Duma "election" in occupied Crimea'
 DUMA_DAY = dt.date(2016, 9, 18)
+AMENDMENTS_NAME = 'Russian constitutional amendments "vote" in occupied Crimea'
+# Voting ran from 25 June to 1 July 2020; 1 July is the day the CEC names as the voting day.
+AMENDMENTS_DAY = dt.date(2020, 7, 1)
 FILES = {
     "2018": ("2018.csv.zip", "CEC precinct protocols, presidential election 2018 (dkobak/elections)"),
     "2016": ("2016.csv.zip", "CEC precinct protocols, State Duma party-list vote 2016 (dkobak/elections)"),
+    "2020": ("2020.csv.zip", "CEC precinct protocols, constitutional amendments vote 2020 (dkobak/elections)"),
 }
 
 
-def _duma_election(actor) -> Election:
-    found = Election.objects.filter(name=DUMA_NAME, date=DUMA_DAY).first()
+def _election(actor, **fields) -> Election:
+    found = Election.objects.filter(name=fields["name"], date=fields["date"]).first()
     if found:
         return found
     return incident_services.record_election(actor=actor, fields={
-        "name": DUMA_NAME,
-        "name_uk": "«Вибори» до Державної думи РФ в окупованому Криму",
-        "kind": "parliamentary",
-        "date": DUMA_DAY,
         "territory": Place.objects.filter(code=ARC_CODE).first(),
         "territory_text": "Autonomous Republic of Crimea and Sevastopol (occupied)",
-        "notes": "Held by Russia in occupied Crimea on 18 September 2016. Its precinct results are the "
-                 "baseline for the same-precinct comparison with March 2018.",
+        **fields,
     })
+
+
+def _duma_election(actor) -> Election:
+    return _election(
+        actor, name=DUMA_NAME, name_uk="«Вибори» до Державної думи РФ в окупованому Криму", kind="parliamentary",
+        date=DUMA_DAY,
+        notes="Held by Russia in occupied Crimea on 18 September 2016. Its precinct results are the "
+              "baseline for the same-precinct comparison with March 2018.")
+
+
+def _amendments_election(actor) -> Election:
+    return _election(
+        actor, name=AMENDMENTS_NAME, name_uk="«Голосування» щодо поправок до Конституції РФ в окупованому Криму",
+        kind="referendum", date=AMENDMENTS_DAY,
+        notes="Held by Russia in occupied Crimea from 25 June to 1 July 2020, on amendments to the Russian "
+              "constitution; the first federal vote there after March 2018. Its file answers ДА / НЕТ: "
+              "the leader is the answer with most votes.")
 
 
 def load_demo_results() -> dict[str, int]:
@@ -49,7 +68,7 @@ def load_demo_results() -> dict[str, int]:
     presidential = Election.objects.filter(name=ELECTION_NAME, date=ELECTION_DAY).first()
     if presidential is None:
         return {}
-    targets = {"2018": presidential, "2016": _duma_election(actor)}
+    targets = {"2018": presidential, "2016": _duma_election(actor), "2020": _amendments_election(actor)}
     created = {}
     for key, election in targets.items():
         filename, label = FILES[key]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from svidok.forensics import views
+from svidok.forensics import series_views, views
 
 app_name = "forensics"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("results/<uuid:uuid>/claim/", views.claim, name="claim"),
     path("analyses/<uuid:uuid>/", views.analysis_detail, name="analysis"),
     path("analyses/<uuid:uuid>/klimek.<str:fmt>", views.analysis_plot, name="analysis_plot"),
+    path("series/", series_views.series_page, name="series"),
+    path("series/turnout.<str:fmt>", series_views.series_plot, name="series_plot"),
 ]
