@@ -263,6 +263,14 @@ def test_series_page_needs_forensics_view(client, world):
     assert client.get(URL + "turnout.svg").status_code == 403
 
 
+def test_every_page_links_the_series_for_who_may_read_it(client, world):
+    login(client, make_user(Role.VIEWER, "series_nav_viewer"))
+    assert 'href="/forensics/series/"' in client.get("/incidents/").content.decode()
+
+    login(client, make_user("", "series_nav_norole"))
+    assert 'href="/forensics/series/"' not in client.get("/").content.decode()
+
+
 def test_series_page_anonymous_goes_to_sign_in(client, world):
     response = client.get(URL)
 
