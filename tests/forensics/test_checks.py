@@ -303,6 +303,8 @@ def test_analysis_saved_without_electronic_voting_records_the_choice(client, ana
     assert (analysis.params["without_electronic_voting"], analysis.result["summary"]["registered"]) == (True, 2000)
     assert "Counted: the polling stations only." in text_of(shown)
     assert "plots/turnout.svg?without_electronic_voting=1" in shown
+    listed = text_of(page(client, marked).content.decode().split("<h2>Saved analyses</h2>")[1].split("</ul>")[0])
+    assert listed.endswith("10 replicates, seed 0 · remote electronic voting left out · analyst")
 
 
 def test_analysis_saved_by_default_counts_every_row(client, analyst, marked):
