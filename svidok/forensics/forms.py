@@ -92,9 +92,13 @@ class ClaimForm(forms.Form):
                                      help_text=_("From a census or another source: the protocols do not record who voted."))
     compare = forms.ModelChoiceField(label=_("Earlier election (same precincts)"), queryset=ResultSet.objects.none(),
                                      required=False, to_field_name="uuid")
+    without_electronic_voting = forms.BooleanField(label=_("Leave out the rows of remote electronic voting"),
+                                                   required=False)
 
     def __init__(self, *args, result_set: ResultSet, regions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
+        if not electronic_count(result_set):
+            del self.fields["without_electronic_voting"]
         self.fields["region"].choices = [("", _("whole file"))] + [(r, r) for r in regions]
         qs = ResultSet.objects.exclude(pk=result_set.pk).select_related("election").order_by("-election__date")
         self.fields["compare"].queryset = qs

@@ -325,10 +325,12 @@ def claim(request, uuid):
     outcome = None
     if submitted and form.is_valid():
         region = form.cleaned_data["region"]
-        p = load_precincts(result_set, region=region)
+        without_electronic = form.cleaned_data.get(WITHOUT_ELECTRONIC, False)
+        p = load_precincts(result_set, region=region, without_electronic_voting=without_electronic)
         change = None
         if form.cleaned_data["compare"] is not None:
-            earlier = load_precincts(form.cleaned_data["compare"], region=region)
+            earlier = load_precincts(form.cleaned_data["compare"], region=region,
+                                     without_electronic_voting=without_electronic)
             change = stats.same_precinct(earlier, p)
         try:
             outcome = claims.evaluate_claim(p, form.claim(), baseline_change=change)

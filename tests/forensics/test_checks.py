@@ -324,6 +324,33 @@ def test_plot_without_electronic_voting_is_drawn_from_the_stations_only(client, 
     assert (both[0].startswith(b"<?xml"), both[0] != both[1]) == (True, True)
 
 
+def claim_official(response) -> str:
+    body = response.content.decode()
+    section = body[body.index('<section class="card">'):]
+    return text_of(section[:section.index("<h2>What the claim implies</h2>")])
+
+
+def test_claim_page_without_electronic_voting_tests_the_stations_only(client, viewer, marked):
+    login(client, viewer)
+
+    response = page(client, marked, "claim/", metric="turnout", comparator="le", value="30",
+                    without_electronic_voting="on")
+
+    assert claim_official(response) == (
+        "Official protocols 3 precincts, 2,000 registered voters, 1,300 ballots issued: turnout 65.00%; "
+        "Иванов Иван Иванович 61.54%; invalid ballots 1.54%. "
+        "Counted: the polling stations only; the rows of remote electronic voting are left out.")
+
+
+def test_claim_page_counts_every_row_by_default(client, viewer, marked):
+    login(client, viewer)
+
+    response = page(client, marked, "claim/", metric="turnout", comparator="le", value="30")
+
+    assert claim_official(response).startswith("Official protocols 4 precincts, 7,000 registered voters, 3,300 ballots")
+    assert "Counted:" not in claim_official(response)
+
+
 # -- command line ----------------------------------------------------------------------------------------
 
 
