@@ -7,7 +7,7 @@ one is a 400 naming it.
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.common.api import RecordViewSet
-from svidok.forensics import claims, history, report, series, services, stats
+from svidok.forensics import checks, claims, history, report, series, services, stats
 from svidok.forensics.data import load_precincts
 from svidok.forensics.models import Analysis, Precinct, ResultSet
 
@@ -34,6 +34,20 @@ class ResultSetSerializer(serializers.ModelSerializer):
         model = ResultSet
         fields = ["id", "election", "election_name", "label", "file", "sha256", "size", "candidates", "leader",
                   "precinct_count", "flag_counts", "mapping", "imported_at"]
+
+
+class ResultSetDetailSerializer(ResultSetSerializer):
+    """A result set with its checks: the precincts and registered voters held beside the file's own
+    totals (rows of higher commissions), and the marked rows (see docs/forensics.md)."""
+
+    checks = serializers.SerializerMethodField()
+
+    class Meta(ResultSetSerializer.Meta):
+        fields = [*ResultSetSerializer.Meta.fields, "checks"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_checks(self, obj) -> dict:
+        return checks.import_checks(obj)
 
 
 class AnalysisSerializer(serializers.ModelSerializer):
@@ -86,6 +100,9 @@ class PrecinctHistorySerializer(serializers.Serializer):
 class ScopeQuery(serializers.Serializer):
     region = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     tik = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    without_electronic_voting = serializers.BooleanField(
+        required=False, default=False,
+        help_text="leave the rows of remote electronic voting out (default: every row of the file is counted)")
 
 
 class AnalysisQuery(ScopeQuery):
@@ -120,6 +137,10 @@ class ResultSetViewSet(RecordViewSet):
             return ResultSet.objects.none()
         return ResultSet.objects.select_related("election").order_by("-imported_at")
 
+    def get_serializer_class(self):
+        # The checks cost a query per result set: on the detail only, never on the list.
+        return ResultSetDetailSerializer if self.action == "retrieve" else ResultSetSerializer
+
     def _scoped(self, request, query: dict):
         result_set = self.get_object()
         try:
@@ -142,7 +163,8 @@ class ResultSetViewSet(RecordViewSet):
         result_set, compare = self._scoped(request, query)
         try:
             result = report.analyze(result_set, region=query["region"], tik=query["tik"], replicates=query["replicates"],
-                                    seed=query["seed"], bin_width=query["bin_width"], compare=compare)
+                                    seed=query["seed"], bin_width=query["bin_width"], compare=compare,
+                                    without_electronic_voting=query["without_electronic_voting"])
         except ValueError as exc:  # no precinct of the scope has every number (as the claim tester's "scope")
             raise serializers.ValidationError({"scope": [str(exc)]}) from None
         return Response(result)
@@ -168,10 +190,12 @@ class ResultSetViewSet(RecordViewSet):
         require(request.user, "forensics.view")
         query = _query(ClaimQuery, request)
         result_set, compare = self._scoped(request, query)
-        p = load_precincts(result_set, region=query["region"], tik=query["tik"])
+        out = query["without_electronic_voting"]
+        p = load_precincts(result_set, region=query["region"], tik=query["tik"], without_electronic_voting=out)
         change = None
         if compare is not None:
-            change = stats.same_precinct(history.counterpart(compare, region=query["region"], tik=query["tik"]), p)
+            change = stats.same_precinct(history.counterpart(compare, region=query["region"], tik=query["tik"],
+                                                             without_electronic_voting=out), p)
         claim = claims.Claim(metric=query["metric"], comparator=query["comparator"], value=query["value"],
                              group=query["group"].strip(), group_share=query["group_share"])
         try:

@@ -17,7 +17,7 @@ from django.db import connection
 
 from svidok.forensics.arrays import PROTOCOL_FIELDS, REQUIRED_FIELDS, Precincts
 from svidok.forensics.models import Precinct, ResultSet
-from svidok.forensics.parsing import FLAG_MISSING, build_precincts
+from svidok.forensics.parsing import FLAG_MISSING, build_precincts, naming_electronic
 
 CACHE_SIZE = 3
 _cache: OrderedDict = OrderedDict()
@@ -58,8 +58,30 @@ def _load_all(result_set: ResultSet) -> Precincts:
     )
 
 
-def load_precincts(result_set: ResultSet, *, region: str = "", tik: str = "") -> Precincts:
-    """The analysable precincts of a result set, optionally of one region and/or commission."""
+def electronic_rows(p: Precincts) -> np.ndarray:
+    """Which precincts of ``p`` are remote electronic voting (their commission or precinct cell names
+    it, as the import's ``electronic`` mark): a bool array."""
+    if not len(p):
+        return np.zeros(0, dtype=bool)
+    return naming_electronic(p.tik) | naming_electronic(p.uik)
+
+
+def load_precincts(result_set: ResultSet, *, region: str = "", tik: str = "",
+                   without_electronic_voting: bool = False) -> Precincts:
+    """The analysable precincts of a result set, optionally of one region and/or commission.
+
+    By default every row of the file is counted, so the totals are the file's (the CEC's, which
+    include remote electronic voting); ``without_electronic_voting`` leaves the electronic-voting
+    rows out (see :func:`electronic_rows`)."""
+    precincts = _load_scope(result_set, region=region, tik=tik)
+    if without_electronic_voting:
+        electronic = electronic_rows(precincts)
+        if electronic.any():
+            precincts = precincts.subset(~electronic)
+    return precincts
+
+
+def _load_scope(result_set: ResultSet, *, region: str = "", tik: str = "") -> Precincts:
     key = (result_set.pk, result_set.imported_at)
     with _lock:
         precincts = _cache.get(key)

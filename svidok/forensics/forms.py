@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from svidok.common.untrusted import InputRefused, load_json
 from svidok.forensics import claims
+from svidok.forensics.checks import electronic_count
 from svidok.forensics.models import ResultSet
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -63,9 +64,15 @@ class RunForm(forms.Form):
     compare = forms.ModelChoiceField(label=_("Compare with (same precincts)"), queryset=ResultSet.objects.none(),
                                      required=False, to_field_name="uuid")
     klimek = forms.BooleanField(label=_("Fit the Klimek et al. model (slower)"), required=False)
+    without_electronic_voting = forms.BooleanField(
+        label=_("Leave out the rows of remote electronic voting"), required=False,
+        help_text=_("By default every row of the file is counted, so the totals are the file's."))
 
     def __init__(self, *args, result_set: ResultSet, **kwargs):
         super().__init__(*args, **kwargs)
+        if not electronic_count(result_set):
+            # Nothing to leave out: the option would only confuse.
+            del self.fields["without_electronic_voting"]
         qs = ResultSet.objects.exclude(pk=result_set.pk).select_related("election").order_by("-election__date")
         self.fields["compare"].queryset = qs
         self.fields["compare"].label_from_instance = lambda rs: f"{rs.election.display_name} · {rs.source_name}"
@@ -85,9 +92,13 @@ class ClaimForm(forms.Form):
                                      help_text=_("From a census or another source: the protocols do not record who voted."))
     compare = forms.ModelChoiceField(label=_("Earlier election (same precincts)"), queryset=ResultSet.objects.none(),
                                      required=False, to_field_name="uuid")
+    without_electronic_voting = forms.BooleanField(label=_("Leave out the rows of remote electronic voting"),
+                                                   required=False)
 
     def __init__(self, *args, result_set: ResultSet, regions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
+        if not electronic_count(result_set):
+            del self.fields["without_electronic_voting"]
         self.fields["region"].choices = [("", _("whole file"))] + [(r, r) for r in regions]
         qs = ResultSet.objects.exclude(pk=result_set.pk).select_related("election").order_by("-election__date")
         self.fields["compare"].queryset = qs

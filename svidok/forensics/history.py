@@ -151,14 +151,15 @@ def in_scope(regions: Sequence[str], commissions: Sequence[str], region: str = "
     return out
 
 
-def counterpart(compare, region: str = "", tik: str = ""):
+def counterpart(compare, region: str = "", tik: str = "", *, without_electronic_voting: bool = False):
     """The precincts of another result set ``compare`` in the scope ``region`` / ``tik`` of this one,
-    the names compared as the matching rule compares them (see :func:`in_scope`)."""
+    the names compared as the matching rule compares them (see :func:`in_scope`); without its rows of
+    remote electronic voting when asked (see :func:`svidok.forensics.data.load_precincts`)."""
     import numpy as np
 
     from svidok.forensics.data import load_precincts
 
-    every = load_precincts(compare)
+    every = load_precincts(compare, without_electronic_voting=without_electronic_voting)
     if not region and not tik:
         return every
     return every.subset(np.array(in_scope(every.region.tolist(), every.tik.tolist(), region, tik), dtype=bool))

@@ -720,7 +720,7 @@ def _flag(identity, counts, missing, votes, votes_missing) -> list[list[str]]:
     return flags
 
 
-def _naming_electronic(values) -> np.ndarray:
+def naming_electronic(values) -> np.ndarray:
     """Which values name remote electronic voting: each distinct text looked at once (commission
     names repeat, precinct numbers are digits), then matched back in one vectorised step."""
     values = pd.Series(values, dtype=object)
@@ -732,7 +732,7 @@ def _marks(identity, counts, missing, lines) -> dict[str, list[int]]:
     """The file lines of electronic-voting rows and of stations with no voter or no ballot (see MARKS)."""
     issued = counts["issued_early"] + counts["issued_station"] + counts["issued_outside"]
     issued_known = ~missing["issued_early"] & ~missing["issued_station"] & ~missing["issued_outside"]
-    electronic = _naming_electronic(identity["tik"]) | _naming_electronic(identity["uik"])
+    electronic = naming_electronic(identity["tik"]) | naming_electronic(identity["uik"])
     masks = {
         MARK_ELECTRONIC: electronic,
         MARK_NO_REGISTERED: ~missing["registered"] & (counts["registered"] == 0),

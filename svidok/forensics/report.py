@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from svidok.forensics import history, stats
 from svidok.forensics.arrays import Precincts
-from svidok.forensics.data import load_precincts
+from svidok.forensics.data import electronic_rows, load_precincts
 from svidok.forensics.models import Precinct, ResultSet
 
 VERSION = "1"
@@ -60,16 +60,26 @@ def analyze_precincts(p: Precincts, *, replicates: int = DEFAULT_REPLICATES, see
 
 def analyze(result_set: ResultSet, *, region: str = "", tik: str = "", replicates: int = DEFAULT_REPLICATES,
             seed: int = 0, bin_width: float = 1.0, klimek: bool = False, compare: ResultSet | None = None,
-            progress=None) -> dict:
-    """:func:`analyze_precincts` on a stored result set, with where the numbers come from."""
-    p = load_precincts(result_set, region=region, tik=tik)
+            without_electronic_voting: bool = False, progress=None) -> dict:
+    """:func:`analyze_precincts` on a stored result set, with where the numbers come from.
+
+    ``without_electronic_voting`` leaves the rows of remote electronic voting out (of the earlier
+    election's too); by default every row is counted. ``electronic_voting`` in the output says how
+    many such rows the scope has, their registered voters, and whether they were left out."""
+    everything = load_precincts(result_set, region=region, tik=tik)
+    electronic = electronic_rows(everything)
+    p = everything.subset(~electronic) if without_electronic_voting and electronic.any() else everything
     # The other vote's names may be written otherwise ("Кемеровская область - Кузбасс"): its scope is
     # found by the matching rule's comparison of names (svidok.forensics.history).
-    baseline = history.counterpart(compare, region=region, tik=tik) if compare is not None else None
+    baseline = (history.counterpart(compare, region=region, tik=tik, without_electronic_voting=without_electronic_voting)
+                if compare is not None else None)
     result = analyze_precincts(p, replicates=replicates, seed=seed, bin_width=bin_width, klimek=klimek,
                                compare=baseline, progress=progress)
     election = result_set.election
-    result["params"].update({"region": region, "tik": tik})
+    result["params"].update({"region": region, "tik": tik, "without_electronic_voting": without_electronic_voting})
+    result["electronic_voting"] = {"rows": int(electronic.sum()),
+                                   "registered": int(everything.registered[electronic].sum()),
+                                   "left_out": bool(without_electronic_voting and electronic.any())}
     result["source"] = {
         "election": election.name,
         "election_id": election.public_id,
@@ -84,4 +94,4 @@ def analyze(result_set: ResultSet, *, region: str = "", tik: str = "", replicate
     return dict(sorted(result.items(), key=lambda kv: _ORDER.index(kv[0]) if kv[0] in _ORDER else 99))
 
 
-_ORDER = ["version", "source", "params", "summary", "validation", "integer_test", "shpilkin", "same_precinct", "klimek"]
+_ORDER = ["version", "source", "params", "summary", "electronic_voting", "validation", "integer_test", "shpilkin", "same_precinct", "klimek"]

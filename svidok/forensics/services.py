@@ -194,14 +194,16 @@ def save_analysis(*, actor, result_set: ResultSet, region: str = "", tik: str = 
 
 def run_and_save(*, actor, result_set: ResultSet, region: str = "", tik: str = "", replicates: int = 1000,
                  seed: int = 0, bin_width: float = 1.0, klimek: bool = False, compare: ResultSet | None = None,
-                 progress=None) -> Analysis:
-    """Run the analyses on a scope of a result set and save the run."""
+                 without_electronic_voting: bool = False, progress=None) -> Analysis:
+    """Run the analyses on a scope of a result set and save the run (``params`` records whether the
+    rows of remote electronic voting were left out)."""
     from svidok.forensics import report
 
     require(actor, "forensics.analyze")
     started = time.perf_counter()
     result = report.analyze(result_set, region=region, tik=tik, replicates=replicates, seed=seed,
-                            bin_width=bin_width, klimek=klimek, compare=compare, progress=progress)
+                            bin_width=bin_width, klimek=klimek, compare=compare,
+                            without_electronic_voting=without_electronic_voting, progress=progress)
     duration_ms = int((time.perf_counter() - started) * 1000)
     return save_analysis(actor=actor, result_set=result_set, region=region, tik=tik,
                          params=result["params"], result=result, version=result["version"], duration_ms=duration_ms)

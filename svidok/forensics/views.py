@@ -16,19 +16,19 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.common.views import paginate
-from svidok.forensics import claims, report, services, stats
+from svidok.forensics import checks, claims, report, services, stats
 from svidok.forensics.data import load_precincts
 from svidok.forensics.forms import ClaimForm, ImportForm, RunForm, ScopeForm
 from svidok.forensics.history import counterpart
 from svidok.forensics.models import Analysis, Precinct, ResultSet
-from svidok.forensics.parsing import FLAGS, ResultsFileError
+from svidok.forensics.parsing import FLAGS, MARKS, ResultsFileError
 from svidok.incidents.models import Election
 
 # Plots a page can ask for; each takes the scope's precincts (and the report for Shpilkin).
@@ -66,28 +66,31 @@ def _cache_key(*parts) -> str:
     return "forensics:" + hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def _live_report(result_set, region, tik, compare) -> dict:
+def _live_report(result_set, region, tik, compare, without_electronic=False) -> dict:
     """The default analysis of a scope, computed once and kept in the cache (same seed: same result)."""
     key = _cache_key("report", report.VERSION, result_set.pk, result_set.imported_at.timestamp(), region, tik,
-                     compare.pk if compare else "", LIVE_REPLICATES)
+                     compare.pk if compare else "", LIVE_REPLICATES, without_electronic)
     result = cache.get(key)
     if result is None:
-        result = report.analyze(result_set, region=region, tik=tik, replicates=LIVE_REPLICATES, seed=0, compare=compare)
+        result = report.analyze(result_set, region=region, tik=tik, replicates=LIVE_REPLICATES, seed=0, compare=compare,
+                                without_electronic_voting=without_electronic)
         cache.set(key, result, CACHE_SECONDS)
     return result
 
 
-def _scope_query(region: str, tik: str, compare: ResultSet | None = None) -> str:
+def _scope_query(region: str, tik: str, compare: ResultSet | None = None, without_electronic: bool = False) -> str:
     from urllib.parse import urlencode
 
     params = {k: v for k, v in (("region", region), ("tik", tik)) if v}
     if compare is not None:
         params["compare"] = compare.public_id
+    if without_electronic:
+        params[WITHOUT_ELECTRONIC] = "1"
     return ("?" + urlencode(params)) if params else ""
 
 
-def _plot_urls(result_set, region, tik, compare) -> dict[str, str]:
-    query = _scope_query(region, tik, compare)
+def _plot_urls(result_set, region, tik, compare, without_electronic=False) -> dict[str, str]:
+    query = _scope_query(region, tik, compare, without_electronic)
     names = [n for n in PLOTS if n != "change" or compare is not None]
     return {name: reverse("forensics:plot", args=[result_set.uuid, name, "svg"]) + query for name in names}
 
@@ -97,11 +100,12 @@ def result_set_detail(request, uuid):
     require(request.user, "forensics.view")
     result_set = _result_set(uuid)
     region, tik, compare = _scope(request, result_set)
+    without_electronic = _without_electronic(request)
     precincts = Precinct.objects.filter(result_set=result_set)
     regions = list(precincts.values("region").annotate(n=Count("id")).order_by("region"))
     tiks = list(precincts.filter(region=region).values("tik").annotate(n=Count("id")).order_by("tik")) if region else []
     try:
-        result = _live_report(result_set, region, tik, compare)
+        result = _live_report(result_set, region, tik, compare, without_electronic)
     except ValueError:
         result = None  # every precinct of the scope lacks a number (kept, flagged): nothing to analyse
     saved = Analysis.objects.filter(result_set=result_set, region=region, tik=tik).select_related("created_by")[:10]
@@ -116,12 +120,16 @@ def result_set_detail(request, uuid):
         "tiks": tiks,
         "others": ResultSet.objects.exclude(pk=result_set.pk).select_related("election").order_by("-election__date"),
         "report": result,
-        "plots": _plot_urls(result_set, region, tik, compare) if result else {},
+        "plots": _plot_urls(result_set, region, tik, compare, without_electronic) if result else {},
         "saved": saved,
-        "run_form": RunForm(initial={"region": region, "tik": tik, "compare": compare}, result_set=result_set)
+        "run_form": RunForm(initial={"region": region, "tik": tik, "compare": compare,
+                                     WITHOUT_ELECTRONIC: without_electronic}, result_set=result_set)
         if can_analyze else None,
         "flags": FLAGS,
         "scope_query": _scope_query(region, tik),
+        "checks": checks.import_checks(result_set),
+        "electronic_rows": checks.electronic_count(result_set),
+        "without_electronic": without_electronic,
         "can_import": rules.can(request.user, "forensics.import"),
     })
 
@@ -135,14 +143,16 @@ def plot(request, uuid, name, fmt):
     region, tik, compare = _scope(request, result_set)
     if name == "change" and compare is None:
         raise Http404("The change plot needs an election to compare with")
+    without_electronic = _without_electronic(request)
     key = _cache_key("plot", result_set.pk, result_set.imported_at.timestamp(), region, tik,
-                     compare.pk if compare else "", name, fmt, get_language())
+                     compare.pk if compare else "", name, fmt, get_language(), without_electronic)
     content = cache.get(key)
     if content is None:
-        p = load_precincts(result_set, region=region, tik=tik)
+        p = load_precincts(result_set, region=region, tik=tik, without_electronic_voting=without_electronic)
+        earlier = (counterpart(compare, region=region, tik=tik, without_electronic_voting=without_electronic)
+                   if compare else None)
         try:
-            content = render_plot(name, p, fmt, compare=counterpart(compare, region=region, tik=tik) if compare else None,
-                                  scope=tik or region)
+            content = render_plot(name, p, fmt, compare=earlier, scope=tik or region)
         except ValueError as exc:
             return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
         cache.set(key, content, CACHE_SECONDS)
@@ -189,12 +199,19 @@ def precinct_list(request, uuid):
     result_set = _result_set(uuid)
     region, tik, _compare = _scope(request, result_set)
     flag = request.GET.get("flag", "")
+    mark = request.GET.get("mark", "")
     rows = Precinct.objects.filter(result_set=result_set)
     if region:
         rows = rows.filter(region=region)
     if tik:
         rows = rows.filter(tik=tik)
-    if flag:
+    if mark:
+        marked = {m["mark"]: m for m in checks.marks(result_set)}
+        if mark not in marked:
+            raise Http404("No such mark")
+        # The lines the import kept (all of them up to services.MAX_MARKED_LINES).
+        rows = rows.filter(line__in=result_set.mapping["marks"][mark]["lines"])
+    elif flag:
         if flag not in FLAGS:
             raise Http404("No such flag")
         rows = rows.filter(flags__contains=flag)
@@ -210,8 +227,10 @@ def precinct_list(request, uuid):
         votes = precinct.votes or []
         precinct.leader_share = 100.0 * (votes[leader] or 0) / cast if cast and len(votes) > leader else None
         precinct.flag_labels = [FLAGS.get(f, f) for f in precinct.flag_list]
+        precinct.mark_labels = [MARKS[m] for m in checks.row_marks(precinct)]
     return render(request, "forensics/precinct_list.html", {
         "result_set": result_set, "election": result_set.election, "page": page, "flag": flag, "flags": FLAGS,
+        "mark": mark, "marks": checks.marks(result_set),
         "region": region, "tik": tik, "show_all": request.GET.get("all") == "1",
         # Counts of the scope shown, so that each count matches the rows its link lists.
         "flag_counts": report.scope_flags(result_set, region, tik),
@@ -236,7 +255,8 @@ def analysis_run(request, uuid):
         services.check_scope(result_set, d["region"], d["tik"])
         analysis = services.run_and_save(actor=request.user, result_set=result_set, region=d["region"], tik=d["tik"],
                                          replicates=d["replicates"], seed=d["seed"], klimek=d["klimek"],
-                                         compare=d["compare"])
+                                         compare=d["compare"],
+                                         without_electronic_voting=d.get(WITHOUT_ELECTRONIC, False))
     except (ValidationError, ValueError) as exc:
         messages.error(request, _("The analysis was not run: %(error)s") % {"error": "; ".join(getattr(exc, "messages", [str(exc)]))})
         return redirect(reverse("forensics:result_set", args=[result_set.uuid]) + _scope_query(d["region"], d["tik"]))
@@ -258,7 +278,8 @@ def analysis_detail(request, uuid):
     rs = analysis.result_set
     compare_id = (analysis.result.get("source") or {}).get("compared_with")
     compare = ResultSet.objects.filter(uuid=compare_id).first() if compare_id else None
-    plot_urls = _plot_urls(rs, analysis.region, analysis.tik, compare)
+    plot_urls = _plot_urls(rs, analysis.region, analysis.tik, compare,
+                           bool(analysis.params.get(WITHOUT_ELECTRONIC)))
     if analysis.result.get("klimek"):
         plot_urls["klimek"] = reverse("forensics:analysis_plot", args=[analysis.uuid, "svg"])
     return render(request, "forensics/analysis_detail.html", {
@@ -283,7 +304,8 @@ def analysis_plot(request, uuid, fmt):
     key = _cache_key("klimek-plot", analysis.pk, fmt, get_language())
     content = cache.get(key)
     if content is None:
-        p = load_precincts(analysis.result_set, region=analysis.region, tik=analysis.tik)
+        p = load_precincts(analysis.result_set, region=analysis.region, tik=analysis.tik,
+                           without_electronic_voting=bool(analysis.params.get(WITHOUT_ELECTRONIC)))
         content = render_plot("klimek", p, fmt, scope=analysis.tik or analysis.region, klimek=fit)
         cache.set(key, content, CACHE_SECONDS)
     response = HttpResponse(content, content_type="image/svg+xml" if fmt == "svg" else "image/png")
@@ -304,10 +326,12 @@ def claim(request, uuid):
     outcome = None
     if submitted and form.is_valid():
         region = form.cleaned_data["region"]
-        p = load_precincts(result_set, region=region)
+        without_electronic = form.cleaned_data.get(WITHOUT_ELECTRONIC, False)
+        p = load_precincts(result_set, region=region, without_electronic_voting=without_electronic)
         change = None
         if form.cleaned_data["compare"] is not None:
-            earlier = counterpart(form.cleaned_data["compare"], region=region)
+            earlier = counterpart(form.cleaned_data["compare"], region=region,
+                                  without_electronic_voting=without_electronic)
             change = stats.same_precinct(earlier, p)
         try:
             outcome = claims.evaluate_claim(p, form.claim(), baseline_change=change)
@@ -363,6 +387,7 @@ def import_results(request, uuid):
                 flagged = sum(1 for f in outcome.parsed.flags if f)
                 messages.success(request, _("Imported %(n)s precincts (%(flagged)s flagged for review).") % {
                     "n": f"{len(outcome.parsed):,}", "flagged": f"{flagged:,}"})
+                _checks_message(request, outcome.result_set)
                 return redirect(reverse("forensics:result_set", args=[outcome.result_set.uuid]))
     return render(request, "forensics/import.html", {"election": election, "form": form}, status=status)
 
@@ -421,3 +446,30 @@ def _history_csv(found) -> HttpResponse:
         })
         writer.writerow(csv_row(data))
     return response
+
+
+# -- the file's own totals and the option to leave electronic voting out (issue 11, item 2) ----------
+
+WITHOUT_ELECTRONIC = "without_electronic_voting"
+
+
+def _without_electronic(request) -> bool:
+    """Whether the query string asks to leave the rows of remote electronic voting out (any other value: no)."""
+    return request.GET.get(WITHOUT_ELECTRONIC) in ("1", "on", "true")
+
+
+def _checks_message(request, result_set: ResultSet) -> None:
+    """After an import: what the file's own totals say, in one message (the page shows the details)."""
+    found = checks.import_checks(result_set)
+    if not found["has_totals"]:
+        messages.info(request, _("The file carries no totals of its own to check against."))
+    elif found["mismatched"]:
+        messages.warning(request, ngettext(
+            "The file's own totals: %(n)s row does not match the sum of its precincts; see the checks below.",
+            "The file's own totals: %(n)s rows do not match the sums of their precincts; see the checks below.",
+            found["mismatched"]) % {"n": found["mismatched"]})
+    else:
+        messages.success(request, ngettext(
+            "The file's own totals: %(n)s row checked, it matches the sum of its precincts.",
+            "The file's own totals: %(n)s rows checked, each matches the sum of its precincts.",
+            len(found["totals"])) % {"n": len(found["totals"])})

@@ -62,6 +62,8 @@ def test_import_prints_precincts_leader_and_sha(crimea_file, forensics_election,
     assert capsys.readouterr().out.splitlines() == [
         f"crimea-2018.csv: 1388 precincts, 8 candidates, leader '{PUTIN}', SHA-256 {sha}",
         "no precinct flagged",
+        "held: 1,388 precincts, 1,847,711 registered voters; the file carries no totals of its own "
+        "(no rows of higher commissions) to check against",
         f"Imported into '{ELECTION}' as result set {rs.public_id}.",
     ]
     assert (rs.election, rs.precinct_count, rs.sha256, Precinct.objects.count()) == (forensics_election, 1388, sha, 1388)

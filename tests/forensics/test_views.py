@@ -468,8 +468,8 @@ def test_analysis_json_download_is_the_stored_result(client, results, analyst, v
     assert response["Content-Type"] == "application/json"
     assert response["Content-Disposition"] == f'attachment; filename="analysis-{analysis.uuid}.json"'
     assert json.loads(response.content) == Analysis.objects.get(pk=analysis.pk).result
-    assert sorted(json.loads(response.content)) == ["integer_test", "params", "shpilkin", "source", "summary",
-                                                   "validation", "version"]
+    assert sorted(json.loads(response.content)) == ["electronic_voting", "integer_test", "params", "shpilkin", "source",
+                                                   "summary", "validation", "version"]
 
 
 def test_analysis_run_with_klimek_shows_the_fit_and_its_plot(client, results, analyst):
@@ -870,7 +870,8 @@ def test_import_upload_creates_result_set_and_redirects(client, coordinator, ele
     assert (response.status_code, response["Location"]) == (302, f"/forensics/results/{rs.uuid}/")
     assert (rs.election, rs.label, rs.source_name, rs.precinct_count, rs.leader) == (
         election, "Synthetic upload", "results.csv", 2, "Иванов Иван Иванович")
-    assert messages_of(page) == ["Imported 2 precincts (1 flagged for review)."]
+    assert messages_of(page) == ["Imported 2 precincts (1 flagged for review).",
+                                 "The file carries no totals of its own to check against."]
     assert facts(page.content.decode())["Precincts"] == "2"  # the flagged precinct is kept in the figures
 
 

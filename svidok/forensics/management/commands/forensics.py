@@ -22,8 +22,8 @@ from tqdm import tqdm
 
 from svidok.accounts.commands import find_actor
 from svidok.common.untrusted import InputRefused, load_json
+from svidok.forensics import checks, history, report, services, stats
 from svidok.forensics import claims as claim_tester
-from svidok.forensics import history, report, services, stats
 from svidok.forensics.data import load_precincts
 from svidok.forensics.models import ResultSet
 from svidok.forensics.parsing import FLAGS, MARKS, ResultsFileError
@@ -67,6 +67,10 @@ def find_result_set(election: Election, ident: str | None) -> ResultSet:
     return first
 
 
+WITHOUT_ELECTRONIC_HELP = ("leave the rows of remote electronic voting out (default: every row of the file is "
+                           "counted, so the totals are the file's)")
+
+
 class Command(BaseCommand):
     help = "Official precinct results: import them into an election, analyse them, test claims against them."
 
@@ -100,6 +104,7 @@ class Command(BaseCommand):
         p.add_argument("--bin-width", type=float, default=1.0, help="turnout bin width for Shpilkin's estimate, in percent")
         p.add_argument("--klimek", action="store_true", help="also fit the Klimek et al. model (slower)")
         p.add_argument("--compare", metavar="ELECTION", help="another election, for the same-precinct comparison (change = this vote minus that one)")
+        p.add_argument("--without-electronic-voting", action="store_true", help=WITHOUT_ELECTRONIC_HELP)
         out = p.add_mutually_exclusive_group()
         out.add_argument("--json", action="store_true", help="print the JSON report (format: docs/forensics.md)")
         out.add_argument("--html", metavar="FILE", help="write a standalone HTML report with the plots to FILE")
@@ -118,6 +123,7 @@ class Command(BaseCommand):
         p.add_argument("--group", default="", help="population group the claim is about, e.g. 'Crimean Tatars'")
         p.add_argument("--group-share", type=float, help="the group's share of registered voters, percent")
         p.add_argument("--compare", metavar="ELECTION", help="another election, for the same-precinct evidence (change = this vote minus that one)")
+        p.add_argument("--without-electronic-voting", action="store_true", help=WITHOUT_ELECTRONIC_HELP)
         p.add_argument("--json", action="store_true")
 
         sub.add_parser("list", help="elections with imported results")
@@ -172,6 +178,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {count:>7} {flag}: {FLAGS[flag]}")
         else:
             self.stdout.write("no precinct flagged")
+        if outcome.result_set is not None:
+            found = checks.import_checks(outcome.result_set)
+            self.stdout.write(f"held: {found['held']['precincts']:,} precincts, {found['held']['registered']:,} registered voters"
+                              + ("" if found["has_totals"] else
+                                 "; the file carries no totals of its own (no rows of higher commissions) to check against"))
         if dry_run:
             self.stdout.write("dry run: nothing was written")
         else:
@@ -229,7 +240,7 @@ class Command(BaseCommand):
     # -- analyze -------------------------------------------------------------------------------
 
     def handle_analyze(self, *, election, result_set, region, tik, replicates, seed, bin_width, klimek, compare, json: bool,
-                       html, save, username, no_progress, **options):
+                       html, save, username, no_progress, without_electronic_voting=False, **options):
         target = find_election(election)
         rs = find_result_set(target, result_set)
         baseline = find_result_set(find_election(compare), None) if compare else None
@@ -246,11 +257,13 @@ class Command(BaseCommand):
                 if save:
                     analysis = services.run_and_save(actor=find_actor(username), result_set=rs, region=region, tik=tik,
                                                      replicates=replicates, seed=seed, bin_width=bin_width, klimek=klimek,
-                                                     compare=baseline, progress=progress)
+                                                     compare=baseline, without_electronic_voting=without_electronic_voting,
+                                                     progress=progress)
                     result = analysis.result
                 else:
                     result = report.analyze(rs, region=region, tik=tik, replicates=replicates, seed=seed,
-                                            bin_width=bin_width, klimek=klimek, compare=baseline, progress=progress)
+                                            bin_width=bin_width, klimek=klimek, compare=baseline,
+                                            without_electronic_voting=without_electronic_voting, progress=progress)
             except ValueError as exc:
                 raise CommandError(str(exc)) from None
             except PermissionDenied:
@@ -260,8 +273,9 @@ class Command(BaseCommand):
         elif html:
             from svidok.forensics.rendering import standalone_html
 
-            p = load_precincts(rs, region=region, tik=tik)
-            earlier = history.counterpart(baseline, region=region, tik=tik) if baseline is not None else None
+            p = load_precincts(rs, region=region, tik=tik, without_electronic_voting=without_electronic_voting)
+            earlier = (history.counterpart(baseline, region=region, tik=tik, without_electronic_voting=without_electronic_voting)
+                       if baseline is not None else None)
             Path(html).write_text(standalone_html(result, p, compare=earlier), encoding="utf-8")
             self.stdout.write(f"Wrote {html}")
         else:
@@ -270,17 +284,18 @@ class Command(BaseCommand):
     # -- claim ---------------------------------------------------------------------------------
 
     def handle_claim(self, *, election, result_set, region, tik, metric, comparator, value, group, group_share, compare,
-                     json: bool, **options):
+                     json: bool, without_electronic_voting=False, **options):
         target = find_election(election)
         rs = find_result_set(target, result_set)
         try:
             services.check_scope(rs, region, tik)
         except ValidationError as exc:
             raise CommandError(" ".join(m for msgs in exc.message_dict.values() for m in msgs)) from None
-        p = load_precincts(rs, region=region, tik=tik)
+        p = load_precincts(rs, region=region, tik=tik, without_electronic_voting=without_electronic_voting)
         change = None
         if compare:
-            earlier = history.counterpart(find_result_set(find_election(compare), None), region=region, tik=tik)
+            earlier = history.counterpart(find_result_set(find_election(compare), None), region=region, tik=tik,
+                                          without_electronic_voting=without_electronic_voting)
             change = stats.same_precinct(earlier, p)
         claim = claim_tester.Claim(metric=metric, comparator=comparator, value=value, group=group, group_share=group_share)
         try:
@@ -290,7 +305,8 @@ class Command(BaseCommand):
         if json:
             self.stdout.write(_dumps(result))
         else:
-            self.stdout.write(claim_text(result, scope=region or tik or "whole file"))
+            self.stdout.write(claim_text(result, scope=(region or tik or "whole file")
+                                         + (", remote electronic voting left out" if without_electronic_voting else "")))
 
     # -- list ----------------------------------------------------------------------------------
 
@@ -331,6 +347,10 @@ def _text(result: dict) -> str:
         best = result["klimek"]["params"]
         lines.append("Klimek model fit: " + ", ".join(f"{name} {best[name]:.3g}" for name in ("f_i", "f_e", "alpha"))
                      + (f" (at the grid's edge: {', '.join(result['klimek']['edge'])})" if result["klimek"].get("edge") else ""))
+    electronic = result.get("electronic_voting") or {}
+    if electronic.get("rows"):
+        lines.append(f"remote electronic voting: {electronic['rows']:,} rows, {electronic['registered']:,} registered, "
+                     + ("left out of every figure above" if electronic["left_out"] else "counted in every figure above"))
     if result.get("validation"):
         lines.append("flagged precincts: " + ", ".join(f"{k} {v}" for k, v in result["validation"].items()))
     return "\n".join(lines)
