@@ -31,7 +31,7 @@ DEMO = {
 }
 
 
-def test_demo_series_shows_2016_2018_2020_with_the_documented_figures_and_the_article_estimates():
+def test_demo_series_runs_from_2016_to_2024_with_the_documented_figures_and_the_article_estimates():
     """`svidok setup --demo`'s data (the three whole files: about 10 s, the only test here that imports them)."""
     from svidok.forensics.demo import load_demo_results
     from svidok.incidents import demo as incidents_demo
@@ -42,16 +42,21 @@ def test_demo_series_shows_2016_2018_2020_with_the_documented_figures_and_the_ar
     created = load_demo_results()
     again = load_demo_results()
 
-    shown = {}
+    shown, without_files = {}, {}
     for slug in DEMO:
         _where, votes = series.series(slug)
         shown[slug] = [(v.election.date.isoformat(), v.official["precincts"], v.official["registered"],
                         v.official["ballots_issued"], round(v.official["turnout"], 2), v.official["leader_role"],
                         v.official["leader_votes"], v.official["ballots_cast"], round(v.official["leader_share"], 2))
-                       for v in votes]
+                       for v in votes if v.official]
+        without_files[slug] = [(v.election.date.isoformat(), v.result_set, v.figures) for v in votes if not v.official]
     _where, votes = series.series("crimea")
+    votes = [v for v in votes if v.official]
     assert (created, again) == ({"2018 precincts": 97_699, "2016 precincts": 96_871, "2020 precincts": 96_765}, {})
     assert shown == DEMO
+    # 2021 and 2024 are recorded on the Autonomous Republic, with no file and no figure: shown, not invented.
+    later = [("2021-09-19", None, []), ("2024-03-17", None, [])]
+    assert without_files == {"crimea": later, "sevastopol": [], "both": later}
     assert [v.official["leader"] for v in votes] == [
         '4. Всероссийская политическая партия "ЕДИНАЯ РОССИЯ"', "Путин Владимир Владимирович", "ДА"]
     assert [(f.figure.official, f.figure.comparator, f.value, f.figure.population_group, f.gap) for f in votes[1].figures] == [
