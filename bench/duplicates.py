@@ -44,7 +44,6 @@ import random
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -451,22 +450,10 @@ def child(out: Path, n: int, seed: int) -> None:
 
 
 def run(databases: list[str], n: int, seed: int) -> dict:
-    results = {}
-    for db in databases:
-        with tempfile.TemporaryDirectory(prefix=f"svidok-bench-duplicates-{db}-") as tmp:
-            out = Path(tmp) / "result.json"
-            env = dict(os.environ, SVIDOK_VAR_DIR=tmp, SVIDOK_PLAIN_STATIC="1")
-            env.pop("DATABASE_URL", None)
-            cmd = [sys.executable, str(ROOT / "bench" / "duplicates.py"), "--child", str(out), "--persons", str(n),
-                   "--seed", str(seed)]
-            if db == "postgresql":
-                cmd = [str(ROOT / "scripts" / "with-postgres.sh"), *cmd]
-                os.chmod(tmp, 0o777)
-            elif db != "sqlite":
-                raise SystemExit(f"unknown database {db!r}")
-            subprocess.run(cmd, env=env, cwd=ROOT, check=True)
-            results[db] = json.loads(out.read_text())
-    return results
+    from bench.children import run_on_databases
+
+    return run_on_databases("duplicates.py", databases,
+                            lambda out: ["--child", str(out), "--persons", str(n), "--seed", str(seed)])
 
 
 def markdown(results: dict, *, command: str) -> str:

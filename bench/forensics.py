@@ -268,25 +268,9 @@ def child_import(out: Path) -> None:
 
 
 def run_imports(databases: list[str]) -> dict:
-    import json
-    import subprocess
-    import tempfile
+    from bench.children import run_on_databases
 
-    results = {}
-    for db in databases:
-        with tempfile.TemporaryDirectory(prefix=f"svidok-bench-forensics-{db}-") as tmp:
-            out = Path(tmp) / "result.json"
-            env = dict(os.environ, SVIDOK_VAR_DIR=tmp, SVIDOK_PLAIN_STATIC="1")
-            env.pop("DATABASE_URL", None)
-            cmd = [sys.executable, str(ROOT / "bench" / "forensics.py"), "--child-import", str(out)]
-            if db == "postgresql":
-                cmd = [str(ROOT / "scripts" / "with-postgres.sh"), *cmd]
-                os.chmod(tmp, 0o777)
-            elif db != "sqlite":
-                raise SystemExit(f"unknown database {db!r}")
-            subprocess.run(cmd, env=env, cwd=ROOT, check=True)
-            results[db] = json.loads(out.read_text())
-    return results
+    return run_on_databases("forensics.py", databases, lambda out: ["--child-import", str(out)])
 
 
 def markdown_imports(results: dict) -> str:

@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svidok.settings")
 
+from bench.children import run_on_databases  # noqa: E402
 from bench.forensics import _loadavg, _machine, _timed, reference_integer_test  # noqa: E402 (sets up Django)
 from bench.sections import write_section  # noqa: E402
 
@@ -93,22 +94,8 @@ def child_import(out: Path, years: list[str]) -> None:
 
 
 def run_imports(databases: list[str], years: list[str]) -> dict:
-    results = {}
-    for db in databases:
-        with tempfile.TemporaryDirectory(prefix=f"svidok-bench-votes-{db}-") as tmp:
-            out = Path(tmp) / "result.json"
-            env = dict(os.environ, SVIDOK_VAR_DIR=tmp, SVIDOK_PLAIN_STATIC="1")
-            env.pop("DATABASE_URL", None)
-            cmd = [sys.executable, str(ROOT / "bench" / "forensics_votes.py"), "--child-import", str(out),
-                   "--files", ",".join(years)]
-            if db == "postgresql":
-                cmd = [str(ROOT / "scripts" / "with-postgres.sh"), *cmd]
-                os.chmod(tmp, 0o777)
-            elif db != "sqlite":
-                raise SystemExit(f"unknown database {db!r}")
-            subprocess.run(cmd, env=env, cwd=ROOT, check=True)
-            results[db] = json.loads(out.read_text())
-    return results
+    return run_on_databases("forensics_votes.py", databases,
+                            lambda out: ["--child-import", str(out), "--files", ",".join(years)])
 
 
 def run_commands(years: list[str]) -> dict:
