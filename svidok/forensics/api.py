@@ -20,6 +20,7 @@ from svidok.common.api import RecordViewSet
 from svidok.forensics import checks, claims, history, report, series, services, stats
 from svidok.forensics.data import load_precincts
 from svidok.forensics.models import Analysis, Precinct, ResultSet
+from svidok.people import freetext
 
 MAX_API_REPLICATES = 5000
 
@@ -286,10 +287,13 @@ class SeriesView(APIView):
         require(request.user, "forensics.view")
         query = _query(SeriesQuery, request)
         where, votes = series.series(query["territory"])
-        return Response(series_payload(where, votes))
+        # Sources' titles are free text: as the caller may read them (people.freetext).
+        reader = freetext.reader_for(request).expect([f.figure.source.title for v in votes for f in v.figures
+                                                      if f.figure.source_id])
+        return Response(series_payload(where, votes, read=reader))
 
 
-def series_payload(where, votes) -> dict:
+def series_payload(where, votes, read=None) -> dict:
     out = []
     for vote in votes:
         o = vote.official
@@ -302,7 +306,7 @@ def series_payload(where, votes) -> dict:
         figures = [{k: row[k] for k in ("metric", "comparator", "value", "territory", "population_group", "claimed_by",
                                         "source", "source_url", "compared_with", "compared_with_kind", "gap_pp")}
                    | {"official": row["row"] == "official"}
-                   for row in series.as_rows([vote])[1:]]
+                   for row in series.as_rows([vote], read=read)[1:]]
         out.append({"election": vote.election.public_id, "name": vote.election.display_name,
                     "date": vote.election.date.isoformat(), "official": official, "figures": figures})
     return {"territory": where.slug, "label": str(where.label), "regions": list(where.regions), "votes": out}

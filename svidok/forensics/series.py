@@ -255,9 +255,12 @@ def _set_gaps(vote: Vote) -> None:
         row.gap = _gap(row.figure.value, row.reference)
 
 
-def as_rows(votes: list[Vote]) -> list[dict]:
+def as_rows(votes: list[Vote], read=None) -> list[dict]:
     """The series flattened for CSV and the API: one row per vote (the computed figures), then one
-    per recorded figure of it. Official numbers and published estimates only: no personal data."""
+    per recorded figure of it. Official numbers and published estimates only; a source's title is
+    free text, so it is given as ``read`` reads it (``people.freetext.Reader``: a protected person's
+    name as the pseudonym for a reader without clearance; without ``read``, as written)."""
+    read = read or (lambda text: text)
     rows = []
     for vote in votes:
         e, o = vote.election, vote.official or {}
@@ -273,7 +276,7 @@ def as_rows(votes: list[Vote]) -> list[dict]:
                          "territory": fig.territory_text or (fig.territory.name if fig.territory_id else ""),
                          "population_group": fig.population_group, "metric": fig.metric,
                          "comparator": fig.get_comparator_display(), "value": float(fig.value),
-                         "claimed_by": fig.claimed_by, "source": fig.source.title if fig.source_id else "",
+                         "claimed_by": fig.claimed_by, "source": read(fig.source.title) if fig.source_id else "",
                          "source_url": fig.source.url if fig.source_id else "",
                          "compared_with": f.reference, "compared_with_kind": f.reference_kind, "gap_pp": f.gap})
     return rows

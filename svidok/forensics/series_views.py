@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from svidok.accounts.rules import require
 from svidok.common.cells import csv_row
 from svidok.forensics import series
+from svidok.people import freetext
 
 CACHE_SECONDS = 3600
 
@@ -41,8 +42,11 @@ def series_page(request):
             return HttpResponse("; ".join(form.errors["territory"]), status=400, content_type="text/plain; charset=utf-8")
         return render(request, "forensics/series.html", {"form": form, "votes": None}, status=400)
     where, votes = series.series(form.slug())
+    # Sources' titles are free text: read as the reader sees them, looked up once for the page.
+    reader = freetext.reader_for(request).expect([f.figure.source.title for v in votes for f in v.figures
+                                                  if f.figure.source_id])
     if request.GET.get("format") == "csv":
-        return _csv(where, votes)
+        return _csv(where, votes, reader)
     query = f"?territory={where.slug}"
     return render(request, "forensics/series.html", {
         "form": form, "territory": where, "votes": votes, "territories": series.TERRITORIES.values(),
@@ -82,11 +86,11 @@ def series_plot(request, fmt):
     return response
 
 
-def _csv(where, votes) -> HttpResponse:
+def _csv(where, votes, read) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="series-{where.slug}.csv"'
     writer = csv.DictWriter(response, fieldnames=["territory_scope", *series.CSV_COLUMNS])
     writer.writeheader()
-    for row in series.as_rows(votes):
+    for row in series.as_rows(votes, read=read):
         writer.writerow(csv_row({"territory_scope": where.slug, **{c: row.get(c, "") for c in series.CSV_COLUMNS}}))
     return response

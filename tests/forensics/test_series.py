@@ -8,6 +8,7 @@ back at its end.
 import csv
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 from types import SimpleNamespace
 from xml.etree import ElementTree
@@ -390,3 +391,25 @@ def test_series_schema_documents_the_endpoint(tmp_path):
     assert [p["name"] for p in get["parameters"]] == ["territory"]
     assert get["parameters"][0]["schema"]["enum"] == ["both", "crimea", "sevastopol"]
 
+
+
+def test_a_protected_name_in_a_sources_title_reads_as_the_pseudonym_without_clearance(client, api, world):
+    """Sources' titles are free text (docs/identity-vault.md): the page, the CSV and the API read them as the
+    reader may; the coordinator reads them as written."""
+    victim = factories.person(world.lead, name="Ірина Коваленко", protected=True)
+    statement = factories.source(world.lead, title="Statement of Iryna Kovalenko on the vote")
+    record_election_figure(actor=world.lead, election=world.amendments, fields={
+        "metric": "turnout", "comparator": "le", "value": Decimal("20"), "official": False,
+        "territory": world.presidential.territory, "claimed_by": "Observers", "source": statement})
+    viewer = make_user(Role.VIEWER, "series_freetext_viewer")
+
+    login(client, viewer)
+    page = client.get(URL, {"territory": "crimea"}).content.decode()
+    csv_text_ = client.get(URL, {"territory": "crimea", "format": "csv"}).content.decode()
+    body = json.dumps(api(viewer).get(API, {"territory": "crimea"}).json(), ensure_ascii=False)
+    login(client, world.lead)
+    cleared = client.get(URL, {"territory": "crimea"}).content.decode()
+
+    for shown in (page, csv_text_, body):
+        assert "Kovalenko" not in shown and victim.pseudonym in shown
+    assert "Statement of Iryna Kovalenko on the vote" in cleared
