@@ -143,6 +143,9 @@ def test_the_archive_is_age_encrypted_tar_and_holds_no_key(admin, records, key, 
 def test_a_bad_archive_or_key_changes_nothing(admin, records, key, tmp_path, damage, settings):
     key_path, public = key
     archive_path = tmp_path / "svidok.backup"
+    # A data directory of this test's own: the staging check at the end must not see another test
+    # process's restore in progress (pytest-xdist workers share the suite's directory).
+    settings.VAR_DIR = str(tmp_path / "var")
     services.create_backup(actor=admin, path=archive_path, recipients=[public])
     factories.incident(admin, title="Recorded after the backup")
     data = archive_path.read_bytes()
