@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class IngestConfig(AppConfig):
+    name = "svidok.ingest"
+    label = "ingest"
+    verbose_name = "News: articles read into sources"
