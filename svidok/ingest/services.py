@@ -24,6 +24,10 @@ from svidok.ingest.models import Article
 # How many recent articles of the same language a new one is compared with. Enough for a news
 # desk's months; past that, a MinHash index would take the place of the scan (docs/news.md).
 COMPARE_WITH = 2000
+# Fingerprints of stored texts, by the text's SHA-256 (a stored text never changes, and the hash
+# names exactly one text), so a batch reads and cuts each stored article once per process.
+_FINGERPRINTS: dict[str, frozenset[int]] = {}
+_FINGERPRINTS_KEPT = 2 * COMPARE_WITH
 
 
 @dataclass(frozen=True)
@@ -53,15 +57,23 @@ def find_near_duplicate(text: str, language: str) -> tuple[Article | None, float
     """The stored first copy that ``text`` most resembles, if it resembles one enough, with the
     resemblance (share of five-word runs in common, ``reading.resemblance``)."""
     mine = reading.fingerprint(text)
-    best, best_score = None, 0.0
-    candidates = (Article.objects.filter(duplicate_of__isnull=True, source__language=language)
-                  .order_by("-imported_at").only("pk", "text", "source_id")[:COMPARE_WITH])
-    for candidate in candidates:
-        score = reading.resemblance(mine, reading.fingerprint(candidate.text))
+    candidates = list(Article.objects.filter(duplicate_of__isnull=True, source__language=language)
+                      .order_by("-imported_at").values_list("pk", "text_sha256")[:COMPARE_WITH])
+    prints = {digest: _FINGERPRINTS[digest] for _pk, digest in candidates if digest in _FINGERPRINTS}
+    missing = [pk for pk, digest in candidates if digest not in prints]
+    for start in range(0, len(missing), 500):  # under SQLite's bound on query parameters
+        for digest, stored_text in Article.objects.filter(pk__in=missing[start:start + 500]).values_list("text_sha256", "text"):
+            prints[digest] = reading.fingerprint(stored_text)
+            if len(_FINGERPRINTS) >= _FINGERPRINTS_KEPT:
+                _FINGERPRINTS.pop(next(iter(_FINGERPRINTS)))
+            _FINGERPRINTS[digest] = prints[digest]
+    best_pk, best_score = None, 0.0
+    for pk, digest in candidates:
+        score = reading.resemblance(mine, prints[digest])
         if score > best_score:
-            best, best_score = candidate, score
+            best_pk, best_score = pk, score
     if best_score >= reading.SAME_ARTICLE:
-        return best, round(best_score, 3)
+        return Article.objects.select_related("source").get(pk=best_pk), round(best_score, 3)
     return None, 0.0
 
 

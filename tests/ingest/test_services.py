@@ -69,6 +69,16 @@ def test_reprint_by_another_outlet_is_stored_and_linked_to_the_first(documenter)
     assert written() == (2, 2, 2)
 
 
+def test_reprint_is_found_among_several_and_with_fingerprints_already_cut(documenter):
+    first = services.import_article(actor=documenter, article=read(texts.ENGLISH, url="https://one.example/a"))
+    services.import_article(actor=documenter, article=read(texts.ENGLISH_OTHER, url="https://one.example/b"))
+    services.import_article(actor=documenter, article=read(texts.RUSSIAN, url="https://one.example/c"))
+
+    reprint = services.import_article(actor=documenter, article=read(texts.ENGLISH_REPRINT, url="https://two.example/a"))
+
+    assert (reprint.outcome, reprint.original) == ("linked", first.article)
+
+
 def test_same_address_fetched_again_with_edits_is_not_stored(documenter):
     first = services.import_article(actor=documenter, article=read(texts.ENGLISH, url="https://one.example/a"))
 
