@@ -161,6 +161,25 @@ def _date(value) -> dt.date | None:
         return None
 
 
+# Pages of the Russian and Ukrainian press may still be windows-1251 or KOI8, and say so in a
+# meta tag; the declared encoding is used, never a guess.
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _DECLARED_CHARSET.search(raw[:4096])
+    if declared:
+        try:
+            return raw.decode(declared.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    raise ReadError("is not UTF-8 text and declares no encoding that fits it (a binary file, or another encoding).")
+
+
 def _looks_like_html(path: Path, head: str) -> bool:
     if path.suffix.lower() in {".html", ".htm", ".xhtml"}:
         return True
@@ -184,6 +203,8 @@ def _from_html(content: str) -> tuple[str, str, dt.date | None]:
     lines = [line for line in (document.text or "").splitlines() if line.strip()]
     if lines and " ".join(lines[0].split()) == " ".join(title.split()):
         lines = lines[1:]
+    # htmldate (inside trafilatura) takes no date after today, so a page's wrong clock does not
+    # make the Source's date check refuse the article.
     return title, "\n\n".join(lines), _date(document.date)
 
 
@@ -203,10 +224,7 @@ def read_article(path: Path, meta: dict | None = None) -> ReadArticle:
     raw = path.read_bytes()
     if b"\x00" in raw[:8192]:
         raise ReadError("is a binary file, not text or HTML.")
-    try:
-        content = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ReadError("is not UTF-8 text (a binary file, or another encoding).") from None
+    content = _decode(raw)
     html = _looks_like_html(path, content[:1000])
     if html:
         title, body, published = _from_html(content)

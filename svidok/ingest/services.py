@@ -8,11 +8,11 @@ article already stored is not stored again; a near-duplicate is stored linked to
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from svidok.accounts.rules import require
@@ -93,7 +93,7 @@ def import_article(*, actor, article: reading.ReadArticle) -> Imported:
     source = incident_services.record_source(actor=actor, fields={
         "kind": incident_services.term("source_type", "article"),
         "title": article.title, "publisher": article.outlet, "url": article.url,
-        "published_on": article.published, "accessed_on": dt.date.today(), "language": article.language,
+        "published_on": article.published, "accessed_on": timezone.localdate(), "language": article.language,
     })
     stored = Article.objects.create(
         source=source, text=reading.normalize_text(article.text), text_sha256=digest, duplicate_of=original,

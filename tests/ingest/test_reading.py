@@ -68,6 +68,20 @@ def test_html_gives_title_date_and_paragraphs_without_menus(tmp_path):
     assert "Subscribe" not in article.text and "About us" not in article.text
 
 
+def test_html_in_a_declared_legacy_encoding_is_read(tmp_path):
+    page = texts.HTML_ARTICLE.replace("<head>", '<head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">')
+    page = page.replace("Teachers in a Crimean town told to photograph their ballots", "Вчителям у Джанкої наказали сфотографувати бюлетені")
+    path = write(tmp_path, "page.html", page.encode("cp1251"))
+
+    assert reading.read_article(path).title == "Вчителям у Джанкої наказали сфотографувати бюлетені"
+
+
+def test_html_date_in_the_future_is_dropped(tmp_path):
+    page = texts.HTML_ARTICLE.replace("2024-03-18T09:30:00+00:00", "2999-03-18T09:30:00+00:00")
+
+    assert reading.read_article(write(tmp_path, "page.html", page)).published is None
+
+
 def test_html_without_article_is_refused(tmp_path):
     with pytest.raises(reading.ReadError, match="^is HTML with no article in it.$"):
         reading.read_article(write(tmp_path, "404.html", texts.HTML_NO_ARTICLE))
