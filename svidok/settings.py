@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "svidok.sanctions",
     "svidok.forensics",
     "svidok.evidence",
+    "svidok.ingest",
     "svidok.backup",
     "svidok.reports",
 ]

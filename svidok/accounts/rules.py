@@ -38,6 +38,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "organization.edit": EDITORS,
     "source.view": ALL_ROLES,
     "source.edit": EDITORS,
+    "news.import": EDITORS,  # read articles (text, HTML) into sources (issue 12)
     "intervention.view": ALL_ROLES,
     "intervention.edit": EDITORS,
     "place.view": ALL_ROLES,

@@ -35,6 +35,7 @@ USE_CASE_MODULES = (
     "svidok.evidence.archives",
     "svidok.evidence.services",
     "svidok.backup.services",
+    "svidok.ingest.services",
 )
 
 

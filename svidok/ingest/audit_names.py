@@ -1,0 +1,12 @@
+"""How news-reader entries read in a history (``audit.display``). Registered in ``IngestConfig.ready()``."""
+
+from django.utils.translation import gettext_lazy as _
+
+from svidok.audit import display
+
+
+def register() -> None:
+    display.register_type("ingest.article", models=("ingest.Article",), source_keys=("source",))
+    display.register_labels({
+        "text_sha256": _("Text SHA-256"), "duplicate_of": _("Near-duplicate of"),
+    })
