@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from svidok.accounts.rules import require
 from svidok.common.cells import csv_row
 from svidok.forensics import series
+from svidok.forensics.views import plot_response
 from svidok.people import freetext
 
 CACHE_SECONDS = 3600
@@ -79,11 +80,7 @@ def series_plot(request, fmt):
         except ValueError as exc:
             return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
         cache.set(key, content, CACHE_SECONDS)
-    response = HttpResponse(content, content_type="image/svg+xml" if fmt == "svg" else "image/png")
-    response["Cache-Control"] = "private, max-age=600"
-    if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="series-{where.slug}.{fmt}"'
-    return response
+    return plot_response(request, content, fmt, filename=f"series-{where.slug}", max_age=600)
 
 
 def _csv(where, votes, read) -> HttpResponse:

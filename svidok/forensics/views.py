@@ -156,10 +156,16 @@ def plot(request, uuid, name, fmt):
         except ValueError as exc:
             return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
         cache.set(key, content, CACHE_SECONDS)
+    return plot_response(request, content, fmt, filename=name)
+
+
+def plot_response(request, content: bytes, fmt: str, *, filename: str, max_age: int = 3600) -> HttpResponse:
+    """A drawn plot (SVG or PNG bytes), cached privately by the browser; ``?download=1`` saves it
+    as ``filename.fmt``."""
     response = HttpResponse(content, content_type="image/svg+xml" if fmt == "svg" else "image/png")
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = f"private, max-age={max_age}"
     if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+        response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
 
 
@@ -308,9 +314,7 @@ def analysis_plot(request, uuid, fmt):
                            without_electronic_voting=bool(analysis.params.get(WITHOUT_ELECTRONIC)))
         content = render_plot("klimek", p, fmt, scope=analysis.tik or analysis.region, klimek=fit)
         cache.set(key, content, CACHE_SECONDS)
-    response = HttpResponse(content, content_type="image/svg+xml" if fmt == "svg" else "image/png")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return plot_response(request, content, fmt, filename="klimek")
 
 
 @login_required
