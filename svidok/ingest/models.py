@@ -62,3 +62,64 @@ class Article(models.Model):
     @property
     def language(self):
         return self.source.language
+
+
+class Candidate(models.Model):
+    """An incident that extraction proposes from an article, waiting for a documenter: accepted
+    (a draft incident citing the article is created), merged into an incident already recorded,
+    or rejected with a reason. Its fields are what extraction read, as corrected by the reviewer
+    before deciding; ``proposed`` keeps what extraction first said, so accept and reject rates can
+    be measured per incident type and the lexicon improved where it errs."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for review")
+        ACCEPTED = "accepted", _("accepted")
+        MERGED = "merged", _("merged into an incident")
+        REJECTED = "rejected", _("rejected")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="candidates", verbose_name=_("article"))
+    position = models.PositiveIntegerField(_("order in the article"), default=0)
+    type = models.ForeignKey("incidents.Term", on_delete=models.PROTECT, related_name="+", verbose_name=_("type"))
+    date_start = models.DateField(_("date"), null=True, blank=True)
+    date_precision = models.CharField(_("date precision"), max_length=12, blank=True)
+    place = models.ForeignKey("incidents.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("place"))
+    place_as_written = models.CharField(_("place as written"), max_length=300, blank=True)
+    # Parties as the article names them: lists of strings; perpetrators as objects
+    # {"as_written", "kind", "match": {"name", "list", "score", "id"} | null}.
+    victims = models.JSONField(_("victims"), default=list, blank=True)
+    victim_count = models.PositiveIntegerField(_("number of victims"), null=True, blank=True)
+    perpetrators = models.JSONField(_("perpetrators"), default=list, blank=True)
+    reported_by = models.JSONField(_("reported by"), default=list, blank=True)
+    evidence_quote = models.TextField(_("evidence sentence"))
+    quote_start = models.PositiveIntegerField(null=True, blank=True)
+    quote_end = models.PositiveIntegerField(null=True, blank=True)
+    confidence = models.FloatField(_("confidence"))
+    # What extraction proposed, before any correction (the JSON of ``svidok news extract``), and
+    # the lexicon version that proposed it.
+    proposed = models.JSONField(default=dict)
+    lexicon_version = models.CharField(max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(_("reason"), blank=True)
+    incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="news_candidates", verbose_name=_("incident"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article_id", "position"]
+        indexes = [models.Index(fields=["status", "created_at"], name="candidate_status_created")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(status="rejected") | ~models.Q(reason=""), name="candidate_rejected_has_reason"),
+            models.CheckConstraint(condition=models.Q(status__in=["pending", "rejected"]) | models.Q(incident__isnull=False),
+                                   name="candidate_decided_has_incident"),
+        ]
+
+    def __str__(self):
+        return self.evidence_quote[:80]
+
+    @property
+    def public_id(self):
+        return str(self.uuid)

@@ -16,7 +16,7 @@ def test_vocabularies_cover_required_codes():
     codes = set(Term.objects.filter(vocabulary__code="incident_type").values_list("code", flat=True))
     legal = set(Term.objects.filter(vocabulary__code="legal_qualification").values_list("code", flat=True))
 
-    assert {"dismissal", "threat_of_dismissal", "forced_voting", "coerced_election_work", "intimidation", "detention",
+    assert {"dismissal", "threat_of_dismissal", "forced_voting", "coerced_election_work", "coerced_participation", "intimidation", "detention",
             "search", "administrative_case", "criminal_case", "violence", "surveillance", "property", "other"} <= codes
     assert {"echr-3", "echr-5", "echr-8", "echr-9", "echr-10", "echr-11", "echr-14", "echr-p1-3", "iccpr-25",
             "gciv-31", "gciv-51", "hague-45", "rome-7-1-h"} <= legal
