@@ -20,5 +20,6 @@ urlpatterns = [
     path("evidence/captures/", include("svidok.evidence.capture_urls")),
     path("evidence/", include("svidok.evidence.urls")),
     path("search/", include("svidok.search.urls")),
+    path("news/", include("svidok.ingest.review_urls")),
     path("", include("svidok.reports.urls")),
 ]

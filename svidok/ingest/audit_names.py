@@ -7,6 +7,7 @@ from svidok.audit import display
 
 def register() -> None:
     display.register_type("ingest.article", models=("ingest.Article",), source_keys=("source",))
+    display.register_type("ingest.candidate", models=("ingest.Candidate",), vocabulary_keys={"type": "incident_type"})
     display.register_labels({
         "text_sha256": _("Text SHA-256"), "duplicate_of": _("Near-duplicate of"),
     })
