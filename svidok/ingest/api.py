@@ -94,7 +94,9 @@ class ArticleDetailSerializer(ArticleSerializer):
 class CandidateWriteSerializer(serializers.Serializer):
     type = serializers.SlugField(required=False, help_text="an incident_type code")
     date = serializers.DateField(required=False, allow_null=True)
-    date_precision = serializers.ChoiceField(choices=review.PRECISIONS, required=False, allow_blank=True)
+    # Checked by the service: a choice field here would clash in the schema with the incidents'
+    # date precisions (one enum name for two sets of choices).
+    date_precision = serializers.CharField(required=False, allow_blank=True, max_length=12, help_text="day, month or year")
     place = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=19, help_text="a KATOTTG code")
     victim_count = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=1_000_000)
     perpetrators = serializers.ListField(child=serializers.CharField(max_length=300), required=False, max_length=review.MAX_PERPETRATORS)
