@@ -190,7 +190,7 @@ def _apply(candidate: Candidate, fields: dict) -> None:
 
 def _pending(candidate: Candidate) -> Candidate:
     """The candidate read again under a row lock; a field error unless it still waits for review."""
-    locked = Candidate.objects.select_for_update().select_related("article__source", "type", "place").get(pk=candidate.pk)
+    locked = Candidate.objects.select_for_update(of=("self",)).select_related("article__source", "type", "place").get(pk=candidate.pk)
     if locked.status != Candidate.Status.PENDING:
         raise ValidationError({"status": _("This proposal was already decided: %(status)s.") % {
             "status": locked.get_status_display()}})
