@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from svidok.accounts.rules import require
+from svidok.accounts.rules import can_edit_incident, require
 from svidok.common.validation import is_uuid
 from svidok.common.views import add_service_errors, paginate
 from svidok.incidents.forms import terms
@@ -102,6 +102,12 @@ def highlighted(text: str, candidates) -> list[tuple[str, int | None]]:
     return pieces
 
 
+def _mergeable(user, incidents) -> list:
+    """The incidents a proposal may be merged into by ``user``: citing the article changes the
+    incident, which only those who may edit it do (documenters: their own, before verification)."""
+    return [i for i in incidents if can_edit_incident(user, i)]
+
+
 def _panels(request, article: Article, candidates, bound: dict | None = None) -> list[dict]:
     """What each proposal shows beside the text: its form (bound to the POST that failed, if
     it is that one), the incidents it may repeat, its decision."""
@@ -112,7 +118,7 @@ def _panels(request, article: Article, candidates, bound: dict | None = None) ->
         panels.append({
             "number": number, "candidate": candidate,
             "form": mine.get("form") or CandidateForm(candidate=candidate, initial=CandidateForm.initial_for(candidate)),
-            "merge_form": mine.get("merge_form") or MergeForm(incidents=similar, prefix=f"m{candidate.position}"),
+            "merge_form": mine.get("merge_form") or MergeForm(incidents=_mergeable(request.user, similar), prefix=f"m{candidate.position}"),
             "reject_form": mine.get("reject_form") or RejectForm(prefix=f"r{candidate.position}"),
             "similar": similar, "error": mine.get("error", ""),
             "perpetrators": [{"label": review.perpetrator_label(p), "in_registry": review.registry_party(p) is not None}
@@ -148,7 +154,7 @@ def candidate_decide(request, uuid):
         return redirect(reverse("ingest:article", args=[article.uuid]) + f"#proposal-{candidate.position}")
     action = request.POST.get("action", "")
     form = CandidateForm(request.POST, candidate=candidate)
-    similar = review.similar_incidents(candidate, request.user)
+    similar = _mergeable(request.user, review.similar_incidents(candidate, request.user))
     merge_form = MergeForm(request.POST if action == "merge" else None, incidents=similar, prefix=f"m{candidate.position}")
     reject_form = RejectForm(request.POST if action == "reject" else None, prefix=f"r{candidate.position}")
     bound = {"candidate": candidate, "form": form, "merge_form": merge_form, "reject_form": reject_form}

@@ -264,3 +264,29 @@ def test_api_other_roles_see_nothing_and_cannot_decide(api, request, role, propo
     assert client.post(f"/api/v1/news/candidates/{dismissal.uuid}/reject/", {"reason": "x"}, format="json").status_code == 404
     dismissal.refresh_from_db()
     assert dismissal.status == "pending"
+
+
+def test_article_page_shows_similar_incidents_and_merges_only_into_editable_ones(client, documenter, coordinator, verified, proposals, places):
+    article, _dismissal, _participation = proposals
+    own = factories.incident(documenter, title="Own draft", type_code="dismissal", date=dt.date(2024, 3, 25), place=places["town"])
+    IncidentSource.objects.create(incident=verified, source=article.source)  # verified: not the documenter's to edit
+    login(client, documenter)
+
+    html = client.get(f"/news/articles/{article.uuid}/").content.decode()
+
+    assert f'<a href="/incidents/{verified.reference}/">{verified.reference}</a>' in html
+    assert f'<option value="{own.reference}">' in html
+    assert f'<option value="{verified.reference}">' not in html
+    assert "Teacher dismissed for not voting" not in html  # incidents by reference, type, date and place, not title
+
+
+def test_near_duplicate_article_links_to_its_first_copy(client, documenter, proposals):
+    article, _dismissal, _participation = proposals
+    copy = services.import_article(actor=documenter, article=review_world.read_article(
+        review_world.TEXT + "\nПередруковано з дозволу редакції.", outlet="Інше видання", url="https://other.example/copy")).article
+    login(client, documenter)
+
+    html = client.get(f"/news/articles/{copy.uuid}/").content.decode()
+
+    assert copy.duplicate_of == article
+    assert f'<a href="/news/articles/{article.uuid}/">Open the first copy: {article.title}</a>' in html
