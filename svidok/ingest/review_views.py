@@ -24,6 +24,7 @@ from svidok.incidents.queries import visible_incidents
 from svidok.ingest import review
 from svidok.ingest.models import Article, Candidate
 from svidok.ingest.review_forms import CandidateForm, MergeForm, RejectForm
+from svidok.people import suggest
 
 QUEUE_PAGE = 20
 LANGUAGES = (("uk", _("Ukrainian")), ("ru", _("Russian")), ("en", _("English")), ("crh", _("Crimean Tatar")))
@@ -108,6 +109,17 @@ def _mergeable(user, incidents) -> list:
     return [i for i in incidents if can_edit_incident(user, i)]
 
 
+def _perpetrators(candidate: Candidate) -> list[dict]:
+    """Each perpetrator as the form shows it: in the registry (accepting links it), or not, with
+    the registry's persons the name may mean (typing one of their names links it on saving)."""
+    shown = []
+    for entry in candidate.perpetrators:
+        in_registry = review.registry_party(entry) is not None
+        suggestions = [] if in_registry else [c.person.display_name for c in suggest.candidates(entry.get("as_written", ""), limit=3)]
+        shown.append({"label": review.perpetrator_label(entry), "in_registry": in_registry, "suggestions": suggestions})
+    return shown
+
+
 def _panels(request, article: Article, candidates, bound: dict | None = None) -> list[dict]:
     """What each proposal shows beside the text: its form (bound to the POST that failed, if
     it is that one), the incidents it may repeat, its decision."""
@@ -121,8 +133,7 @@ def _panels(request, article: Article, candidates, bound: dict | None = None) ->
             "merge_form": mine.get("merge_form") or MergeForm(incidents=_mergeable(request.user, similar), prefix=f"m{candidate.position}"),
             "reject_form": mine.get("reject_form") or RejectForm(prefix=f"r{candidate.position}"),
             "similar": similar, "error": mine.get("error", ""),
-            "perpetrators": [{"label": review.perpetrator_label(p), "in_registry": review.registry_party(p) is not None}
-                             for p in candidate.perpetrators],
+            "perpetrators": _perpetrators(candidate) if candidate.status == Candidate.Status.PENDING else [],
         })
     return panels
 

@@ -290,3 +290,21 @@ def test_near_duplicate_article_links_to_its_first_copy(client, documenter, prop
 
     assert copy.duplicate_of == article
     assert f'<a href="/news/articles/{article.uuid}/">Open the first copy: {article.title}</a>' in html
+
+
+def test_unmatched_perpetrator_shows_registry_suggestion_and_links_when_its_name_is_typed(client, documenter, fedorenko, places):
+    article, dismissal, _participation = review_world.world(documenter, place=places["town"])
+    dismissal.perpetrators = [{"as_written": "Ihor Fedorenko", "kind": "person", "match": None}]
+    dismissal.save()
+    login(client, documenter)
+
+    before = client.get(f"/news/articles/{article.uuid}/").content.decode()
+    saved = client.post(f"/news/candidates/{dismissal.uuid}/", form_data(dismissal, perpetrators="Ігор Федоренко") | {"action": "save"})
+    after = client.get(f"/news/articles/{article.uuid}/").content.decode()
+
+    assert "Ihor Fedorenko — not in the registry: named in the narrative" in " ".join(before.split())
+    assert "The registry has: Ігор Федоренко." in before
+    assert saved.status_code == 302
+    dismissal.refresh_from_db()
+    assert dismissal.perpetrators[0]["match"]["id"] == fedorenko.public_id
+    assert "Ігор Федоренко — in the registry: will be linked as perpetrator" in " ".join(after.split())
