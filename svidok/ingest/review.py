@@ -41,7 +41,6 @@ SIMILAR_DAYS = 31
 SIMILAR_LIMIT = 10
 MAX_PERPETRATORS = 20
 NOTE_LIMIT = 500  # IncidentSource.note
-EDITABLE = frozenset({"type", "date_start", "date_precision", "place", "victim_count", "perpetrators"})
 
 
 def _snapshot(candidate: Candidate) -> dict:
@@ -93,10 +92,10 @@ def _match_in_registry(name: str) -> dict | None:
     return {"name": best.person.display_name, "list": "", "score": best.score, "id": best.person.public_id}
 
 
-def _perpetrators(candidate: Candidate, value) -> list[dict]:
-    """The reviewer's perpetrators: a name already on the candidate keeps its entry (and its
-    match); a new name is matched against the registry (the best person above the matcher's
-    threshold, or none)."""
+def _set_perpetrators(candidate: Candidate, value) -> None:
+    """The reviewer's perpetrators, names one per item: a name already on the candidate (as
+    written, or as labelled) keeps its entry and match; a new name is matched against the
+    registry (the best person above the matcher's threshold, or none)."""
     if not isinstance(value, (list, tuple)):
         raise ValidationError({"perpetrators": _("Perpetrators are a list of names.")})
     known = {}
@@ -105,87 +104,80 @@ def _perpetrators(candidate: Candidate, value) -> list[dict]:
         known.setdefault(perpetrator_label(entry).casefold(), entry)
     out, seen = [], set()
     for item in value:
-        if isinstance(item, dict):
-            name = str(item.get("as_written") or "").strip()
-        else:
-            name = " ".join(str(item or "").split())
+        name = " ".join(str(item or "").split())
         if not name or name.casefold() in seen:
             continue
         seen.add(name.casefold())
         check_text("perpetrators", name)
         if len(name) > 300:
             raise ValidationError({"perpetrators": _("A name is at most 300 characters long.")})
-        entry = item if isinstance(item, dict) else known.get(name.casefold())
-        if entry is None:
-            entry = {"as_written": name, "kind": "person", "match": _match_in_registry(name)}
-        out.append(entry)
+        out.append(known.get(name.casefold()) or {"as_written": name, "kind": "person", "match": _match_in_registry(name)})
     if len(out) > MAX_PERPETRATORS:
         raise ValidationError({"perpetrators": _("At most %(n)d perpetrators.") % {"n": MAX_PERPETRATORS}})
-    return out
+    candidate.perpetrators = out
+
+
+def _set_type(candidate: Candidate, value) -> None:
+    if isinstance(value, str):
+        value = incident_services.term("incident_type", value, field="type")
+    if not isinstance(value, Term) or value.vocabulary.code != "incident_type":
+        raise ValidationError({"type": _("A type of incident is required.")})
+    candidate.type = value
+
+
+def _set_date(candidate: Candidate, value) -> None:
+    if value is not None and not isinstance(value, dt.date):
+        raise ValidationError({"date_start": _("Enter a valid date.")})
+    check_date("date_start", value)
+    candidate.date_start = value
+
+
+def _set_precision(candidate: Candidate, value) -> None:
+    if value and value not in PRECISIONS:
+        raise ValidationError({"date_precision": _("Choose day, month or year.")})
+    candidate.date_precision = value or ""
+
+
+def _set_place(candidate: Candidate, value) -> None:
+    if value is not None and not isinstance(value, Place):
+        raise ValidationError({"place": _("Choose a place of the gazetteer.")})
+    candidate.place = value
+
+
+def _set_victim_count(candidate: Candidate, value) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 1_000_000):
+        raise ValidationError({"victim_count": _("Enter a number of victims from 0 to 1,000,000.")})
+    candidate.victim_count = value
+
+
+# In this order: the precision is set after the date it qualifies.
+SETTERS = {
+    "type": _set_type, "date_start": _set_date, "date_precision": _set_precision, "place": _set_place,
+    "victim_count": _set_victim_count, "perpetrators": _set_perpetrators,
+}
+EDITABLE = frozenset(SETTERS)
 
 
 def _apply(candidate: Candidate, fields: dict) -> None:
-    """Set the reviewer's corrections on ``candidate`` (unsaved); every problem as one field-keyed error."""
+    """Set the reviewer's corrections on ``candidate`` (unsaved); every problem at once, as one
+    field-keyed error. A date without a precision is a day; no date has no precision."""
     unknown = set(fields) - EDITABLE
     if unknown:
         raise TypeError(f"not editable on a candidate: {', '.join(sorted(unknown))}")
     errors: dict[str, list[str]] = {}
-
-    def check(field, fn):
-        try:
-            fn()
-        except ValidationError as exc:
-            for key, messages in exc.message_dict.items():
-                errors.setdefault(key, []).extend(messages)
-
-    if "type" in fields:
-        def set_type():
-            value = fields["type"]
-            if isinstance(value, str):
-                value = incident_services.term("incident_type", value, field="type")
-            if not isinstance(value, Term) or value.vocabulary.code != "incident_type":
-                raise ValidationError({"type": _("A type of incident is required.")})
-            candidate.type = value
-        check("type", set_type)
-    if "date_start" in fields:
-        def set_date():
-            value = fields["date_start"]
-            if value is not None and not isinstance(value, dt.date):
-                raise ValidationError({"date_start": _("Enter a valid date.")})
-            check_date("date_start", value)
-            candidate.date_start = value
-            if value is None:
-                candidate.date_precision = ""
-        check("date_start", set_date)
-    if "date_precision" in fields:
-        def set_precision():
-            value = fields["date_precision"] or ""
-            if value and value not in PRECISIONS:
-                raise ValidationError({"date_precision": _("Choose day, month or year.")})
-            candidate.date_precision = value if candidate.date_start else ""
-        check("date_precision", set_precision)
-    if candidate.date_start and not candidate.date_precision:
-        candidate.date_precision = "day"
-    if "place" in fields:
-        def set_place():
-            value = fields["place"]
-            if value is not None and not isinstance(value, Place):
-                raise ValidationError({"place": _("Choose a place of the gazetteer.")})
-            candidate.place = value
-        check("place", set_place)
-    if "victim_count" in fields:
-        def set_count():
-            value = fields["victim_count"]
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > 1_000_000):
-                raise ValidationError({"victim_count": _("Enter a number of victims from 0 to 1,000,000.")})
-            candidate.victim_count = value
-        check("victim_count", set_count)
-    if "perpetrators" in fields:
-        def set_perpetrators():
-            candidate.perpetrators = _perpetrators(candidate, fields["perpetrators"])
-        check("perpetrators", set_perpetrators)
+    for name, setter in SETTERS.items():
+        if name in fields:
+            try:
+                setter(candidate, fields[name])
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    errors.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+    if candidate.date_start is None:
+        candidate.date_precision = ""
+    elif not candidate.date_precision:
+        candidate.date_precision = "day"
 
 
 def _pending(candidate: Candidate) -> Candidate:

@@ -218,3 +218,13 @@ def test_rates_per_type(documenter, proposals):
     assert (d.proposed, d.accepted, d.merged, d.rejected, d.pending, d.acceptance) == (2, 1, 0, 1, 0, 0.5)
     p = rates["coerced_participation"]
     assert (p.proposed, p.pending, p.acceptance) == (1, 1, None)
+
+
+def test_date_without_precision_is_a_day_and_no_date_has_no_precision(documenter, proposals):
+    _article, dismissal, participation = proposals
+
+    dated = review.update_candidate(actor=documenter, candidate=participation, fields={"date_start": dt.date(2024, 3, 2)})
+    undated = review.update_candidate(actor=documenter, candidate=dismissal, fields={"date_start": None})
+
+    assert (dated.date_start, dated.date_precision) == (dt.date(2024, 3, 2), "day")
+    assert (undated.date_start, undated.date_precision) == (None, "")
