@@ -68,11 +68,18 @@ def _matching(pairs: dict[int, list[int]]) -> dict[int, int]:
     return {label: proposal for proposal, label in owner.items()}
 
 
-def same_place(label_place: dict | None, predicted: dict | None) -> bool:
+def same_place(label_place: dict | None, predicted: dict | None, gazetteer=None) -> bool:
+    """The labelled place (its normalized name's first part: "Kerch" of "Kerch, Crimea") is the
+    predicted one: the gazetteer reads the label to the same code, or (without a gazetteer, or a
+    label it cannot read) the names share a spelling."""
     if not label_place or not predicted:
         return not label_place and not predicted
     wanted = label_place.get("normalized") or label_place.get("as_written") or ""
-    head = re.split(r"[,(]", wanted)[0]
+    head = re.split(r"[,(]", wanted)[0].strip()
+    if gazetteer is not None and predicted.get("code"):
+        codes = {m.code for m in gazetteer.find(head, 0, "en" if head.isascii() else "") if m.code}
+        if codes:
+            return predicted["code"] in codes
     got = " ".join(filter(None, [predicted.get("name"), predicted.get("as_written")]))
     return bool(text_keys(head) & text_keys(got))
 
@@ -134,7 +141,8 @@ def read_labels(directory: Path) -> dict[str, list[dict]]:
     return labels
 
 
-def score_article(report: Report, *, name: str, language: str, text: str, labels: list[dict], proposals: list[dict]) -> None:
+def score_article(report: Report, *, name: str, language: str, text: str, labels: list[dict], proposals: list[dict],
+                  gazetteer=None) -> None:
     tally = report.by_language.setdefault(language, Tally())
     tally.articles += 1
     tally.labelled += len(labels)
@@ -153,15 +161,22 @@ def score_article(report: Report, *, name: str, language: str, text: str, labels
                     typed.setdefault(i, []).append(j)
     # Prefer, among proposals of the right type, the one naming the labelled place.
     for i, options in typed.items():
-        options.sort(key=lambda j: not same_place(labels[i].get("place"), proposals[j].get("place")))
+        options.sort(key=lambda j: not same_place(labels[i].get("place"), proposals[j].get("place"), gazetteer))
     found_any = _matching(untyped)
     found = _matching(typed)
     tally.found_any += len(found_any)
     tally.found += len(found)
     for i, j in found.items():
         label, proposal = labels[i], proposals[j]
-        tally.place_right += same_place(label.get("place"), proposal.get("place"))
-        tally.date_right += (label.get("date") or None) == (proposal.get("date") or None)
+        place_right = same_place(label.get("place"), proposal.get("place"), gazetteer)
+        date_right = (label.get("date") or None) == (proposal.get("date") or None)
+        tally.place_right += place_right
+        tally.date_right += date_right
+        if not (place_right and date_right):
+            report.details.append({"file": name, "found": proposal["type"], "quote": proposal["evidence_quote"][:60],
+                                   "place": None if place_right else [(label.get("place") or {}).get("normalized"),
+                                                                      (proposal.get("place") or {}).get("name")],
+                                   "date": None if date_right else [label.get("date"), proposal.get("date")]})
     for i, label in enumerate(labels):
         if i not in found:
             report.details.append({"file": name, "missed": label.get("type"), "quote": label.get("evidence_quote", "")[:90],

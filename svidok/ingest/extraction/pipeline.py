@@ -11,11 +11,14 @@ registry index) so ``svidok news extract`` pays for loading once for all files.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
+from svidok.ingest.extraction import dates as dates_module
 from svidok.ingest.extraction import lexicon as lexicon_module
+from svidok.ingest.extraction import places as places_module
 from svidok.ingest.extraction import text as text_module
-from svidok.ingest.extraction.shapes import Proposal, Sentence, Trigger
+from svidok.ingest.extraction.shapes import PlaceMention, Proposal, Sentence, Trigger
 
 # When a sentence carries triggers of several types over the same act, the more specific type
 # stands for the act: a dismissal threat that enforces turnout is a threat of dismissal (the
@@ -33,6 +36,7 @@ SUBSUMES = {
 THRESHOLD = 0.5
 # How many words before a trigger are searched for a word of prediction or condition.
 MODAL_WINDOW = 6
+_CLAUSE_BREAK = re.compile(r"[,;:—–]|\s-\s")
 # Place levels that make an act concrete (a region alone does not).
 LOCAL_LEVELS = {"settlement", "raion", "institution"}
 
@@ -40,13 +44,14 @@ LOCAL_LEVELS = {"settlement", "raion", "institution"}
 @dataclass
 class Resources:
     lexicon: lexicon_module.Lexicon
+    gazetteer: places_module.Gazetteer
     election_days: list[dt.date] = field(default_factory=list)
-    places: object = None  # (sentence, language) -> [PlaceMention]
 
     @classmethod
     def load(cls, *, lexicon_path: str | None = None) -> Resources:
         text_module.load()
-        return cls(lexicon=lexicon_module.load(lexicon_path))
+        return cls(lexicon=lexicon_module.load(lexicon_path), gazetteer=places_module.Gazetteer.load(),
+                   election_days=dates_module.election_days())
 
     @classmethod
     def shared(cls) -> Resources:
@@ -91,11 +96,26 @@ def choose_types(triggers: list[Trigger], words, lex: lexicon_module.Lexicon) ->
     return [(k, by_type[k]) for k in ordered]
 
 
-def _modal_before(words, trigger: Trigger, lex: lexicon_module.Lexicon, language: str) -> bool:
+def _modal_before(words, trigger: Trigger, lex: lexicon_module.Lexicon, language: str, sentence_text: str, offset: int) -> bool:
     """A future, modal or conditional word shortly before the trigger: a prediction, not an act."""
     tests = lex.not_incident.get(language, ())
     before = [w for w in words if w.end <= trigger.start][-MODAL_WINDOW:]
-    return any(test.matches(w) for w in before for test in tests)
+    # Only the trigger's own clause counts: in "if they refuse, they are threatened" the condition
+    # is apart from the act by a comma or a dash.
+    clause = []
+    for word, following in zip(before, [*before[1:], None], strict=True):
+        clause.append(word)
+        end = following.start if following is not None else trigger.start
+        if _CLAUSE_BREAK.search(sentence_text[word.end - offset:end - offset]):
+            clause = []
+    return any(test.matches(w) for w in clause for test in tests)
+
+
+def _first_person(words, trigger: Trigger, lex, language: str) -> bool:
+    """A witness speaking: "we", "I" among the three words before the trigger ("we are forced")."""
+    test = lex.first_person.get(language)
+    before = [w for w in words if w.end <= trigger.start][-3:]
+    return _any(test, before)
 
 
 def _any(test, words) -> bool:
@@ -111,6 +131,7 @@ class _Act:
     group: str | None
     place_key: str | None
     specific: bool
+    new: bool = False  # says "another", "a similar", "also": not the act told before
 
 
 def _confidence(kind_weight: float, *, modal: bool, generic: bool, lead: bool, first_person: bool,
@@ -130,7 +151,7 @@ def _confidence(kind_weight: float, *, modal: bool, generic: bool, lead: bool, f
         confidence += 0.1   # a witness's own words
     if local_place:
         confidence += 0.1   # a settlement or district named: a concrete act
-    return max(0.0, min(confidence, 1.0))
+    return round(max(0.0, min(confidence, 1.0)), 2)
 
 
 def extract(article: Article, resources: Resources) -> list[Proposal]:
@@ -138,48 +159,104 @@ def extract(article: Article, resources: Resources) -> list[Proposal]:
     language = article.language
     sentences = text_module.sentences(article.text)
     lead_paragraph = sentences[0].paragraph if sentences else None
+    gazetteer = resources.gazetteer
+    places_in = {s.index: gazetteer.find(s.text, s.start, language) for s in sentences}
+    dates_in = {s.index: dates_module.find_dates(s.text, s.start, language, published=article.published,
+                                                 election_days=resources.election_days) for s in sentences}
+    article_dates = [m for found in dates_in.values() for m in found]
+    region = _article_region(article, places_in, gazetteer, language)
     acts: list[_Act] = []
     for sentence in sentences:
         words = text_module.words(sentence, language)
         triggers = lex.triggers(sentence.index, words, language)
         if not triggers:
             continue
-        places = resources.places(sentence, language) if resources.places else []
+        places = places_in[sentence.index]
         local = [p for p in places if p.level in LOCAL_LEVELS]
         group = lex.group_of(words)
+        new_act = _any(lex.new_act.get(language), words)
+        date, precision = dates_module.incident_date(dates_in[sentence.index], published=article.published,
+                                                     election_days=resources.election_days, article_mentions=article_dates)
         for kind, own in choose_types(triggers, words, lex):
             best = max(own, key=lambda t: t.weight)
             confidence = _confidence(
-                best.weight, modal=_modal_before(words, best, lex, language),
+                best.weight, modal=_modal_before(words, best, lex, language, sentence.text, sentence.start),
                 generic=_any(lex.general.get(language), words) and group is None,
-                lead=sentence.paragraph == lead_paragraph, first_person=_any(lex.first_person.get(language), words),
+                lead=sentence.paragraph == lead_paragraph, first_person=_first_person(words, best, lex, language),
                 claim=_any(lex.claim.get(language), words), local_place=bool(local))
             if confidence < THRESHOLD:
                 continue
             # One act per settlement when a sentence names several ("in schools of Kerch and Simferopol").
-            for place in _distinct(local) or [_best(places)]:
+            chosen = _act_places(local, sentence, words, lex, language) or \
+                [places_module.best_place(places) or (None if new_act else _context_place(sentence, sentences, places_in)) or region]
+            for place in chosen:
                 proposal = Proposal(type=kind, evidence_quote=sentence.text, quote_start=sentence.start,
-                                    quote_end=sentence.end, confidence=confidence, place=place, triggers=own)
+                                    quote_end=sentence.end, confidence=confidence, place=place, triggers=own,
+                                    date=date, date_precision=precision)
                 acts.append(_Act(proposal=proposal, sentences=[sentence], group=group,
-                                 place_key=place.code if place else None, specific=bool(local)))
+                                 place_key=place.code if place and place.level in LOCAL_LEVELS else None,
+                                 specific=bool(local), new=new_act))
     return [act.proposal for act in _merge(acts, article.text)]
 
 
-def _distinct(places):
-    seen, out = set(), []
-    for place in places:
-        key = place.code or place.as_written
-        if key not in seen:
-            seen.add(key)
-            out.append(place)
-    return out
+def _context_place(sentence: Sentence, sentences: list[Sentence], places_in: dict) -> PlaceMention | None:
+    """A sentence that names no place is about the settlement named by the next sentence of its
+    paragraph (a quotation, then "…, said a resident of X"), else by the two sentences before it."""
+    following = sentence.index + 1
+    if following < len(sentences) and sentences[following].paragraph == sentence.paragraph:
+        local = [p for p in places_in.get(following, []) if p.level in LOCAL_LEVELS]
+        if local:
+            return local[0]
+    for previous in range(sentence.index - 1, max(-1, sentence.index - 3), -1):
+        local = [p for p in places_in.get(previous, []) if p.level in LOCAL_LEVELS]
+        if local:
+            return local[-1]
+    return None
 
 
-def _best(places):
-    if not places:
+def _article_region(article: Article, places_in: dict, gazetteer, language: str) -> PlaceMention | None:
+    """The region the article is about: the one its title names, else the one its text names most."""
+    title = gazetteer.find(article.title, 0, language) if article.title else []
+    candidates = [p for p in title if p.level == "region"] or \
+        [p for found in places_in.values() for p in found if p.level == "region"]
+    if not candidates:
         return None
-    order = {level: i for i, level in enumerate(("settlement", "institution", "raion", "region"))}
-    return sorted(places, key=lambda p: order.get(p.level, 9))[0]
+    counts: dict[str, int] = {}
+    for place in candidates:
+        counts[place.code] = counts.get(place.code, 0) + 1
+    best = max(candidates, key=lambda p: counts[p.code])
+    # Offsets of a place taken from the title or another sentence mean nothing for this one.
+    return PlaceMention(as_written=best.as_written, start=-1, end=-1, code=best.code, name=best.name,
+                        region=best.region, level=best.level)
+
+
+def _act_places(local: list[PlaceMention], sentence: Sentence, words, lex, language: str) -> list[PlaceMention]:
+    """The places of the acts a sentence reports. Settlements joined by "and" ("in schools of Kerch
+    and Simferopol") are one act each; otherwise the place the act happened "in" (a locative word
+    before it) rather than one named in passing ("Luhansk governor said that in Starobilsk…")."""
+    distinct, seen = [], set()
+    for place in local:
+        if (place.code or place.as_written) not in seen:
+            seen.add(place.code or place.as_written)
+            distinct.append(place)
+    if len(distinct) < 2:
+        return distinct
+    conjunction = lex.conjunction.get(language)
+    groups: list[list[PlaceMention]] = [[distinct[0]]]
+    for previous, place in zip(distinct, distinct[1:], strict=False):
+        between = [w for w in words if previous.end <= w.start and w.end <= place.start]
+        if len(between) <= 5 and (_any(conjunction, between) or "," in sentence.text[previous.end - sentence.start:place.start - sentence.start]):
+            groups[-1].append(place)
+        else:
+            groups.append([place])
+    locative = lex.locative.get(language)
+
+    def located(group: list[PlaceMention]) -> bool:
+        first = group[0]
+        before = [w for w in words if w.end <= first.start][-4:]
+        return _any(locative, before)
+
+    return next((group for group in groups if located(group)), groups[0])
 
 
 def _merge(acts: list[_Act], text: str) -> list[_Act]:
@@ -188,7 +265,8 @@ def _merge(acts: list[_Act], text: str) -> list[_Act]:
     confident (then the first) saying stands."""
     kept: list[_Act] = []
     for act in acts:
-        twin = next((k for k in kept if _same_act(k, act)), None)
+        twin = None if act.new else next((k for k in kept if _next_to(k, act) and _same_act(k, act, adjacent=True)), None) \
+            or next((k for k in kept if _same_act(k, act)), None)
         if twin is None:
             kept.append(act)
             continue
@@ -204,11 +282,17 @@ def _merge(acts: list[_Act], text: str) -> list[_Act]:
     return kept
 
 
-def _same_act(a: _Act, b: _Act) -> bool:
+def _next_to(a: _Act, b: _Act) -> bool:
+    return b.sentences[0].index == a.sentences[-1].index + 1
+
+
+def _same_act(a: _Act, b: _Act, *, adjacent: bool = False) -> bool:
+    """Same type and place (when both say one); further apart, the same victim group too. The
+    next sentence saying the same type of act at the same place goes on telling the same act."""
     if a.proposal.type != b.proposal.type:
         return False
     if a.place_key and b.place_key and a.place_key != b.place_key:
         return False
-    if a.group and b.group and a.group != b.group:
+    if not adjacent and a.group and b.group and a.group != b.group:
         return False
     return True

@@ -89,7 +89,7 @@ def evaluate_directory(directory: Path, resources: pipeline.Resources) -> evalua
             raise evaluation.EvalError(f"{name}: {error}") from None
         proposals = [p.as_json() for p in pipeline.extract(_article(read), resources)]
         evaluation.score_article(report, name=name, language=read.language, text=read.text,
-                                 labels=labels[name], proposals=proposals)
+                                 labels=labels[name], proposals=proposals, gazetteer=resources.gazetteer)
     return report
 
 
