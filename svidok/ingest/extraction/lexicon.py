@@ -33,7 +33,8 @@ class Test:
     def matches(self, word: Word) -> bool:
         if word.lemma in self.exact or word.lower in self.exact:
             return True
-        return any(word.lower.startswith(p) or word.lemma.startswith(p) for p in self.prefixes)
+        # str.startswith takes a tuple: one call for every prefix.
+        return bool(self.prefixes) and (word.lower.startswith(self.prefixes) or word.lemma.startswith(self.prefixes))
 
 
 @dataclass(frozen=True)
