@@ -1,0 +1,398 @@
+"""Places named in a sentence, found in the gazetteer (issue 12, docs/news.md "Places and dates").
+
+No database: the index is built from the gazetteer files (``svidok.incidents.gazetteer.build``)
+once per process, so ``svidok news extract`` runs on files alone.
+
+Every name of a place is indexed as a run of words, each word with a set of keys in three spaces:
+
+- ``c:`` Cyrillic, folded (case, ё, apostrophes) and lemmatized with pymorphy3 (uk and ru), so
+  that "у Сімферополі", "в Симферополе" and "Херсонской области" meet the nominative names;
+- ``x:`` Latin, folded exactly (the official transliteration, the Russian one, Crimean Tatar and
+  the GeoNames spellings: Simferopol, Aqmescit, Dzhankoy);
+- ``l:`` Latin, the search's phonetic skeleton (``svidok.search.normalize``), which lets
+  Feodosiia / Feodosia / Feodosiya or Bakhchisaray / Bakhchysarai meet; only towns, raions and
+  regions are indexed loosely, villages need an exact spelling.
+
+A sentence's words are keyed the same way and matched longest-first. The rules against false
+places: the first word of a match is capitalised as written; a single-word settlement name has at
+least four letters and is not on the stop list (village names that are also common or political
+words: Мир, Перемога, Victory…); a village is not taken from the first word of a sentence when
+the analyzer knows that word as a common word. Among places of the same name the one named with
+its region in the same sentence wins, then the larger kind (region > city > urban-type settlement
+> village), then the occupied one; when that still leaves several, the mention has no code.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+
+import iuliia
+from anyascii import anyascii
+from translitua import translit
+
+from svidok.ingest.extraction.shapes import PlaceMention
+from svidok.search.normalize import word_keys
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*", re.UNICODE)
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_POSSESSIVE = re.compile(r"['’ʼ`]s$")
+
+LEVEL = {"O": "region", "K": "settlement", "P": "raion", "M": "settlement", "X": "settlement", "C": "settlement"}
+# Larger first when one name fits several places.
+SIZE = {"O": 5, "K": 5, "P": 4, "M": 3, "X": 2, "C": 1}
+SPECIFIC = {"settlement": 3, "institution": 3, "raion": 2, "region": 1}
+MIN_LETTERS = 4
+
+# Settlement names that are also common or political words ("Мир", "Перемога", "Дружба"):
+# a capitalised one is far more often a party, a newspaper or a slogan than the village.
+STOP = frozenset("""
+мир перемога победа дружба правда свобода слава прогрес прогресс жовтень октябрь зоря заря весна
+надія надежда росія россия україна украина москва комунар коммунар іскра искра маяк схід восток
+світанок рассвет радість радость труд праця жовтневе октябрьское першотравневе первомайское
+victory peace friendship pravda mir zarya zoria iskra mayak russia ukraine moscow
+""".split())
+
+# The regions, written by hand: KATOTTG names only the oblast's adjective, and the press writes
+# "Луганщина", "Lugansk region", "occupied Crimea", "ДНР". ОРДЛО (parts of two oblasts) is not a
+# place of its own and is left out.
+_REGION_WORDS = ("область", "обл", "oblast", "region", "регион", "регіон", "province")
+REGIONS = {
+    "UA01000000000013043": {
+        "names": ["Крим", "Крым", "Crimea", "Krym", "Qırım", "Qirim", "Автономна Республіка Крим",
+                  "Автономная Республика Крым", "Autonomous Republic of Crimea", "Республіка Крим",
+                  "Республика Крым", "Republic of Crimea", "АРК", "Кримський півострів",
+                  "Крымский полуостров", "Crimean peninsula"],
+        "adjectives": [],
+    },
+    "UA14000000000091971": {"names": ["Донеччина", "Донетчина", "ДНР", "DPR", "DNR"],
+                            "adjectives": ["Донецька", "Донецкая", "Donetsk", "Donetska"]},
+    "UA23000000000064947": {"names": ["Запоріжжя область", "Запорожье область"],
+                            "adjectives": ["Запорізька", "Запорожская", "Zaporizhzhia", "Zaporizhia",
+                                           "Zaporizhzhya", "Zaporozhye", "Zaporizka", "Zaporizhzhia's"]},
+    "UA44000000000018893": {"names": ["Луганщина", "ЛНР", "LPR", "LNR"],
+                            "adjectives": ["Луганська", "Луганская", "Luhansk", "Lugansk", "Luhanska"]},
+    "UA65000000000030969": {"names": ["Херсонщина", "Херсонщина"],
+                            "adjectives": ["Херсонська", "Херсонская", "Kherson", "Khersonska"]},
+}
+_RAION_WORDS = ("район", "district", "raion", "rayon")
+_CASE_FORMS = {
+    "район": "район району районі районом райони районах районе района",
+    "область": "область області областю областей областях области областью",
+    "регион": "регион региона регионе регионом региону",
+    "регіон": "регіон регіону регіоні регіоном",
+    "обл": "обл",
+}
+
+
+def fold(word: str) -> str:
+    return re.sub(r"['’ʼ`]", "", unicodedata.normalize("NFC", word).lower().replace("ё", "е"))
+
+
+@functools.cache
+def analyzers():
+    """The pymorphy3 analyzers (uk, ru), loaded once per process."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang="uk"), pymorphy3.MorphAnalyzer(lang="ru")
+
+
+# Adjectival names (Первомайське, Нова Каховка, Новая Каховка) as the analyzers lemmatize their
+# inflected forms: to the masculine. Written as rules because lemmatizing 6,000 names with
+# pymorphy3 takes seconds; the extra keys of a noun ("каховкий") meet nothing.
+_ADJECTIVE_ENDINGS = (
+    ("ське", "ський"), ("цьке", "цький"), ("зьке", "зький"), ("ська", "ський"), ("цька", "цький"),
+    ("зька", "зький"), ("е", "ий"), ("є", "ій"), ("а", "ий"), ("я", "ій"),
+    ("ое", "ый"), ("ое", "ий"), ("ое", "ой"), ("ее", "ий"), ("ая", "ый"), ("ая", "ий"), ("ая", "ой"), ("яя", "ий"),
+)
+
+
+@functools.lru_cache(maxsize=100_000)
+def name_keys(word: str) -> frozenset[str]:
+    """``c:`` keys of a word of a Cyrillic name (nominative): its fold and its masculine form."""
+    folded = fold(word)
+    keys = {folded}
+    keys.update(folded[: -len(end)] + lemma for end, lemma in _ADJECTIVE_ENDINGS if folded.endswith(end))
+    return frozenset("c:" + k for k in keys)
+
+
+@functools.lru_cache(maxsize=100_000)
+def cyrillic_keys(word: str, language: str = "") -> frozenset[str]:
+    """``c:`` keys of a Cyrillic word of the text: its fold and every lemma the analyzer proposes
+    (the one for ``language``, both when it is neither uk nor ru)."""
+    folded = fold(word)
+    keys = {folded}
+    uk, ru = analyzers()
+    for analyzer in (uk, ru):
+        keys.update(fold(p.normal_form) for p in analyzer.parse(folded)[:4])
+    return frozenset("c:" + k for k in keys)
+
+
+@functools.lru_cache(maxsize=100_000)
+def latin_keys(word: str, loose: bool = True) -> frozenset[str]:
+    word = _POSSESSIVE.sub("", word)
+    keys = {"x:" + fold(anyascii(word))}
+    if loose:
+        keys.update("l:" + k for k in word_keys(word))
+    return frozenset(keys)
+
+
+def token_keys(word: str, language: str = "") -> frozenset[str]:
+    return cyrillic_keys(word, language) if _CYRILLIC.search(word) else latin_keys(word)
+
+
+@dataclass(frozen=True)
+class Place:
+    code: str
+    name: str
+    region: str
+    category: str
+    occupied: bool
+
+    @property
+    def level(self) -> str:
+        return LEVEL[self.category]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of writing a place: per word, the keys any of which must meet the text's word."""
+
+    place: Place
+    words: tuple[frozenset[str], ...]
+    loose: bool
+
+
+def _suffix_keys(word: str) -> frozenset[str]:
+    """"район", "область", "district": every case form of the word, written out."""
+    if not _CYRILLIC.search(word):
+        return latin_keys(word, False) | {"x:" + word + "s"}
+    return frozenset("c:" + f for f in _CASE_FORMS[word].split())
+
+
+def _is_latin(name: str) -> bool:
+    return not _CYRILLIC.search(name)
+
+
+def _name_variants(place: Place, name: str, *, loose: bool, suffixes=()) -> list[Variant]:
+    """The variants of one written name (and of the name followed by each of ``suffixes``)."""
+    words = _WORD.findall(name)
+    if not words:
+        return []
+    latin = _is_latin(name)
+    exact = tuple(latin_keys(w, False) if latin else name_keys(w) for w in words)
+    found = [exact]
+    if latin and loose:
+        found.append(tuple(latin_keys(w, True) - {"x:" + fold(anyascii(w))} for w in words))
+    result = []
+    for keys in found:
+        if suffixes:
+            for suffix in suffixes:
+                result.append(Variant(place, keys + (_suffix_keys(suffix),), keys is not exact))
+        else:
+            result.append(Variant(place, keys, keys is not exact))
+    return result
+
+
+def _usable_alt(name: str) -> bool:
+    letters = re.sub(r"[\W\d_]", "", name)
+    # GeoNames carries airport codes (SIP, KHC) and lower-case machine transcriptions (ke chi).
+    return len(letters) >= MIN_LETTERS and name[:1].isupper() and not name.isupper() and not re.search(r"\d", name)
+
+
+class Gazetteer:
+    """The place index. ``Gazetteer.load()`` builds it once per process (about a second)."""
+
+    _loaded: Gazetteer | None = None
+    _lock = threading.Lock()
+
+    def __init__(self, rows):
+        self.places: dict[str, Place] = {}
+        self.by_first: dict[str, list[Variant]] = {}
+        official: dict[str, set[str]] = {}
+        for row in rows:
+            if row.category not in LEVEL:
+                continue
+            region = row.region or row.code
+            place = Place(row.code, row.name_uk, region, row.category, row.occupied_since is not None)
+            self.places[row.code] = place
+            for name in (row.name_uk, row.name_ru, translit(row.name_uk)):
+                if name:
+                    official.setdefault(fold(name), set()).add(row.code)
+        for row in rows:
+            place = self.places.get(row.code)
+            if place is None or row.category == "O":
+                continue
+            if row.category == "P":
+                self._add_raion(row, place)
+                continue
+            loose = row.category != "C"
+            names = {row.name_uk, row.name_ru, row.name_crh, translit(row.name_uk)}
+            if row.name_ru:
+                names.add(iuliia.WIKIPEDIA.translate(row.name_ru))
+            # A GeoNames alternate that is another place's official name (Melitopol's
+            # "Novooleksandrivka") would steal that place's mentions.
+            names.update(a for a in row.alt_names if _usable_alt(a) and official.get(fold(a), {row.code}) <= {row.code})
+            for name in names:
+                if name:
+                    self._add_all(_name_variants(place, name, loose=loose))
+        for code, spec in REGIONS.items():
+            place = self.places[code]
+            for name in spec["names"]:
+                self._add_all(_name_variants(place, name, loose=not name.isupper()))
+            for adjective in spec["adjectives"]:
+                self._add_all(_name_variants(place, adjective, loose=True, suffixes=_REGION_WORDS))
+        # A Cyrillic word whose first letters begin no name is not lemmatized: pymorphy3 costs
+        # about half a millisecond a word, most capitalised words are people and organizations.
+        self.cyrillic_prefixes = frozenset(k[2:5] for k in self.by_first if k.startswith("c:"))
+
+    def _add_raion(self, row, place: Place) -> None:
+        for adjective in {row.name_uk, row.name_ru, translit(row.name_uk)} - {""}:
+            self._add_all(_name_variants(place, adjective, loose=True, suffixes=_RAION_WORDS))
+        # "Bakhchysarai district": the raion named after its centre, whose name begins its adjective.
+        stem = fold(row.name_uk)
+        for other in self.places.values():
+            if other.category in ("M", "X") and other.code.startswith(row.code[:6]) and stem.startswith(fold(other.name)[:-1]):
+                for name in (translit(other.name),):
+                    self._add_all(_name_variants(place, name, loose=True, suffixes=_RAION_WORDS[1:]))
+
+    def _add_all(self, variants: list[Variant]) -> None:
+        for variant in variants:
+            for key in variant.words[0]:
+                self.by_first.setdefault(key, []).append(variant)
+
+
+    @classmethod
+    def load(cls) -> Gazetteer:
+        """The process's gazetteer, built from ``data/gazetteer/`` on first use."""
+        with cls._lock:
+            if cls._loaded is None:
+                from svidok.incidents.gazetteer import build
+
+                rows, _stats = build()
+                cls._loaded = cls(rows)
+            return cls._loaded
+
+    def place(self, code: str) -> Place | None:
+        return self.places.get(code)
+
+    # Matching ---------------------------------------------------------------------------------
+
+    def find(self, text: str, offset: int = 0, language: str = "") -> list[PlaceMention]:
+        """Every place named in ``text`` (a sentence starting at ``offset`` in the article),
+        with spans in article offsets, in the order written."""
+        tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        keys = _LazyKeys(tokens, language, self.cyrillic_prefixes)
+        spans = []
+        i = 0
+        while i < len(tokens):
+            length, variants = self._longest(keys, i, len(tokens)) if tokens[i][2][:1].isupper() else (0, [])
+            variants = [v for v in variants if self._acceptable(v, tokens, i, length)]
+            if variants:
+                spans.append((i, length, variants))
+                i += length
+            else:
+                i += 1
+        named_regions = {v.place.region for _i, _n, vs in spans for v in vs if v.place.category == "O"}
+        mentions = []
+        for i, length, variants in spans:
+            start, end = tokens[i][0], tokens[i + length - 1][1]
+            mentions.append(self._resolve(text[start:end], offset + start, offset + end, variants, named_regions))
+        return mentions
+
+    def _longest(self, keys: _LazyKeys, i: int, count: int) -> tuple[int, list[Variant]]:
+        best, found = 0, []
+        seen = set()
+        for key in keys[i]:
+            for variant in self.by_first.get(key, ()):
+                if id(variant) in seen:
+                    continue
+                seen.add(id(variant))
+                n = len(variant.words)
+                if n < best or i + n > count:
+                    continue
+                if all(variant.words[j] & keys[i + j] for j in range(1, n)):
+                    if n > best:
+                        best, found = n, []
+                    found.append(variant)
+        return best, found
+
+    def _acceptable(self, variant: Variant, tokens, i: int, length: int) -> bool:
+        first = tokens[i][2]
+        if not first[:1].isupper():
+            return False
+        place = variant.place
+        if place.category in ("O", "P", "K"):
+            return True
+        written = "".join(t[2] for t in tokens[i:i + length])
+        if length == 1 and (len(written) < MIN_LETTERS or fold(written) in STOP or keys_in_stop(first)):
+            return False
+        if place.category == "C" and i == 0 and _CYRILLIC.search(first) and _common_word(first):
+            return False
+        return True
+
+    def _resolve(self, written: str, start: int, end: int, variants: list[Variant], named_regions: set[str]) -> PlaceMention:
+        places = {v.place.code: v.place for v in variants}
+        exact = {v.place.code for v in variants if not v.loose}
+
+        def rank(p: Place):
+            return (p.region in named_regions and p.category != "O", SIZE[p.category], p.occupied, p.code in exact)
+
+        ordered = sorted(places.values(), key=rank, reverse=True)
+        top = [p for p in ordered if rank(p) == rank(ordered[0])]
+        if len(top) == 1:
+            p = top[0]
+            return PlaceMention(written, start, end, code=p.code, name=p.name, region=p.region, level=p.level)
+        # Same rank, different places (two villages of one name in two raions): no code.
+        names = {p.name for p in top}
+        regions = {p.region for p in top}
+        return PlaceMention(written, start, end, code=None, name=names.pop() if len(names) == 1 else None,
+                            region=regions.pop() if len(regions) == 1 else None, level=top[0].level)
+
+
+class _LazyKeys:
+    """The keys of a sentence's words, computed when a match first needs them."""
+
+    def __init__(self, tokens, language: str, prefixes: frozenset[str]):
+        self.tokens, self.language, self.prefixes = tokens, language, prefixes
+        self.cache: dict[int, frozenset[str]] = {}
+
+    def __getitem__(self, i: int) -> frozenset[str]:
+        found = self.cache.get(i)
+        if found is None:
+            word = self.tokens[i][2]
+            if _CYRILLIC.search(word) and fold(word)[:3] not in self.prefixes:
+                found = frozenset(("c:" + fold(word),))
+            else:
+                found = token_keys(word, self.language)
+            self.cache[i] = found
+        return found
+
+
+@functools.lru_cache(maxsize=20_000)
+def keys_in_stop(word: str) -> bool:
+    """A stop-listed word in any inflection ("Перемоги", "Победе")."""
+    if not _CYRILLIC.search(word):
+        return fold(_POSSESSIVE.sub("", word)) in STOP
+    return any(k[2:] in STOP for k in cyrillic_keys(word))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _common_word(word: str) -> bool:
+    """The analyzers know the lower-cased word as a dictionary word that is not a place name."""
+    lowered = word.lower()
+    for analyzer in analyzers():
+        parses = [p for p in analyzer.parse(lowered) if p.is_known]
+        if parses and not any("Geox" in p.tag for p in parses):
+            return True
+    return False
+
+
+def best_place(mentions: list[PlaceMention]) -> PlaceMention | None:
+    """The most specific place (settlement > raion > region); among equals the first with a code."""
+    if not mentions:
+        return None
+    return max(mentions, key=lambda m: (SPECIFIC.get(m.level, 0), m.code is not None, -m.start))
