@@ -62,8 +62,11 @@ class CandidateSerializer(serializers.ModelSerializer):
         return {"as_written": candidate.place_as_written, "code": place.code if place else None, "name": place.name if place else None}
 
     def get_perpetrators(self, candidate) -> PerpetratorSerializer(many=True):
+        known = self.context.get("registry_ids")
+        if known is None:
+            known = review.registry_ids([candidate])
         return [{"as_written": p.get("as_written", ""), "label": review.perpetrator_label(p),
-                 "in_registry": review.registry_party(p) is not None} for p in candidate.perpetrators]
+                 "in_registry": str((p.get("match") or {}).get("id")) in known} for p in candidate.perpetrators]
 
 
 class ArticleSerializer(serializers.ModelSerializer):
@@ -141,6 +144,12 @@ class ArticleViewSet(RecordViewSet):
     def get_serializer_class(self):
         return ArticleDetailSerializer if self.action == "retrieve" else ArticleSerializer
 
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "retrieve" and "uuid" in self.kwargs:
+            context["registry_ids"] = review.registry_ids(Candidate.objects.filter(article__uuid=self.kwargs["uuid"]))
+        return context
+
     def get_queryset(self):
         articles = _articles(self.request.user)
         if self.action == "retrieve":
@@ -184,6 +193,11 @@ class CandidateViewSet(RecordViewSet):
             except serializers.ValidationError:
                 raise serializers.ValidationError({"article": [_("Not an article's id.")]}) from None
         return candidates
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = self.get_serializer_context() | {"registry_ids": review.registry_ids(page)}
+        return self.get_paginated_response(CandidateSerializer(page, many=True, context=context).data)
 
     def get_object(self):
         candidate = self.get_queryset().filter(uuid=self.kwargs["uuid"]).first()

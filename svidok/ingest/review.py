@@ -81,6 +81,19 @@ def registry_party(entry: dict) -> Person | Organization | None:
     return Organization.objects.filter(uuid=match_id).first()
 
 
+def registry_ids(candidates) -> set[str]:
+    """The perpetrators' match ids, among ``candidates``, that name a registry person (not
+    protected) or organization: two queries for a whole page, where :func:`registry_party`
+    reads one record at a time."""
+    ids = {str((p.get("match") or {}).get("id") or "") for c in candidates for p in c.perpetrators}
+    ids = {i for i in ids if is_uuid(i)}
+    if not ids:
+        return set()
+    found = {str(u) for u in Person.objects.filter(uuid__in=ids, protected=False).values_list("uuid", flat=True)}
+    found |= {str(u) for u in Organization.objects.filter(uuid__in=ids - found).values_list("uuid", flat=True)}
+    return found
+
+
 def _match_in_registry(name: str) -> dict | None:
     """The best registry person for a name the reviewer typed, as a perpetrator's ``match``."""
     from svidok.people import suggest

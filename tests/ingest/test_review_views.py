@@ -308,3 +308,19 @@ def test_unmatched_perpetrator_shows_registry_suggestion_and_links_when_its_name
     dismissal.refresh_from_db()
     assert dismissal.perpetrators[0]["match"]["id"] == fedorenko.public_id
     assert "Ігор Федоренко — in the registry: will be linked as perpetrator" in " ".join(after.split())
+
+
+def test_api_candidate_list_query_count_does_not_grow(api, documenter, proposals, fedorenko, django_assert_max_num_queries):
+    article, dismissal, _participation = proposals
+    client = api(documenter)
+    with django_assert_max_num_queries(40) as one:
+        first = client.get("/api/v1/news/candidates/")
+    for position in range(2, 8):
+        review_world.candidate(article, position=position, type_code="intimidation", quote=dismissal.evidence_quote,
+                               perpetrators=dismissal.perpetrators)
+
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        more = client.get("/api/v1/news/candidates/")
+
+    assert (len(first.json()["results"]), len(more.json()["results"])) == (2, 8)
+    assert [p["in_registry"] for c in more.json()["results"] for p in c["perpetrators"]] == [True] * 7
