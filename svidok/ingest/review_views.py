@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from svidok.accounts.rules import can_edit_incident, require
@@ -27,7 +28,9 @@ from svidok.ingest.review_forms import CandidateForm, MergeForm, RejectForm
 from svidok.people import suggest
 
 QUEUE_PAGE = 20
-LANGUAGES = (("uk", _("Ukrainian")), ("ru", _("Russian")), ("en", _("English")), ("crh", _("Crimean Tatar")))
+# Lazy: translated when a page shows them, in its reader's language.
+LANGUAGES = (("uk", gettext_lazy("Ukrainian")), ("ru", gettext_lazy("Russian")), ("en", gettext_lazy("English")),
+             ("crh", gettext_lazy("Crimean Tatar")))
 
 
 def _article(uuid) -> Article:

@@ -207,6 +207,7 @@ def test_ukrainian_page(client, documenter, proposals):
     html = client.get(f"/news/articles/{article.uuid}/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
 
     assert "Прийняти" in html and "Відхилити" in html and "Звільнення" in html
+    assert "Кримський вісник · 21 березня 2024 р. · Українська" in " ".join(html.split())  # the language named in Ukrainian
 
 
 # --- API -----------------------------------------------------------------------------------------
