@@ -128,6 +128,8 @@ def _modal_before(words, trigger: Trigger, lex: lexicon_module.Lexicon, language
     """A future, modal or conditional word shortly before the trigger: a prediction, not an act."""
     tests = lex.not_incident.get(language, ())
     before = [w for w in words if w.end <= trigger.start][-MODAL_WINDOW:]
+    if not before:
+        return False
     # Only the trigger's own clause counts: in "if they refuse, they are threatened" the condition
     # is apart from the act by a comma or a dash.
     clause = []
