@@ -8,6 +8,9 @@ from django.core.management import CommandError, call_command
 
 from tests.ingest import texts
 
+# The command matches perpetrators against the registry, in the database.
+pytestmark = pytest.mark.django_db
+
 ARTICLE = """Observers detained in a town
 
 The vote went on for three days in the town, and the election commission said that turnout was high,
@@ -80,3 +83,14 @@ def test_eval_scores_a_labelled_directory(tmp_path):
 def test_eval_without_labels_says_so(tmp_path):
     _out, _err, failed = news("eval", str(tmp_path))
     assert failed == f"{tmp_path}: no labels.jsonl"
+
+
+def test_extract_names_a_perpetrator_on_the_eu_list_by_the_lists_spelling(tmp_path):
+    article = ARTICLE.replace(
+        "Residents said the school director told teachers to bring photographs of their ballots.",
+        "Residents said that officials of Sergei Aksenov ordered teachers to bring photographs of their ballots.")
+    (tmp_path / "a.txt").write_text(article)
+    out, _err, failed = news("extract", "--jsonl", str(tmp_path / "a.txt"))
+    incidents = json.loads(out)["incidents"]
+    assert failed is None
+    assert any("Sergey Aksyonov (EU list)" in i["perpetrators"] for i in incidents), incidents

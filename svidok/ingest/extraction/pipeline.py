@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from svidok.ingest.extraction import dates as dates_module
 from svidok.ingest.extraction import lexicon as lexicon_module
+from svidok.ingest.extraction import parties as parties_module
 from svidok.ingest.extraction import places as places_module
 from svidok.ingest.extraction import text as text_module
 from svidok.ingest.extraction.shapes import PlaceMention, Proposal, Sentence, Trigger
@@ -45,13 +47,24 @@ LOCAL_LEVELS = {"settlement", "raion", "institution"}
 class Resources:
     lexicon: lexicon_module.Lexicon
     gazetteer: places_module.Gazetteer
+    parties: parties_module.Models
     election_days: list[dt.date] = field(default_factory=list)
+    # The indexes perpetrators are matched against, built at the first name to match (the EU
+    # list's takes seconds): a callable giving a list of MatchIndex, or None for no matching.
+    match_indexes: Callable[[], list] | None = None
+    _indexes: list | None = None
 
     @classmethod
-    def load(cls, *, lexicon_path: str | None = None) -> Resources:
+    def load(cls, *, lexicon_path: str | None = None, match_indexes: Callable[[], list] | None = None) -> Resources:
         text_module.load()
         return cls(lexicon=lexicon_module.load(lexicon_path), gazetteer=places_module.Gazetteer.load(),
-                   election_days=dates_module.election_days())
+                   parties=parties_module.Models.load(), election_days=dates_module.election_days(),
+                   match_indexes=match_indexes if match_indexes is not None else default_indexes)
+
+    def indexes(self) -> list:
+        if self._indexes is None:
+            self._indexes = list(self.match_indexes()) if self.match_indexes else []
+        return self._indexes
 
     @classmethod
     def shared(cls) -> Resources:
@@ -64,6 +77,21 @@ class Resources:
 
 
 _SHARED: Resources | None = None
+
+
+def default_indexes() -> list:
+    """The registry (when the database is there) and the EU list (from its file in ``data/``)."""
+    from django.db import DatabaseError
+
+    from svidok.people.registry import registry_index
+
+    indexes = []
+    try:
+        indexes.append(registry_index())
+    except DatabaseError:
+        pass  # ``svidok news extract`` on a machine with no database set up: the list alone
+    indexes.append(parties_module.list_index())
+    return indexes
 
 
 @dataclass
@@ -100,6 +128,8 @@ def _modal_before(words, trigger: Trigger, lex: lexicon_module.Lexicon, language
     """A future, modal or conditional word shortly before the trigger: a prediction, not an act."""
     tests = lex.not_incident.get(language, ())
     before = [w for w in words if w.end <= trigger.start][-MODAL_WINDOW:]
+    if not before:
+        return False
     # Only the trigger's own clause counts: in "if they refuse, they are threatened" the condition
     # is apart from the act by a comma or a dash.
     clause = []
@@ -165,14 +195,16 @@ def extract(article: Article, resources: Resources) -> list[Proposal]:
                                                  election_days=resources.election_days) for s in sentences}
     article_dates = [m for found in dates_in.values() for m in found]
     region = _article_region(article, places_in, gazetteer, language)
+    reporters = parties_module.reporters(article.text, language, article.outlet or None, models=resources.parties,
+                                         sentences=[(s.start, s.end) for s in sentences])
     acts: list[_Act] = []
     for sentence in sentences:
         words = text_module.words(sentence, language)
         triggers = lex.triggers(sentence.index, words, language)
         if not triggers:
             continue
-        places = places_in[sentence.index]
-        local = [p for p in places if p.level in LOCAL_LEVELS]
+        named, places, local = _parties_and_places(sentence, language, resources, places_in[sentence.index])
+        places_in[sentence.index] = places
         group = lex.group_of(words)
         new_act = _any(lex.new_act.get(language), words)
         date, precision = dates_module.incident_date(dates_in[sentence.index], published=article.published,
@@ -186,17 +218,52 @@ def extract(article: Article, resources: Resources) -> list[Proposal]:
                 claim=_any(lex.claim.get(language), words), local_place=bool(local))
             if confidence < THRESHOLD:
                 continue
+            roles = parties_module.assign_roles(list(named), sentence.text, (best.start, best.end), offset=sentence.start,
+                                                language=language, models=resources.parties)
+            victims = [p.as_written for p in roles if p.role == "victim"]
+            # A person or organization named before the act with no role of its own ("officials of
+            # X ordered") is proposed as a perpetrator too: the reviewer decides.
+            perpetrators = [p for p in roles if p.role == "perpetrator" or
+                            (not p.role and p.kind in ("person", "organization") and p.end <= best.start)]
+            if any(p.kind in ("person", "organization") for p in perpetrators):
+                perpetrators = parties_module.match_parties(perpetrators, resources.indexes(), models=resources.parties)
+            said_by = _unique([p.as_written for p in roles if p.role == "reporter"] + reporters)
+            count = parties_module.victim_count(sentence.text, language, models=resources.parties)
             # One act per settlement when a sentence names several ("in schools of Kerch and Simferopol").
             chosen = _act_places(local, sentence, words, lex, language) or \
                 [places_module.best_place(places) or (None if new_act else _context_place(sentence, sentences, places_in)) or region]
             for place in chosen:
                 proposal = Proposal(type=kind, evidence_quote=sentence.text, quote_start=sentence.start,
                                     quote_end=sentence.end, confidence=confidence, place=place, triggers=own,
-                                    date=date, date_precision=precision)
+                                    date=date, date_precision=precision, victims=list(victims), victim_count=count,
+                                    perpetrators=list(perpetrators), reported_by=list(said_by))
                 acts.append(_Act(proposal=proposal, sentences=[sentence], group=group,
                                  place_key=place.code if place and place.level in LOCAL_LEVELS else None,
                                  specific=bool(local), new=new_act))
     return [act.proposal for act in _merge(acts, article.text)]
+
+
+def _parties_and_places(sentence: Sentence, language: str, resources: Resources, places: list[PlaceMention]):
+    """The sentence's parties, and its places less those inside a person's name ("Sergei" of
+    "Sergei Aksenov" is also a village's old name): persons are read first, then the parties again
+    with the remaining places set aside (so "teachers in Kerch" does not swallow the town)."""
+    persons = [p for p in parties_module.find_parties(sentence.text, sentence.start, language, resources.parties)
+               if p.kind == "person"]
+    places = [pl for pl in places if not any(p.start <= pl.start and pl.end <= p.end and (p.end - p.start) > (pl.end - pl.start)
+                                             for p in persons)]
+    named = parties_module.find_parties(sentence.text, sentence.start, language, resources.parties,
+                                        exclude=[(pl.start, pl.end) for pl in places if pl.start >= 0])
+    return named, places, [pl for pl in places if pl.level in LOCAL_LEVELS]
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen, out = set(), []
+    for name in names:
+        key = " ".join(name.casefold().split())
+        if key and key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out
 
 
 def _context_place(sentence: Sentence, sentences: list[Sentence], places_in: dict) -> PlaceMention | None:
@@ -277,6 +344,14 @@ def _merge(acts: list[_Act], text: str) -> list[_Act]:
             twin.proposal.evidence_quote = text[twin.proposal.quote_start:twin.proposal.quote_end]
             twin.proposal.confidence = max(twin.proposal.confidence, act.proposal.confidence)
             twin.proposal.triggers = [*twin.proposal.triggers, *act.proposal.triggers]
+            mine, other = twin.proposal, act.proposal
+            mine.victims = _unique(mine.victims + other.victims)
+            known = {p.as_written for p in mine.perpetrators}
+            mine.perpetrators += [p for p in other.perpetrators if p.as_written not in known]
+            mine.reported_by = _unique(mine.reported_by + other.reported_by)
+            mine.victim_count = mine.victim_count or other.victim_count
+            mine.date, mine.date_precision = (mine.date, mine.date_precision) if mine.date_precision == "day" or \
+                other.date_precision != "day" else (other.date, other.date_precision)
         elif act.proposal.confidence > twin.proposal.confidence + 0.15:
             kept[kept.index(twin)] = act
     return kept

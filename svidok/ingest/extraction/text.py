@@ -18,7 +18,9 @@ from razdel import sentenize
 
 from svidok.ingest.extraction.shapes import Sentence
 
-logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # it announces each dictionary it loads
+# pymorphy announces each dictionary it loads (natasha brings pymorphy2 along).
+logging.getLogger("pymorphy3").setLevel(logging.WARNING)
+logging.getLogger("pymorphy2").setLevel(logging.WARNING)
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ\-][^\W\d_]+)*|\d+")
 _APOSTROPHES = str.maketrans({"’": "'", "ʼ": "'", "`": "'"})
