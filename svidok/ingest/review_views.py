@@ -167,7 +167,9 @@ def candidate_decide(request, uuid):
     if request.method == "GET":
         return redirect(reverse("ingest:article", args=[article.uuid]) + f"#proposal-{candidate.position}")
     action = request.POST.get("action", "")
-    form = CandidateForm(request.POST, candidate=candidate)
+    # Only the form that was sent is bound: the others show the proposal as stored.
+    form = CandidateForm(request.POST if action in {"save", "accept"} else None, candidate=candidate,
+                         initial=CandidateForm.initial_for(candidate))
     similar = _mergeable(request.user, review.similar_incidents(candidate, request.user))
     merge_form = MergeForm(request.POST if action == "merge" else None, incidents=similar, prefix=f"m{candidate.position}")
     reject_form = RejectForm(request.POST if action == "reject" else None, prefix=f"r{candidate.position}")

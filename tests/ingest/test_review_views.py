@@ -160,6 +160,7 @@ def test_reject_and_merge_through_the_page(client, coordinator, proposals, place
     merged = client.post(f"/news/candidates/{dismissal.uuid}/", {"action": "merge", "m0-incident": existing.reference})
 
     assert (empty.status_code, rejected.status_code, merged.status_code) == (400, 302, 302)
+    assert empty.content.decode().count("This field is required.") == 1  # the reason's, not the proposal form's
     participation.refresh_from_db()
     dismissal.refresh_from_db()
     assert (participation.status, participation.reason) == ("rejected", "A prediction.")
