@@ -22,6 +22,8 @@ from svidok.incidents.models import Place
 from svidok.incidents.queries import visible_incidents
 from svidok.ingest import review
 from svidok.ingest.models import Article, Candidate
+from svidok.people import freetext
+from svidok.people.serializers import ReadTextField, ReadTextListSerializer
 
 
 class PerpetratorSerializer(serializers.Serializer):
@@ -48,12 +50,23 @@ class CandidateSerializer(serializers.ModelSerializer):
     incident = serializers.CharField(source="incident.reference", default=None, allow_null=True,
                                      help_text="the incident it was accepted as or merged into (SV-...)")
     decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True)
+    # The article's words as the reader may see them (people.freetext): without clearance a
+    # protected person's name reads as the pseudonym, so the offsets may no longer cut the quote
+    # out of the text as shown.
+    evidence_quote = ReadTextField()
+    reason = ReadTextField()
+    victims = serializers.SerializerMethodField()
 
     class Meta:
+        list_serializer_class = ReadTextListSerializer
         model = Candidate
         fields = ["id", "article", "position", "type", "type_label", "date", "date_precision", "place", "victims",
                   "victim_count", "perpetrators", "reported_by", "evidence_quote", "quote_start", "quote_end", "confidence",
                   "status", "status_label", "reason", "incident", "decided_by", "decided_at", "lexicon_version", "created_at"]
+
+    def get_victims(self, candidate) -> list[str]:
+        reader = freetext.reader_for(self.context.get("request"))
+        return [reader(v) for v in candidate.victims if isinstance(v, str)]
 
     def get_place(self, candidate) -> CandidatePlaceSerializer(allow_null=True):
         if not candidate.place_id and not candidate.place_as_written:
@@ -71,7 +84,7 @@ class CandidateSerializer(serializers.ModelSerializer):
 
 class ArticleSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="uuid", read_only=True)
-    title = serializers.CharField(source="source.title")
+    title = ReadTextField(source="source.title")
     outlet = serializers.CharField(source="source.publisher")
     url = serializers.CharField(source="source.url")
     published = serializers.DateField(source="source.published_on", allow_null=True)
@@ -82,16 +95,25 @@ class ArticleSerializer(serializers.ModelSerializer):
     pending = serializers.IntegerField(help_text="proposals waiting for review")
 
     class Meta:
+        list_serializer_class = ReadTextListSerializer
         model = Article
         fields = ["id", "title", "outlet", "url", "published", "language", "source", "duplicate_of", "resemblance",
                   "pending", "imported_at"]
 
 
 class ArticleDetailSerializer(ArticleSerializer):
+    text = ReadTextField()
     candidates = CandidateSerializer(many=True)
 
     class Meta(ArticleSerializer.Meta):
         fields = [*ArticleSerializer.Meta.fields, "text", "candidates"]
+
+    def to_representation(self, article):
+        # Every free text of the article announced at once: one lookup of the blind index.
+        freetext.reader_for(self.context.get("request")).expect([
+            article.source.title, article.text,
+            *(t for c in article.candidates.all() for t in (c.evidence_quote, c.reason, *c.victims) if isinstance(t, str))])
+        return super().to_representation(article)
 
 
 class CandidateWriteSerializer(serializers.Serializer):

@@ -25,7 +25,7 @@ from svidok.incidents.queries import visible_incidents
 from svidok.ingest import review
 from svidok.ingest.models import Article, Candidate
 from svidok.ingest.review_forms import CandidateForm, MergeForm, RejectForm
-from svidok.people import suggest
+from svidok.people import freetext, suggest
 
 QUEUE_PAGE = 20
 # Lazy: translated when a page shows them, in its reader's language.
@@ -74,6 +74,7 @@ def queue(request):
                 .prefetch_related(Prefetch("candidates", queryset=candidates.select_related("type", "place", "incident"),
                                            to_attr="shown")).order_by("-imported_at", "-id"))
     page = paginate(request, articles, QUEUE_PAGE)
+    freetext.reader_for(request).expect([article.title for article in page])
     return render(request, "ingest/review_queue.html", {
         "page": page, "types": types, "statuses": Candidate.Status.choices, "languages": LANGUAGES, "chosen": chosen,
         "languages_named": dict(LANGUAGES),
@@ -143,8 +144,15 @@ def _panels(request, article: Article, candidates, bound: dict | None = None) ->
 
 def _article_page(request, article: Article, bound: dict | None = None, status: int = 200):
     candidates = list(article.candidates.select_related("type", "place", "incident", "decided_by"))
+    # The article's words as the reader may see them: a protected person's name reads as the
+    # pseudonym without clearance (people.freetext), one lookup for the whole page. Each piece is
+    # read on its own, so the marks stay where the quotes are.
+    reader = freetext.reader_for(request).expect([
+        article.title, article.text, *(c.evidence_quote for c in candidates), *(c.reason for c in candidates),
+        article.duplicate_of.title if article.duplicate_of_id else ""])
+    pieces = [(reader(piece), number) for piece, number in highlighted(article.text, candidates)]
     return render(request, "ingest/article.html", {
-        "article": article, "pieces": highlighted(article.text, candidates), "panels": _panels(request, article, candidates, bound),
+        "article": article, "pieces": pieces, "panels": _panels(request, article, candidates, bound),
         "language_name": dict(LANGUAGES).get(article.language, ""),
     }, status=status)
 

@@ -328,3 +328,22 @@ def test_api_candidate_list_query_count_does_not_grow(api, documenter, proposals
 
     assert (len(first.json()["results"]), len(more.json()["results"])) == (2, 8)
     assert [p["in_registry"] for c in more.json()["results"] for p in c["perpetrators"]] == [True] * 7
+
+
+def test_protected_persons_name_in_the_article_reads_as_pseudonym_without_clearance(client, api, documenter, coordinator, places):
+    victim = factories.person(documenter, "Олена Петренко", protected=True)
+    sentence = "Директорка школи Олена Петренко розповіла про це журналістам."
+    article = services.import_article(actor=documenter, article=review_world.read_article(
+        review_world.TEXT + "\n" + sentence, url="https://news.example/uk/named")).article
+    review_world.candidate(article, position=0, type_code="dismissal", quote=sentence, victims=["Олена Петренко"])
+
+    login(client, documenter)
+    page = client.get(f"/news/articles/{article.uuid}/").content.decode()
+    body = api(documenter).get(f"/api/v1/news/articles/{article.uuid}/").json()
+    login(client, coordinator)
+    cleared = client.get(f"/news/articles/{article.uuid}/").content.decode()
+
+    assert "Петренко" not in page and victim.pseudonym in page
+    assert "Петренко" not in str(body) and body["candidates"][0]["victims"] == [victim.pseudonym]
+    assert f'<span class="mark-number">1</span>Директорка школи {victim.pseudonym} розповіла' in page
+    assert "Олена Петренко" in cleared  # a coordinator may see identities (person.identity)
