@@ -8,18 +8,26 @@ article already stored is not stored again; a near-duplicate is stored linked to
 
 from __future__ import annotations
 
+import logging
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from svidok.accounts.rules import require
+from svidok.accounts.rules import can, require
 from svidok.audit.services import record
 from svidok.incidents import services as incident_services
-from svidok.ingest import reading
-from svidok.ingest.models import Article
+from svidok.ingest import fetching, reading
+from svidok.ingest.models import Article, FetchRun
+
+logger = logging.getLogger(__name__)
+# The most addresses (pages and feeds) one fetch may be asked to read.
+MAX_ADDRESSES = 200
 
 # How many recent articles of the same language a new one is compared with. Enough for a news
 # desk's months; past that, a MinHash index would take the place of the scan (docs/news.md).
@@ -106,3 +114,137 @@ def import_article(*, actor, article: reading.ReadArticle) -> Imported:
     if original is not None:
         return Imported(article=stored, outcome="linked", original=original, resemblance=score)
     return Imported(article=stored, outcome="stored")
+
+
+def store_article(*, actor, article: reading.ReadArticle) -> Imported:
+    """``import_article``, then candidate incidents for an article stored as a first copy (a
+    near-duplicate is not proposed twice), all in one transaction: an article is never left without
+    the candidates its extraction gave. Every importer (files, fetches, the command) stores through
+    here, so the extraction is called in one place; until extraction exists, articles are stored
+    alone."""
+    with transaction.atomic():
+        imported = import_article(actor=actor, article=article)
+        propose = globals().get("propose_candidates")
+        if propose is not None and imported.outcome == "stored":
+            propose(imported.article)
+    return imported
+
+
+def _addresses(values: Iterable[str]) -> list[str]:
+    found = []
+    for value in values:
+        value = (value or "").strip()
+        if value and value not in found:
+            found.append(value)
+    return found
+
+
+@transaction.atomic
+def start_fetch(*, actor, urls: Iterable[str] = (), feeds: Iterable[str] = ()) -> FetchRun:
+    """Queue the reading of pages (``urls``) and feeds: a ``FetchRun`` read by the worker
+    (``tasks.fetch_news``) once this transaction commits. A bad address is not refused here but
+    by the run, as one of its items: the rest of the batch goes on."""
+    require(actor, "news.import")
+    pages, feeds = _addresses(urls), _addresses(feeds)
+    if not pages and not feeds:
+        raise ValidationError({"urls": _("Give at least one web address.")})
+    if len(pages) + len(feeds) > MAX_ADDRESSES:
+        raise ValidationError({"urls": _("At most %(count)s addresses at once.") % {"count": MAX_ADDRESSES}})
+    run = FetchRun.objects.create(requested_by=actor, pages=pages, feeds=feeds)
+    record(actor=actor, action="fetch_queued", obj=run, changes={"pages": pages, "feeds": feeds})
+    transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_pk: int) -> None:
+    from svidok.ingest.tasks import fetch_news
+
+    result = fetch_news.enqueue(run_pk)
+    FetchRun.objects.filter(pk=run_pk).update(task_id=str(result.id)[:64])
+
+
+def _refused(url: str, reason: dict) -> dict:
+    return {"url": url, "outcome": FetchRun.Outcome.REFUSED.value, "reason": reason}
+
+
+def _item(url: str, imported: Imported) -> dict:
+    item = {"url": url, "outcome": imported.outcome, "article": imported.article.public_id, "title": imported.article.title}
+    if imported.outcome == "linked":
+        item.update(original=imported.original.public_id, original_title=imported.original.title,
+                    resemblance=imported.resemblance)
+    return item
+
+
+def read_addresses(*, actor, pages: Iterable[str] = (), feeds: Iterable[str] = (),
+                   policy: fetching.Policy | None = None) -> Iterator[dict]:
+    """Fetch, read and store each page, and each article of each feed, one item (``FetchRun.items``)
+    at a time. A page whose bytes turn out to be a feed is read as one. A refused address gives
+    a ``refused`` item and the rest go on; nothing of it is stored. The caller may stop between
+    items (the command, the task)."""
+    policy = policy or fetching.policy_from_settings()
+    queue: deque[tuple[str, bool, dict]] = deque([(url, True, {}) for url in feeds] + [(url, False, {}) for url in pages])
+    seen = set()
+    while queue:
+        url, as_feed, meta = queue.popleft()
+        if (url, as_feed) in seen:
+            continue
+        seen.add((url, as_feed))
+        host = fetching.host_of(url)
+        if not can(actor, "news.import"):
+            yield _refused(url, {"code": "not_allowed", "host": host})
+            continue
+        try:
+            fetched = fetching.fetch_url(url, policy=policy)
+            if as_feed or (not meta and fetched.is_feed):
+                # Feeds' articles are read after the pages asked for, each once.
+                entries = fetching.feed_from(fetched, limit=settings.SVIDOK_NEWS_FEED_ITEMS)
+                queue.extend((entry.url, False, {"published": entry.published}) for entry in entries)
+                continue
+            imported = store_article(actor=actor, article=fetching.article_from(fetched, meta))
+        except fetching.FetchFailed as error:
+            yield _refused(url, error.reason)
+        except reading.ReadError as error:
+            yield _refused(url, {"code": error.code, "host": host})
+        except ValidationError as error:
+            yield _refused(url, {"code": "not_stored", "host": host, "detail": " ".join(error.messages)[:500]})
+        except PermissionDenied:
+            yield _refused(url, {"code": "not_allowed", "host": host})
+        except Exception:
+            logger.exception("reading a news address failed")
+            yield _refused(url, {"code": "unexpected", "host": host})
+        else:
+            yield _item(url, imported)
+
+
+def run_fetch(run_pk: int) -> str:
+    """Read a run's addresses (called by the worker); returns the final status. Runs once even if
+    its task runs twice; each item is saved as it is read, so its page shows the progress."""
+    with transaction.atomic():
+        run = FetchRun.objects.select_for_update(of=("self",)).select_related("requested_by").get(pk=run_pk)
+        if run.status != FetchRun.Status.QUEUED:
+            return run.status
+        run.status, run.started_at = FetchRun.Status.RUNNING, timezone.now()
+        run.save(update_fields=["status", "started_at"])
+    try:
+        for item in read_addresses(actor=run.requested_by, pages=run.pages, feeds=run.feeds):
+            run.items.append(item)
+            setattr(run, item["outcome"], getattr(run, item["outcome"]) + 1)
+            run.save(update_fields=["items", "stored", "linked", "already", "refused"])
+    except Exception:
+        logger.exception("news fetch %s stopped", run.uuid)
+        _finish_run(run, FetchRun.Status.FAILED, {"code": "unexpected"})
+    else:
+        _finish_run(run, FetchRun.Status.DONE)
+    return run.status
+
+
+def _finish_run(run: FetchRun, status: str, reason: dict | None = None) -> None:
+    run.status, run.reason, run.finished_at = status, reason or {}, timezone.now()
+    with transaction.atomic():
+        run.save(update_fields=["status", "reason", "finished_at"])
+        changes = {"status": [FetchRun.Status.RUNNING.value, status], "stored": run.stored, "linked": run.linked,
+                   "already": run.already, "refused": run.refused}
+        if reason:
+            with translation.override("en"):
+                changes["reason"] = fetching.reason_text(reason)
+        record(actor=run.requested_by, action="fetch_finished", obj=run, changes=changes)
