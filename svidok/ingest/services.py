@@ -167,7 +167,8 @@ def _refused(url: str, reason: dict) -> dict:
     return {"url": url, "outcome": FetchRun.Outcome.REFUSED.value, "reason": reason}
 
 
-def _item(url: str, imported: Imported) -> dict:
+def imported_item(url: str, imported: Imported) -> dict:
+    """What ``import_article`` did, as an item of ``FetchRun.items``."""
     item = {"url": url, "outcome": imported.outcome, "article": imported.article.public_id, "title": imported.article.title}
     if imported.outcome == "linked":
         item.update(original=imported.original.public_id, original_title=imported.original.title,
@@ -213,7 +214,7 @@ def read_addresses(*, actor, pages: Iterable[str] = (), feeds: Iterable[str] = (
             logger.exception("reading a news address failed")
             yield _refused(url, {"code": "unexpected", "host": host})
         else:
-            yield _item(url, imported)
+            yield imported_item(url, imported)
 
 
 def run_fetch(run_pk: int) -> str:
