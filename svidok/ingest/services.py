@@ -182,7 +182,11 @@ def read_addresses(*, actor, pages: Iterable[str] = (), feeds: Iterable[str] = (
     at a time. A page whose bytes turn out to be a feed is read as one. A refused address gives
     a ``refused`` item and the rest go on; nothing of it is stored. The caller may stop between
     items (the command, the task)."""
-    policy = policy or fetching.policy_from_settings()
+    require(actor, "news.import")
+    return _read_addresses(actor, list(pages), list(feeds), policy or fetching.policy_from_settings())
+
+
+def _read_addresses(actor, pages: list[str], feeds: list[str], policy: fetching.Policy) -> Iterator[dict]:
     queue: deque[tuple[str, bool, dict]] = deque([(url, True, {}) for url in feeds] + [(url, False, {}) for url in pages])
     seen = set()
     while queue:
@@ -227,7 +231,11 @@ def run_fetch(run_pk: int) -> str:
         run.status, run.started_at = FetchRun.Status.RUNNING, timezone.now()
         run.save(update_fields=["status", "started_at"])
     try:
-        for item in read_addresses(actor=run.requested_by, pages=run.pages, feeds=run.feeds):
+        try:
+            items = read_addresses(actor=run.requested_by, pages=run.pages, feeds=run.feeds)
+        except PermissionDenied:
+            items = (_refused(url, {"code": "not_allowed", "host": fetching.host_of(url)}) for url in run.feeds + run.pages)
+        for item in items:
             run.items.append(item)
             setattr(run, item["outcome"], getattr(run, item["outcome"]) + 1)
             run.save(update_fields=["items", "stored", "linked", "already", "refused"])
