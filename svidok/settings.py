@@ -241,6 +241,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 SVIDOK_PERIODIC_JOBS = {
     "svidok.audit.log.issue_head_if_grown": env_int("SVIDOK_HEAD_INTERVAL", 3600, minimum=10),
     "svidok.evidence.capture.fail_interrupted_captures": 600,
+    "svidok.ingest.services.fail_interrupted_fetches": 600,
 }
 # Web capture: limits of one capture, and the user agent it announces.
 SVIDOK_CAPTURE_TIMEOUT = env_int("SVIDOK_CAPTURE_TIMEOUT", 30, minimum=1, maximum=600)  # seconds per fetch

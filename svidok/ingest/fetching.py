@@ -63,7 +63,6 @@ REASONS = {
     "not_stored": _("%(host)s: the article was not stored: %(detail)s"),
     "not_allowed": _("%(host)s: the person who asked may no longer import articles."),
     "unexpected": _("%(host)s: reading stopped on an unexpected error; the administrators can see it in the worker's log."),
-    "interrupted": _("%(host)s: not read: the fetching was interrupted (the worker stopped)."),
 }
 
 

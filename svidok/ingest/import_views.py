@@ -31,7 +31,6 @@ FILE_REASONS = {
     "no_title": gettext_lazy("The file has no title (the first line of a text file is the title)."),
     "language": gettext_lazy("The article is not in Ukrainian, Russian, English or Crimean Tatar."),
 }
-RUN_STOPPED = gettext_lazy("Reading stopped on an unexpected error; the administrators can see it in the worker's log.")
 OUTCOMES = {
     "stored": gettext_lazy("Stored"),
     "linked": gettext_lazy("Stored as a near-duplicate"),
@@ -123,6 +122,6 @@ def run_detail(request, public_id):
     run = get_run_for_user(request.user, public_id)
     context = {"run": run, "rows": [describe(item) for item in run.items],
                "waiting": len(run.pages) + len(run.feeds) if run.status == FetchRun.Status.QUEUED else 0,
-               "run_reason": RUN_STOPPED if run.reason else ""}
+               "run_reason": services.run_reason_text(run)}
     return render_htmx(request, "ingest/run.html", "ingest/_run.html", context)
 

@@ -8,6 +8,7 @@ article already stored is not stored again; a near-duplicate is stored linked to
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -18,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from svidok.accounts.rules import can, require
 from svidok.audit.services import record
@@ -28,6 +30,11 @@ from svidok.ingest.models import Article, FetchRun
 logger = logging.getLogger(__name__)
 # The most addresses (pages and feeds) one fetch may be asked to read.
 MAX_ADDRESSES = 200
+# Why a whole run stopped (``FetchRun.reason``).
+RUN_STOPPED = {
+    "unexpected": gettext_lazy("Reading stopped on an unexpected error; the administrators can see it in the worker's log."),
+    "interrupted": gettext_lazy("Reading was interrupted (the worker stopped); the addresses not listed below were not read. Ask for them again."),
+}
 
 # How many recent articles of the same language a new one is compared with. Enough for a news
 # desk's months; past that, a MinHash index would take the place of the scan (docs/news.md).
@@ -247,6 +254,32 @@ def run_fetch(run_pk: int) -> str:
     return run.status
 
 
+def longest_fetch(run: FetchRun) -> dt.timedelta:
+    """A generous upper bound of a run: every address and every article of every feed within the
+    deadline, plus as long again for reading and extraction."""
+    addresses = len(run.pages) + len(run.feeds) * (1 + settings.SVIDOK_NEWS_FEED_ITEMS)
+    return dt.timedelta(seconds=2 * settings.SVIDOK_NEWS_DEADLINE * addresses + 60)
+
+
+def fail_interrupted_fetches() -> int:
+    """Periodic job: runs still "reading" long after they could have ended were cut off (the worker
+    was killed, the machine stopped). Marked stopped, so that nobody waits for them; what they
+    stored stays stored (each article was stored whole)."""
+    count, now = 0, timezone.now()
+    for run in FetchRun.objects.filter(status=FetchRun.Status.RUNNING).select_related("requested_by"):
+        if run.started_at and run.started_at < now - longest_fetch(run):
+            _finish_run(run, FetchRun.Status.FAILED, {"code": "interrupted"})
+            count += 1
+    return count
+
+
+def run_reason_text(run: FetchRun) -> str:
+    """Why the run stopped, in the current language; empty when it did not."""
+    if not run.reason:
+        return ""
+    return str(RUN_STOPPED.get(run.reason.get("code"), RUN_STOPPED["unexpected"]))
+
+
 def _finish_run(run: FetchRun, status: str, reason: dict | None = None) -> None:
     run.status, run.reason, run.finished_at = status, reason or {}, timezone.now()
     with transaction.atomic():
@@ -255,5 +288,5 @@ def _finish_run(run: FetchRun, status: str, reason: dict | None = None) -> None:
                    "already": run.already, "refused": run.refused}
         if reason:
             with translation.override("en"):
-                changes["reason"] = fetching.reason_text(reason)
+                changes["reason"] = run_reason_text(run)
         record(actor=run.requested_by, action="fetch_finished", obj=run, changes=changes)

@@ -1,11 +1,13 @@
 """Fetching news in the background: ``start_fetch`` queues a run, the worker reads each address
 (``run_fetch``), one item per address, refusals write nothing and the batch goes on."""
 
+import datetime as dt
 import signal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from svidok.audit.models import AuditEntry
 from svidok.audit.services import history
@@ -180,3 +182,19 @@ def test_run_is_read_by_the_worker(transactional_db, news_site, documenter, sett
 
     run.refresh_from_db()
     assert (run.status, run.stored, [item["outcome"] for item in run.items]) == ("done", 1, ["stored"])
+
+
+def test_run_cut_off_by_a_stopped_worker_is_marked_stopped_later(documenter, settings):
+    settings.SVIDOK_NEWS_DEADLINE = 20
+    run = services.start_fetch(actor=documenter, urls=["https://news.example/a", "https://news.example/b"])
+    started = timezone.now() - dt.timedelta(seconds=2 * 20 * 2 + 61)
+    FetchRun.objects.filter(pk=run.pk).update(status="running", started_at=started)
+    recent = services.start_fetch(actor=documenter, urls=["https://news.example/c"])
+    FetchRun.objects.filter(pk=recent.pk).update(status="running", started_at=timezone.now())
+
+    assert services.fail_interrupted_fetches() == 1
+
+    run.refresh_from_db()
+    assert (run.status, run.reason, FetchRun.objects.get(pk=recent.pk).status) == ("failed", {"code": "interrupted"}, "running")
+    assert history(run).order_by("id").last().changes["reason"] == (
+        "Reading was interrupted (the worker stopped); the addresses not listed below were not read. Ask for them again.")
