@@ -3,6 +3,7 @@ and the page of a fetch, refreshed while it runs. Parse, call the use case, rend
 
 from __future__ import annotations
 
+import logging
 from pathlib import PurePath
 
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,8 @@ from svidok.ingest import fetching, reading, services
 from svidok.ingest.import_forms import ImportForm
 from svidok.ingest.models import FetchRun
 
+logger = logging.getLogger(__name__)
+
 # Why an uploaded file was not stored, in people's words (``reading.ReadError.code``).
 FILE_REASONS = {
     "empty": gettext_lazy("The file is empty."),
@@ -30,6 +33,7 @@ FILE_REASONS = {
     "too_short": gettext_lazy("The text is too short to be an article."),
     "no_title": gettext_lazy("The file has no title (the first line of a text file is the title)."),
     "language": gettext_lazy("The article is not in Ukrainian, Russian, English or Crimean Tatar."),
+    "unexpected": gettext_lazy("The file was not stored: an unexpected error stopped it; the administrators can see it in the log."),
 }
 OUTCOMES = {
     "stored": gettext_lazy("Stored"),
@@ -86,6 +90,10 @@ def _store_upload(actor, upload) -> dict:
         return {"name": name, "outcome": "refused", "reason": {"code": error.code}, "reason_text": text}
     except ValidationError as error:
         return {"name": name, "outcome": "refused", "reason": {"code": "not_stored"}, "reason_text": " ".join(error.messages)}
+    except Exception:
+        # One file's failure (in extraction, say) does not undo the others.
+        logger.exception("importing an uploaded news file failed")
+        return {"name": name, "outcome": "refused", "reason": {"code": "unexpected"}, "reason_text": FILE_REASONS["unexpected"]}
     return {"name": name, **services.imported_item(name, imported)}
 
 

@@ -16,6 +16,7 @@ addresses, one a line; its lines that are not addresses are refused by number.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +27,8 @@ from svidok.accounts.commands import find_actor
 from svidok.accounts.rules import can
 from svidok.ingest import fetching, reading, services
 from svidok.ingest.models import Article
+
+logger = logging.getLogger(__name__)
 
 
 def _validation_text(error: ValidationError) -> str:
@@ -83,6 +86,11 @@ class Command(BaseCommand):
                 continue
             except PermissionDenied:
                 raise CommandError(f"{actor.username} may not import news articles.") from None
+            except Exception:
+                # One file's failure (in extraction, say) stops neither the batch nor the command.
+                logger.exception("importing a news file failed")
+                self._refuse(f"{name}: not stored: reading stopped on an unexpected error (see the log).")
+                continue
             self.counts[outcome.outcome] += 1
             self.stdout.write(f"{name}: {self._describe(outcome)}")
         counts = self.counts
