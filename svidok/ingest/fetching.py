@@ -141,6 +141,8 @@ def host_of(url: str) -> str:
 def fetch_url(url: str, *, policy: Policy) -> Fetched:
     """GET ``url`` (following redirects) within the policy; ``FetchFailed`` unless it answers 2xx."""
     host = host_of(url)
+    if len(url) > 2000 or any(ch.isspace() for ch in url):
+        raise FetchFailed("bad_url")  # not storable as a Source's address; a space is a pasting slip
     checked = fetch.Policy(timeout=policy.timeout, max_bytes=policy.max_bytes, user_agent=policy.user_agent,
                            allow_loopback=policy.allow_loopback)
     try:

@@ -83,6 +83,8 @@ def test_fetch_of_an_address_that_never_answers_times_out(news_site):
 
 @pytest.mark.parametrize(("url", "code"), [
     ("not an address", "bad_url"),
+    ("https://news.example/a https://news.example/b", "bad_url"),
+    ("https://news.example/" + "a" * 2000, "bad_url"),
     ("ftp://example.org/news", "scheme"),
     ("http://user:secret@example.org/news", "credentials"),
     ("http://10.1.2.3/news", "private_address"),
