@@ -78,6 +78,8 @@ WEEKDAY = re.compile(r"(?<!\w)(?:on|last|this|past|в|во|у|минулої|м�
 _VOTE = r"(?:vote|voting|election|elections|referendum|ballot|выбор\w*|голосовани\w*|референдум\w*|вибор\w*|голосуванн\w*)"
 ELECTION_DAY = re.compile(rf"(?<!\w)(?:(?:on\s+)?(?:the\s+)?(?:election|voting|polling|referendum)\s+day|(?:on\s+)?the\s+day\s+of\s+the\s+{_VOTE}|"
                           rf"(?:в|у)\s+день\s+{_VOTE})(?!\w)", re.I)
+# "after the illegal «election»": up to two words and a quotation mark before the vote's name.
+_THE_VOTE = rf"(?:[\w’'-]+\s+){{0,2}}[\"«“„']?{_VOTE}"
 _ORDINALS = {
     "next": 1, "following": 1, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
     "следующий": 1, "следующего": 1, "первый": 1, "второй": 2, "третий": 3, "на следующий": 1,
@@ -85,14 +87,14 @@ _ORDINALS = {
     "a": 1, "one": 1, "two": 2, "three": 3, "два": 2, "две": 2, "три": 3, "дні": 2, "день": 1,
 }
 AFTER_VOTE = re.compile(
-    rf"(?<!\w)(?:(?:on\s+)?the\s+(?P<en>next|following|first|second|third|fourth|fifth)\s+day\s+after\s+the\s+{_VOTE}|"
-    rf"(?:on\s+)?the\s+day\s+after\s+the\s+{_VOTE}|"
-    rf"(?P<n>a|one|two|three|\d)\s+days?\s+after\s+the\s+{_VOTE}|"
-    rf"(?:на\s+)?(?P<ru>следующий|второй|третий)\s+день\s+после\s+{_VOTE}|"
-    rf"(?P<uk>наступного|наступний|другого|другий|третього|третій)\s+дня?\s+після\s+{_VOTE}|"
-    rf"через\s+(?P<k>два|две|три|\d)?\s*(?:дня|дні|день|дней|днів)\s+(?:после|після)\s+{_VOTE})(?!\w)", re.I)
+    rf"(?<!\w)(?:(?:on\s+)?the\s+(?P<en>next|following|first|second|third|fourth|fifth)\s+day\s+after\s+the\s+{_THE_VOTE}|"
+    rf"(?:on\s+)?the\s+day\s+after\s+the\s+{_THE_VOTE}|"
+    rf"(?P<n>a|one|two|three|\d)\s+days?\s+after\s+the\s+{_THE_VOTE}|"
+    rf"(?:на\s+)?(?P<ru>следующий|второй|третий)\s+день\s+после\s+{_THE_VOTE}|"
+    rf"(?P<uk>наступного|наступний|другого|другий|третього|третій)\s+дня?\s+після\s+{_THE_VOTE}|"
+    rf"через\s+(?P<k>два|две|три|\d)?\s*(?:дня|дні|день|дней|днів)\s+(?:после|після)\s+{_THE_VOTE})(?!\w)", re.I)
 BEFORE_VOTE = re.compile(
-    rf"(?<!\w)(?:(?:on\s+)?the\s+(?:eve|day\s+before)\s+(?:of\s+)?the\s+{_VOTE}|накануне\s+{_VOTE}|напередодні\s+{_VOTE})(?!\w)", re.I)
+    rf"(?<!\w)(?:(?:on\s+)?the\s+(?:eve|day\s+before)\s+(?:of\s+)?the\s+{_THE_VOTE}|накануне\s+{_THE_VOTE}|напередодні\s+{_THE_VOTE})(?!\w)", re.I)
 RELATIVE = re.compile(
     r"(?<!\w)(?P<w>the\s+day\s+before\s+yesterday|позавчера|позавчора|yesterday|вчера|вчора|учора|today|сегодня|сьогодні|"
     r"last\s+week|на\s+прошлой\s+неделе|минулого\s+тижня|на\s+минулому\s+тижні|"

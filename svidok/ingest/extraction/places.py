@@ -41,11 +41,12 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*", re.UNICODE)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _POSSESSIVE = re.compile(r"['’ʼ`]s$")
 
-LEVEL = {"O": "region", "K": "settlement", "P": "raion", "M": "settlement", "X": "settlement", "C": "settlement"}
+LEVEL = {"I": "institution", "O": "region", "K": "settlement", "P": "raion", "M": "settlement", "X": "settlement", "C": "settlement"}
 # Larger first when one name fits several places.
-SIZE = {"O": 5, "K": 5, "P": 4, "M": 3, "X": 2, "C": 1}
+SIZE = {"I": 6, "O": 5, "K": 5, "P": 4, "M": 3, "X": 2, "C": 1}
 SPECIFIC = {"settlement": 3, "institution": 3, "raion": 2, "region": 1}
 MIN_LETTERS = 4
+MIN_SKELETON = 5
 
 # Settlement names that are also common or political words ("Мир", "Перемога", "Дружба"):
 # a capitalised one is far more often a party, a newspaper or a slogan than the village.
@@ -53,13 +54,15 @@ STOP = frozenset("""
 мир перемога победа дружба правда свобода слава прогрес прогресс жовтень октябрь зоря заря весна
 надія надежда росія россия україна украина москва комунар коммунар іскра искра маяк схід восток
 світанок рассвет радість радость труд праця жовтневе октябрьское першотравневе первомайское
-victory peace friendship pravda mir zarya zoria iskra mayak russia ukraine moscow
+новий новый нове новое нова новая старий старый старе старое стара старая
+victory peace friendship pravda mir zarya zoria iskra mayak russia ukraine moscow novyi novy nove nova novaya novoye
 """.split())
 
 # The regions, written by hand: KATOTTG names only the oblast's adjective, and the press writes
 # "Луганщина", "Lugansk region", "occupied Crimea", "ДНР". ОРДЛО (parts of two oblasts) is not a
 # place of its own and is left out.
-_REGION_WORDS = ("область", "обл", "oblast", "region", "регион", "регіон", "province")
+# "Luhansk governor" is the oblast's governor, not the city's.
+_REGION_WORDS = ("область", "обл", "oblast", "region", "регион", "регіон", "province", "governor")
 REGIONS = {
     "UA01000000000013043": {
         "names": ["Крим", "Крым", "Crimea", "Krym", "Qırım", "Qirim", "Автономна Республіка Крим",
@@ -77,6 +80,12 @@ REGIONS = {
                             "adjectives": ["Луганська", "Луганская", "Luhansk", "Lugansk", "Luhanska"]},
     "UA65000000000030969": {"names": ["Херсонщина", "Херсонщина"],
                             "adjectives": ["Херсонська", "Херсонская", "Kherson", "Khersonska"]},
+}
+# Institutions the press names instead of their town; the mention gets the town's code and the
+# level "institution". Extend with care: only institutions with one seat.
+INSTITUTIONS = {
+    "UA01160330010074014": ["Крымский федеральный университет", "Кримський федеральний університет",
+                            "Crimean Federal University", "КФУ"],
 }
 _RAION_WORDS = ("район", "district", "raion", "rayon")
 _CASE_FORMS = {
@@ -186,7 +195,10 @@ def _name_variants(place: Place, name: str, *, loose: bool, suffixes=()) -> list
     exact = tuple(latin_keys(w, False) if latin else name_keys(w) for w in words)
     found = [exact]
     if latin and loose:
-        found.append(tuple(latin_keys(w, True) - {"x:" + fold(anyascii(w))} for w in words))
+        skeletons = tuple(latin_keys(w, True) - {"x:" + fold(anyascii(w))} for w in words)
+        # A short skeleton (Kerch: "karc") meets too many words; those names need their spelling.
+        if len(words) > 1 or suffixes or all(len(k) >= 2 + MIN_SKELETON for k in skeletons[0]):
+            found.append(skeletons)
     result = []
     for keys in found:
         if suffixes:
@@ -230,21 +242,31 @@ class Gazetteer:
                 self._add_raion(row, place)
                 continue
             loose = row.category != "C"
-            names = {row.name_uk, row.name_ru, row.name_crh, translit(row.name_uk)}
+            # Only the official names and their standard transliterations are matched loosely: a
+            # skeleton of a GeoNames alternate meets first names ("Sergo" / Serhiy).
+            official_names = {row.name_uk, row.name_ru, translit(row.name_uk)}
             if row.name_ru:
-                names.add(iuliia.WIKIPEDIA.translate(row.name_ru))
+                official_names.add(iuliia.WIKIPEDIA.translate(row.name_ru))
             # A GeoNames alternate that is another place's official name (Melitopol's
             # "Novooleksandrivka") would steal that place's mentions.
-            names.update(a for a in row.alt_names if _usable_alt(a) and official.get(fold(a), {row.code}) <= {row.code})
-            for name in names:
-                if name:
-                    self._add_all(_name_variants(place, name, loose=loose))
+            others = {row.name_crh} | {a for a in row.alt_names if _usable_alt(a) and official.get(fold(a), {row.code}) <= {row.code}}
+            for name in official_names - {""}:
+                self._add_all(_name_variants(place, name, loose=loose))
+            for name in others - official_names - {""}:
+                self._add_all(_name_variants(place, name, loose=False))
         for code, spec in REGIONS.items():
             place = self.places[code]
             for name in spec["names"]:
                 self._add_all(_name_variants(place, name, loose=not name.isupper()))
             for adjective in spec["adjectives"]:
                 self._add_all(_name_variants(place, adjective, loose=True, suffixes=_REGION_WORDS))
+        for code, names in INSTITUTIONS.items():
+            town = self.places[code]
+            place = Place(town.code, town.name, town.region, "I", town.occupied)
+            for name in names:
+                words = _WORD.findall(name)
+                keys = tuple(latin_keys(w, False) if _is_latin(w) else cyrillic_keys(w) for w in words)
+                self._add_all([Variant(place, keys, False)])
         # A Cyrillic word whose first letters begin no name is not lemmatized: pymorphy3 costs
         # about half a millisecond a word, most capitalised words are people and organizations.
         self.cyrillic_prefixes = frozenset(k[2:5] for k in self.by_first if k.startswith("c:"))
@@ -306,7 +328,7 @@ class Gazetteer:
     def _longest(self, keys: _LazyKeys, i: int, count: int) -> tuple[int, list[Variant]]:
         best, found = 0, []
         seen = set()
-        for key in keys[i]:
+        for key in keys.first(i):
             for variant in self.by_first.get(key, ()):
                 if id(variant) in seen:
                     continue
@@ -325,13 +347,19 @@ class Gazetteer:
         if not first[:1].isupper():
             return False
         place = variant.place
-        if place.category in ("O", "P", "K"):
+        if place.category in ("O", "P", "K", "I"):
             return True
         written = "".join(t[2] for t in tokens[i:i + length])
         if length == 1 and (len(written) < MIN_LETTERS or fold(written) in STOP or keys_in_stop(first)):
             return False
         if place.category == "C" and i == 0 and _CYRILLIC.search(first) and _common_word(first):
             return False
+        if length == 1 and place.category in ("C", "X") and _CYRILLIC.search(first) and _adjectival(place.name):
+            # "Первомайське", "Кримське", "Луганське" are also adjectives ("Крымского университета",
+            # "Луганської та Донецької областей"): taken only after a preposition or a settlement
+            # word, and in a form of the name's gender.
+            previous = fold(tokens[i - 1][2]) if i else ""
+            return previous in SETTLEMENT_CUES and _agrees(place.name, first)
         return True
 
     def _resolve(self, written: str, start: int, end: int, variants: list[Variant], named_regions: set[str]) -> PlaceMention:
@@ -339,7 +367,7 @@ class Gazetteer:
         exact = {v.place.code for v in variants if not v.loose}
 
         def rank(p: Place):
-            return (p.region in named_regions and p.category != "O", SIZE[p.category], p.occupied, p.code in exact)
+            return (p.code in exact, p.region in named_regions and p.category != "O", SIZE[p.category], p.occupied)
 
         ordered = sorted(places.values(), key=rank, reverse=True)
         top = [p for p in ordered if rank(p) == rank(ordered[0])]
@@ -353,6 +381,29 @@ class Gazetteer:
                             region=regions.pop() if len(regions) == 1 else None, level=top[0].level)
 
 
+SETTLEMENT_CUES = frozenset("""
+в у во із з с со под під біля возле около до від от поблизу вблизи село селі села селом сел селище селищі селища
+поселок поселке поселка поселку пгт смт пос с-ще
+""".split())
+_ADJECTIVAL = ("ське", "цьке", "зьке", "не", "ве", "ое", "ее", "ий", "ій", "ый", "ой", "ська", "цька", "зька", "ая", "яя")
+# Endings of the forms of an adjective of each gender (uk and ru), after the name's stem.
+_GENDER_ENDINGS = {
+    "n": ("е", "є", "ого", "ому", "ім", "им", "ое", "ее", "его", "ему", "ом", "ем", "ым"),
+    "m": ("ий", "ій", "ый", "ой", "ого", "ому", "ім", "им", "его", "ему", "ом", "ем", "ым"),
+    "f": ("а", "я", "ої", "ій", "ою", "у", "ю", "ая", "ой", "ую", "ей"),
+}
+
+
+def _adjectival(name: str) -> bool:
+    return " " not in name and fold(name).endswith(_ADJECTIVAL)
+
+
+def _agrees(name: str, written: str) -> bool:
+    folded = fold(name)
+    gender = "f" if folded.endswith(("а", "я")) else "m" if folded.endswith(("й",)) else "n"
+    return fold(written).endswith(_GENDER_ENDINGS[gender])
+
+
 class _LazyKeys:
     """The keys of a sentence's words, computed when a match first needs them."""
 
@@ -363,13 +414,15 @@ class _LazyKeys:
     def __getitem__(self, i: int) -> frozenset[str]:
         found = self.cache.get(i)
         if found is None:
-            word = self.tokens[i][2]
-            if _CYRILLIC.search(word) and fold(word)[:3] not in self.prefixes:
-                found = frozenset(("c:" + fold(word),))
-            else:
-                found = token_keys(word, self.language)
-            self.cache[i] = found
+            found = self.cache[i] = token_keys(self.tokens[i][2], self.language)
         return found
+
+    def first(self, i: int) -> frozenset[str]:
+        """The keys of a word that would begin a name: not lemmatized when no name begins so."""
+        word = self.tokens[i][2]
+        if _CYRILLIC.search(word) and fold(word)[:3] not in self.prefixes:
+            return frozenset(("c:" + fold(word),))
+        return self[i]
 
 
 @functools.lru_cache(maxsize=20_000)

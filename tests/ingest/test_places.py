@@ -1,0 +1,175 @@
+"""Places in a sentence through the gazetteer files (no database): spellings, inflection, ambiguity, false places."""
+
+import pytest
+
+from svidok.ingest.extraction.places import Gazetteer, best_place
+from svidok.ingest.extraction.shapes import PlaceMention
+
+SIMFEROPOL = "UA01160330010074014"
+KERCH = "UA01100210010057785"
+DZHANKOI = "UA01060050010078305"
+BAKHCHYSARAI = "UA01020050010045207"
+BAKHCHYSARAI_RAION = "UA01020000000022387"
+SEVASTOPOL = "UA85000000000065278"
+CRIMEA = "UA01000000000013043"
+KHERSON_OBLAST = "UA65000000000030969"
+ZAPORIZHZHIA_OBLAST = "UA23000000000064947"
+DONETSK_OBLAST = "UA14000000000091971"
+LUHANSK_OBLAST = "UA44000000000018893"
+NOVA_KAKHOVKA = "UA65060170010075325"
+MELITOPOL = "UA23080070010092407"
+STAROBILSK = "UA44140110010014704"
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    return Gazetteer.load()
+
+
+def codes(gazetteer, text, language):
+    return [m.code for m in gazetteer.find(text, 0, language)]
+
+
+def test_load_is_cached_once_per_process(gazetteer):
+    assert Gazetteer.load() is gazetteer
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Обшук провели у Сімферополі.", "uk"),
+    ("Обыск провели в Симферополе.", "ru"),
+    ("The search took place in Simferopol.", "en"),
+    ("Police came to a house in Aqmescit.", "en"),
+    ("Фотографії з Сімферополя надіслали вчителі.", "uk"),
+    ("Вчителів Симферополя змусили прийти.", "ru"),
+])
+def test_simferopol_in_every_spelling_and_case(gazetteer, text, language):
+    assert codes(gazetteer, text, language) == [SIMFEROPOL]
+
+
+@pytest.mark.parametrize(("text", "language", "code"), [
+    ("Затримали чоловіка у Керчі.", "uk", KERCH),
+    ("Задержали мужчину в Керчи.", "ru", KERCH),
+    ("Two teachers were warned in Kerch.", "en", KERCH),
+    ("Школу в Джанкое проверили.", "ru", DZHANKOI),
+    ("A school in Dzhankoy was visited.", "en", DZHANKOI),
+    ("A school in Dzhankoi was visited.", "en", DZHANKOI),
+    ("In Sevastopol the port workers were told to vote.", "en", SEVASTOPOL),
+    ("In Sebastopol the port workers were told to vote.", "en", SEVASTOPOL),
+    ("Мешканцям Нової Каховки погрожували.", "uk", NOVA_KAKHOVKA),
+    ("Жителям Новой Каховки угрожали.", "ru", NOVA_KAKHOVKA),
+    ("У Мелітополі ходили по квартирах.", "uk", MELITOPOL),
+    ("Melitopol's residents were questioned.", "en", MELITOPOL),
+    ("В Старобельске запретили выезд.", "ru", STAROBILSK),
+])
+def test_cities_inflected_and_transliterated(gazetteer, text, language, code):
+    assert codes(gazetteer, text, language) == [code]
+
+
+@pytest.mark.parametrize(("text", "language", "code"), [
+    ("Це сталося в Херсонській області.", "uk", KHERSON_OBLAST),
+    ("Это случилось в Херсонской области.", "ru", KHERSON_OBLAST),
+    ("Це сталося на окупованій Херсонщині.", "uk", KHERSON_OBLAST),
+    ("It happened in the occupied part of Kherson Oblast.", "en", KHERSON_OBLAST),
+    ("Мешканців Запорізької області опитували.", "uk", ZAPORIZHZHIA_OBLAST),
+    ("It happened in the Zaporizhia region.", "en", ZAPORIZHZHIA_OBLAST),
+    ("Жителей Донецкой области обходили.", "ru", DONETSK_OBLAST),
+    ("It happened in the Luhansk region.", "en", LUHANSK_OBLAST),
+    ("Це сталося на Луганщині.", "uk", LUHANSK_OBLAST),
+    ("Это было в Крыму.", "ru", CRIMEA),
+    ("Це було у Криму.", "uk", CRIMEA),
+    ("This happened in occupied Crimea.", "en", CRIMEA),
+    ("This happened in the Autonomous Republic of Crimea.", "en", CRIMEA),
+])
+def test_regions_in_every_language(gazetteer, text, language, code):
+    mentions = gazetteer.find(text, 0, language)
+    assert [(m.code, m.level, m.region) for m in mentions] == [(code, "region", code)]
+
+
+def test_raion_by_adjective_and_by_centre(gazetteer):
+    found = gazetteer.find("У Бахчисарайському районі та in the Bakhchysarai district.", 0, "uk")
+    assert [(m.as_written, m.code, m.level) for m in found] == [
+        ("Бахчисарайському районі", BAKHCHYSARAI_RAION, "raion"),
+        ("Bakhchysarai district", BAKHCHYSARAI_RAION, "raion"),
+    ]
+
+
+def test_spans_are_article_offsets_and_name_is_ukrainian(gazetteer):
+    sentence = "Police in Bakhchisaray detained him."
+    [mention] = gazetteer.find(sentence, 1000, "en")
+    assert mention == PlaceMention("Bakhchisaray", 1010, 1022, code=BAKHCHYSARAI, name="Бахчисарай",
+                                   region=CRIMEA, level="settlement")
+
+
+def test_settlement_region_keeps_its_region(gazetteer):
+    [mention] = gazetteer.find("Його затримали в Джанкої.", 0, "uk")
+    assert (mention.code, mention.region, mention.name) == (DZHANKOI, CRIMEA, "Джанкой")
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Мир настав не для всіх.", "uk"),
+    ("Партія «Перемога» провела збори.", "uk"),
+    ("Газета «Правда» написала, что «Победа» близка.", "ru"),
+    ("The Victory Day parade was cancelled.", "en"),
+    ("Новий закон ухвалили вчора.", "uk"),
+    ("мешканці сімферополя й керчі", "uk"),
+    ("Serhiy and More said so.", "en"),
+    ("Студентов Крымского «федерального» колледжа собрали.", "ru"),
+    ("Жителів Луганської та Донецької громад опитали.", "uk"),
+])
+def test_common_words_and_lower_case_are_not_places(gazetteer, text, language):
+    assert [m for m in gazetteer.find(text, 0, language) if m.level != "region"] == []
+
+
+def test_adjectival_village_after_a_settlement_word(gazetteer):
+    mentions = gazetteer.find("У селі Первомайське Сімферопольського району провели обшук.", 0, "uk")
+    assert mentions[0].as_written == "Первомайське"
+    assert mentions[0].level == "settlement"
+
+
+def test_ambiguous_village_without_context_has_no_code(gazetteer):
+    # Several villages in the four oblasts and Crimea share this name.
+    [mention] = gazetteer.find("У селі Первомайське провели обшук.", 0, "uk")
+    assert (mention.code, mention.name, mention.level) == (None, "Первомайське", "settlement")
+
+
+def test_larger_place_wins_a_shared_name(gazetteer):
+    # Kherson is a city and the name of villages' alternates; the city is meant.
+    assert codes(gazetteer, "Residents of Kherson were stopped in the street.", "en") == ["UA65100150010064384"]
+
+
+def test_region_named_in_the_sentence_decides(gazetteer):
+    mentions = gazetteer.find("У селі Первомайське Херсонської області провели обшук.", 0, "uk")
+    assert mentions[0].region == KHERSON_OBLAST
+    assert mentions[1].code == KHERSON_OBLAST
+
+
+def test_institution_maps_to_its_town(gazetteer):
+    [mention] = gazetteer.find("Студентов Крымского федерального университета принуждают.", 0, "ru")
+    assert (mention.code, mention.level, mention.name) == (SIMFEROPOL, "institution", "Сімферополь")
+
+
+def test_regional_governor_is_the_region(gazetteer):
+    found = gazetteer.find("The Luhansk governor said that in Starobilsk people were forced out.", 0, "en")
+    assert [(m.code, m.level) for m in found] == [(LUHANSK_OBLAST, "region"), (STAROBILSK, "settlement")]
+
+
+def test_best_place_is_the_most_specific(gazetteer):
+    mentions = gazetteer.find("In occupied Crimea, in the Bakhchysarai district, in Kerch.", 0, "en")
+    assert best_place(mentions).code == KERCH
+    assert best_place(mentions[:2]).code == BAKHCHYSARAI_RAION
+    assert best_place(mentions[:1]).code == CRIMEA
+    assert best_place([]) is None
+
+
+def test_best_place_prefers_a_coded_mention():
+    unknown = PlaceMention("Первомайське", 0, 12, level="settlement")
+    known = PlaceMention("Kerch", 20, 25, code=KERCH, name="Керч", region=CRIMEA, level="settlement")
+    assert best_place([unknown, known]) is known
+
+
+def test_seed_article_places(gazetteer, settings):
+    from pathlib import Path
+
+    text = (Path(settings.DATA_DIR) / "news" / "seed-article.txt").read_text(encoding="utf-8")
+    found = {(m.code, m.level) for m in gazetteer.find(text, 0, "en")}
+    assert found == {(CRIMEA, "region")}
