@@ -193,3 +193,12 @@ def test_seed_article_second_day_after_the_vote(settings):
         ("March 22", "2018-03-22"),
         ('on the second day after the illegal "election', "2018-03-20"),
     ]
+
+
+def test_year_after_the_article_is_not_an_event():
+    assert found("Він може правити до 2036 року, а вибори були у 2018 році.", "uk") == [("2018", "2018", "year")]
+
+
+def test_eve_of_a_vote_written_before_it_is_the_run_up():
+    assert found("Напередодні «виборів» людей залякували.", "uk", dt.date(2024, 3, 8)) == [
+        ("Напередодні «виборів", "2024-03", "month")]

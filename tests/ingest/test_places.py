@@ -173,3 +173,30 @@ def test_seed_article_places(gazetteer, settings):
     text = (Path(settings.DATA_DIR) / "news" / "seed-article.txt").read_text(encoding="utf-8")
     found = {(m.code, m.level) for m in gazetteer.find(text, 0, "en")}
     assert found == {(CRIMEA, "region")}
+
+
+def test_part_of_a_town_is_not_a_village_of_that_name(gazetteer):
+    found = gazetteer.find("A polling station in the Kamenka district of Simferopol.", 0, "en")
+    assert [m.code for m in found] == [SIMFEROPOL]
+
+
+def test_rows_are_cached_in_var_dir_and_read_back(settings, tmp_path):
+    from svidok.ingest.extraction.places import gazetteer_rows
+
+    settings.VAR_DIR = tmp_path
+    first = gazetteer_rows()
+    [cached] = (tmp_path / "cache").glob("gazetteer-*.json")
+    cached.write_text(cached.read_text(encoding="utf-8").replace("Сімферополь", "Сімферополь-кеш"), encoding="utf-8")
+    second = gazetteer_rows()
+    assert len(second) == len(first)
+    assert [r.name_uk for r in second if r.code == SIMFEROPOL] == ["Сімферополь-кеш"]
+
+
+def test_unreadable_cache_is_rebuilt(settings, tmp_path):
+    from svidok.ingest.extraction.places import gazetteer_rows
+
+    settings.VAR_DIR = tmp_path
+    first = gazetteer_rows()
+    [cached] = (tmp_path / "cache").glob("gazetteer-*.json")
+    cached.write_text("[{\"broken\": 1}", encoding="utf-8")
+    assert gazetteer_rows() == first

@@ -251,7 +251,9 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
     for m in BEFORE_VOTE.finditer(text):
         anchor = _nearest_vote_for(published, days)
         if anchor is not None:
-            add(m, _first_day_of_vote(anchor, days) - dt.timedelta(1), "day")
+            eve = _first_day_of_vote(anchor, days) - dt.timedelta(1)
+            # Written before the eve, "напередодні виборів" is the run-up: the month is all it says.
+            add(m, eve, "day") if eve <= published else add(m, published, "month")
     for m in ELECTION_DAY.finditer(text):
         anchor = _nearest_vote_for(published, days)
         if anchor is not None:
@@ -272,6 +274,9 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
         if _NOT_A_YEAR_BEFORE.search(before):
             continue
         if not (m.group("after") or _YEAR_BEFORE.search(before)):
+            continue
+        # "до 2036 року": a year after the article (or after today) is a term or a plan, not an event.
+        if int(m.group("year")) > (published or dt.date.today()).year:
             continue
         add(m, _valid(int(m.group("year")), 1), "year", group="year")
     found.sort()

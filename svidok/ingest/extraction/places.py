@@ -25,10 +25,14 @@ its region in the same sentence wins, then the larger kind (region > city > urba
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import iuliia
 from anyascii import anyascii
@@ -46,6 +50,7 @@ LEVEL = {"I": "institution", "O": "region", "K": "settlement", "P": "raion", "M"
 SIZE = {"I": 6, "O": 5, "K": 5, "P": 4, "M": 3, "X": 2, "C": 1}
 SPECIFIC = {"settlement": 3, "institution": 3, "raion": 2, "region": 1}
 MIN_LETTERS = 4
+CACHE_VERSION = 1  # raise when Row or the way rows are read changes
 MIN_SKELETON = 5
 
 # Settlement names that are also common or political words ("Мир", "Перемога", "Дружба"):
@@ -292,10 +297,7 @@ class Gazetteer:
         """The process's gazetteer, built from ``data/gazetteer/`` on first use."""
         with cls._lock:
             if cls._loaded is None:
-                from svidok.incidents.gazetteer import build
-
-                rows, _stats = build()
-                cls._loaded = cls(rows)
+                cls._loaded = cls(gazetteer_rows())
             return cls._loaded
 
     def place(self, code: str) -> Place | None:
@@ -349,6 +351,10 @@ class Gazetteer:
         place = variant.place
         if place.category in ("O", "P", "K", "I"):
             return True
+        following = [t[2].lower() for t in tokens[i + length:i + length + 2]]
+        if length == 1 and following and following[0] in _PART_OF_TOWN and following[1:] == ["of"]:
+            # "the Kamenka district of Simferopol": a part of the town, not the village Kamenka.
+            return False
         written = "".join(t[2] for t in tokens[i:i + length])
         if length == 1 and (len(written) < MIN_LETTERS or fold(written) in STOP or keys_in_stop(first)):
             return False
@@ -381,6 +387,7 @@ class Gazetteer:
                             region=regions.pop() if len(regions) == 1 else None, level=top[0].level)
 
 
+_PART_OF_TOWN = frozenset(("district", "neighbourhood", "neighborhood", "microdistrict", "quarter", "area"))
 SETTLEMENT_CUES = frozenset("""
 в у во із з с со под під біля возле около до від от поблизу вблизи село селі села селом сел селище селищі селища
 поселок поселке поселка поселку пгт смт пос с-ще
@@ -402,6 +409,50 @@ def _agrees(name: str, written: str) -> bool:
     folded = fold(name)
     gender = "f" if folded.endswith(("а", "я")) else "m" if folded.endswith(("й",)) else "n"
     return fold(written).endswith(_GENDER_ENDINGS[gender])
+
+
+@dataclass(frozen=True)
+class Row:
+    """The part of a gazetteer row (``svidok.incidents.gazetteer.Row``) the index needs."""
+
+    code: str
+    category: str
+    name_uk: str
+    name_ru: str
+    name_crh: str
+    alt_names: list
+    region: str
+    occupied_since: str | None
+
+
+def gazetteer_rows() -> list[Row]:
+    """The gazetteer rows, from a JSON copy in ``VAR_DIR/cache`` when the data files have not
+    changed since it was written: joining the files (GeoNames points in raion polygons) takes
+    about half a second, reading the copy a twentieth of that."""
+    from django.conf import settings
+
+    from svidok.incidents.gazetteer import build, data_dir
+
+    stamp = json.dumps([CACHE_VERSION] + [(f.name, f.stat().st_size, f.stat().st_mtime_ns) for f in sorted(data_dir().iterdir())])
+    path = Path(settings.VAR_DIR) / "cache" / f"gazetteer-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}.json"
+    try:
+        return [Row(**item) for item in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        pass
+    built, _stats = build()
+    rows = [Row(r.code, r.category, r.name_uk, r.name_ru, r.name_crh, list(r.alt_names), r.region,
+                r.occupied_since.isoformat() if r.occupied_since else None) for r in built if r.category in LEVEL]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps([asdict(r) for r in rows], ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
+        for old in path.parent.glob("gazetteer-*.json"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only VAR_DIR only costs the next process the join
+    return rows
 
 
 class _LazyKeys:
