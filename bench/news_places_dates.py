@@ -69,7 +69,7 @@ def run(directory: Path, verbose: bool = False) -> dict:
     load_seconds = time.perf_counter() - started
     days = election_days()
     index = {json.loads(line)["file"]: json.loads(line) for line in open(directory / "index.jsonl", encoding="utf-8")}
-    counts = {"incidents": 0, "place_quote": 0, "place_article": 0, "region_quote": 0, "date_exact": 0,
+    counts = {"incidents": 0, "written": 0, "place_written": 0, "place_quote": 0, "place_article": 0, "region_quote": 0, "date_exact": 0,
               "date_compatible": 0, "no_target": 0}
     per_language: dict[str, dict[str, int]] = {}
     find_times, date_times, n_sentences = 0.0, 0.0, 0
@@ -103,6 +103,12 @@ def run(directory: Path, verbose: bool = False) -> dict:
             counts["place_quote"] += hit
             lang["place_quote"] += hit
             counts["place_article"] += bool(target and target.code in article_codes)
+            # Most quotes do not name the place (the article does, earlier): the rate over the
+            # quotes that contain the label's place as written says how well find() reads them.
+            written = re.sub(r"^the\s+", "", incident["place"]["as_written"], flags=re.I)
+            if written.lower() in quote.lower():
+                counts["written"] += 1
+                counts["place_written"] += hit
             counts["region_quote"] += bool(target and found and found.region == target.region)
             value, _precision = incident_date(find_dates(quote, 0, language, published=published, election_days=days),
                                               published=published, election_days=days, article_mentions=article_dates)
@@ -122,6 +128,8 @@ def run(directory: Path, verbose: bool = False) -> dict:
         "place_from_quote": round(counts["place_quote"] / n, 3),
         "place_in_article": round(counts["place_article"] / n, 3),
         "region_from_quote": round(counts["region_quote"] / n, 3),
+        "quotes_naming_the_place": counts["written"],
+        "place_from_quotes_naming_it": round(counts["place_written"] / max(1, counts["written"]), 3),
         "labels_without_gazetteer_place": counts["no_target"],
         "date_exact": round(counts["date_exact"] / n, 3),
         "date_compatible": round(counts["date_compatible"] / n, 3),
