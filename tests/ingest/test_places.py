@@ -200,3 +200,45 @@ def test_unreadable_cache_is_rebuilt(settings, tmp_path):
     [cached] = (tmp_path / "cache").glob("gazetteer-*.json")
     cached.write_text("[{\"broken\": 1}", encoding="utf-8")
     assert gazetteer_rows() == first
+
+
+def test_city_district_is_told_apart_by_its_town(gazetteer):
+    found = gazetteer.find("Обыски прошли в Ленинском районе Севастополя.", 0, "ru")
+    assert [(m.code, m.level) for m in found] == [("UA85000000000334608", "district"), (SEVASTOPOL, "settlement")]
+    assert best_place(found).code == "UA85000000000334608"
+    found = gazetteer.find("Обыски прошли в Ленинском районе Донецка.", 0, "ru")
+    assert found[0].code == "UA14080030010729653"
+
+
+def test_city_district_without_its_town_is_ambiguous(gazetteer):
+    [mention] = gazetteer.find("Обыски прошли в Ленинском районе.", 0, "ru")
+    assert (mention.code, mention.name, mention.level) == (None, "Ленінський", "district")
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Buses came to the Kherson, Zaporizhzhia and Luhansk regions.", "en"),
+    ("Автобуси їздили Херсонською, Запорізькою та Луганською областями.", "uk"),
+    ("Жителей Херсонской, Запорожской и Луганской областей обходили.", "ru"),
+])
+def test_listed_oblasts_share_the_plural_oblast_word(gazetteer, text, language):
+    found = gazetteer.find(text, 0, language)
+    assert [(m.code, m.level) for m in found] == [(KHERSON_OBLAST, "region"), (ZAPORIZHZHIA_OBLAST, "region"),
+                                                  (LUHANSK_OBLAST, "region")]
+
+
+def test_town_and_oblast_are_not_a_list(gazetteer):
+    found = gazetteer.find("Residents of Kherson and the Luhansk regions.", 0, "en")
+    assert [m.level for m in found] == ["settlement", "region"]
+
+
+@pytest.mark.parametrize("text", [
+    "Votes were held in the provinces of Luhansk, Donetsk and Kherson.",
+    "Votes were held in the occupied territories: Donetsk, Luhansk, Zaporizhzhia, and Kherson.",
+])
+def test_lists_of_oblast_names_are_oblasts(gazetteer, text):
+    assert {m.level for m in gazetteer.find(text, 0, "en")} == {"region"}
+
+
+def test_two_cities_are_not_a_list_of_oblasts(gazetteer):
+    found = gazetteer.find("Buses went from Donetsk and Luhansk to the border.", 0, "en")
+    assert [m.level for m in found] == ["settlement", "settlement"]

@@ -45,12 +45,14 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*", re.UNICODE)
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _POSSESSIVE = re.compile(r"['’ʼ`]s$")
 
-LEVEL = {"I": "institution", "O": "region", "K": "settlement", "P": "raion", "M": "settlement", "X": "settlement", "C": "settlement"}
+LEVEL = {"I": "institution", "O": "region", "K": "settlement", "P": "raion", "M": "settlement", "X": "settlement",
+         "C": "settlement", "B": "district"}
 # Larger first when one name fits several places.
-SIZE = {"I": 6, "O": 5, "K": 5, "P": 4, "M": 3, "X": 2, "C": 1}
-SPECIFIC = {"settlement": 3, "institution": 3, "raion": 2, "region": 1}
+SIZE = {"I": 6, "O": 5, "K": 5, "P": 4, "M": 3, "B": 3, "X": 2, "C": 1}
+# A city district (Гагарінський район Севастополя) is inside its town.
+SPECIFIC = {"district": 4, "settlement": 3, "institution": 3, "raion": 2, "region": 1}
 MIN_LETTERS = 4
-CACHE_VERSION = 1  # raise when Row or the way rows are read changes
+CACHE_VERSION = 2  # raise when Row or the way rows are read changes
 MIN_SKELETON = 5
 
 # Settlement names that are also common or political words ("Мир", "Перемога", "Дружба"):
@@ -165,6 +167,7 @@ class Place:
     region: str
     category: str
     occupied: bool
+    parent: str = ""
 
     @property
     def level(self) -> str:
@@ -234,7 +237,7 @@ class Gazetteer:
             if row.category not in LEVEL:
                 continue
             region = row.region or row.code
-            place = Place(row.code, row.name_uk, region, row.category, row.occupied_since is not None)
+            place = Place(row.code, row.name_uk, region, row.category, row.occupied_since is not None, row.parent)
             self.places[row.code] = place
             for name in (row.name_uk, row.name_ru, translit(row.name_uk)):
                 if name:
@@ -245,6 +248,10 @@ class Gazetteer:
                 continue
             if row.category == "P":
                 self._add_raion(row, place)
+                continue
+            if row.category == "B":
+                for adjective in {row.name_uk, row.name_ru, translit(row.name_uk)} - {""}:
+                    self._add_all(_name_variants(place, adjective, loose=True, suffixes=_RAION_WORDS))
                 continue
             loose = row.category != "C"
             # Only the official names and their standard transliterations are matched loosely: a
@@ -272,6 +279,9 @@ class Gazetteer:
                 words = _WORD.findall(name)
                 keys = tuple(latin_keys(w, False) if _is_latin(w) else cyrillic_keys(w) for w in words)
                 self._add_all([Variant(place, keys, False)])
+        # The first words of each oblast's adjective ("Луганська", "Luhansk"), for lists of oblasts.
+        self.region_adjectives = {code: frozenset().union(*(name_keys(a) if _CYRILLIC.search(a) else latin_keys(a, False)
+                                                           for a in spec["adjectives"])) for code, spec in REGIONS.items()}
         # A Cyrillic word whose first letters begin no name is not lemmatized: pymorphy3 costs
         # about half a millisecond a word, most capitalised words are people and organizations.
         self.cyrillic_prefixes = frozenset(k[2:5] for k in self.by_first if k.startswith("c:"))
@@ -320,12 +330,81 @@ class Gazetteer:
                 i += length
             else:
                 i += 1
-        named_regions = {v.place.region for _i, _n, vs in spans for v in vs if v.place.category == "O"}
+        spans = self._coordinated_regions(tokens, keys, spans, text)
+        spans = self._region_lists(tokens, keys, spans, text)
+        named_regions = {v.place.region for _i, _n, vs in spans for v in vs if v.place.category in ("O", "K")}
+        named_towns = {v.place.code for _i, _n, vs in spans for v in vs if v.place.category in ("K", "M", "X")}
         mentions = []
         for i, length, variants in spans:
             start, end = tokens[i][0], tokens[i + length - 1][1]
-            mentions.append(self._resolve(text[start:end], offset + start, offset + end, variants, named_regions))
+            mentions.append(self._resolve(text[start:end], offset + start, offset + end, variants, named_regions, named_towns))
         return mentions
+
+    def _coordinated_regions(self, tokens, keys: _LazyKeys, spans: list, text: str) -> list:
+        """"Kherson and Zaporizhzhia regions", "Луганської та Донецької областей": the oblast words
+        in the plural cover the adjectives listed before them, which alone read as towns or nothing."""
+        by_start = {i: (i, n, vs) for i, n, vs in spans}
+        for i, length, variants in list(spans):
+            if not (variants[0].place.category == "O" and fold(tokens[i + length - 1][2]) in _PLURAL_REGION_WORDS):
+                continue
+            j = i
+            while j >= 1:
+                between = text[tokens[j - 1][1]:tokens[j][0]]
+                if j >= 2 and fold(tokens[j - 1][2]) in _CONJUNCTIONS and not between.strip():
+                    candidate, gap = j - 2, text[tokens[j - 2][1]:tokens[j - 1][0]]
+                elif between.strip() == ",":
+                    candidate, gap = j - 1, " "
+                else:
+                    break
+                if gap.strip() not in ("", ",") or not tokens[candidate][2][:1].isupper():
+                    break
+                region = next((code for code, adjective in self.region_adjectives.items() if adjective & keys[candidate]), None)
+                if region is None:
+                    break
+                by_start.pop(candidate, None)
+                by_start[candidate] = (candidate, 1, [Variant(self.places[region], (), False)])
+                j = candidate
+        return [by_start[k] for k in sorted(by_start)]
+
+    def _region_of_adjective(self, keys: _LazyKeys, i: int, tokens) -> str | None:
+        if not tokens[i][2][:1].isupper():
+            return None
+        word = keys.first(i)
+        return next((code for code, adjective in self.region_adjectives.items() if adjective & word), None)
+
+    def _region_lists(self, tokens, keys: _LazyKeys, spans: list, text: str) -> list:
+        """"the provinces of Luhansk, Donetsk, Kherson and Zaporizhzhia", "Donetsk, Luhansk,
+        Zaporizhzhia and Kherson": a list after "regions of", or of three or more oblast names, is
+        of oblasts, though each name alone is also a city's."""
+        by_start = {i: (i, n, vs) for i, n, vs in spans}
+        covered = {j for i, n, _vs in spans for j in range(i, i + n)}
+        i = 0
+        while i < len(tokens):
+            run = []
+            j = i
+            while j < len(tokens) and (j not in covered or j in by_start and by_start[j][1] == 1):
+                region = self._region_of_adjective(keys, j, tokens)
+                if region is None:
+                    break
+                run.append((j, region))
+                gap = text[tokens[j][1]:tokens[j + 1][0]] if j + 1 < len(tokens) else ""
+                if gap.strip() == "," and j + 1 < len(tokens) and fold(tokens[j + 1][2]) in _CONJUNCTIONS:
+                    j += 2
+                elif gap.strip() == ",":
+                    j += 1
+                elif not gap.strip() and j + 1 < len(tokens) and fold(tokens[j + 1][2]) in _CONJUNCTIONS:
+                    j += 2
+                else:
+                    break
+            before = [fold(t[2]) for t in tokens[max(0, i - 2):i]]
+            introduced = len(before) == 2 and before[0] in _PLURAL_REGION_WORDS and before[1] in ("of",)
+            if len(run) >= 3 or (run and introduced):
+                for k, region in run:
+                    by_start[k] = (k, 1, [Variant(self.places[region], (), False)])
+                i = run[-1][0] + 1
+            else:
+                i += 1
+        return [by_start[k] for k in sorted(by_start)]
 
     def _longest(self, keys: _LazyKeys, i: int, count: int) -> tuple[int, list[Variant]]:
         best, found = 0, []
@@ -368,12 +447,14 @@ class Gazetteer:
             return previous in SETTLEMENT_CUES and _agrees(place.name, first)
         return True
 
-    def _resolve(self, written: str, start: int, end: int, variants: list[Variant], named_regions: set[str]) -> PlaceMention:
+    def _resolve(self, written: str, start: int, end: int, variants: list[Variant], named_regions: set[str],
+                 named_towns: set[str]) -> PlaceMention:
         places = {v.place.code: v.place for v in variants}
         exact = {v.place.code for v in variants if not v.loose}
 
         def rank(p: Place):
-            return (p.code in exact, p.region in named_regions and p.category != "O", SIZE[p.category], p.occupied)
+            return (p.code in exact, p.parent in named_towns, p.region in named_regions and p.category not in ("O", "K"),
+                    SIZE[p.category], p.occupied)
 
         ordered = sorted(places.values(), key=rank, reverse=True)
         top = [p for p in ordered if rank(p) == rank(ordered[0])]
@@ -388,6 +469,9 @@ class Gazetteer:
 
 
 _PART_OF_TOWN = frozenset(("district", "neighbourhood", "neighborhood", "microdistrict", "quarter", "area"))
+_PLURAL_REGION_WORDS = frozenset(("regions", "oblasts", "областей", "областях", "областям", "областями", "області",
+                                  "области", "регионов", "регіонів", "provinces"))
+_CONJUNCTIONS = frozenset(("and", "і", "й", "та", "и", "or", "або", "или"))
 SETTLEMENT_CUES = frozenset("""
 в у во із з с со под під біля возле около до від от поблизу вблизи село селі села селом сел селище селищі селища
 поселок поселке поселка поселку пгт смт пос с-ще
@@ -423,6 +507,7 @@ class Row:
     alt_names: list
     region: str
     occupied_since: str | None
+    parent: str = ""
 
 
 def gazetteer_rows() -> list[Row]:
@@ -441,7 +526,7 @@ def gazetteer_rows() -> list[Row]:
         pass
     built, _stats = build()
     rows = [Row(r.code, r.category, r.name_uk, r.name_ru, r.name_crh, list(r.alt_names), r.region,
-                r.occupied_since.isoformat() if r.occupied_since else None) for r in built if r.category in LEVEL]
+                r.occupied_since.isoformat() if r.occupied_since else None, r.parent) for r in built if r.category in LEVEL]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
