@@ -169,6 +169,7 @@ def _dateparser():
     return dateparser
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse(written: str, language: str, published: dt.date | None) -> dt.date | None:
     """The written date through dateparser (language fixed, past preferred, relative to the article's date)."""
     settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False}

@@ -136,13 +136,13 @@ def name_keys(word: str) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=100_000)
-def cyrillic_keys(word: str, language: str = "") -> frozenset[str]:
-    """``c:`` keys of a Cyrillic word of the text: its fold and every lemma the analyzer proposes
-    (the one for ``language``, both when it is neither uk nor ru)."""
+def cyrillic_keys(word: str) -> frozenset[str]:
+    """``c:`` keys of a Cyrillic word of the text: its fold and every lemma either analyzer
+    proposes. Both, whatever the article's language: a Ukrainian text quotes Russian names
+    ("Старобельск") and the reverse."""
     folded = fold(word)
     keys = {folded}
-    uk, ru = analyzers()
-    for analyzer in (uk, ru):
+    for analyzer in analyzers():
         keys.update(fold(p.normal_form) for p in analyzer.parse(folded)[:4])
     return frozenset("c:" + k for k in keys)
 
@@ -156,8 +156,8 @@ def latin_keys(word: str, loose: bool = True) -> frozenset[str]:
     return frozenset(keys)
 
 
-def token_keys(word: str, language: str = "") -> frozenset[str]:
-    return cyrillic_keys(word, language) if _CYRILLIC.search(word) else latin_keys(word)
+def token_keys(word: str) -> frozenset[str]:
+    return cyrillic_keys(word) if _CYRILLIC.search(word) else latin_keys(word)
 
 
 @dataclass(frozen=True)
@@ -317,9 +317,11 @@ class Gazetteer:
 
     def find(self, text: str, offset: int = 0, language: str = "") -> list[PlaceMention]:
         """Every place named in ``text`` (a sentence starting at ``offset`` in the article),
-        with spans in article offsets, in the order written."""
+        with spans in article offsets, in the order written. ``language`` is the article's; the
+        rules do not depend on it (quotes and names cross languages), it is taken so that every
+        stage is called alike."""
         tokens = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-        keys = _LazyKeys(tokens, language, self.cyrillic_prefixes)
+        keys = _LazyKeys(tokens, self.cyrillic_prefixes)
         spans = []
         i = 0
         while i < len(tokens):
@@ -543,14 +545,14 @@ def gazetteer_rows() -> list[Row]:
 class _LazyKeys:
     """The keys of a sentence's words, computed when a match first needs them."""
 
-    def __init__(self, tokens, language: str, prefixes: frozenset[str]):
-        self.tokens, self.language, self.prefixes = tokens, language, prefixes
+    def __init__(self, tokens, prefixes: frozenset[str]):
+        self.tokens, self.prefixes = tokens, prefixes
         self.cache: dict[int, frozenset[str]] = {}
 
     def __getitem__(self, i: int) -> frozenset[str]:
         found = self.cache.get(i)
         if found is None:
-            found = self.cache[i] = token_keys(self.tokens[i][2], self.language)
+            found = self.cache[i] = token_keys(self.tokens[i][2])
         return found
 
     def first(self, i: int) -> frozenset[str]:
