@@ -242,3 +242,20 @@ def test_lists_of_oblast_names_are_oblasts(gazetteer, text):
 def test_two_cities_are_not_a_list_of_oblasts(gazetteer):
     found = gazetteer.find("Buses went from Donetsk and Luhansk to the border.", 0, "en")
     assert [m.level for m in found] == ["settlement", "settlement"]
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Марія Іванова заявила, що її звільнили.", "uk"),
+    ("Андрій Шевченко та Олена Петренко прийшли на дільницю.", "uk"),
+    ("According to Krym.Realii, two men were detained.", "en"),
+    ("По данным Крым.Реалии, задержали двоих.", "ru"),
+    ("Radio Svoboda reported it.", "en"),
+    ("Officials named Pasechnik, Saldo and Balitsky.", "en"),
+])
+def test_people_and_outlets_are_not_places(gazetteer, text, language):
+    assert gazetteer.find(text, 0, language) == []
+
+
+def test_village_named_like_a_person_after_selo(gazetteer):
+    [mention] = gazetteer.find("Обшук провели в селі Шевченко.", 0, "uk")
+    assert (mention.name, mention.level) == ("Шевченко", "settlement")

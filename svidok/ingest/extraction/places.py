@@ -63,6 +63,7 @@ STOP = frozenset("""
 світанок рассвет радість радость труд праця жовтневе октябрьское першотравневе первомайское
 новий новый нове новое нова новая старий старый старе старое стара старая
 victory peace friendship pravda mir zarya zoria iskra mayak russia ukraine moscow novyi novy nove nova novaya novoye
+svoboda pobeda peremoha druzhba slava progress nadiya nadezhda vesna trud pratsia zhovten oktyabr komunar
 """.split())
 
 # The regions, written by hand: KATOTTG names only the oblast's adjective, and the press writes
@@ -181,6 +182,9 @@ class Variant:
     place: Place
     words: tuple[frozenset[str], ...]
     loose: bool
+    # A loose (skeleton) variant also needs the written word's first two letters: the skeleton
+    # folds vowels, and "Balitsky" would otherwise be "Bilytske".
+    prefix: str = ""
 
 
 def _suffix_keys(word: str) -> frozenset[str]:
@@ -209,11 +213,12 @@ def _name_variants(place: Place, name: str, *, loose: bool, suffixes=()) -> list
             found.append(skeletons)
     result = []
     for keys in found:
+        prefix = fold(anyascii(words[0]))[:2] if keys is not exact else ""
         if suffixes:
             for suffix in suffixes:
-                result.append(Variant(place, keys + (_suffix_keys(suffix),), keys is not exact))
+                result.append(Variant(place, keys + (_suffix_keys(suffix),), keys is not exact, prefix))
         else:
-            result.append(Variant(place, keys, keys is not exact))
+            result.append(Variant(place, keys, keys is not exact, prefix))
     return result
 
 
@@ -326,7 +331,7 @@ class Gazetteer:
         i = 0
         while i < len(tokens):
             length, variants = self._longest(keys, i, len(tokens)) if tokens[i][2][:1].isupper() else (0, [])
-            variants = [v for v in variants if self._acceptable(v, tokens, i, length)]
+            variants = [v for v in variants if self._acceptable(v, text, tokens, i, length)]
             if variants:
                 spans.append((i, length, variants))
                 i += length
@@ -425,9 +430,15 @@ class Gazetteer:
                     found.append(variant)
         return best, found
 
-    def _acceptable(self, variant: Variant, tokens, i: int, length: int) -> bool:
+    def _acceptable(self, variant: Variant, text: str, tokens, i: int, length: int) -> bool:
         first = tokens[i][2]
         if not first[:1].isupper():
+            return False
+        if variant.loose and fold(anyascii(first))[:2] != variant.prefix:
+            return False
+        end = tokens[i + length - 1][1]
+        if text[end:end + 1] == "." and text[end + 1:end + 2].isalpha():
+            # "Krym.Realii", "Крым.Реалии": an outlet's name, not the place.
             return False
         place = variant.place
         if place.category in ("O", "P", "K", "I"):
@@ -441,6 +452,9 @@ class Gazetteer:
             return False
         if place.category == "C" and i == 0 and _CYRILLIC.search(first) and _common_word(first):
             return False
+        if length == 1 and place.category in ("C", "X") and _person_name(first):
+            # Villages named like people (Марія, Шевченко): only after a preposition or "село".
+            return (fold(tokens[i - 1][2]) if i else "") in SETTLEMENT_CUES
         if length == 1 and place.category in ("C", "X") and _CYRILLIC.search(first) and _adjectival(place.name):
             # "Первомайське", "Кримське", "Луганське" are also adjectives ("Крымского университета",
             # "Луганської та Донецької областей"): taken only after a preposition or a settlement
@@ -569,6 +583,15 @@ def keys_in_stop(word: str) -> bool:
     if not _CYRILLIC.search(word):
         return fold(_POSSESSIVE.sub("", word)) in STOP
     return any(k[2:] in STOP for k in cyrillic_keys(word))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _person_name(word: str) -> bool:
+    """The analyzers know the word as a first name, surname or patronymic."""
+    if not _CYRILLIC.search(word):
+        return False
+    lowered = word.lower()
+    return any(p.is_known and {"Name", "Surn", "Patr"} & p.tag.grammemes for analyzer in analyzers() for p in analyzer.parse(lowered))
 
 
 @functools.lru_cache(maxsize=20_000)
