@@ -202,3 +202,21 @@ def test_year_after_the_article_is_not_an_event():
 def test_eve_of_a_vote_written_before_it_is_the_run_up():
     assert found("Напередодні «виборів» людей залякували.", "uk", dt.date(2024, 3, 8)) == [
         ("Напередодні «виборів", "2024-03", "month")]
+
+
+@pytest.mark.parametrize(("text", "language", "expected"), [
+    ("Three days ago police came.", "en", ("Three days ago", "2018-03-17", "day")),
+    ("Два дня назад пришла полиция.", "ru", ("Два дня назад", "2018-03-18", "day")),
+    ("5 днів тому прийшла поліція.", "uk", ("5 днів тому", "2018-03-15", "day")),
+    ("Two weeks ago police came.", "en", ("Two weeks ago", "2018-03", "month")),
+    ("Три месяца назад пришла полиция.", "ru", ("Три месяца назад", "2017-12", "month")),
+])
+def test_ago(text, language, expected):
+    assert found(text, language) == [expected]
+
+
+def test_during_the_vote_is_its_day_or_its_month():
+    assert found("During the vote soldiers stood at the ballot box.", "en") == [
+        ("During the vote", "2018-03-18", "day")]
+    assert found("Під час голосування солдати стояли біля скриньки.", "uk", dt.date(2024, 3, 19)) == [
+        ("Під час голосування", "2024-03", "month")]

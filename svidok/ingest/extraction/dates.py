@@ -95,6 +95,13 @@ AFTER_VOTE = re.compile(
     rf"через\s+(?P<k>два|две|три|\d)?\s*(?:дня|дні|день|дней|днів)\s+(?:после|після)\s+{_THE_VOTE})(?!\w)", re.I)
 BEFORE_VOTE = re.compile(
     rf"(?<!\w)(?:(?:on\s+)?the\s+(?:eve|day\s+before)\s+(?:of\s+)?the\s+{_THE_VOTE}|накануне\s+{_THE_VOTE}|напередодні\s+{_THE_VOTE})(?!\w)", re.I)
+DURING_VOTE = re.compile(
+    rf"(?<!\w)(?:during\s+the\s+{_THE_VOTE}|(?:во\s+время|в\s+ходе|в\s+период)\s+{_THE_VOTE}|під\s+час\s+{_THE_VOTE})(?!\w)", re.I)
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "several": 0,
+                "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5, "дві": 2, "чотири": 4, "п'ять": 5, "п’ять": 5}
+AGO = re.compile(r"(?<!\w)(?P<n>\d{1,2}|a|an|one|two|three|four|five|six|seven|два|две|три|четыре|пять|дві|чотири|п['’]ять)\s+"
+                 r"(?P<unit>days?|weeks?|months?|дн(?:я|ей|і|ів)|день|недел(?:и|ю|ь)|тижн(?:і|ів)|тиждень|месяц(?:а|ев)?|місяц(?:і|ів|ь))\s+"
+                 r"(?:ago|назад|тому)(?!\w)", re.I)
 RELATIVE = re.compile(
     r"(?<!\w)(?P<w>the\s+day\s+before\s+yesterday|позавчера|позавчора|yesterday|вчера|вчора|учора|today|сегодня|сьогодні|"
     r"last\s+week|на\s+прошлой\s+неделе|минулого\s+тижня|на\s+минулому\s+тижні|"
@@ -259,6 +266,26 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
         anchor = _nearest_vote_for(published, days)
         if anchor is not None:
             add(m, _last_day_of_vote(anchor, days), "day", of_vote=True)
+    for m in DURING_VOTE.finditer(text):
+        anchor = _nearest_vote_for(published, days)
+        if anchor is not None:
+            first, last = _first_day_of_vote(anchor, days), _last_day_of_vote(anchor, days)
+            # A vote over several days says only its month.
+            add(m, last, "day") if first == last else add(m, last, "month")
+    for m in AGO.finditer(text):
+        if published is None:
+            continue
+        word, unit = m.group("n").lower(), m.group("unit").lower()
+        n = int(word) if word.isdigit() else _COUNT_WORDS.get(word.replace("’", "'"), 0)
+        if not n:
+            continue
+        if unit.startswith(("day", "дн", "ден")):
+            add(m, published - dt.timedelta(n), "day")
+        elif unit.startswith(("week", "недел", "тиж")):
+            add(m, published - dt.timedelta(7 * n), "month")
+        else:
+            month_index = published.year * 12 + published.month - 1 - n
+            add(m, dt.date(month_index // 12, month_index % 12 + 1, 1), "month")
     for m in WEEKDAY.finditer(text):
         if published is None:
             continue
