@@ -14,7 +14,8 @@ incident:
   equals the labelled date (exact), or one is a prefix of the other (compatible: "2018-03" for
   "2018-03-17").
 
-Also times ``Gazetteer.load()`` and ``find`` / ``find_dates`` per sentence.
+Also times ``Gazetteer.load()`` (wall) and ``find`` / ``find_dates`` per sentence (CPU time, after
+dateparser's one-off loading).
 """
 
 import argparse
@@ -68,6 +69,9 @@ def run(directory: Path, verbose: bool = False) -> dict:
     gazetteer = Gazetteer.load()
     load_seconds = time.perf_counter() - started
     days = election_days()
+    # dateparser loads its language data on first use (a one-off, like the gazetteer): not per sentence.
+    for language in ("uk", "ru", "en"):
+        find_dates("5 March 2018, 5 марта 2018, 5 березня 2018", 0, language, published=dt.date(2018, 3, 20), election_days=days)
     index = {json.loads(line)["file"]: json.loads(line) for line in open(directory / "index.jsonl", encoding="utf-8")}
     counts = {"incidents": 0, "written": 0, "place_written": 0, "place_quote": 0, "place_article": 0, "region_quote": 0, "date_exact": 0,
               "date_compatible": 0, "no_target": 0}
@@ -81,12 +85,13 @@ def run(directory: Path, verbose: bool = False) -> dict:
         text = (directory / item["file"]).read_text(encoding="utf-8")
         article_places, article_dates = [], []
         for start, sentence in sentences(text):
-            t0 = time.perf_counter()
+            # CPU time, not wall time: the machine is shared.
+            t0 = time.process_time()
             article_places.extend(gazetteer.find(sentence, start, language))
-            t1 = time.perf_counter()
+            t1 = time.process_time()
             article_dates.extend(find_dates(sentence, start, language, published=published, election_days=days))
             find_times += t1 - t0
-            date_times += time.perf_counter() - t1
+            date_times += time.process_time() - t1
             n_sentences += 1
         article_codes = {m.code for m in article_places}
         lang = per_language.setdefault(language, {"incidents": 0, "place_quote": 0, "date_compatible": 0})
