@@ -259,3 +259,10 @@ def test_people_and_outlets_are_not_places(gazetteer, text, language):
 def test_village_named_like_a_person_after_selo(gazetteer):
     [mention] = gazetteer.find("Обшук провели в селі Шевченко.", 0, "uk")
     assert (mention.name, mention.level) == ("Шевченко", "settlement")
+
+
+def test_named_part_of_a_town_is_the_town(gazetteer):
+    found = gazetteer.find("The Novy Melitopol district was blocked off.", 0, "en")
+    assert [(m.as_written, m.code) for m in found] == [("Melitopol", MELITOPOL)]
+    found = gazetteer.find("Searches went on in the Melitopol district.", 0, "en")
+    assert [(m.as_written, m.level) for m in found] == [("Melitopol district", "raion")]

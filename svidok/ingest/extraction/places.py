@@ -185,6 +185,8 @@ class Variant:
     # A loose (skeleton) variant also needs the written word's first two letters: the skeleton
     # folds vowels, and "Balitsky" would otherwise be "Bilytske".
     prefix: str = ""
+    # For "<town> district" read as the raion: the town.
+    centre: Place | None = None
 
 
 def _suffix_keys(word: str) -> frozenset[str]:
@@ -299,7 +301,8 @@ class Gazetteer:
         for other in self.places.values():
             if other.category in ("M", "X") and other.code.startswith(row.code[:6]) and stem.startswith(fold(other.name)[:-1]):
                 for name in (translit(other.name),):
-                    self._add_all(_name_variants(place, name, loose=True, suffixes=_RAION_WORDS[1:]))
+                    variants = _name_variants(place, name, loose=True, suffixes=_RAION_WORDS[1:])
+                    self._add_all([Variant(v.place, v.words, v.loose, v.prefix, centre=other) for v in variants])
 
     def _add_all(self, variants: list[Variant]) -> None:
         for variant in variants:
@@ -317,6 +320,27 @@ class Gazetteer:
 
     def place(self, code: str) -> Place | None:
         return self.places.get(code)
+
+    def context_place(self, mentions: list[PlaceMention], before: int, *, paragraph_start: int = 0) -> PlaceMention | None:
+        """The place of a candidate whose own sentence names none, from the article's mentions
+        (``find`` over every sentence): the most specific place named before ``before`` (the
+        quote's start) in the same paragraph, the latest among equals; else the region the
+        article names most often (the first named among equals), as a region."""
+        earlier = [m for m in mentions if m.code and paragraph_start <= m.start < before]
+        if earlier:
+            return max(earlier, key=lambda m: (SPECIFIC.get(m.level, 0), m.start))
+        counts: dict[str, int] = {}
+        first: dict[str, PlaceMention] = {}
+        for m in mentions:
+            if m.region:
+                counts[m.region] = counts.get(m.region, 0) + 1
+                first.setdefault(m.region, m)
+        if not counts:
+            return None
+        region = max(counts, key=lambda code: (counts[code], -first[code].start))
+        place, written = self.places[region], first[region]
+        return PlaceMention(written.as_written, written.start, written.end, code=place.code, name=place.name,
+                            region=place.region, level=LEVEL[place.category] if place.category == "O" else "settlement")
 
     # Matching ---------------------------------------------------------------------------------
 
@@ -337,6 +361,7 @@ class Gazetteer:
                 i += length
             else:
                 i += 1
+        spans = self._named_parts_of_towns(tokens, spans)
         spans = self._coordinated_regions(tokens, keys, spans, text)
         spans = self._region_lists(tokens, keys, spans, text)
         named_regions = {v.place.region for _i, _n, vs in spans for v in vs if v.place.category in ("O", "K")}
@@ -346,6 +371,20 @@ class Gazetteer:
             start, end = tokens[i][0], tokens[i + length - 1][1]
             mentions.append(self._resolve(text[start:end], offset + start, offset + end, variants, named_regions, named_towns))
         return mentions
+
+    def _named_parts_of_towns(self, tokens, spans: list) -> list:
+        """"the Novy Melitopol district": a capitalised word before "<town> district" names a
+        part of the town, not the raion named after it."""
+        result = []
+        taken = {j for i, n, _vs in spans for j in range(i, i + n)}
+        for i, length, variants in spans:
+            centres = {v.centre for v in variants}
+            if (i > 0 and None not in centres and len(centres) == 1 and i - 1 not in taken
+                    and tokens[i - 1][2][:1].isupper() and fold(tokens[i - 1][2]) not in _DETERMINERS):
+                result.append((i, length - 1, [Variant(centres.pop(), (), False)]))
+            else:
+                result.append((i, length, variants))
+        return result
 
     def _coordinated_regions(self, tokens, keys: _LazyKeys, spans: list, text: str) -> list:
         """"Kherson and Zaporizhzhia regions", "Луганської та Донецької областей": the oblast words
@@ -487,6 +526,7 @@ class Gazetteer:
 _PART_OF_TOWN = frozenset(("district", "neighbourhood", "neighborhood", "microdistrict", "quarter", "area"))
 _PLURAL_REGION_WORDS = frozenset(("regions", "oblasts", "областей", "областях", "областям", "областями", "області",
                                   "области", "регионов", "регіонів", "provinces"))
+_DETERMINERS = frozenset(("the", "a", "in", "of", "from", "to", "at", "this", "that"))
 _CONJUNCTIONS = frozenset(("and", "і", "й", "та", "и", "or", "або", "или"))
 SETTLEMENT_CUES = frozenset("""
 в у во із з с со под під біля возле около до від от поблизу вблизи село селі села селом сел селище селищі селища
