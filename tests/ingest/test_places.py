@@ -266,3 +266,29 @@ def test_named_part_of_a_town_is_the_town(gazetteer):
     assert [(m.as_written, m.code) for m in found] == [("Melitopol", MELITOPOL)]
     found = gazetteer.find("Searches went on in the Melitopol district.", 0, "en")
     assert [(m.as_written, m.level) for m in found] == [("Melitopol district", "raion")]
+
+
+def article_mentions(gazetteer, text):
+    return gazetteer.find(text, 0, "en")
+
+
+def test_context_place_is_the_most_specific_earlier_in_the_paragraph(gazetteer):
+    text = ("In occupied Crimea the pressure grew.\n\n"
+            "In Kerch, teachers were called to a meeting. They were told to bring their parents to vote.")
+    mentions = article_mentions(gazetteer, text)
+    quote = text.index("They were told")
+    place = gazetteer.context_place(mentions, quote, paragraph_start=text.rfind("\n\n", 0, quote) + 2)
+    assert place.code == KERCH
+
+
+def test_context_place_falls_back_on_the_region_named_most(gazetteer):
+    text = ("Crimea and the Luhansk region voted. In the Luhansk region buses came, and Luhansk Oblast "
+            "officials went door to door.\n\nPeople were told to open their doors.")
+    mentions = article_mentions(gazetteer, text)
+    quote = text.index("People were told")
+    place = gazetteer.context_place(mentions, quote, paragraph_start=quote)
+    assert (place.code, place.level, place.name) == (LUHANSK_OBLAST, "region", "Луганська")
+
+
+def test_context_place_of_an_article_naming_none(gazetteer):
+    assert gazetteer.context_place([], 10) is None
