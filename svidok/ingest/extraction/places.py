@@ -13,13 +13,10 @@ Every name of a place is indexed as a run of words, each word with a set of keys
   Feodosiia / Feodosia / Feodosiya or Bakhchisaray / Bakhchysarai meet; only towns, raions and
   regions are indexed loosely, villages need an exact spelling.
 
-A sentence's words are keyed the same way and matched longest-first. The rules against false
-places: the first word of a match is capitalised as written; a single-word settlement name has at
-least four letters and is not on the stop list (village names that are also common or political
-words: Мир, Перемога, Victory…); a village is not taken from the first word of a sentence when
-the analyzer knows that word as a common word. Among places of the same name the one named with
-its region in the same sentence wins, then the larger kind (region > city > urban-type settlement
-> village), then the occupied one; when that still leaves several, the mention has no code.
+A sentence's words are keyed the same way and matched longest-first; the rules against false
+places (capitals, a stop list, villages named like common words, adjectives or people) and for
+ambiguous names (exact spelling, the town or region named beside it, the larger place, the
+occupied one; a tie gives no code) are listed in docs/news.md "Places and dates".
 """
 
 from __future__ import annotations
@@ -67,9 +64,9 @@ svoboda pobeda peremoha druzhba slava progress nadiya nadezhda vesna trud pratsi
 """.split())
 
 # The regions, written by hand: KATOTTG names only the oblast's adjective, and the press writes
-# "Луганщина", "Lugansk region", "occupied Crimea", "ДНР". ОРДЛО (parts of two oblasts) is not a
-# place of its own and is left out.
-# "Luhansk governor" is the oblast's governor, not the city's.
+# "Луганщина", "Lugansk region", "occupied Crimea", "ДНР". ОРДЛО and Donbas (parts of two
+# oblasts) are not places of their own and are left out. An adjective is followed by one of
+# _REGION_WORDS ("Luhansk governor" is the oblast's governor, not the city's).
 _REGION_WORDS = ("область", "обл", "oblast", "region", "регион", "регіон", "province", "governor")
 REGIONS = {
     "UA01000000000013043": {
@@ -81,12 +78,12 @@ REGIONS = {
     },
     "UA14000000000091971": {"names": ["Донеччина", "Донетчина", "ДНР", "DPR", "DNR"],
                             "adjectives": ["Донецька", "Донецкая", "Donetsk", "Donetska"]},
-    "UA23000000000064947": {"names": ["Запоріжжя область", "Запорожье область"],
+    "UA23000000000064947": {"names": [],
                             "adjectives": ["Запорізька", "Запорожская", "Zaporizhzhia", "Zaporizhia",
-                                           "Zaporizhzhya", "Zaporozhye", "Zaporizka", "Zaporizhzhia's"]},
+                                           "Zaporizhzhya", "Zaporozhye", "Zaporizka"]},
     "UA44000000000018893": {"names": ["Луганщина", "ЛНР", "LPR", "LNR"],
                             "adjectives": ["Луганська", "Луганская", "Luhansk", "Lugansk", "Luhanska"]},
-    "UA65000000000030969": {"names": ["Херсонщина", "Херсонщина"],
+    "UA65000000000030969": {"names": ["Херсонщина"],
                             "adjectives": ["Херсонська", "Херсонская", "Kherson", "Khersonska"]},
 }
 # Institutions the press names instead of their town; the mention gets the town's code and the
@@ -308,7 +305,6 @@ class Gazetteer:
         for variant in variants:
             for key in variant.words[0]:
                 self.by_first.setdefault(key, []).append(variant)
-
 
     @classmethod
     def load(cls) -> Gazetteer:
