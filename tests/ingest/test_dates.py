@@ -220,3 +220,10 @@ def test_during_the_vote_is_its_day_or_its_month():
         ("During the vote", "2018-03-18", "day")]
     assert found("Під час голосування солдати стояли біля скриньки.", "uk", dt.date(2024, 3, 19)) == [
         ("Під час голосування", "2024-03", "month")]
+
+
+def test_date_without_year_takes_the_year_the_sentence_writes():
+    assert found("В 2014 году, 16 марта, людей свозили на участки.", "ru") == [
+        ("2014", "2014", "year"), ("16 марта", "2014-03-16", "day")]
+    # Two years written: neither is taken, the article's date decides.
+    assert found("In 2014 and in 2016, on 5 May, he was fined.", "en")[-1] == ("5 May", "2017-05-05", "day")

@@ -210,6 +210,7 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
     order written; spans in article offsets. A date that cannot be resolved (a month with no year
     in an article of unknown date, "yesterday" with no article date) is left out."""
     days = ELECTION_DAYS if election_days is None else election_days
+    sentence_year = _sentence_year(text, published) if re.search(r"(?:19|20)\d\d", text) else None
     found: list[tuple[int, int, str, str, bool]] = []
     taken: list[tuple[int, int]] = []
 
@@ -236,7 +237,7 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
             month, day = _month(m), int(m.group("day"))
             if _lower_english(m.group(f"m{month}")):
                 continue
-            year = int(m.group("year")) if m.group("year") else _year_for(month, day, published, days)
+            year = int(m.group("year")) if m.group("year") else sentence_year or _year_for(month, day, published, days)
             if year is None or _valid(year, month, day) is None:
                 continue
             parsed = _parse(f"{day} {m.group(f'm{month}')} {year}", language, published)
@@ -245,7 +246,10 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
     for pattern in (MONTH_YEAR, MONTH_ALONE):
         for m in pattern.finditer(text):
             month = _month(m)
-            year = int(m.group("year")) if "year" in m.groupdict() and m.group("year") else _year_for(month, None, published, days)
+            if "year" in m.groupdict() and m.group("year"):
+                year = int(m.group("year"))
+            else:
+                year = sentence_year or _year_for(month, None, published, days)
             if year is not None:
                 if _lower_english(m.group(f"m{month}")):
                     continue
@@ -298,15 +302,8 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
         value, precision = _relative(m.group("w").lower(), published)
         add(m, value, precision)
     for m in YEAR_ALONE.finditer(text):
-        before = text[max(0, m.start() - 24):m.start()]
-        if _NOT_A_YEAR_BEFORE.search(before):
-            continue
-        if not (m.group("after") or _YEAR_BEFORE.search(before)):
-            continue
-        # "до 2036 року": a year after the article (or after today) is a term or a plan, not an event.
-        if int(m.group("year")) > (published or dt.date.today()).year:
-            continue
-        add(m, _valid(int(m.group("year")), 1), "year", group="year")
+        if _is_year(m, text, published):
+            add(m, _valid(int(m.group("year")), 1), "year", group="year")
     found.sort()
     return [DateMention(text[s:e], offset + s, offset + e, value, precision, of_vote=of_vote)
             for s, e, value, precision, of_vote in found]
@@ -315,6 +312,29 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
 def _lower_english(month: str) -> bool:
     """"may", "march" in lower case are the verb and the noun, not the months."""
     return month.isascii() and not month[:1].isupper()
+
+
+def _is_year(m: re.Match, text: str, published: dt.date | None) -> bool:
+    """A four-digit number that the words around it say is a year, and not one after the article."""
+    before = text[max(0, m.start() - 24):m.start()]
+    if _NOT_A_YEAR_BEFORE.search(before) or not (m.group("after") or _YEAR_BEFORE.search(before)):
+        return False
+    # "до 2036 року": a year after the article (or after today) is a term or a plan, not an event.
+    return int(m.group("year")) <= (published or dt.date.today()).year
+
+
+def _sentence_year(text: str, published: dt.date | None) -> int | None:
+    """The one year the sentence writes ("В 2014 году, 16 марта…"), which its dates without a
+    year share; None when it writes none or several."""
+    years = {int(m.group("y") or m.group("y2")) for m in NUMERIC.finditer(text)}
+    for pattern in (DAY_MONTH, MONTH_DAY, MONTH_YEAR):
+        years.update(int(m.group("year")) for m in pattern.finditer(text) if m.group("year"))
+    years.update(int(m.group("year")) for m in YEAR_ALONE.finditer(text) if _is_year(m, text, published))
+    if len(years) == 1:
+        year = years.pop()
+        if published is None or year <= published.year:
+            return year
+    return None
 
 
 def _nearest_vote_for(published: dt.date | None, days: list[dt.date]) -> dt.date | None:
