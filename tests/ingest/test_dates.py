@@ -227,3 +227,11 @@ def test_date_without_year_takes_the_year_the_sentence_writes():
         ("2014", "2014", "year"), ("16 марта", "2014-03-16", "day")]
     # Two years written: neither is taken, the article's date decides.
     assert found("In 2014 and in 2016, on 5 May, he was fined.", "en")[-1] == ("5 May", "2017-05-05", "day")
+
+
+def test_weekday_before_a_vote_is_the_vote_day():
+    # Published on Wednesday 14 March 2018; the vote was on Sunday 18 March.
+    assert found("On Sunday buses will take workers to the polls.", "en", dt.date(2018, 3, 14)) == [
+        ("On Sunday", "2018-03-18", "day")]
+    assert found("On Monday the director called a meeting.", "en", dt.date(2018, 3, 14)) == [
+        ("On Monday", "2018-03-12", "day")]

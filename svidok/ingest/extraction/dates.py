@@ -295,7 +295,9 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
             continue
         weekday = next(n for n in range(7) if m.group(f"w{n}"))
         back = (published.weekday() - weekday) % 7
-        add(m, published - dt.timedelta(back), "day")
+        ahead = published + dt.timedelta((weekday - published.weekday()) % 7 or 7)
+        # Written in the days before a vote, "on Sunday" is the vote's Sunday.
+        add(m, ahead if ahead in set(days) else published - dt.timedelta(back), "day")
     for m in RELATIVE.finditer(text):
         if published is None:
             continue
