@@ -8,6 +8,7 @@ article already stored is not stored again; a near-duplicate is stored linked to
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -16,10 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from svidok.accounts.rules import require
-from svidok.audit.services import record
+from svidok.audit.services import record, record_each
 from svidok.incidents import services as incident_services
+from svidok.incidents.models import Place, Term
 from svidok.ingest import reading
-from svidok.ingest.models import Article
+from svidok.ingest.extraction import pipeline
+from svidok.ingest.models import Article, Candidate
 
 # How many recent articles of the same language a new one is compared with. Enough for a news
 # desk's months; past that, a MinHash index would take the place of the scan (docs/news.md).
@@ -106,3 +109,62 @@ def import_article(*, actor, article: reading.ReadArticle) -> Imported:
     if original is not None:
         return Imported(article=stored, outcome="linked", original=original, resemblance=score)
     return Imported(article=stored, outcome="stored")
+
+
+def iso_to_date(value: str | None, precision: str | None) -> tuple[dt.date | None, str]:
+    """A proposal's ISO date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``) as the first day it covers
+    and the incidents' date precision."""
+    if not value:
+        return None, ""
+    parts = [int(part) for part in value.split("-")]
+    if len(parts) == 3:
+        return dt.date(*parts), "day"
+    if len(parts) == 2:
+        return dt.date(parts[0], parts[1], 1), "month"
+    return dt.date(parts[0], 1, 1), "year"
+
+
+def extraction_input(article: Article) -> pipeline.Article:
+    return pipeline.Article(text=article.text, language=article.language, published=article.published_on,
+                            outlet=article.outlet or "", title=article.title)
+
+
+@transaction.atomic
+def propose_candidates(*, actor, article: Article, resources: pipeline.Resources | None = None) -> list[Candidate]:
+    """Read the incidents an article reports and store them as candidates for review (once per
+    article: an article read before keeps its candidates). A near-duplicate proposes nothing of
+    its own (its first copy did), nor does an article in a language extraction does not read."""
+    require(actor, "news.import")
+    if article.duplicate_of_id or article.language not in reading.LANGUAGES:
+        return []
+    existing = list(article.candidates.all())
+    if existing:
+        return existing
+    resources = resources or pipeline.Resources.shared()
+    proposals = pipeline.extract(extraction_input(article), resources)
+    if not proposals:
+        return []
+    types = {term.code: term for term in Term.objects.filter(vocabulary__code="incident_type")}
+    codes = {p.place.code for p in proposals if p.place and p.place.code}
+    places = {place.code: place for place in Place.objects.filter(code__in=codes)}
+    rows = []
+    for position, proposal in enumerate(proposals):
+        shown = proposal.as_json()
+        date_start, precision = iso_to_date(proposal.date, proposal.date_precision)
+        rows.append(Candidate(
+            article=article, position=position, type=types.get(proposal.type) or types["other"],
+            date_start=date_start, date_precision=precision,
+            place=places.get(proposal.place.code) if proposal.place and proposal.place.code else None,
+            place_as_written=proposal.place.as_written[:300] if proposal.place else "",
+            victims=shown["victims"], victim_count=proposal.victim_count,
+            perpetrators=[{"as_written": party.as_written, "kind": party.kind, "match": party.match} for party in proposal.perpetrators],
+            reported_by=shown["reported_by"], evidence_quote=proposal.evidence_quote,
+            quote_start=proposal.quote_start, quote_end=proposal.quote_end, confidence=round(proposal.confidence, 3),
+            proposed=shown, lexicon_version=resources.lexicon.version,
+        ))
+    created = Candidate.objects.bulk_create(rows)
+    if not all(row.pk for row in created):  # backends that do not return keys from a bulk insert
+        created = list(article.candidates.all())
+    record_each(actor=actor, action="create", objects=created,
+                changes={"article": article.public_id, "lexicon": resources.lexicon.version})
+    return created

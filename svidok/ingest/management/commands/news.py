@@ -1,6 +1,8 @@
-"""``svidok news``: read news articles into sources (issue 12, docs/news.md).
+"""``svidok news``: read news articles into sources and incidents (issue 12, docs/news.md).
 
     svidok news import articles/*.txt page.html [--as USER]
+    svidok news extract articles/*.txt [--jsonl] [--language L] [--published DATE]
+    svidok news eval DIR [--json] [--details]
 
 Each file is read and stored on its own: a file that cannot be read, or is refused, gets one line
 naming it and why, and the rest of the batch goes on; nothing of a refused file is stored. An
@@ -9,6 +11,9 @@ naming it and why, and the rest of the batch goes on; nothing of a refused file 
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
+import json
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +22,13 @@ from django.core.management.base import BaseCommand, CommandError
 from svidok.accounts.commands import find_actor
 from svidok.accounts.rules import can
 from svidok.ingest import reading, services
+
+
+def _iso_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _validation_text(error: ValidationError) -> str:
@@ -29,10 +41,20 @@ class Command(BaseCommand):
     help = "News articles: import text or HTML files as sources with their text."
 
     def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{import}")
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{import,extract,eval}")
         p = sub.add_parser("import", help="store articles (text files: title, blank line, body; or HTML pages)")
         p.add_argument("files", nargs="+", metavar="FILE")
         p.add_argument("--as", dest="username", metavar="USER", help="act as this user (default: the system account)")
+
+        p = sub.add_parser("extract", help="print the incidents each article reports, as JSON (stores nothing)")
+        p.add_argument("files", nargs="+", metavar="FILE")
+        p.add_argument("--jsonl", action="store_true", help="one line per file (default: indented JSON)")
+        p.add_argument("--language", choices=reading.LANGUAGES, help="read every file as this language")
+        p.add_argument("--published", type=_iso_date, metavar="DATE", help="publication date (YYYY-MM-DD) of every file")
+        p = sub.add_parser("eval", help="score extraction against a labelled directory (labels.jsonl beside the articles)")
+        p.add_argument("directory", metavar="DIR")
+        p.add_argument("--json", dest="as_json", action="store_true", help="print the figures as JSON")
+        p.add_argument("--details", action="store_true", help="also list each labelled incident missed and each extra proposal")
 
     def handle(self, *args, subcommand, **options):
         return getattr(self, f"handle_{subcommand}")(**options)
@@ -67,6 +89,35 @@ class Command(BaseCommand):
                           f"{counts['already']} already there, {counts['refused']} refused.")
         if counts["refused"]:
             raise CommandError(f"{counts['refused']} of {len(files)} files refused (see above).")
+
+    def handle_extract(self, *, files, jsonl, language, published, **options):
+        from svidok.ingest.extraction import run
+
+        failed = 0
+        resources = run.load_resources()
+        for result in run.extract_files([Path(name) for name in files], resources, language=language, published=published):
+            if "error" in result:
+                failed += 1
+                self.stderr.write(f"{result['file']}: {result['error']}")
+            self.stdout.write(json.dumps(result, ensure_ascii=False, indent=None if jsonl else 2))
+        if failed:
+            raise CommandError(f"{failed} of {len(files)} files could not be read (see above).")
+
+    def handle_eval(self, *, directory, as_json, details, **options):
+        from svidok.ingest.extraction import evaluation, run
+
+        try:
+            report = run.evaluate_directory(Path(directory), run.load_resources())
+        except evaluation.EvalError as error:
+            raise CommandError(str(error)) from None
+        figures = run.report_figures(report)
+        if as_json:
+            self.stdout.write(json.dumps(figures, ensure_ascii=False, indent=2))
+        else:
+            self.stdout.write(run.report_table(figures))
+        if details:
+            for line in report.details:
+                self.stdout.write(json.dumps(line, ensure_ascii=False))
 
     @staticmethod
     def _describe(outcome: services.Imported) -> str:
