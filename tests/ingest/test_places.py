@@ -292,3 +292,15 @@ def test_context_place_falls_back_on_the_region_named_most(gazetteer):
 
 def test_context_place_of_an_article_naming_none(gazetteer):
     assert gazetteer.context_place([], 10) is None
+
+
+def test_another_stage_loading_its_own_analyzer_breaks_nothing(gazetteer):
+    import pymorphy3
+
+    from svidok.ingest.extraction import places
+
+    # pymorphy3 checks "Geox" in a tag against the dictionary loaded last in the process; the
+    # parties stage loads its own uk analyzer, after which uk has no such grammeme.
+    pymorphy3.MorphAnalyzer(lang="uk")
+    places._common_word.cache_clear()
+    assert gazetteer.find("Мирне життя скінчилося.", 0, "uk") == []

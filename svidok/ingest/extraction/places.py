@@ -636,7 +636,9 @@ def _common_word(word: str) -> bool:
     lowered = word.lower()
     for analyzer in analyzers():
         parses = [p for p in analyzer.parse(lowered) if p.is_known]
-        if parses and not any("Geox" in p.tag for p in parses):
+        # p.tag.grammemes, not "Geox" in p.tag: the tag class validates a grammeme against the
+        # dictionary loaded last in the process (uk has no Geox) and raises.
+        if parses and not any("Geox" in p.tag.grammemes for p in parses):
             return True
     return False
 
