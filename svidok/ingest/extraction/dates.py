@@ -78,6 +78,8 @@ WEEKDAY = re.compile(r"(?<!\w)(?:on|last|this|past|в|во|у|минулої|м�
 _VOTE = r"(?:vote|voting|election|elections|referendum|ballot|выбор\w*|голосовани\w*|референдум\w*|вибор\w*|голосуванн\w*)"
 ELECTION_DAY = re.compile(rf"(?<!\w)(?:(?:on\s+)?(?:the\s+)?(?:election|voting|polling|referendum)\s+day|(?:on\s+)?the\s+day\s+of\s+the\s+{_VOTE}|"
                           rf"(?:в|у)\s+день\s+{_VOTE})(?!\w)", re.I)
+# "after the illegal «election»": up to two words and a quotation mark before the vote's name.
+_THE_VOTE = rf"(?:[\w’'-]+\s+){{0,2}}[\"«“„']?{_VOTE}"
 _ORDINALS = {
     "next": 1, "following": 1, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
     "следующий": 1, "следующего": 1, "первый": 1, "второй": 2, "третий": 3, "на следующий": 1,
@@ -85,14 +87,21 @@ _ORDINALS = {
     "a": 1, "one": 1, "two": 2, "three": 3, "два": 2, "две": 2, "три": 3, "дні": 2, "день": 1,
 }
 AFTER_VOTE = re.compile(
-    rf"(?<!\w)(?:(?:on\s+)?the\s+(?P<en>next|following|first|second|third|fourth|fifth)\s+day\s+after\s+the\s+{_VOTE}|"
-    rf"(?:on\s+)?the\s+day\s+after\s+the\s+{_VOTE}|"
-    rf"(?P<n>a|one|two|three|\d)\s+days?\s+after\s+the\s+{_VOTE}|"
-    rf"(?:на\s+)?(?P<ru>следующий|второй|третий)\s+день\s+после\s+{_VOTE}|"
-    rf"(?P<uk>наступного|наступний|другого|другий|третього|третій)\s+дня?\s+після\s+{_VOTE}|"
-    rf"через\s+(?P<k>два|две|три|\d)?\s*(?:дня|дні|день|дней|днів)\s+(?:после|після)\s+{_VOTE})(?!\w)", re.I)
+    rf"(?<!\w)(?:(?:on\s+)?the\s+(?P<en>next|following|first|second|third|fourth|fifth)\s+day\s+after\s+the\s+{_THE_VOTE}|"
+    rf"(?:on\s+)?the\s+day\s+after\s+the\s+{_THE_VOTE}|"
+    rf"(?P<n>a|one|two|three|\d)\s+days?\s+after\s+the\s+{_THE_VOTE}|"
+    rf"(?:на\s+)?(?P<ru>следующий|второй|третий)\s+день\s+после\s+{_THE_VOTE}|"
+    rf"(?P<uk>наступного|наступний|другого|другий|третього|третій)\s+дня?\s+після\s+{_THE_VOTE}|"
+    rf"через\s+(?P<k>два|две|три|\d)?\s*(?:дня|дні|день|дней|днів)\s+(?:после|після)\s+{_THE_VOTE})(?!\w)", re.I)
 BEFORE_VOTE = re.compile(
-    rf"(?<!\w)(?:(?:on\s+)?the\s+(?:eve|day\s+before)\s+(?:of\s+)?the\s+{_VOTE}|накануне\s+{_VOTE}|напередодні\s+{_VOTE})(?!\w)", re.I)
+    rf"(?<!\w)(?:(?:on\s+)?the\s+(?:eve|day\s+before)\s+(?:of\s+)?the\s+{_THE_VOTE}|накануне\s+{_THE_VOTE}|напередодні\s+{_THE_VOTE})(?!\w)", re.I)
+DURING_VOTE = re.compile(
+    rf"(?<!\w)(?:during\s+the\s+{_THE_VOTE}|(?:во\s+время|в\s+ходе|в\s+период)\s+{_THE_VOTE}|під\s+час\s+{_THE_VOTE})(?!\w)", re.I)
+_COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "several": 0,
+                "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5, "дві": 2, "чотири": 4, "п'ять": 5, "п’ять": 5}
+AGO = re.compile(r"(?<!\w)(?P<n>\d{1,2}|a|an|one|two|three|four|five|six|seven|два|две|три|четыре|пять|дві|чотири|п['’]ять)\s+"
+                 r"(?P<unit>days?|weeks?|months?|дн(?:я|ей|і|ів)|день|недел(?:и|ю|ь)|тижн(?:і|ів)|тиждень|месяц(?:а|ев)?|місяц(?:і|ів|ь))\s+"
+                 r"(?:ago|назад|тому)(?!\w)", re.I)
 RELATIVE = re.compile(
     r"(?<!\w)(?P<w>the\s+day\s+before\s+yesterday|позавчера|позавчора|yesterday|вчера|вчора|учора|today|сегодня|сьогодні|"
     r"last\s+week|на\s+прошлой\s+неделе|минулого\s+тижня|на\s+минулому\s+тижні|"
@@ -167,6 +176,7 @@ def _dateparser():
     return dateparser
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse(written: str, language: str, published: dt.date | None) -> dt.date | None:
     """The written date through dateparser (language fixed, past preferred, relative to the article's date)."""
     settings = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False}
@@ -200,6 +210,7 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
     order written; spans in article offsets. A date that cannot be resolved (a month with no year
     in an article of unknown date, "yesterday" with no article date) is left out."""
     days = ELECTION_DAYS if election_days is None else election_days
+    sentence_year = _sentence_year(text, published) if re.search(r"(?:19|20)\d\d", text) else None
     found: list[tuple[int, int, str, str, bool]] = []
     taken: list[tuple[int, int]] = []
 
@@ -226,7 +237,7 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
             month, day = _month(m), int(m.group("day"))
             if _lower_english(m.group(f"m{month}")):
                 continue
-            year = int(m.group("year")) if m.group("year") else _year_for(month, day, published, days)
+            year = int(m.group("year")) if m.group("year") else sentence_year or _year_for(month, day, published, days)
             if year is None or _valid(year, month, day) is None:
                 continue
             parsed = _parse(f"{day} {m.group(f'm{month}')} {year}", language, published)
@@ -235,7 +246,10 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
     for pattern in (MONTH_YEAR, MONTH_ALONE):
         for m in pattern.finditer(text):
             month = _month(m)
-            year = int(m.group("year")) if "year" in m.groupdict() and m.group("year") else _year_for(month, None, published, days)
+            if "year" in m.groupdict() and m.group("year"):
+                year = int(m.group("year"))
+            else:
+                year = sentence_year or _year_for(month, None, published, days)
             if year is not None:
                 if _lower_english(m.group(f"m{month}")):
                     continue
@@ -249,29 +263,49 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
     for m in BEFORE_VOTE.finditer(text):
         anchor = _nearest_vote_for(published, days)
         if anchor is not None:
-            add(m, _first_day_of_vote(anchor, days) - dt.timedelta(1), "day")
+            eve = _first_day_of_vote(anchor, days) - dt.timedelta(1)
+            # Written before the eve, "напередодні виборів" is the run-up: the month is all it says.
+            add(m, eve, "day") if eve <= published else add(m, published, "month")
     for m in ELECTION_DAY.finditer(text):
         anchor = _nearest_vote_for(published, days)
         if anchor is not None:
             add(m, _last_day_of_vote(anchor, days), "day", of_vote=True)
+    for m in DURING_VOTE.finditer(text):
+        anchor = _nearest_vote_for(published, days)
+        if anchor is not None:
+            first, last = _first_day_of_vote(anchor, days), _last_day_of_vote(anchor, days)
+            # A vote over several days says only its month.
+            add(m, last, "day") if first == last else add(m, last, "month")
+    for m in AGO.finditer(text):
+        if published is None:
+            continue
+        word, unit = m.group("n").lower(), m.group("unit").lower()
+        n = int(word) if word.isdigit() else _COUNT_WORDS.get(word.replace("’", "'"), 0)
+        if not n:
+            continue
+        if unit.startswith(("day", "дн", "ден")):
+            add(m, published - dt.timedelta(n), "day")
+        elif unit.startswith(("week", "недел", "тиж")):
+            add(m, published - dt.timedelta(7 * n), "month")
+        else:
+            month_index = published.year * 12 + published.month - 1 - n
+            add(m, dt.date(month_index // 12, month_index % 12 + 1, 1), "month")
     for m in WEEKDAY.finditer(text):
         if published is None:
             continue
         weekday = next(n for n in range(7) if m.group(f"w{n}"))
         back = (published.weekday() - weekday) % 7
-        add(m, published - dt.timedelta(back), "day")
+        ahead = published + dt.timedelta((weekday - published.weekday()) % 7 or 7)
+        # Written in the days before a vote, "on Sunday" is the vote's Sunday.
+        add(m, ahead if ahead in set(days) else published - dt.timedelta(back), "day")
     for m in RELATIVE.finditer(text):
         if published is None:
             continue
         value, precision = _relative(m.group("w").lower(), published)
         add(m, value, precision)
     for m in YEAR_ALONE.finditer(text):
-        before = text[max(0, m.start() - 24):m.start()]
-        if _NOT_A_YEAR_BEFORE.search(before):
-            continue
-        if not (m.group("after") or _YEAR_BEFORE.search(before)):
-            continue
-        add(m, _valid(int(m.group("year")), 1), "year", group="year")
+        if _is_year(m, text, published):
+            add(m, _valid(int(m.group("year")), 1), "year", group="year")
     found.sort()
     return [DateMention(text[s:e], offset + s, offset + e, value, precision, of_vote=of_vote)
             for s, e, value, precision, of_vote in found]
@@ -280,6 +314,29 @@ def find_dates(text: str, offset: int = 0, language: str = "", *, published: dt.
 def _lower_english(month: str) -> bool:
     """"may", "march" in lower case are the verb and the noun, not the months."""
     return month.isascii() and not month[:1].isupper()
+
+
+def _is_year(m: re.Match, text: str, published: dt.date | None) -> bool:
+    """A four-digit number that the words around it say is a year, and not one after the article."""
+    before = text[max(0, m.start() - 24):m.start()]
+    if _NOT_A_YEAR_BEFORE.search(before) or not (m.group("after") or _YEAR_BEFORE.search(before)):
+        return False
+    # "до 2036 року": a year after the article (or after today) is a term or a plan, not an event.
+    return int(m.group("year")) <= (published or dt.date.today()).year
+
+
+def _sentence_year(text: str, published: dt.date | None) -> int | None:
+    """The one year the sentence writes ("В 2014 году, 16 марта…"), which its dates without a
+    year share; None when it writes none or several."""
+    years = {int(m.group("y") or m.group("y2")) for m in NUMERIC.finditer(text)}
+    for pattern in (DAY_MONTH, MONTH_DAY, MONTH_YEAR):
+        years.update(int(m.group("year")) for m in pattern.finditer(text) if m.group("year"))
+    years.update(int(m.group("year")) for m in YEAR_ALONE.finditer(text) if _is_year(m, text, published))
+    if len(years) == 1:
+        year = years.pop()
+        if published is None or year <= published.year:
+            return year
+    return None
 
 
 def _nearest_vote_for(published: dt.date | None, days: list[dt.date]) -> dt.date | None:

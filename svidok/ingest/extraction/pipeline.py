@@ -40,7 +40,7 @@ THRESHOLD = 0.5
 MODAL_WINDOW = 6
 _CLAUSE_BREAK = re.compile(r"[,;:—–]|\s-\s")
 # Place levels that make an act concrete (a region alone does not).
-LOCAL_LEVELS = {"settlement", "raion", "institution"}
+LOCAL_LEVELS = {"settlement", "district", "raion", "institution"}
 
 
 @dataclass

@@ -50,7 +50,7 @@ class PlaceMention:
     code: str | None = None
     name: str | None = None
     region: str | None = None
-    level: str = ""  # "region", "raion", "settlement", "institution"
+    level: str = ""  # "region", "raion", "settlement", "district" (of a city), "institution"
 
 
 @dataclass(frozen=True)
