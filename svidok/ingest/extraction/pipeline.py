@@ -34,6 +34,8 @@ SUBSUMES = {
     "coerced_participation": {"surveillance"},
     "search": {"surveillance"},
 }
+# A sanction told in the sentence after the order it enforces makes one act with it.
+ENFORCES = {"threat_of_dismissal": {"coerced_participation", "forced_voting"}, "dismissal": {"coerced_participation"}}
 # Below this confidence a proposal is not made.
 THRESHOLD = 0.5
 # How many words before a trigger are searched for a word of prediction or condition.
@@ -352,9 +354,18 @@ def _merge(acts: list[_Act], text: str) -> list[_Act]:
             mine.victim_count = mine.victim_count or other.victim_count
             mine.date, mine.date_precision = (mine.date, mine.date_precision) if mine.date_precision == "day" or \
                 other.date_precision != "day" else (other.date, other.date_precision)
+            if other.type != mine.type and mine.type in ENFORCES.get(other.type, ()):
+                mine.type = other.type  # the sanction that enforces the order names the act
         elif act.proposal.confidence > twin.proposal.confidence + 0.15:
             kept[kept.index(twin)] = act
     return kept
+
+
+def _enforces(a: _Act, b: _Act) -> bool:
+    """The next sentence, naming no place of its own, tells the sanction that enforces the act
+    before it ("teachers were told to bring a photo of the ballot. Those who do not were promised
+    dismissal"): one act, of the sanction's type."""
+    return not b.specific and not b.new and a.proposal.type in ENFORCES.get(b.proposal.type, ())
 
 
 def _next_to(a: _Act, b: _Act) -> bool:
@@ -363,8 +374,10 @@ def _next_to(a: _Act, b: _Act) -> bool:
 
 def _same_act(a: _Act, b: _Act, *, adjacent: bool = False) -> bool:
     """Same type and place (when both say one); further apart, the same victim group too. The
-    next sentence saying the same type of act at the same place goes on telling the same act."""
-    if a.proposal.type != b.proposal.type:
+    next sentence saying the same type of act at the same place goes on telling the same act, and
+    so does one saying a type that takes in the other's (an order to vote, then the dismissal
+    threat that enforces it)."""
+    if a.proposal.type != b.proposal.type and not (adjacent and _enforces(a, b)):
         return False
     if a.place_key and b.place_key and a.place_key != b.place_key:
         return False
