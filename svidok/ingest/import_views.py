@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from svidok.accounts.models import Role
@@ -58,6 +58,10 @@ def describe(item: dict) -> dict:
     of a refusal, the article and the first copy of a near-duplicate."""
     row = {"name": item.get("name") or item["url"], "outcome": item["outcome"], "outcome_text": OUTCOMES[item["outcome"]],
            "title": item.get("title", ""), "article_url": article_url(item.get("article"))}
+    if item.get("proposed") is not None:
+        count = item["proposed"]
+        row["reason"] = (ngettext("%(count)d incident proposed for review.", "%(count)d incidents proposed for review.", count)
+                         % {"count": count}) if count else gettext("No incident proposed: the article reports none that the reader recognises.")
     if item.get("reason"):
         row["reason"] = item["reason_text"] if "reason_text" in item else fetching.reason_text(item["reason"])
     if item["outcome"] == "linked":

@@ -234,6 +234,8 @@ def _refused(url: str, reason: dict) -> dict:
 def imported_item(url: str, imported: Imported) -> dict:
     """What ``import_article`` did, as an item of ``FetchRun.items``."""
     item = {"url": url, "outcome": imported.outcome, "article": imported.article.public_id, "title": imported.article.title}
+    if imported.outcome == "stored":
+        item["proposed"] = imported.article.candidates.count()
     if imported.outcome == "linked":
         item.update(original=imported.original.public_id, original_title=imported.original.title,
                     resemblance=imported.resemblance)

@@ -29,6 +29,15 @@ def visible_text(html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
+def proposed(text: str) -> str:
+    """What the page says of the incidents proposed from the stored article whose title ``text`` holds."""
+    article = next(a for a in Article.objects.all() if a.title in text)
+    count = article.candidates.count()
+    if not count:
+        return "No incident proposed: the article reports none that the reader recognises."
+    return f"{count} incident{'s' if count != 1 else ''} proposed for review."
+
+
 def test_import_page_is_in_the_nav_of_documenters_only(client, documenter, viewer):
     assert reverse("ingest:import") == IMPORT
     login(client, documenter)
@@ -56,8 +65,8 @@ def test_uploaded_files_are_stored_at_once_with_a_result_each(client, documenter
     assert response.status_code == 200
     text = visible_text(response.content.decode())
     assert "2 files stored" in text
-    assert ("uk.txt Stored Окупаційна влада погрожувала звільненням вчителям у Джанкої "
-            "page.html Stored Teachers in a Crimean town told to photograph their ballots "
+    assert (f"uk.txt Stored {proposed(texts.UKRAINIAN)} Окупаційна влада погрожувала звільненням вчителям у Джанкої "
+            f"page.html Stored {proposed(texts.HTML_ARTICLE)} Teachers in a Crimean town told to photograph their ballots "
             "empty.txt Not stored The file is empty. — "
             "de.txt Not stored The article is not in Ukrainian, Russian, English or Crimean Tatar. — "
             "blob.bin Not stored The file is not text or a web page (a binary file). —") in text
@@ -110,7 +119,7 @@ def test_run_page_shows_outcomes_in_words_without_codes(client, documenter, news
     html = response.content.decode()
     text = visible_text(html)
     assert "Finished Stored: 1. Near-duplicates: 0. Already stored: 0. Not stored: 2." in text
-    assert (f"{news_site.url('/en.html')} Stored Teachers in a Crimean town told to photograph their ballots "
+    assert (f"{news_site.url('/en.html')} Stored {proposed(texts.ENGLISH)} Teachers in a Crimean town told to photograph their ballots "
             f"{news_site.url('/loop')} Not stored 127.0.0.1: the address redirects too many times. — "
             "nonsense Not stored This is not a web address (it must start with http:// or https://). —") in text
     assert "hx-get" not in html  # finished: no more refreshing
