@@ -34,7 +34,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svidok.settings")
 
 STEMS = re.compile(
     r"\b(forc|threat|order|oblig|dismiss|fire|fired|detain|search|record|stop|catch|ban|prevent|told|ask|instruct|"
-    r"strip|evict|block|come|go|were|вимуш|змуш|примус|погрож|затрим|звільн|обшук|запис|заборон|створ|"
+    r"strip|evict|block|вимуш|змуш|примус|погрож|затрим|звільн|обшук|запис|заборон|створ|"
     r"уволи|принужд|задерж|угрож|застав|обыск|запрет|просил|обязал|представля|з'явил|з’явил|проводя)\w*",
     re.I | re.U,
 )

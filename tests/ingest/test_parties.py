@@ -124,6 +124,25 @@ def test_assign_roles_english_passive_subject_is_victim_and_by_phrase_perpetrato
     assert roles(sentence, "forced", "en", models) == [("Teachers", "victim"), ("the school principal", "perpetrator")]
 
 
+def test_assign_roles_english_passive_order_to_press_others_makes_the_subject_perpetrator(models):
+    sentence = "The directors of three factories were ordered to bring their employees to the polls."
+    assert roles(sentence, "ordered", "en", models) == [
+        ("The directors of three factories", "perpetrator"), ("their employees", "victim"),
+    ]
+
+
+def test_assign_roles_russian_passive_order_to_press_others(models):
+    sentence = "Директора школ были обязаны обеспечить явку родителей."
+    assert roles(sentence, "обязаны", "ru", models) == [("Директора школ", "perpetrator"), ("родителей", "victim")]
+
+
+def test_assign_roles_english_object_told_to_press_others_is_perpetrator(models):
+    sentence = "The director instructed the teachers to warn the parents."
+    assert roles(sentence, "instructed", "en", models) == [
+        ("The director", "perpetrator"), ("the teachers", "perpetrator"), ("the parents", "victim"),
+    ]
+
+
 def test_assign_roles_english_according_to_is_reporter(models):
     sentence = "According to QHA, the police detained two activists."
     assert roles(sentence, "detained", "en", models) == [

@@ -415,7 +415,8 @@ _EN_LEFT = {"all", "the", "some", "many", "local", "primary", "school", "public"
             "its", "their", "his", "her", "our", "of", "both", "most", "several", "numerous", "armed", "unemployed", "large", "small", "pro-ukrainian", "pro-russian", "russian", "ukrainian",
             "crimean", "tatar", "occupying", "occupation", "enterprise", "company", "factory", "plant", "municipal"}
 _EN_RIGHT_STOP = {"were", "was", "are", "is", "be", "been", "had", "have", "has", "to", "and", "but", "that", "said",
-                  "would", "will", "could", "should", "did", "do", "does", "they", "he", "she", "it", "who", "which"}
+                  "would", "will", "could", "should", "did", "do", "does", "they", "he", "she", "it", "who", "which",
+                  "if", "when", "because", "unless", "although", "while", "so", "as", "than", "or", "not"}
 _RELATIVE = {"en": ("who", "which"), "ru": ("которые", "который", "которых", "которая", "кто"),
              "uk": ("які", "який", "яких", "яка", "хто")}
 
@@ -467,7 +468,7 @@ def _expand(tokens: list[Token], first: int, last: int, language: str, models: M
         if language == "en":
             ok = (low in _EN_LEFT or low.isdigit() or low in models.numbers["en"] or re.search(r"(ian|al|ic|ive|ous|ary)$", low)
                   or low in ("more", "than", "at", "least"))
-            if low in ("of", "the") and (k == 0 or tokens[k - 1].lower in _EN_RIGHT_STOP):
+            if low == "of" and (k == 0 or tokens[k - 1].lower in _EN_RIGHT_STOP):
                 ok = False
         else:
             tags = models.tags(language, t.text)
@@ -541,6 +542,8 @@ def _expand(tokens: list[Token], first: int, last: int, language: str, models: M
 
 # -- roles -------------------------------------------------------------------------------------------
 
+_PARTICIPLES = {"told", "made", "held", "sent", "kept", "left", "taken", "given", "beaten", "caught", "brought", "fired",
+                "hit", "put", "shot", "seen", "found", "paid", "thrown", "struck", "fined", "led", "driven", "bound"}
 _BE = {"was", "were", "is", "are", "been", "being", "be", "got", "get", "gets"}
 
 
@@ -594,18 +597,26 @@ def assign_roles(parties: list[Party], sentence_text: str, trigger_span: tuple[i
     else:
         subject = next((p for p in before if _case(p, language, models) == "nomn"), None) or next(
             (p for p in before if _case(p, language, models) == "" and not _after_preposition(tokens, ranges[id(p)][0], language)), None)
+    # "The heads of the enterprises were obliged to ensure the attendance of their workers": a
+    # passive order to do something to others makes its subject the one who presses them.
+    ordered_to = passive and tj + 1 < len(tokens) and (
+        tokens[tj + 1].lower == "to" if language == "en" else any("INFN" in t for t in models.tags(language, tokens[tj + 1].text)[:1]))
+    delegated = ordered_to and any(p.start - offset >= t_end and inside[id(p)] and _lean(p, language, models) == VICTIM
+                                   for p in parties)
     result = []
     for party in parties:
         ps, pe = party.start - offset, party.end - offset
         first = ranges[id(party)][0]
         case = _case(party, language, models) if language != "en" else ""
-        if _reported(ps, pe, cues, (t_start, t_end), text=sentence_text) and (party.kind != GROUP or not inside[id(party)]):
+        # A person's title written beside them belongs to them: "X, Luhansk governor, said that …".
+        _written, rs, re_ = _with_title(sentence_text, replace(party, start=ps, end=pe), language, models)
+        if _reported(rs, re_, cues, (t_start, t_end), text=sentence_text) and (party.kind != GROUP or not inside[id(party)]):
             role = REPORTER
         elif first > 0 and _agent_marker(tokens, first, language):
             role = PERPETRATOR
         elif pe <= t_start and inside[id(party)]:
             if party is subject:
-                role = VICTIM if passive else PERPETRATOR
+                role = VICTIM if passive and not delegated else PERPETRATOR
             elif case in ("accs", "gent", "datv") and not passive:
                 role = VICTIM  # "студентов … принуждают": the object before the verb
             else:
@@ -613,6 +624,10 @@ def assign_roles(parties: list[Party], sentence_text: str, trigger_span: tuple[i
         elif ps >= t_end and inside[id(party)]:
             if passive and case == "ablt":
                 role = PERPETRATOR  # "задержан сотрудниками ФСБ"
+            elif ordered_to:
+                role = _lean(party, language, models)  # "were told to call the head": who is who by the noun
+            elif not passive and _passes_order_on(party, parties, tokens, ranges, offset, language, models):
+                role = PERPETRATOR  # "instructed the teachers to warn the parents": the teachers press them
             elif case == "nomn" and not passive and subject is None:
                 role = PERPETRATOR  # "принуждают студентов ректоры": the subject after the verb
             else:
@@ -621,6 +636,17 @@ def assign_roles(parties: list[Party], sentence_text: str, trigger_span: tuple[i
             role = _lean(party, language, models)
         result.append(replace(party, role=role))
     return result
+
+
+def _passes_order_on(party, parties, tokens, ranges, offset, language, models) -> bool:
+    """Whether ``party``, the object of an active order, is told to do something (an
+    infinitive right after it) to a party further on that leans victim."""
+    last = ranges[id(party)][1]
+    if last < 0 or last + 1 >= len(tokens):
+        return False
+    following = tokens[last + 1]
+    infinitive = following.lower == "to" if language == "en" else any("INFN" in t for t in models.tags(language, following.text)[:1])
+    return infinitive and any(p.start > party.end and _lean(p, language, models) == VICTIM for p in parties)
 
 
 _PREPOSITIONS = {"en": {"of", "in", "at", "from", "with", "to", "for", "on", "about", "among", "by", "near", "under"},
@@ -694,7 +720,7 @@ def _is_passive(tokens, ti, tj, language, models) -> bool:
     word = tokens[ti].text
     if language == "en":
         back = [t.lower for t in tokens[max(0, ti - 3):ti]]
-        return any(b in _BE for b in back) and (word.lower().endswith(("ed", "en", "t")) or tj > ti)
+        return any(b in _BE for b in back) and (word.lower().endswith(("ed", "en", "t")) or word.lower() in _PARTICIPLES or tj > ti)
     for t in tokens[max(0, ti - 2):tj + 1]:
         for tag in models.tags(language, t.text)[:2]:
             if "PRTS" in tag or ("pssv" in tag and ("ADJF" in tag or "PRTF" in tag)) or "Impe" in tag:
