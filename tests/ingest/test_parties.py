@@ -106,6 +106,20 @@ def found_excluding(sentence, models, span):
     return [(p.as_written, p.kind) for p in P.find_parties(sentence, 0, "en", models, exclude=[span])]
 
 
+def test_find_parties_surname_alone_refers_to_the_person_named_before(models):
+    first = P.find_parties("Sergey Aksyonov visited a school in Kerch.", 0, "en", models)
+    later = P.find_parties("Aksyonov's staff ordered teachers to vote.", 100, "en", models, known_persons=P.full_names(first))
+    assert [(p.as_written, p.kind, p.refers_to) for p in later] == [
+        ("Aksyonov", "person", "Sergey Aksyonov"), ("staff", "group", None), ("teachers", "group", None),
+    ]
+
+
+def test_find_parties_russian_inflected_surname_refers_to_the_person(models):
+    known = P.full_names(P.find_parties("Глава Крыма Сергей Аксёнов приехал в Керчь.", 0, "ru", models))
+    later = P.find_parties("Учителей к Аксёнову не пустили.", 0, "ru", models, known_persons=known)
+    assert [(p.as_written, p.refers_to) for p in later] == [("Учителей", None), ("Аксёнову", "Сергей Аксёнов")]
+
+
 def test_find_parties_other_language_gives_nothing(models):
     assert P.find_parties("Qırımda saylav olıp keçti.", 0, "crh", models) == []
 
@@ -257,6 +271,11 @@ def test_match_parties_person_found_in_a_sentence_matches(eu_index, models):
     sentence = "Глава Крыма Сергей Аксёнов заявил, что сотрудников заставили голосовать."
     labels = [p.label for p in P.match_parties(P.find_parties(sentence, 0, "ru", models), eu_index, models=models)]
     assert labels == ["Sergey Aksyonov (EU list)", "сотрудников"]
+
+
+def test_match_parties_surname_alone_matches_through_the_full_name(eu_index, models):
+    party = Party(as_written="Аксёнова", kind="person", role="perpetrator", refers_to="Сергей Аксёнов")
+    assert P.match_parties([party], eu_index, models=models)[0].label == "Sergey Aksyonov (EU list)"
 
 
 def test_match_parties_unknown_person_and_groups_stay_unmatched(eu_index, models):

@@ -180,11 +180,13 @@ def english_singular(word: str) -> str:
 
 # -- finding parties ---------------------------------------------------------------------------------
 
-def find_parties(text: str, offset: int, language: str, models: Models, *, exclude=()) -> list[Party]:
+def find_parties(text: str, offset: int, language: str, models: Models, *, exclude=(), known_persons=()) -> list[Party]:
     """The parties named in one sentence ``text`` (which starts at ``offset`` in the article), in
     the order of the text, with ``role=""`` (:func:`assign_roles` decides). ``exclude``: spans
     (``(start, end)`` in the article, or objects with ``start``/``end``, e.g. the places stage's
-    mentions) that are not parties."""
+    mentions) that are not parties. ``known_persons``: full names found earlier in the article
+    (:func:`full_names`); a surname alone that is one of theirs ("Aksyonov said", "Гайдая")
+    becomes that person, with ``refers_to`` set."""
     if language not in ("en", "ru", "uk"):
         return []
     tokens = tokenize(text)
@@ -194,6 +196,8 @@ def find_parties(text: str, offset: int, language: str, models: Models, *, exclu
     else:
         named = _natasha_names(text, language, models)
     named = [p for p in named if not _overlaps((p.start, p.end), blocked)]
+    if known_persons:
+        named = _surnames(text, tokens, language, models, named, known_persons)
     groups = _groups(text, tokens, language, models, taken=[(p.start, p.end) for p in named] + blocked,
                      persons=[(p.start, p.end) for p in named if p.kind == PERSON] + blocked)
     found = sorted(named + groups, key=lambda p: (p.start, -p.end))
@@ -203,6 +207,46 @@ def find_parties(text: str, offset: int, language: str, models: Models, *, exclu
             continue  # inside a longer party already kept ("FSB" inside "officers of the FSB")
         result.append(party)
     return [replace(p, start=p.start + offset, end=p.end + offset) for p in result]
+
+
+def full_names(parties) -> list[str]:
+    """The persons of two words or more among ``parties`` (for ``known_persons``), each once."""
+    names: list[str] = []
+    for party in parties:
+        if party.kind == PERSON and len(party.as_written.split()) >= 2 and party.as_written not in names:
+            names.append(party.as_written)
+    return names
+
+
+def _surname_key(word: str, language: str, models: Models) -> set[str]:
+    word = re.sub(r"['’]s$", "", word)
+    return models.lemmas(language, word) if language != "en" else {word.lower()}
+
+
+def _surnames(text, tokens, language, models, named, known_persons) -> list[Party]:
+    """A capitalised word that is the surname of a person named before (natasha's one-word PER
+    span, or a word no rule read as a name) refers to that person."""
+    surnames = {}
+    for full in known_persons:
+        last = full.split()[-1]
+        for key in _surname_key(last, language, models):
+            surnames.setdefault(key, full)
+    out = []
+    for party in named:
+        if party.kind == PERSON and len(party.as_written.split()) == 1:
+            full = next((surnames[k] for k in _surname_key(party.as_written, language, models) if k in surnames), None)
+            if full:
+                party = replace(party, refers_to=full)
+        out.append(party)
+    taken = [(p.start, p.end) for p in out]
+    for t in tokens:
+        if not t.text[:1].isupper() or _overlaps((t.start, t.end), taken):
+            continue
+        full = next((surnames[k] for k in _surname_key(t.text, language, models) if k in surnames), None)
+        if full:
+            end = t.start + len(re.sub(r"['’]s$", "", t.text))
+            out.append(Party(as_written=text[t.start:end], kind=PERSON, role="", start=t.start, end=end, refers_to=full))
+    return sorted(out, key=lambda p: p.start)
 
 
 def _span(item) -> tuple[int, int]:
@@ -430,16 +474,14 @@ def _groups(text: str, tokens: list[Token], language: str, models: Models, *, ta
         if i in used:
             continue
         entry = None
-        for size in (2, 1):
-            if i + size > len(tokens):
-                continue
-            keys = [set(lemmas[i])] if size == 1 else [lemmas[i], lemmas[i + 1]]
-            for key, value in lexicon.items():
-                if len(key) == size and all(k in ks for k, ks in zip(key, keys, strict=True)):
-                    entry = (size, value)
-                    break
-            if entry:
-                break
+        if i + 1 < len(tokens) and lemmas[i + 1]:
+            pair = next(((a, b) for a in lemmas[i] for b in lemmas[i + 1] if (a, b) in lexicon), None)
+            if pair:
+                entry = (2, lexicon[pair])
+        if entry is None:
+            single = next((w for w in lemmas[i] if (w,) in lexicon), None)
+            if single:
+                entry = (1, lexicon[(single,)])
         if not entry:
             continue
         size, (kind, _lean) = entry
@@ -671,12 +713,13 @@ def _lean(party: Party, language: str, models: Models) -> str:
     lemmas = [models.lemmas(language, w) for w in words if w]
     # The first lexicon noun of the phrase is its head ("employees of the FSB" lean as employees).
     for i, lem in enumerate(lemmas):
-        for key, (_kind, lean) in lexicon.items():
-            if len(key) == 2 and i + 1 < len(lemmas) and key[0] in lem and key[1] in lemmas[i + 1]:
-                return lean
-        for key, (_kind, lean) in lexicon.items():
-            if len(key) == 1 and key[0] in lem:
-                return lean
+        if i + 1 < len(lemmas):
+            pair = next(((a, b) for a in lem for b in lemmas[i + 1] if (a, b) in lexicon), None)
+            if pair:
+                return lexicon[pair][1]
+        single = next((w for w in lem if (w,) in lexicon), None)
+        if single:
+            return lexicon[(single,)][1]
     if party.kind == ORGANIZATION:
         return PERPETRATOR if _looks_official(party.as_written) else ""
     return ""
@@ -801,13 +844,15 @@ def reporters(article_text: str, language: str, outlet: str | None = None, *, mo
     ``(start, end)`` pairs if the pipeline has split the text already."""
     models = models or Models.load()
     found: list[str] = []
+    known: list[str] = []
     spans = sentences or [(m.start(), m.end()) for m in _SENTENCE.finditer(article_text)]
     for start, end in spans:
         sentence = article_text[start:end]
         cues = _reporting_positions(sentence, language, models)
         if not cues:
             continue
-        named = find_parties(sentence, 0, language, models)
+        named = find_parties(sentence, 0, language, models, known_persons=known)
+        known.extend(n for n in full_names(named) if n not in known)
         for party in named:
             written, start, end = _with_title(sentence, party, language, models)
             if party.kind == GROUP and not _is_source_noun(party.as_written, language, models):
@@ -980,7 +1025,7 @@ def match_parties(parties: list[Party], index, *, threshold: float | None = None
 
 
 def _queries(party: Party, models: Models | None) -> list[str]:
-    queries = [party.as_written]
+    queries = [party.refers_to, party.as_written] if party.refers_to else [party.as_written]
     if party.kind == PERSON and models is not None and models.morph and re.search(r"[а-яёіїєґ]", party.as_written, re.I):
         normal = _natasha_normal(party.as_written, models)
         if normal and normal != party.as_written:
