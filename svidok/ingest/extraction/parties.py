@@ -873,7 +873,7 @@ def reporters(article_text: str, language: str, outlet: str | None = None, *, mo
             phrase = re.match(r"\s+((?:the\s+)?[«\"“]?[A-ZА-ЯЁІЇЄҐ][\w’'.-]*[»\"”]?(?:\s+[«\"“]?[A-ZА-ЯЁІЇЄҐ][\w’'.-]*[»\"”]?){0,3})",
                               sentence[e:])
             if phrase and phrase.group(1).split()[0].lower() not in models.not_names.get(language, ()):
-                found.append(phrase.group(1).strip("«»\"“” "))
+                found.append(phrase.group(1).strip("«»\"“” .,"))
         for word in models.reporting.get(language, {}).get("sources", []):
             for m in re.finditer(r"(?<!\w)(?:an?\s+|the\s+)?" + re.escape(word) + r"\w*(?:\s+of\s+(?:the\s+)?[A-ZА-ЯІЇЄ][\w’'-]*(?:\s+[A-ZА-ЯІЇЄ][\w’'-]*){0,4})?", sentence, re.I):
                 if _reported(m.start(), m.end(), cues, (-1, -1), text=sentence):
@@ -909,6 +909,10 @@ def _with_title(sentence: str, party: Party, language: str, models: Models) -> t
         words = list(re.finditer(r"[\w’'-]+", before))
         for k in range(len(words) - 1, max(-1, len(words) - 7), -1):
             if models.lemmas(language, words[k].group()) & titles:
+                # "Melitopol Mayor …": capitalised words right before the title belong to it.
+                while k > 0 and words[k - 1].group()[:1].isupper() and before[words[k - 1].end():words[k].start()] == " " \
+                        and words[k - 1].group().lower() not in _FUNCTION_WORDS:
+                    k -= 1
                 start = start - len(before) + words[k].start()
                 break
             if re.search(r"[,;.:]", before[words[k].end():]):
