@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from svidok.ingest.extraction import parties as P
-from svidok.ingest.extraction.shapes import Party
+from svidok.ingest.extraction.shapes import Party, Sentence, Trigger
 from svidok.names.index import MatchIndex
 from svidok.names.shapes import make_entry
 
@@ -120,6 +120,15 @@ def test_find_parties_russian_inflected_surname_refers_to_the_person(models):
     assert [(p.as_written, p.refers_to) for p in later] == [("Учителей", None), ("Аксёнову", "Сергей Аксёнов")]
 
 
+def test_find_parties_reads_a_huge_sentence_in_pieces_with_true_offsets(models):
+    filler = "and then nothing happened " * 120  # no full stop for 3,000 characters
+    text = filler + "before three students were detained by the police"
+    parties = P.find_parties(text, 10, "en", models)
+    assert [(p.as_written, text[p.start - 10:p.end - 10]) for p in parties] == [
+        ("three students", "three students"), ("the police", "the police"),
+    ]
+
+
 def test_find_parties_other_language_gives_nothing(models):
     assert P.find_parties("Qırımda saylav olıp keçti.", 0, "crh", models) == []
 
@@ -206,6 +215,19 @@ def test_assign_roles_without_trigger_in_the_sentence_uses_the_lexicon_lean(mode
     ]
 
 
+def test_parties_for_trigger_finds_assigns_and_matches(eu_index, models):
+    article = "Новости дня. Сергей Аксёнов приказал директорам школ собрать родителей."
+    start = article.index("Сергей")
+    sentence = Sentence(index=1, start=start, end=len(article), text=article[start:])
+    verb = article.index("приказал")
+    trigger = Trigger(type="coerced_participation", sentence=1, start=verb, end=verb + len("приказал"),
+                      as_written="приказал", entry="приказать", weight=0.8)
+    parties = P.parties_for_trigger(sentence, trigger, "ru", models, index=eu_index)
+    assert [(p.label, p.role) for p in parties] == [
+        ("Sergey Aksyonov (EU list)", "perpetrator"), ("директорам школ", "perpetrator"), ("родителей", "victim"),
+    ]
+
+
 # -- reporters -------------------------------------------------------------------------------------
 
 def test_reporters_english_cited_sources_and_the_outlet_once(models):
@@ -216,6 +238,13 @@ def test_reporters_english_cited_sources_and_the_outlet_once(models):
     assert P.reporters(article, "en", "QHA", models=models) == [
         "Crimean Human Rights Group", "QHA", "Emil Kurbedinov, a lawyer from Simferopol",
     ]
+
+
+def test_reporters_as_found_by_and_ukrainian_latin_acronym(models):
+    en = "Pensioners were told to bring photos, as the Crimean Tatar Resource Center found."
+    uk = "Студентів змушують реєструватися, повідомляє ZMINA."
+    assert P.reporters(en, "en", None, models=models) == ["Crimean Tatar Resource Center"]
+    assert P.reporters(uk, "uk", "Крим.Реалії", models=models) == ["ZMINA", "Крим.Реалії"]
 
 
 def test_reporters_russian_and_ukrainian(models):

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 LEXICON_PATH = Path(settings.DATA_DIR) / "news" / "parties.json"
 EU_LIST_PATH = Path(settings.DATA_DIR) / "sanctions" / "eu-regulation-269-2014-annex-i.csv"
 EU_LIST = "EU list"
+MAX_SENTENCE = 1500  # characters of one piece given to the tagger
 
 VICTIM, PERPETRATOR, REPORTER = "victim", "perpetrator", "reporter"
 PERSON, ORGANIZATION, GROUP = "person", "organization", "group"
@@ -189,6 +190,13 @@ def find_parties(text: str, offset: int, language: str, models: Models, *, exclu
     becomes that person, with ``refers_to`` set."""
     if language not in ("en", "ru", "uk"):
         return []
+    if len(text) > MAX_SENTENCE:
+        # A "sentence" of a page without punctuation can be huge: read it in pieces cut at a space
+        # (natasha's cost and memory grow with its input), each piece with its own offset.
+        cut = text.rfind(" ", MAX_SENTENCE // 2, MAX_SENTENCE)
+        cut = cut if cut > 0 else MAX_SENTENCE
+        return (find_parties(text[:cut], offset, language, models, exclude=exclude, known_persons=known_persons)
+                + find_parties(text[cut:], offset + cut, language, models, exclude=exclude, known_persons=known_persons))
     tokens = tokenize(text)
     blocked = [(s - offset, e - offset) for s, e in (_span(x) for x in exclude)]
     if language == "en":
@@ -828,6 +836,17 @@ def _reported(ps, pe, cues, trigger, *, near: int = 6, text: str = "") -> bool:
         if kind == "after" and (0 <= s - pe <= min(near, 3) or 0 <= ps - e <= min(near, 6) and not re.search(r"[;.:]", text[e:ps])):
             return True
     return False
+
+
+def parties_for_trigger(sentence, trigger, language: str, models: Models, *, index=None, known_persons=(),
+                        exclude=()) -> list[Party]:
+    """The stage in one call for the pipeline: :func:`find_parties` on ``sentence`` (a
+    ``shapes.Sentence``), :func:`assign_roles` around ``trigger`` (a ``shapes.Trigger``), and
+    :func:`match_parties` against ``index`` (one index or several; none: no matching)."""
+    parties = find_parties(sentence.text, sentence.start, language, models, exclude=exclude, known_persons=known_persons)
+    parties = assign_roles(parties, sentence.text, (trigger.start, trigger.end), offset=sentence.start,
+                           language=language, models=models)
+    return match_parties(parties, index, models=models) if index is not None else parties
 
 
 # -- reporters of an article ---------------------------------------------------------------------------
