@@ -85,6 +85,21 @@ def test_find_parties_english_so_called_commission_is_an_organization(models):
     assert found(sentence, "en", models) == [('so-called "election commission"', "organization")]
 
 
+def test_find_parties_lowercase_organization_name_after_capital_adjective(models):
+    sentence = "Російські силовики затримали журналіста Владислава Єсипенка, повідомляє Кримська правозахисна група."
+    assert found(sentence, "uk", models) == [
+        ("Російські силовики", "group"), ("Владислава Єсипенка", "person"), ("Кримська правозахисна група", "organization"),
+    ]
+
+
+def test_find_parties_english_media_and_capitalised_modifier_of_a_group(models):
+    sentence = "Local residents told Radio Liberty that Rosgvardia officers searched the house of activist Server Mustafayev."
+    assert found(sentence, "en", models) == [
+        ("Local residents", "group"), ("Radio Liberty", "organization"), ("Rosgvardia officers", "group"),
+        ("Server Mustafayev", "person"),
+    ]
+
+
 def test_find_parties_place_is_not_a_person(models):
     assert found("In Novy Melitopol nobody opened the doors.", "en", models) == []
     assert found("Старобільськ закрили на виїзд з понеділка.", "uk", models) == []

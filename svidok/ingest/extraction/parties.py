@@ -372,8 +372,8 @@ def _natasha_names(text: str, language: str, models: Models) -> list[Party]:
     doc.segment(models.segmenter)
     doc.tag_ner(models.ner)
     spans = list(doc.spans)
-    parties: list[Party] = []
-    skip = set()
+    parties: list[Party] = _adjective_organizations(text, language, models)
+    skip = {n for n, span in enumerate(spans) if _overlaps((span.start, span.stop), [(p.start, p.end) for p in parties])}
     for number, span in enumerate(spans):
         if number in skip:
             continue
@@ -418,6 +418,32 @@ def _natasha_names(text: str, language: str, models: Models) -> list[Party]:
     return parties
 
 
+def _adjective_organizations(text: str, language: str, models: Models) -> list[Party]:
+    """Russian and Ukrainian capitalise only the first word of a name: a capitalised adjective
+    and up to three lower-case words ending in an organization noun is one organization
+    ("Кримська правозахисна група", "Центральная избирательная комиссия"), which natasha
+    sometimes reads as a person ("Кримська")."""
+    heads = models.org_heads[language]
+    tokens = tokenize(text)
+    found = []
+    for i, t in enumerate(tokens):
+        if not t.text[:1].isupper() or t.text.isupper() or not any("ADJF" in tg for tg in models.tags(language, t.text)[:2]):
+            continue
+        for k in range(i + 1, min(len(tokens), i + 4)):
+            word = tokens[k]
+            if not word.text[:1].islower():
+                break
+            if models.lemmas(language, word.text) & heads:
+                pair = [models.lemmas(language, x.text) for x in (tokens[k - 1], word)]
+                if any((a, b) in models.groups[language] for a in pair[0] for b in pair[1]):
+                    break  # "Озброєні групи": a group of the lexicon, not a name
+                found.append(Party(as_written=text[t.start:word.end], kind=ORGANIZATION, role="", start=t.start, end=word.end))
+                break
+            if not any(tg & {"ADJF", "PRTF"} for tg in models.tags(language, word.text)[:2]):
+                break
+    return found
+
+
 def _clean_person(text: str, start: int, end: int, language: str, models: Models) -> Party | None:
     """natasha's PER span without the place words and titles at its start; None when what is
     left is not a name (a place, a month, a common noun)."""
@@ -447,7 +473,14 @@ def _clean_person(text: str, start: int, end: int, language: str, models: Models
         if len(names) == 1 or any(any(t & {"inan", "ADJF", "PREP", "CONJ", "ADVB", "PRCL", "NPRO"} for t in models.tags(language, w)[:1])
                                   for w in names):
             return None
-    return Party(as_written=text[words[0][1]:words[-1][2]], kind=PERSON, role="", start=words[0][1], end=words[-1][2])
+    end = words[-1][2]
+    if len(names) == 1 and any("Name" in t for t in models.tags(language, names[0])):
+        # natasha stops at a surname it does not know ("Владислава Єсипенка"): a given name alone
+        # takes the capitalised word right after it.
+        after = re.match(r" ([А-ЯЁІЇЄҐ][а-яёіїєґ'’-]+)", text[end:])
+        if after and not (models.lemmas(language, after.group(1)) & models.places):
+            end += after.end()
+    return Party(as_written=text[words[0][1]:end], kind=PERSON, role="", start=words[0][1], end=end)
 
 
 # -- group nouns ---------------------------------------------------------------------------------------
@@ -498,6 +531,9 @@ def _groups(text: str, tokens: list[Token], language: str, models: Models, *, ta
         head_start, head_end = tokens[i].start, tokens[i + size - 1].end
         if _overlaps((head_start, head_end), taken):
             continue
+        nxt = tokens[i + size] if i + size < len(tokens) else None
+        if nxt is not None and any(s_ <= nxt.start < e_ for s_, e_ in persons):
+            continue  # "activist Server Mustafayev", "журналіста Владислава Єсипенка": a title
         first, last = _expand(tokens, i, i + size - 1, language, models, persons)
         used.update(range(first, last + 1))
         start, end = tokens[first].start, tokens[last].end
@@ -515,9 +551,12 @@ def _expand(tokens: list[Token], first: int, last: int, language: str, models: M
     while k >= 0 and first - k <= 5:
         t = tokens[k]
         low = t.lower
+        if _overlaps((t.start, t.end), persons):
+            break
         if language == "en":
             ok = (low in _EN_LEFT or low.isdigit() or low in models.numbers["en"] or re.search(r"(ian|al|ic|ive|ous|ary)$", low)
-                  or low in ("more", "than", "at", "least"))
+                  or low in ("more", "than", "at", "least")
+                  or t.text[:1].isupper() and low not in _FUNCTION_WORDS and low not in _EN_DATE_WORDS)  # "Rosgvardia officers"
             if low == "of" and (k == 0 or tokens[k - 1].lower in _EN_RIGHT_STOP):
                 ok = False
         else:
