@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from svidok.ingest.extraction import parties as P
 from svidok.ingest.extraction.shapes import Party, Sentence, Trigger
@@ -146,6 +149,23 @@ def test_find_parties_reads_a_huge_sentence_in_pieces_with_true_offsets(models):
 
 def test_find_parties_other_language_gives_nothing(models):
     assert P.find_parties("Qırımda saylav olıp keçti.", 0, "crh", models) == []
+
+
+PIECES = st.sampled_from(["Сергей Аксёнов", "«Крымская правозащитная группа»", "the so-called \"commission\"", "ФСБ России",
+                          "more than 100 employees", "двоє", "(КФУ)", "«", "»", "Mayor", ", said", "according to", "\u200b",
+                          "\ufeff", "😀", "\n", " "])
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(st.one_of(PIECES, st.text(max_size=30)), max_size=8).map("".join),
+       language=st.sampled_from(["en", "ru", "uk"]))
+def test_find_parties_any_text_spans_cut_back_verbatim(text, language, models):
+    parties = P.find_parties(text, 7, language, models)
+    assert [text[p.start - 7:p.end - 7] for p in parties] == [p.as_written for p in parties]
+    roled = P.assign_roles(parties, text, (7, 9), offset=7, language=language, models=models)
+    assert {p.role for p in roled} <= {"", "victim", "perpetrator", "reporter"}
+    P.reporters(text, language, None, models=models)
+    P.victim_count(text, language, models=models)
 
 
 # -- assign_roles ------------------------------------------------------------------------------------

@@ -554,14 +554,14 @@ def _expand(tokens: list[Token], first: int, last: int, language: str, models: M
         if _overlaps((t.start, t.end), persons):
             break
         if language == "en":
-            ok = (low in _EN_LEFT or low.isdigit() or low in models.numbers["en"] or re.search(r"(ian|al|ic|ive|ous|ary)$", low)
+            ok = (low in _EN_LEFT or low.isdecimal() or low in models.numbers["en"] or re.search(r"(ian|al|ic|ive|ous|ary)$", low)
                   or low in ("more", "than", "at", "least")
                   or t.text[:1].isupper() and low not in _FUNCTION_WORDS and low not in _EN_DATE_WORDS)  # "Rosgvardia officers"
             if low == "of" and (k == 0 or tokens[k - 1].lower in _EN_RIGHT_STOP):
                 ok = False
         else:
             tags = models.tags(language, t.text)
-            ok = bool(tags) and any(("ADJF" in tg or "PRTF" in tg or "NUMR" in tg) for tg in tags[:2]) or low.isdigit() or low in models.numbers[language]
+            ok = bool(tags) and any(("ADJF" in tg or "PRTF" in tg or "NUMR" in tg) for tg in tags[:2]) or low.isdecimal() or low in models.numbers[language]
             ok = ok or low in ("все", "всі", "многие", "багато", "несколько", "кілька", "декілька", "более", "понад", "щонайменше")
         if not ok:
             break
@@ -1019,8 +1019,8 @@ def victim_count(sentence_text: str, language: str, *, models: Models | None = N
     lexicon = models.groups[language]
     people_words = {"people", "person", "persons", "человек", "люди", "людей", "осіб", "особи", "людина", "чоловік"}
     for i, low in enumerate(lows):
-        value = int(low) if low.isdigit() and len(low) <= 5 else numbers.get(low)
-        if value is not None and low.isdigit() and len(low) == 4 and 1900 <= value <= 2100:
+        value = int(low) if low.isdecimal() and len(low) <= 5 else numbers.get(low)
+        if value is not None and low.isdecimal() and len(low) == 4 and 1900 <= value <= 2100:
             continue  # a year
         if value is None:
             lemmas = models.lemmas(language, low) if language != "en" else set()
