@@ -103,6 +103,19 @@ def test_find_parties_english_media_and_capitalised_modifier_of_a_group(models):
     ]
 
 
+def test_find_parties_english_capitalised_common_names_are_not_persons(models):
+    assert found("The State Duma and the Security Council met before New Year near the Black Sea.", "en", models) == [
+        ("State Duma", "organization"), ("Security Council", "organization"),
+    ]
+    assert found("Ukrainska Pravda reported that Lieutenant Colonel Ivan Petrenko guarded the station.", "en", models) == [
+        ("Ukrainska Pravda", "organization"), ("Ivan Petrenko", "person"),
+    ]
+
+
+def test_find_parties_headline_in_title_case_gives_no_persons(models):
+    assert found("Occupiers Hold Sham Vote In Melitopol Schools Under Guard", "en", models) == [("Occupiers", "group")]
+
+
 def test_find_parties_place_is_not_a_person(models):
     assert found("In Novy Melitopol nobody opened the doors.", "en", models) == []
     assert found("Старобільськ закрили на виїзд з понеділка.", "uk", models) == []

@@ -288,6 +288,10 @@ def _english_names(text: str, tokens: list[Token], models: Models) -> list[Party
     a quoted name after an organization noun), person (two to four name words), else nothing."""
     heads, not_names, titles = models.org_heads["en"], models.not_names["en"], models.titles["en"]
     parties: list[Party] = []
+    # A headline in title case ("Russian Invaders Holding Elections In Occupied Areas") says
+    # nothing by its capitals: no names are read from it but acronyms.
+    words = [t for t in tokens if t.text[:1].isalpha() and t.lower not in _HEADLINE_SMALL]
+    headline = len(words) >= 5 and sum(1 for t in words if t.text[:1].isupper()) >= 0.8 * len(words)
     i, n = 0, len(tokens)
 
     def capital(t: Token) -> bool:
@@ -302,7 +306,7 @@ def _english_names(text: str, tokens: list[Token], models: Models) -> list[Party
             nxt = tokens[j + 1]
             if capital(nxt) or nxt.text in ("'s",):
                 j += 1
-            elif nxt.lower in ("of", "the", "for", "and", "on") and j + 2 < n and (capital(tokens[j + 2]) or tokens[j + 2].lower in ("the",)):
+            elif nxt.lower in ("of", "the", "for", "on") and j + 2 < n and (capital(tokens[j + 2]) or tokens[j + 2].lower in ("the",)):
                 # a connector stays inside only before a capital (or "of the" + capital)
                 k = j + 2 if capital(tokens[j + 2]) else j + 3
                 if k < n and capital(tokens[k]):
@@ -312,7 +316,12 @@ def _english_names(text: str, tokens: list[Token], models: Models) -> list[Party
             else:
                 break
         run = tokens[i:j + 1]
-        parties.extend(_classify_english_run(text, run, tokens, i, heads, not_names, titles, models))
+        if headline:
+            # only acronyms keep their meaning in a headline ("FSB", "QHA")
+            parties.extend(Party(as_written=t.text, kind=ORGANIZATION, role="", start=t.start, end=t.end)
+                           for t in run if _ACRONYM.match(t.text) and t.lower not in models.places)
+        else:
+            parties.extend(_classify_english_run(text, run, tokens, i, heads, not_names, titles, models))
         i = j + 1
     # "the so-called X": X an organization or group (commissions, authorities, "referendum" bodies)
     for m in re.finditer(r"\bso-called\s+(?:[\"“«]([^\"”»]{2,60})[\"”»]|((?:[\w-]+\s+){0,2}[\w-]+))", text, re.I):
@@ -321,6 +330,9 @@ def _english_names(text: str, tokens: list[Token], models: Models) -> list[Party
         if last in heads or tuple(phrase.lower().split()[-1:]) in models.groups["en"] or last in {"commission", "authority"}:
             parties.append(Party(as_written=text[m.start():m.end()], kind=ORGANIZATION, role="", start=m.start(), end=m.end()))
     return parties
+
+
+_HEADLINE_SMALL = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "by", "with", "under", "from", "as"}
 
 
 def _classify_english_run(text, run, tokens, first_index, heads, not_names, titles, models) -> list[Party]:
