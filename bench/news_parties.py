@@ -14,6 +14,7 @@ pressure stems, else the first verb-like word): the triggers stage is another mo
 role figures depend on where the trigger falls. For each article, ``reporters`` on the whole text
 (with the index's outlet) against the union of the labelled ``reported_by``; its precision is the
 share of returned names that cover a label or are half covered by one (articles with labels only).
+``victim_count`` on each quote is compared with the label's (null included).
 
 Then the time per sentence of ``find_parties`` (after loading) over every sentence of the set,
 and of ``reporters`` per article.
@@ -101,6 +102,7 @@ def main() -> int:
                 for label in incident[key]:
                     add(language, f"{key} (role)", any(covers(p.as_written, label, language) for p in roled if p.role == role))
                     add(language, f"{key} (any role)", any(covers(p.as_written, label, language) for p in roled))
+            add(language, "victim_count equal", P.victim_count(quote, language, models=models) == incident.get("victim_count"))
             if args.verbose:
                 print(item["file"], [(p.as_written, p.kind, p.role) for p in roled], "| P:", incident["perpetrators"],
                       "| V:", incident["victims"])
@@ -153,7 +155,7 @@ def main() -> int:
         for key, (hit, total) in sorted(totals[language].items()):
             print(f"| {language} | {key} | {hit} | {total} | {hit / total:.2f} |")
     for key in ("perpetrators (role)", "perpetrators (any role)", "victims (role)", "victims (any role)", "reported_by",
-                "reported_by precision"):
+                "reported_by precision", "victim_count equal"):
         hit = sum(t.get(key, [0, 0])[0] for t in totals.values())
         total = sum(t.get(key, [0, 0])[1] for t in totals.values())
         print(f"| all | {key} | {hit} | {total} | {hit / total:.2f} |")
