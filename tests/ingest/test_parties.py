@@ -85,7 +85,8 @@ def test_find_parties_english_title_before_a_name_is_not_the_name(models):
 
 def test_find_parties_english_so_called_commission_is_an_organization(models):
     sentence = 'Members of the so-called "election commission" went from door to door.'
-    assert found(sentence, "en", models) == [('so-called "election commission"', "organization")]
+    assert found(sentence, "en", models) == [('Members of the so-called "election commission"', "group")]
+    assert found('They said the so-called "commission" came.', "en", models) == [('so-called "commission"', "organization")]
 
 
 def test_find_parties_lowercase_organization_name_after_capital_adjective(models):
@@ -253,6 +254,21 @@ def test_assign_roles_ukrainian_reporter_verb_before_source(models):
     assert roles(sentence, "погрожують", "uk", models) == [
         ("Окупанти", "perpetrator"), ("бюджетникам", "victim"), ("ZMINA", "reporter"),
     ]
+
+
+def test_assign_roles_ukrainian_subject_and_object(models):
+    sentence = "У Керчі силовики затримали чоловіка біля дільниці."
+    assert roles(sentence, "затримали", "uk", models) == [("силовики", "perpetrator"), ("чоловіка", "victim")]
+
+
+def test_assign_roles_people_with_weapons_lean_perpetrator_outside_the_clause(models):
+    sentence = "Комісії ходять по квартирах — їх супроводжують люди зі зброєю."
+    assert roles(sentence, "ходять", "uk", models)[-1] == ("люди зі зброєю", "perpetrator")
+
+
+def test_assign_roles_unknown_persons_are_a_group(models):
+    sentence = "Невідомі погрожували мешканцям будинку."
+    assert roles(sentence, "погрожували", "uk", models) == [("Невідомі", "perpetrator"), ("мешканцям будинку", "victim")]
 
 
 def test_assign_roles_without_trigger_in_the_sentence_uses_the_lexicon_lean(models):

@@ -590,8 +590,14 @@ def _expand(tokens: list[Token], first: int, last: int, language: str, models: M
             if count == 0 and (low not in ("of", "in", "from", "with", "working", "accompanying", "employed") or low in ("in", "from") and k + 1 < n
                                and not (tokens[k + 1].text[:1].isupper() or tokens[k + 1].lower in ("the", "a", "one", "two", "three"))):
                 break  # "employees in case of …" is not a place phrase; "of" always is a complement
+            if count > 0 and tokens[k].text in ('"', "“", "«"):
+                close = next((m for m in range(k + 1, min(n, k + 8)) if tokens[m].text in ('"', "”", "»")), None)
+                if close is None:
+                    break
+                k = close + 1
+                break  # 'members of the so-called "election commission"': the quoted name ends it
             if not tokens[k].text[:1].isalnum() or low in _EN_RIGHT_STOP or low in _EN_DATE_WORDS \
-                    or count > 0 and re.search(r"(ed|ing)$", low) and low not in ("working", "employed") \
+                    or count > 0 and re.search(r"(ed|ing)$", low) and low not in ("working", "employed", "so-called") \
                     or _overlaps((tokens[k].start, tokens[k].end), persons):
                 break
             k += 1
@@ -767,6 +773,8 @@ def _after_preposition(tokens, first: int, language: str = "en") -> bool:
 def _lean(party: Party, language: str, models: Models) -> str:
     if party.kind == PERSON:
         return ""
+    if _ARMED.search(party.as_written):
+        return PERPETRATOR  # "люди зі зброєю", "people with weapons", "armed individuals"
     words = [w.strip("«»\"“”,.()") for w in party.as_written.split()]
     lexicon = models.groups.get(language, {})
     lemmas = [models.lemmas(language, w) for w in words if w]
@@ -777,11 +785,15 @@ def _lean(party: Party, language: str, models: Models) -> str:
             if pair:
                 return lexicon[pair][1]
         single = next((w for w in lem if (w,) in lexicon), None)
-        if single:
-            return lexicon[(single,)][1]
+        if single and lexicon[(single,)][1]:
+            return lexicon[(single,)][1]  # a noun without a lean ("members of …") lets the next decide
     if party.kind == ORGANIZATION:
         return PERPETRATOR if _looks_official(party.as_written) else ""
     return ""
+
+
+_ARMED = re.compile(r"\b(armed|with (?:weapons|guns|machine guns|rifles)|masked|озброєн\w*|вооружённ\w*|вооруженн\w*|"
+                    r"(?:зі|з|із) зброєю|с оружием|с автоматами|з автоматами)", re.I)
 
 
 def _looks_official(written: str) -> bool:
