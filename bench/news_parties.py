@@ -36,8 +36,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svidok.settings")
 
 STEMS = re.compile(
     r"\b(forc|threat|order|oblig|dismiss|fire|fired|detain|search|record|stop|catch|ban|prevent|told|ask|instruct|"
-    r"strip|evict|block|вимуш|змуш|примус|погрож|затрим|звільн|обшук|запис|заборон|створ|"
-    r"уволи|принужд|задерж|угрож|застав|обыск|запрет|просил|обязал|представля|з'явил|з’явил|проводя)\w*",
+    r"strip|evict|block|вимуш|змуш|примус|погрож|затрим|звільн|обшук|запис|заборон|"
+    r"уволи|принужд|задерж|угрож|застав|обыск|запрет|просил|обязал|обшук|обыск)\w*",
     re.I | re.U,
 )
 

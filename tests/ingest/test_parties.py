@@ -266,6 +266,11 @@ def test_assign_roles_people_with_weapons_lean_perpetrator_outside_the_clause(mo
     assert roles(sentence, "ходять", "uk", models)[-1] == ("люди зі зброєю", "perpetrator")
 
 
+def test_assign_roles_demand_from_someone_makes_them_perpetrator(models):
+    sentence = "Батьки отримали вимогу від директорів шкіл надіслати фото бюлетенів."
+    assert roles(sentence, "вимогу", "uk", models) == [("Батьки", "victim"), ("директорів шкіл", "perpetrator")]
+
+
 def test_assign_roles_unknown_persons_are_a_group(models):
     sentence = "Невідомі погрожували мешканцям будинку."
     assert roles(sentence, "погрожували", "uk", models) == [("Невідомі", "perpetrator"), ("мешканцям будинку", "victim")]

@@ -706,6 +706,7 @@ def assign_roles(parties: list[Party], sentence_text: str, trigger_span: tuple[i
             (p for p in before if _case(p, language, models) == "" and not _after_preposition(tokens, ranges[id(p)][0], language)), None)
     # "The heads of the enterprises were obliged to ensure the attendance of their workers": a
     # passive order to do something to others makes its subject the one who presses them.
+    noun_trigger = language != "en" and not passive and any("NOUN" in t for t in models.tags(language, tokens[ti].text)[:1])
     ordered_to = passive and tj + 1 < len(tokens) and (
         tokens[tj + 1].lower == "to" if language == "en" else any("INFN" in t for t in models.tags(language, tokens[tj + 1].text)[:1]))
     delegated = ordered_to and any(p.start - offset >= t_end and inside[id(p)] and _lean(p, language, models) == VICTIM
@@ -719,10 +720,12 @@ def assign_roles(parties: list[Party], sentence_text: str, trigger_span: tuple[i
         _written, rs, re_ = _with_title(sentence_text, replace(party, start=ps, end=pe), language, models)
         if _reported(rs, re_, cues, (t_start, t_end), text=sentence_text) and (party.kind != GROUP or not inside[id(party)]):
             role = REPORTER
-        elif first > 0 and _agent_marker(tokens, first, language):
+        elif first > 0 and _agent_marker(tokens, first, language, party, models):
             role = PERPETRATOR
         elif pe <= t_start and inside[id(party)]:
-            if party is subject:
+            if party is subject and noun_trigger:
+                role = _lean(party, language, models)  # "Батьки отримали вимогу": the subject of another verb
+            elif party is subject:
                 role = VICTIM if passive and not delegated else PERPETRATOR
             elif case in ("accs", "gent", "datv") and not passive:
                 role = VICTIM  # "студентов … принуждают": the object before the verb
@@ -865,12 +868,17 @@ def _clause(tokens, ti, tj) -> tuple[int, int]:
     return a, b
 
 
-def _agent_marker(tokens, pi, language) -> bool:
+def _agent_marker(tokens, pi, language, party=None, models=None) -> bool:
+    """"by X", "со стороны X", "з боку X"; and "from X" / "от X" / "від X" (messages, demands,
+    orders from X) when X is not a victim-leaning noun."""
     prev = [t.lower for t in tokens[max(0, pi - 3):pi]]
     if language == "en":
-        return bool(prev) and (prev[-1] == "by" or prev[-2:] == ["by", "the"])
-    joined = " ".join(prev)
-    return joined.endswith(("со стороны", "з боку", "со стороны представителей", "з боку представників"))
+        if bool(prev) and (prev[-1] == "by" or prev[-2:] == ["by", "the"]):
+            return True
+    elif " ".join(prev).endswith(("со стороны", "з боку", "со стороны представителей", "з боку представників")):
+        return True
+    source = prev[-1:] == ["from"] or prev[-2:] == ["from", "the"] if language == "en" else prev[-1:] in (["от"], ["від"])
+    return bool(source and party is not None and models is not None and _lean(party, language, models) != VICTIM)
 
 
 def _reporting_positions(sentence: str, language: str, models: Models) -> list[tuple[str, int, int]]:
