@@ -390,6 +390,15 @@ def test_match_parties_registry_index_gives_the_display_name_without_list(models
     assert (party.match["name"], party.match["list"], party.label) == ("Иван Сидоров", None, "Иван Сидоров")
 
 
+def test_match_parties_database_list_index_is_named_by_labels(models):
+    entry = make_entry(id="eu-1", schema="Person", caption="Ivan Ivanovich VYDUMANOV", names=["Ivan Ivanovich VYDUMANOV"])
+    imported = MatchIndex([entry], label="list:eu-269")
+    party = Party(as_written="Ivan Vydumanov", kind="person", role="perpetrator")
+    assert P.match_parties([party], imported, models=models)[0].label == "Ivan Vydumanov (eu-269)"
+    assert P.match_parties([party], imported, models=models, labels={"list:eu-269": "EU list"})[0].label == \
+        "Ivan Vydumanov (EU list)"
+
+
 def test_list_index_reads_the_eu_csv_without_the_database(eu_index):
     assert len(eu_index) > 2000
     assert eu_index.label == "EU list"

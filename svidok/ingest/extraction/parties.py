@@ -141,7 +141,10 @@ def _one_blas_thread() -> None:
 
 @functools.lru_cache(maxsize=50_000)
 def _parses_cached(morph_id: int, word: str):
-    return tuple(_MORPHS[morph_id].parse(word)[:4])
+    try:
+        return tuple(_MORPHS[morph_id].parse(word)[:4])
+    except ValueError:
+        return ()  # pymorphy3 asks unicodedata for the name of a letter that has none (some scripts)
 
 
 _MORPHS: dict[int, object] = {}
@@ -1085,7 +1088,8 @@ def _approximate(lows, i, language, models) -> bool:
 
 # -- registry and list matching ------------------------------------------------------------------------
 
-def match_parties(parties: list[Party], index, *, threshold: float | None = None, models: Models | None = None) -> list[Party]:
+def match_parties(parties: list[Party], index, *, threshold: float | None = None, models: Models | None = None,
+                  labels: dict | None = None) -> list[Party]:
     """``parties`` with ``match`` set where a person (or an organization of two words or more)
     matches an entry of ``index`` — one :class:`~svidok.names.index.MatchIndex` or several
     (tried in order, the first match wins). A match in a reference list gives
@@ -1093,7 +1097,8 @@ def match_parties(parties: list[Party], index, *, threshold: float | None = None
     Valeryevich AKSYONOV"}`` (the list's Latin name, its patronymic left out and its capitals
     folded, so a candidate prints "Sergey Aksyonov (EU list)"); a registry match
     ``{"name": <display name>, "list": None, "score", "id"}``. Inflected Cyrillic forms match
-    through the matcher's lemmatization, and natasha's normal form is tried second."""
+    through the matcher's lemmatization, and natasha's normal form is tried second. ``labels``
+    names the lists of indexes built from the database (:func:`_list_name`)."""
     from svidok.names.shapes import MatchError
 
     indexes = index if isinstance(index, list | tuple) else [index]
@@ -1110,7 +1115,7 @@ def match_parties(parties: list[Party], index, *, threshold: float | None = None
                 except MatchError:
                     continue
                 if result.results and result.results[0].match:
-                    match = _match_dict(result.results[0], idx)
+                    match = _match_dict(result.results[0], idx, labels)
                     break
             if match:
                 break
@@ -1141,9 +1146,21 @@ def _natasha_normal(name: str, models: Models) -> str | None:
     return None
 
 
-def _match_dict(scored, index) -> dict:
+def _list_name(index, labels: dict | None) -> str | None:
+    """How a candidate names the index's list: None for the registry; ``labels`` maps an
+    index label to a name (a list imported into the database has the label "list:<name>",
+    e.g. {"list:eu-269": "EU list"}); else the label without "list:"."""
+    label = index.label or ""
+    if label in ("", "registry"):
+        return None
+    if labels and label in labels:
+        return labels[label]
+    return label.removeprefix("list:")
+
+
+def _match_dict(scored, index, labels=None) -> dict:
     entry = scored.entry
-    list_name = index.label if index.label and index.label != "registry" else None
+    list_name = _list_name(index, labels)
     name = display_name(entry.caption) if list_name else entry.caption
     match = {"name": name, "list": list_name, "score": round(float(scored.score), 3), "id": entry.id}
     if list_name:
