@@ -163,7 +163,8 @@ def main() -> int:
     print(f"- models loaded in {load_seconds:.2f} s; find_parties {per_sentence * 1000:.2f} ms per sentence "
           f"({len(sentences)} sentences); reporters {per_article * 1000:.1f} ms per article ({len(texts)} articles)")
     print("- find_parties by language: " + ", ".join(f"{lang} {t * 1000:.2f} ms ({n} sentences)" for lang, (t, n) in by_language.items()))
-    print(f"- EU list index: {len(eu)} entries built in {list_seconds:.2f} s")
+    print(f"- EU list index: {len(eu)} entries built in {list_seconds:.2f} s "
+          f"({'from the JSON cache' if eu.from_cache else 'from the CSV, cache written'})")
     return 0
 
 

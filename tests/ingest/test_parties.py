@@ -404,6 +404,21 @@ def test_list_index_reads_the_eu_csv_without_the_database(eu_index):
     assert eu_index.label == "EU list"
 
 
+def test_list_index_cache_gives_the_same_matches(tmp_path, settings, models):
+    settings.VAR_DIR = tmp_path
+    P.list_index.cache_clear()
+    try:
+        built = P.list_index()
+        P.list_index.cache_clear()
+        cached = P.list_index()
+    finally:
+        P.list_index.cache_clear()
+    party = Party(as_written="Сергея Аксёнова", kind="person", role="perpetrator")
+    assert (built.from_cache, cached.from_cache, len(cached)) == (False, True, len(built))
+    assert P.match_parties([party], cached, models=models)[0].match == P.match_parties([party], built, models=models)[0].match
+    assert cached.entries == built.entries
+
+
 def test_display_name_drops_the_patronymic_and_folds_capitals():
     assert P.display_name("Sergey Valeryevich AKSYONOV") == "Sergey Aksyonov"
     assert P.display_name("FEDERAL SECURITY SERVICE") == "Federal Security Service"

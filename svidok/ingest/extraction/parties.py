@@ -27,6 +27,7 @@ Models (natasha, pymorphy3, the lexicon) load once per process: :meth:`Models.lo
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import time
@@ -1178,17 +1179,71 @@ def display_name(caption: str) -> str:
 
 
 @functools.cache
-def list_index(path: str | None = None) -> MatchIndex:
+def list_index(path: str | None = None, *, cache: bool = True) -> MatchIndex:
     """The EU Regulation 269/2014 annex as a matcher index, read from its CSV with the sanctions
-    app's reader — no database (for ``svidok news extract``). Built once per process; about
-    2,800 rows (the time is in ``index.build_seconds``, and docs/news.md)."""
+    app's reader — no database (for ``svidok news extract``). Built once per process. Reading
+    the CSV and computing every name's forms takes 4–9 s, so the entries are kept as JSON in
+    ``VAR_DIR/cache/`` under a key of the CSV's SHA-256 and the matcher's source (a changed list
+    or a changed romanization builds them anew); with the cache it takes under a second.
+    ``index.build_seconds`` says how long it took, ``index.from_cache`` whether the cache served."""
     from svidok.names.index import MatchIndex
     from svidok.sanctions.lists import read_eu_csv
     from svidok.sanctions.matching import entry_from_record
 
     started = time.perf_counter()
     source = Path(path) if path else EU_LIST_PATH
-    parsed = read_eu_csv(source.read_bytes(), source=source.name)
-    index = MatchIndex([entry_from_record(e) for e in parsed.entities], label=EU_LIST)
+    data = source.read_bytes()
+    cache_file = _list_cache_file(data) if cache else None
+    entries = _read_entries(cache_file) if cache_file else None
+    from_cache = entries is not None
+    if entries is None:
+        entries = [entry_from_record(e) for e in read_eu_csv(data, source=source.name).entities]
+        if cache_file:
+            _write_entries(cache_file, entries)
+    index = MatchIndex(entries, label=EU_LIST)
     index.build_seconds = time.perf_counter() - started
+    index.from_cache = from_cache
     return index
+
+
+def _list_cache_file(data: bytes) -> Path:
+    import svidok.names
+
+    digest = hashlib.sha256(data)
+    # The entries' name forms come from svidok.names: its source is part of the key.
+    for module in sorted(Path(svidok.names.__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return Path(settings.VAR_DIR) / "cache" / f"eu-list-{digest.hexdigest()[:24]}.json"
+
+
+def _read_entries(path: Path):
+    from svidok.names.shapes import Entry, Shape
+
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    try:
+        return [Entry(**{**row, "names": list(row["names"]), "birth_dates": tuple(row["birth_dates"]),
+                         "shapes": tuple(Shape(source=sh["source"], words=tuple(tuple(w) for w in sh["words"]),
+                                               skeletons=tuple(tuple(w) for w in sh["skeletons"]),
+                                               patronymic=tuple(sh["patronymic"]), surname=tuple(sh["surname"]))
+                                         for sh in row["shapes"])})
+                for row in rows]
+    except (TypeError, KeyError):
+        return None  # a cache of another shape: built anew
+
+
+def _write_entries(path: Path, entries) -> None:
+    import dataclasses
+    import os
+    import tempfile
+
+    rows = [dataclasses.asdict(e) for e in entries]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as out:
+            json.dump(rows, out, ensure_ascii=False)
+        os.replace(out.name, path)
+    except OSError:
+        pass  # a read-only var directory: no cache, the next run builds again
