@@ -42,10 +42,11 @@ STEMS = re.compile(
 )
 
 
-def words(text: str, language: str) -> list[str]:
+def words(text: str, language: str, *, label: bool = False) -> list[str]:
     from svidok.ingest.extraction.parties import english_singular
 
-    text = re.sub(r"\([^)]*\)", " ", text)
+    if label:
+        text = re.sub(r"\([^)]*\)", " ", text)  # the labeller's notes
     found = re.findall(r"[^\W_]+", text.lower())
     if language == "en":
         return [english_singular(w) for w in found if w not in ("the", "a", "an", "of", "in", "at")]
@@ -53,7 +54,7 @@ def words(text: str, language: str) -> list[str]:
 
 
 def covers(found: str, label: str, language: str) -> bool:
-    want = words(label, language)
+    want = words(label, language, label=True)
     if not want:
         return False
     have = set(words(found, language))

@@ -323,6 +323,11 @@ def test_reporters_russian_and_ukrainian(models):
     assert P.reporters(uk, "uk", None, models=models) == ["Генштабу", "голова ОВА Сергій Гайдай"]
 
 
+def test_reporters_russian_title_with_its_adjective_after_the_verb(models):
+    article = "Об увольнениях рассказала симферопольская правозащитница Лиля Гемеджи."
+    assert P.reporters(article, "ru", None, models=models) == ["симферопольская правозащитница Лиля Гемеджи"]
+
+
 def test_reporters_of_the_seed_article(models):
     text = SEED.read_text(encoding="utf-8")
     assert P.reporters(text, "en", "QHA", models=models)[:2] == ["QHA", "lawyer Emil Kurbedinov"]

@@ -1003,9 +1003,11 @@ def _with_title(sentence: str, party: Party, language: str, models: Models) -> t
         words = list(re.finditer(r"[\w’'-]+", before))
         for k in range(len(words) - 1, max(-1, len(words) - 7), -1):
             if models.lemmas(language, words[k].group()) & titles:
-                # "Melitopol Mayor …": capitalised words right before the title belong to it.
-                while k > 0 and words[k - 1].group()[:1].isupper() and before[words[k - 1].end():words[k].start()] == " " \
-                        and words[k - 1].group().lower() not in _FUNCTION_WORDS:
+                # "Melitopol Mayor …", "крымский адвокат …": capitalised words (English) or
+                # adjectives (Russian, Ukrainian) right before the title belong to it.
+                while k > 0 and before[words[k - 1].end():words[k].start()] == " " and (
+                        words[k - 1].group()[:1].isupper() and words[k - 1].group().lower() not in _FUNCTION_WORDS
+                        if language == "en" else any("ADJF" in t for t in models.tags(language, words[k - 1].group())[:1])):
                     k -= 1
                 start = start - len(before) + words[k].start()
                 break
