@@ -328,6 +328,11 @@ def test_reporters_russian_title_with_its_adjective_after_the_verb(models):
     assert P.reporters(article, "ru", None, models=models) == ["симферопольская правозащитница Лиля Гемеджи"]
 
 
+def test_reporters_joined_by_and_after_a_plural_verb(models):
+    article = "Про це повідомляють Генштаб ЗСУ та голова Херсонської ОВА Олександр Прокудін."
+    assert P.reporters(article, "uk", None, models=models) == ["Генштаб ЗСУ", "голова Херсонської ОВА Олександр Прокудін"]
+
+
 def test_reporters_of_the_seed_article(models):
     text = SEED.read_text(encoding="utf-8")
     assert P.reporters(text, "en", "QHA", models=models)[:2] == ["QHA", "lawyer Emil Kurbedinov"]

@@ -908,7 +908,7 @@ def _reported(ps, pe, cues, trigger, *, near: int = 6, text: str = "") -> bool:
             continue
         if kind == "before" and 0 <= ps - e <= near and not re.search(r"[,;.:]", text[e:ps]):
             return True
-        if kind == "after" and (0 <= s - pe <= min(near, 3) or 0 <= ps - e <= min(near, 6) and not re.search(r"[;.:]", text[e:ps])):
+        if kind == "after" and (0 <= s - pe <= min(near, 3) or 0 <= ps - e <= min(near, 6) and not re.search(r"[,;.:]", text[e:ps])):
             return True
     return False
 
@@ -947,8 +947,14 @@ def reporters(article_text: str, language: str, outlet: str | None = None, *, mo
             continue
         named = find_parties(sentence, 0, language, models, known_persons=known)
         known.extend(n for n in full_names(named) if n not in known)
-        for party in named:
-            written, start, end = _with_title(sentence, party, language, models)
+        titled = [(party, *_with_title(sentence, party, language, models)) for party in named]
+        # A party inside another's title ("голова Луганської ОВА Сергій Гайдай") is not a source
+        # of its own.
+        titled = [t for t in titled if not any(o is not t and o[2] <= t[2] and t[3] <= o[3] and (o[2], o[3]) != (t[2], t[3])
+                                               for o in titled)]
+        previous = None  # the last source kept, to which "X and Y" joins Y
+        for party, written, start, end in titled:
+            joined = previous is not None and re.fullmatch(r"\s*(?:,|and|та|і|й|и|а также|а також)\s*", sentence[previous:start])
             if party.kind == GROUP and not _is_source_noun(party.as_written, language, models):
                 # A group reports only right next to the reporting word ("said a resident",
                 # "residents reported", "жители рассказали"), and not one written with a
@@ -956,9 +962,10 @@ def reporters(article_text: str, language: str, outlet: str | None = None, *, mo
                 if not _reported(start, end, cues, (-1, -1), near=1 if language != "en" else 4, text=sentence) \
                         or party.as_written.split()[0].lower() in _POSSESSIVES:
                     continue
-            elif not _reported(start, end, cues, (-1, -1), text=sentence):
+            elif not (_reported(start, end, cues, (-1, -1), text=sentence) or joined):
                 continue
             found.append(written)
+            previous = end
         for kind, _s, e in cues:
             # "according to X", "за даними X": X is the source by the words themselves, even when
             # no rule above reads it as a name ("За даними Генштабу").
