@@ -117,6 +117,21 @@ def test_find_parties_headline_in_title_case_gives_no_persons(models):
     assert found("Occupiers Hold Sham Vote In Melitopol Schools Under Guard", "en", models) == [("Occupiers", "group")]
 
 
+def test_find_parties_natasha_person_that_is_a_body_or_starts_with_a_conjunction(models):
+    sentence = "Рішення ухвалили Держдума і Радою Федерації затвердили його."
+    assert ("Радою Федерації", "organization") in found(sentence, "uk", models)
+    assert all(kind != "person" for _written, kind in found(sentence, "uk", models))
+
+
+def test_find_parties_number_word_or_group_noun_does_not_make_a_name(models):
+    sentence = "Five Ukrainians and the People's Council met in the square today."
+    assert found(sentence, "en", models) == [("People's Council", "organization")]
+
+
+def test_find_parties_modifier_must_agree_with_the_group_noun(models):
+    assert found("По официальным данным властей, явка была высокой.", "ru", models) == [("властей", "organization")]
+
+
 def test_find_parties_place_is_not_a_person(models):
     assert found("In Novy Melitopol nobody opened the doors.", "en", models) == []
     assert found("Старобільськ закрили на виїзд з понеділка.", "uk", models) == []

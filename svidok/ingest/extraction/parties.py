@@ -295,7 +295,7 @@ def _english_names(text: str, tokens: list[Token], models: Models) -> list[Party
     # A headline in title case ("Russian Invaders Holding Elections In Occupied Areas") says
     # nothing by its capitals: no names are read from it but acronyms.
     words = [t for t in tokens if t.text[:1].isalpha() and t.lower not in _HEADLINE_SMALL]
-    headline = len(words) >= 5 and sum(1 for t in words if t.text[:1].isupper()) >= 0.8 * len(words)
+    headline = len(words) >= 6 and sum(1 for t in words if t.text[:1].isupper()) >= 0.8 * len(words)
     i, n = 0, len(tokens)
 
     def capital(t: Token) -> bool:
@@ -341,7 +341,7 @@ _HEADLINE_SMALL = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", 
 
 def _classify_english_run(text, run, tokens, first_index, heads, not_names, titles, models) -> list[Party]:
     # Drop leading sentence-start function words and trailing connectors.
-    while run and run[0].lower in _FUNCTION_WORDS:
+    while run and (run[0].lower in _FUNCTION_WORDS or run[0].lower in models.numbers["en"]):
         run = run[1:]
     while run and run[-1].lower in ("of", "the", "for", "and", "on", "'s"):
         run = run[:-1]
@@ -349,9 +349,11 @@ def _classify_english_run(text, run, tokens, first_index, heads, not_names, titl
         return []
 
     def name_like(t: Token) -> bool:
-        low = t.lower
-        return (t.text[:1].isupper() and not t.text.isupper() and low not in not_names and low not in models.places
-                and english_singular(low) not in heads and low not in titles and low not in _FUNCTION_WORDS)
+        low = re.sub(r"'s$", "", t.lower)
+        singular = english_singular(low)
+        return (t.text[:1].isupper() and not t.text.isupper() and low not in not_names and singular not in not_names
+                and low not in models.places and singular not in heads and low not in titles and low not in _FUNCTION_WORDS
+                and (singular,) not in models.groups["en"] and low not in models.numbers["en"])
 
     # A person at the end of the run, after a title, a place or an organization: "Melitopol Mayor
     # Ivan Fedorov", "head of the Lugansk OVA Serhiy Gaidai" (what comes before is the title).
@@ -395,6 +397,8 @@ def _natasha_names(text: str, language: str, models: Models) -> list[Party]:
             continue
         if span.type == "PER":
             party = _clean_person(text, span.start, span.stop, language, models)
+            if party and any(models.lemmas(language, w) & models.org_heads[language] for w in party.as_written.split()):
+                party = replace(party, kind=ORGANIZATION)  # "Радою Федерації": natasha's person is a body
             if party:
                 parties.append(party)
         elif span.type == "ORG":
@@ -470,7 +474,7 @@ def _clean_person(text: str, start: int, end: int, language: str, models: Models
         tags = models.tags(language, word)
         lemmas = models.lemmas(language, word)
         is_name = any(("Name" in t or "Surn" in t or "Patr" in t) for t in tags)
-        if lemmas & titles or lemmas & models.places:
+        if lemmas & titles or lemmas & models.places or (tags and tags[0] & {"CONJ", "PREP", "PRCL"}) and word[:1].islower():
             words = words[1:]
         elif not is_name and (language == "ru" and any("Geox" in t for t in tags)
                               or any("inan" in t for t in tags[:1]) or lemmas & models.not_names[language]):
@@ -508,6 +512,7 @@ _FUNCTION_WORDS = {"the", "a", "an", "in", "on", "at", "if", "when", "but", "and
                    "now", "another", "every", "all", "some", "many", "most", "his", "her", "their", "our", "its",
                    "what", "who", "where", "why", "how", "despite", "following", "under", "during", "even", "only",
                    "although", "though", "because", "once", "instead", "still", "yet"}
+_CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 _EN_DATE_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                   "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
                   "yesterday", "today", "on", "during", "after", "before", "since", "until"}
@@ -577,7 +582,12 @@ def _expand(tokens: list[Token], first: int, last: int, language: str, models: M
                 ok = False
         else:
             tags = models.tags(language, t.text)
-            ok = bool(tags) and any(("ADJF" in tg or "PRTF" in tg or "NUMR" in tg) for tg in tags[:2]) or low.isdecimal() or low in models.numbers[language]
+            head_cases = {c for tg in models.tags(language, tokens[first].text) for c in _CASES if c in tg}
+            agrees = any(tg & {"ADJF", "PRTF"} and (not head_cases or tg & head_cases) for tg in tags)
+            ok = agrees or any("NUMR" in tg for tg in tags[:2]) or low.isdecimal() or low in models.numbers[language]
+            if low in ("звані", "называемые", "называемых", "званих") and k > 0 and tokens[k - 1].lower == "так":
+                k -= 2
+                break  # "так звані комісії": the whole "so-called"
             ok = ok or low in ("все", "всі", "многие", "багато", "несколько", "кілька", "декілька", "более", "понад", "щонайменше")
         if not ok:
             break
@@ -630,7 +640,7 @@ def _expand(tokens: list[Token], first: int, last: int, language: str, models: M
             if t.lower in _PREPOSITIONS[language] or t.lower in ("и", "і", "й", "та", "а", "но", "але", "или", "або", "чи"):
                 break
             if tags and len(t.text) > 1 and any(tg & wanted and tg & {"NOUN", "ADJF", "PRTF"} for tg in tags[:2]) \
-                    and not (tags[0] & {"VERB", "INFN", "PREP", "CONJ", "PRCL", "ADVB"}):
+                    and not (tags[0] & {"PREP", "CONJ", "PRCL", "ADVB"}) and not any(tg & {"VERB", "INFN"} for tg in tags[:2]):
                 k += 1
                 count += 1
             else:
