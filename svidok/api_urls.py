@@ -14,6 +14,7 @@ from svidok.evidence import api as evidence_api
 from svidok.evidence import capture_api
 from svidok.forensics import api as forensics_api
 from svidok.incidents import api as incidents_api
+from svidok.ingest import api as ingest_api
 from svidok.people import api as people_api
 from svidok.sanctions import api as api_match
 
@@ -35,6 +36,8 @@ router.register("forensics/result-sets", forensics_api.ResultSetViewSet, basenam
 router.register("forensics/analyses", forensics_api.AnalysisViewSet, basename="analysis")
 router.register("evidence", evidence_api.EvidenceItemViewSet, basename="evidence-item")
 router.register("captures", capture_api.CaptureViewSet, basename="capture")
+router.register("news/articles", ingest_api.ArticleViewSet, basename="news-article")
+router.register("news/candidates", ingest_api.CandidateViewSet, basename="news-candidate")
 
 v1 = [
     *router.urls,

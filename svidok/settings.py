@@ -241,6 +241,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 SVIDOK_PERIODIC_JOBS = {
     "svidok.audit.log.issue_head_if_grown": env_int("SVIDOK_HEAD_INTERVAL", 3600, minimum=10),
     "svidok.evidence.capture.fail_interrupted_captures": 600,
+    "svidok.ingest.services.fail_interrupted_fetches": 600,
 }
 # Web capture: limits of one capture, and the user agent it announces.
 SVIDOK_CAPTURE_TIMEOUT = env_int("SVIDOK_CAPTURE_TIMEOUT", 30, minimum=1, maximum=600)  # seconds per fetch
@@ -252,6 +253,14 @@ SVIDOK_CAPTURE_CHROMIUM = env_str("SVIDOK_CAPTURE_CHROMIUM", "/usr/bin/chromium"
 # Tests only: let captures reach loopback addresses (the test server). Private, link-local and
 # other non-public addresses are refused whatever this says (no requests into our own network).
 SVIDOK_CAPTURE_ALLOW_LOOPBACK = env_bool("SVIDOK_CAPTURE_ALLOW_LOOPBACK", False)
+# Fetching news articles and feeds (svidok/ingest/fetching.py, docs/news.md): seconds to connect
+# and between reads, seconds for a whole page or feed, the most items taken from one feed.
+SVIDOK_NEWS_TIMEOUT = env_int("SVIDOK_NEWS_TIMEOUT", 10, minimum=1, maximum=300)
+SVIDOK_NEWS_DEADLINE = env_int("SVIDOK_NEWS_DEADLINE", 20, minimum=1, maximum=600)
+SVIDOK_NEWS_FEED_ITEMS = env_int("SVIDOK_NEWS_FEED_ITEMS", 50, minimum=1, maximum=1000)
+SVIDOK_NEWS_USER_AGENT = env_str("SVIDOK_NEWS_USER_AGENT", "Mozilla/5.0 (compatible; Svidok news reader)")
+# Tests only, as for captures: let the news reader reach loopback (the test server).
+SVIDOK_NEWS_ALLOW_LOOPBACK = env_bool("SVIDOK_NEWS_ALLOW_LOOPBACK", False)
 if env_bool("SVIDOK_PLAIN_STATIC", False):
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True

@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from svidok.accounts.views import SignOutView
+from svidok.ingest import review_urls as ingest_review_urls
+from svidok.ingest import urls as ingest_urls
 
 urlpatterns = [
     # The admin signs in through the same form as everybody (lockout, second factor, audit): its
@@ -20,5 +22,8 @@ urlpatterns = [
     path("evidence/captures/", include("svidok.evidence.capture_urls")),
     path("evidence/", include("svidok.evidence.urls")),
     path("search/", include("svidok.search.urls")),
+    # News import and review: two url modules (two engineers' pages), one namespace; two includes
+    # with the same namespace would hide the first one's names from reverse().
+    path("news/", include(([*ingest_urls.urlpatterns, *ingest_review_urls.urlpatterns], "ingest"))),
     path("", include("svidok.reports.urls")),
 ]

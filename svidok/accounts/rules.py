@@ -39,6 +39,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "source.view": ALL_ROLES,
     "source.edit": EDITORS,
     "news.import": EDITORS,  # read articles (text, HTML) into sources (issue 12)
+    "news.review": EDITORS,  # correct, accept, merge or reject the incidents proposed from articles
     "intervention.view": ALL_ROLES,
     "intervention.edit": EDITORS,
     "place.view": ALL_ROLES,

@@ -7,6 +7,10 @@ from svidok.audit import display
 
 def register() -> None:
     display.register_type("ingest.article", models=("ingest.Article",), source_keys=("source",))
+    display.register_type("ingest.candidate", models=("ingest.Candidate",), vocabulary_keys={"type": "incident_type"})
     display.register_labels({
         "text_sha256": _("Text SHA-256"), "duplicate_of": _("Near-duplicate of"),
     })
+    display.register_type("ingest.fetchrun", models=("ingest.FetchRun",))
+    # The audit app has no registry of actions; its table is extended here, as its labels are.
+    display.ACTION_LABELS.update({"fetch_queued": _("news fetch queued"), "fetch_finished": _("news fetch finished")})

@@ -123,3 +123,55 @@ class Candidate(models.Model):
     @property
     def public_id(self):
         return str(self.uuid)
+
+
+class FetchRun(models.Model):
+    """Addresses of pages and feeds someone asked Svidok to read, fetched by a background task
+    (``services.run_fetch``), and what became of each: ``items`` holds one entry per address read,
+    ``{"url", "outcome", "reason", "article", "title", "original", "original_title", "resemblance"}``
+    with ``outcome`` one of ``Outcome`` and ``reason`` a refusal (``fetching.reason_text``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("reading")
+        DONE = "done", _("finished")
+        FAILED = "failed", _("stopped")
+
+    class Outcome(models.TextChoices):
+        STORED = "stored", _("stored")
+        LINKED = "linked", _("stored as a near-duplicate")
+        ALREADY = "already", _("already stored")
+        REFUSED = "refused", _("refused")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("asked by"))
+    pages = models.JSONField(_("pages"), default=list, blank=True)
+    feeds = models.JSONField(_("feeds"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    items = models.JSONField(_("items"), default=list, blank=True)
+    stored = models.PositiveIntegerField(_("stored"), default=0)
+    linked = models.PositiveIntegerField(_("stored as near-duplicates"), default=0)
+    already = models.PositiveIntegerField(_("already stored"), default=0)
+    refused = models.PositiveIntegerField(_("refused"), default=0)
+    # Why the whole run stopped, if it did ({"code": ...}, as a refusal's reason).
+    reason = models.JSONField(default=dict, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["requested_by", "created_at"], name="fetchrun_requester_created")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} ({len(self.pages) + len(self.feeds)})"
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

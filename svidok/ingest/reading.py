@@ -40,7 +40,13 @@ MIN_SHINGLES = 20
 
 
 class ReadError(Exception):
-    """A file that is not an article Svidok can read; the message says why."""
+    """A file that is not an article Svidok can read; the message says why. ``code`` names the
+    reason (``empty``, ``binary``, ``encoding``, ``too_big``, ``no_article``, ``too_short``,
+    ``no_title``, ``language``, ...) for callers that say it in the reader's language."""
+
+    def __init__(self, message: str, code: str = "unreadable"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,7 @@ def read_index(directory: Path) -> dict[str, dict]:
                 row = json.loads(line)
                 rows[str(row["file"])] = row
             except (ValueError, KeyError, TypeError):
-                raise ReadError(f"{path.name}, line {number}: not a JSON object with a \"file\".") from None
+                raise ReadError(f"{path.name}, line {number}: not a JSON object with a \"file\".", "index") from None
     return rows
 
 
@@ -177,14 +183,7 @@ def _decode(raw: bytes) -> str:
             return raw.decode(declared.group(1).decode("ascii"))
         except (LookupError, UnicodeDecodeError):
             pass
-    raise ReadError("is not UTF-8 text and declares no encoding that fits it (a binary file, or another encoding).")
-
-
-def _looks_like_html(path: Path, head: str) -> bool:
-    if path.suffix.lower() in {".html", ".htm", ".xhtml"}:
-        return True
-    start = head.lstrip()[:200].lower()
-    return start.startswith("<!doctype html") or start.startswith("<html")
+    raise ReadError("is not UTF-8 text and declares no encoding that fits it (a binary file, or another encoding).", "encoding")
 
 
 def _from_text(content: str) -> tuple[str, str]:
@@ -214,18 +213,47 @@ def read_article(path: Path, meta: dict | None = None) -> ReadArticle:
     try:
         size = path.stat().st_size
     except OSError:
-        raise ReadError("cannot be read (no such file, or no permission).") from None
+        raise ReadError("cannot be read (no such file, or no permission).", "unreadable") from None
     if not path.is_file():
-        raise ReadError("is not a file.")
+        raise ReadError("is not a file.", "unreadable")
     if size == 0:
-        raise ReadError("is empty.")
+        raise ReadError("is empty.", "empty")
     if size > MAX_BYTES:
-        raise ReadError(f"is {size // (1024 * 1024)} MB; an article is at most {MAX_BYTES // (1024 * 1024)} MB.")
-    raw = path.read_bytes()
+        raise ReadError(f"is {size // (1024 * 1024)} MB; an article is at most {MAX_BYTES // (1024 * 1024)} MB.", "too_big")
+    return read_bytes(path.read_bytes(), meta, html=path.suffix.lower() in HTML_SUFFIXES or None)
+
+
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+
+
+def read_bytes(raw: bytes, meta: dict | None = None, *, html: bool | None = None, charset: str | None = None) -> ReadArticle:
+    """The article in ``raw``, the content of a file or of a fetched page. ``html``: True or False
+    when the name or the server says which it is, None to tell by the content; ``charset`` the
+    encoding a server declared, tried after UTF-8 (never a guess)."""
+    if not raw:
+        raise ReadError("is empty.", "empty")
     if b"\x00" in raw[:8192]:
-        raise ReadError("is a binary file, not text or HTML.")
-    content = _decode(raw)
-    html = _looks_like_html(path, content[:1000])
+        raise ReadError("is a binary file, not text or HTML.", "binary")
+    content = None
+    if charset:
+        try:
+            content = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                content = raw.decode(charset)
+            except (LookupError, UnicodeDecodeError):
+                content = None
+    if content is None:
+        content = _decode(raw)
+    return read_document(content, meta, html=html)
+
+
+def read_document(content: str, meta: dict | None = None, *, html: bool | None = None) -> ReadArticle:
+    """The article in ``content`` (decoded text or HTML); see ``read_bytes``."""
+    meta = meta or {}
+    if html is None:
+        start = content.lstrip("\ufeff \t\r\n")[:200].lower()
+        html = start.startswith("<!doctype html") or start.startswith("<html")
     if html:
         title, body, published = _from_html(content)
     else:
@@ -233,15 +261,16 @@ def read_article(path: Path, meta: dict | None = None) -> ReadArticle:
     body = normalize_text(body)
     title = " ".join(title.split())
     if sum(1 for ch in body if ch.isalpha()) < MIN_LETTERS:
-        raise ReadError("is HTML with no article in it." if html else "has no article text (too short to be one).")
+        raise (ReadError("is HTML with no article in it.", "no_article") if html
+               else ReadError("has no article text (too short to be one).", "too_short"))
     if not title:
-        raise ReadError("has no title (the first line of a text file is the title).")
+        raise ReadError("has no title (the first line of a text file is the title).", "no_title")
     language = detect_language(body)
     if language is None:
-        raise ReadError("is not in Ukrainian, Russian, English or Crimean Tatar.")
+        raise ReadError("is not in Ukrainian, Russian, English or Crimean Tatar.", "language")
     if meta.get("language") and meta["language"] != language:
         # The index is a person's word, the text is the fact: say so rather than pick silently.
-        raise ReadError(f"reads as {language} but index.jsonl says {meta['language']}.")
+        raise ReadError(f"reads as {language} but index.jsonl says {meta['language']}.", "index_language")
     return ReadArticle(
         title=title[:500], text=body, language=language,
         published=_date(meta.get("published")) or published,

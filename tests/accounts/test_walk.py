@@ -62,6 +62,7 @@ from svidok.sanctions import services as sanctions_services
 from tests import factories
 from tests.forensics.conftest import csv_text, synthetic_row
 from tests.helpers import login, settle_constraints
+from tests.ingest import review_world
 
 DOC = django_settings.BASE_DIR / "docs" / "permissions.md"
 SENSITIVITIES = list(Incident.Sensitivity.values)
@@ -206,6 +207,7 @@ def _world():
     member = sanctions_services.add_member(actor=lead, proposal=proposal, person=chair)
     create_token(actor=system_account(), user=users[Role.ADMIN])
     Group.objects.create(name="walk group")
+    article, candidate, _other = review_world.world(outsider, place=raion)
 
     clients = {}
     for principal in PRINCIPALS:
@@ -219,7 +221,7 @@ def _world():
         "organization": organization, "election": election, "place": raion, "intervention": intervention,
         "capture": capture, "result_set": result_set, "analysis": analysis, "judgement": judgement,
         "proposal": proposal, "member": member, "consent": consent, "token": APIToken.objects.filter(user=users[Role.ADMIN]).first(),
-        "device": users[Role.ADMIN].totpdevice_set.first(),
+        "device": users[Role.ADMIN].totpdevice_set.first(), "article": article, "candidate": candidate,
     }
 
 
@@ -235,6 +237,8 @@ UUID_OWNERS = {
     "api:source-": "source", "api:intervention-": "intervention", "api:election-": "election",
     "api:person-": "victim", "api:organization-": "organization", "api:result-set-": "result_set",
     "api:analysis-": "analysis", "api:evidence-item-": "item", "api:capture-": "capture",
+    "ingest:article": "article", "ingest:candidate": "candidate", "api:news-article-": "article",
+    "api:news-candidate-": "candidate",
 }
 
 

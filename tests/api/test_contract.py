@@ -40,6 +40,7 @@ from svidok.people.consent import record_consent, withdraw_consent
 from tests import factories
 from tests.forensics.conftest import csv_text, synthetic_row
 from tests.helpers import make_user, settle_constraints
+from tests.ingest import review_world
 
 ROLES = [Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.ANALYST, Role.VIEWER]
 MAX_EXAMPLES = 3
@@ -127,7 +128,9 @@ def _world():
     result_set = forensics_services.import_results(
         actor=coordinator, election=election, name="results.csv",
         source=csv_text([synthetic_row(), synthetic_row(uik="2", ivanov=500, petrov=140)]).encode()).result_set
+    article, dismissal, _participation = review_world.world(documenter, place=raion)
     ids = {
+        "articles": str(article.uuid), "candidates": str(dismissal.uuid),
         "incidents": verified.reference, "involvements": str(involvement.uuid), "persons": str(victim.uuid),
         "consents": str(consent.uuid), "organizations": str(organization.uuid), "sources": str(source.uuid), "interventions": str(intervention.uuid),
         "places": raion.code, "elections": str(election.uuid), "result-sets": str(result_set.uuid),

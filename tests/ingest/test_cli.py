@@ -89,3 +89,56 @@ def test_user_who_may_not_import_is_stopped_before_anything(tmp_path, viewer):
 
     assert (out, failed) == ([], "viewer may not import news articles.")
     assert Source.objects.count() == 0
+
+
+def test_import_of_addresses_fetches_each_and_names_each_refusal(news_site, tmp_path):
+    out, err, failed = news("import", news_site.url("/en.html"), news_site.url("/big.html"), news_site.url("/loop"),
+                            news_site.url("/missing.html"), "http://")
+
+    assert out == [
+        f"{news_site.url('/en.html')}: stored \u201cTeachers in a Crimean town told to photograph their ballots\u201d (en, 127.0.0.1, 2024-03-19).",
+        "1 stored, 0 stored as near-duplicates, 0 already there, 4 refused.",
+    ]
+    assert err == [
+        f"{news_site.url('/big.html')}: 127.0.0.1: the page is larger than 5 MB; reading stopped there and nothing was stored.",
+        f"{news_site.url('/loop')}: 127.0.0.1: the address redirects too many times.",
+        f"{news_site.url('/missing.html')}: 127.0.0.1: the site answered with an error (HTTP 404 Not Found).",
+        "http://: This is not a web address (it must start with http:// or https://).",
+    ]
+    assert failed == "4 of 5 items refused (see above)."
+    assert Article.objects.count() == 1
+
+
+def test_import_of_a_feed_reads_its_articles(news_site):
+    out, err, failed = news("import", "--feed", news_site.url("/feed.atom"))
+
+    assert out == [
+        f"{news_site.url('/uk.html')}: stored \u201cОкупаційна влада погрожувала звільненням вчителям у Джанкої\u201d (uk, 127.0.0.1, 2024-03-19).",
+        f"{news_site.url('/en.html')}: stored \u201cTeachers in a Crimean town told to photograph their ballots\u201d (en, 127.0.0.1, 2024-03-19).",
+        "2 stored, 0 stored as near-duplicates, 0 already there, 0 refused.",
+    ]
+    assert (err, failed) == ([], None)
+
+
+def test_import_recognises_a_feed_without_the_flag(news_site):
+    out, err, failed = news("import", news_site.url("/feed-as-xml"))
+
+    assert [line.split(": ", 1)[0] for line in out] == [news_site.url("/en.html"), "1 stored, 0 stored as near-duplicates, 0 already there, 0 refused."]
+    assert (err, failed) == ([], None)
+
+
+def test_import_of_a_url_list_names_its_bad_lines(news_site, tmp_path):
+    listing = tmp_path / "addresses.txt"
+    listing.write_text(f"# today\n{news_site.url('/ru.txt')}\n\nnews.example/no-scheme\n{news_site.url('/de.html')}\n", encoding="utf-8")
+    (tmp_path / "article.txt").write_text(texts.ENGLISH, encoding="utf-8")
+
+    out, err, failed = news("import", str(listing), str(tmp_path / "article.txt"))
+
+    assert [line.split(": ", 1)[0] for line in out] == [news_site.url("/ru.txt"), str(tmp_path / "article.txt"),
+                                                        "2 stored, 0 stored as near-duplicates, 0 already there, 2 refused."]
+    assert err == [
+        f"{listing}, line 4: not a web address (http:// or https://)",
+        f"{news_site.url('/de.html')}: 127.0.0.1: the article is not in Ukrainian, Russian, English or Crimean Tatar.",
+    ]
+    assert failed == "2 of 4 items refused (see above)."
+    assert sorted(Article.objects.values_list("source__language", flat=True)) == ["en", "ru"]

@@ -50,19 +50,22 @@ class PlaceMention:
     code: str | None = None
     name: str | None = None
     region: str | None = None
-    level: str = ""  # "region", "raion", "settlement", "institution"
+    level: str = ""  # "region", "raion", "settlement", "district" (of a city), "institution"
 
 
 @dataclass(frozen=True)
 class DateMention:
     """A date said in the text, resolved: ``value`` ISO ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``,
-    ``precision`` "year" | "month" | "day"; ``start``/``end`` its span in the article's text."""
+    ``precision`` "year" | "month" | "day"; ``start``/``end`` its span in the article's text.
+    ``of_vote``: the date is written as the vote's own ("the elections on 18 March", "election
+    day"), so it dates the vote rather than an act reported around it."""
 
     as_written: str
     start: int
     end: int
     value: str
     precision: str
+    of_vote: bool = False
 
 
 @dataclass(frozen=True)
