@@ -1117,7 +1117,7 @@ def match_parties(parties: list[Party], index, *, threshold: float | None = None
     Valeryevich AKSYONOV"}`` (the list's Latin name, its patronymic left out and its capitals
     folded, so a candidate prints "Sergey Aksyonov (EU list)"); a registry match
     ``{"name": <display name>, "list": None, "score", "id"}``. Inflected Cyrillic forms match
-    through the matcher's lemmatization, and natasha's normal form is tried second. ``labels``
+    through the matcher's lemmatization; a bare surname through ``refers_to``. ``labels``
     names the lists of indexes built from the database (:func:`_list_name`)."""
     from svidok.names.shapes import MatchError
 
@@ -1144,26 +1144,9 @@ def match_parties(parties: list[Party], index, *, threshold: float | None = None
 
 
 def _queries(party: Party, models: Models | None) -> list[str]:
-    queries = [party.refers_to, party.as_written] if party.refers_to else [party.as_written]
-    if party.kind == PERSON and models is not None and models.morph and re.search(r"[а-яёіїєґ]", party.as_written, re.I):
-        normal = _natasha_normal(party.as_written, models)
-        if normal and normal != party.as_written:
-            queries.append(normal)
-    return queries
-
-
-def _natasha_normal(name: str, models: Models) -> str | None:
-    try:
-        from natasha import Doc
-
-        doc = Doc(name)
-        doc.segment(models.segmenter)
-        doc.tag_ner(models.ner)
-        for span in doc.spans:
-            return span.text  # the tagger's span (normalization needs the morphology tagger, not loaded)
-    except Exception:  # noqa: BLE001 - a name the tagger cannot read is simply not normalized
-        return None
-    return None
+    """The full name a bare surname refers to first, then the name as written (the matcher
+    lemmatizes inflected Cyrillic forms itself: "Сергея Аксёнова")."""
+    return [party.refers_to, party.as_written] if party.refers_to else [party.as_written]
 
 
 def _list_name(index, labels: dict | None) -> str | None:
