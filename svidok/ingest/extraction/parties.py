@@ -76,12 +76,11 @@ class Models:
     """natasha's segmenter and NER tagger, pymorphy3 for Russian and Ukrainian, and the lexicon
     of ``data/news/parties.json``. Load with :meth:`load` (cached: once per process)."""
 
-    def __init__(self, lexicon: dict, *, segmenter=None, ner=None, morph_vocab=None, morph=None):
+    def __init__(self, lexicon: dict, *, segmenter=None, ner=None, morph=None):
         self.lexicon = lexicon
         self.version = lexicon.get("version", "")
         self.segmenter = segmenter
         self.ner = ner
-        self.morph_vocab = morph_vocab
         self.morph = morph or {}
         self.groups = {lang: {tuple(k.split()): tuple(v) for k, v in entries.items()}
                        for lang, entries in lexicon["groups"].items()}
@@ -99,10 +98,10 @@ class Models:
     def load(cls) -> Models:
         started = time.perf_counter()
         import pymorphy3
-        from natasha import MorphVocab, NewsEmbedding, NewsNERTagger, Segmenter
+        from natasha import NewsEmbedding, NewsNERTagger, Segmenter
 
         lexicon = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
-        models = cls(lexicon, segmenter=Segmenter(), ner=NewsNERTagger(NewsEmbedding()), morph_vocab=MorphVocab(),
+        models = cls(lexicon, segmenter=Segmenter(), ner=NewsNERTagger(NewsEmbedding()),
                      morph={"ru": pymorphy3.MorphAnalyzer(lang="ru"), "uk": pymorphy3.MorphAnalyzer(lang="uk")})
         models.seconds = time.perf_counter() - started
         _one_blas_thread()
