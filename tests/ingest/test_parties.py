@@ -230,6 +230,29 @@ def test_assign_roles_english_object_told_to_press_others_is_perpetrator(models)
     ]
 
 
+def test_assign_roles_agent_phrase_extends_over_and(models):
+    sentence = "Residents were visited by armed men and members of the so-called commission."
+    assert roles(sentence, "visited", "en", models) == [
+        ("Residents", "victim"), ("armed men", "perpetrator"), ("members of the so-called commission", "perpetrator"),
+    ]
+
+
+def test_assign_roles_english_progressive_is_active(models):
+    sentence = "The occupiers are preventing residents from leaving."
+    assert roles(sentence, "preventing", "en", models) == [("The occupiers", "perpetrator"), ("residents", "victim")]
+
+
+def test_find_parties_title_after_a_name_is_not_a_party(models):
+    sentence = "Ivan Petrenko, head of the district administration, said that occupying forces searched homes."
+    assert found(sentence, "en", models) == [("Ivan Petrenko", "person"), ("occupying forces", "group")]
+
+
+def test_find_parties_capitalised_ballot_answer_is_not_an_organization(models):
+    parties = found('The voters who ticked "NO" were followed by FSB officers.', "en", models)
+    assert [written for written, _kind in parties if "NO" in written.split()] == []
+    assert ("FSB officers", "group") in parties
+
+
 def test_assign_roles_english_according_to_is_reporter(models):
     sentence = "According to QHA, the police detained two activists."
     assert roles(sentence, "detained", "en", models) == [

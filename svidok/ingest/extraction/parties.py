@@ -52,6 +52,8 @@ PERSON, ORGANIZATION, GROUP = "person", "organization", "group"
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:['’\-][^\W_]+)*|[^\w\s]", re.UNICODE)
 _QUOTED = re.compile(r"«([^«»]{2,80})»|“([^“”]{2,80})”|\"([^\"]{2,80})\"")
+# Words written in capitals that name nobody: a ballot's answers, emphasis.
+_NOT_ACRONYMS = {"NO", "YES", "NOT", "OK", "AND", "OR", "THE", "ALL", "NEW", "НЕТ", "ДА", "НІ", "ТАК", "НЕ", "ВСЕ", "ВСІ"}
 _ACRONYM = re.compile(r"^[A-ZА-ЯЁІЇЄҐ]{2,6}$")
 _CLAUSE_BREAK = {";", ":", "—", "–", "(", ")"}
 _PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|yovych|ivna|ovna|evna|yivna|ich|ych)$", re.I)
@@ -213,9 +215,19 @@ def find_parties(text: str, offset: int, language: str, models: Models, *, exclu
                      persons=[(p.start, p.end) for p in named if p.kind == PERSON] + blocked)
     found = sorted(named + groups, key=lambda p: (p.start, -p.end))
     result: list[Party] = []
+    titles = models.titles[language]
+    # "Serhii Haidai, Head of the Luhansk Oblast Military Administration, said": what stands
+    # between the commas after a person, starting with a title, is the person's title, not a party.
+    appositions = []
+    for person in (p for p in found if p.kind == PERSON):
+        after = re.match(r",\s+(?:the\s+|a\s+|an\s+)?([\w’'-]+)[^,;.()]{0,100}", text[person.end:])
+        if after and models.lemmas(language, after.group(1)) & titles:
+            appositions.append((person.end + 1, person.end + after.end()))
     for party in found:
         if any(party.start >= r.start and party.end <= r.end for r in result):
             continue  # inside a longer party already kept ("FSB" inside "officers of the FSB")
+        if party.kind != PERSON and any(a <= party.start and party.end <= b for a, b in appositions):
+            continue
         result.append(party)
     return [replace(p, start=p.start + offset, end=p.end + offset) for p in result]
 
@@ -322,7 +334,7 @@ def _english_names(text: str, tokens: list[Token], models: Models) -> list[Party
         if headline:
             # only acronyms keep their meaning in a headline ("FSB", "QHA")
             parties.extend(Party(as_written=t.text, kind=ORGANIZATION, role="", start=t.start, end=t.end)
-                           for t in run if _ACRONYM.match(t.text) and t.lower not in models.places)
+                           for t in run if _ACRONYM.match(t.text) and t.lower not in models.places and t.text not in _NOT_ACRONYMS)
         else:
             parties.extend(_classify_english_run(text, run, tokens, i, heads, not_names, titles, models))
         i = j + 1
@@ -369,7 +381,7 @@ def _classify_english_run(text, run, tokens, first_index, heads, not_names, titl
     written = text[start:end]
     words = [t.text for t in run]
     singular = [english_singular(w.lower()) for w in words]
-    if any(w in heads for w in singular) or any(_ACRONYM.match(w) for w in words):
+    if any(w in heads for w in singular) or any(_ACRONYM.match(w) and w not in _NOT_ACRONYMS for w in words):
         if len(run) == 1 and run[0].lower in models.places:
             return []
         # "Mejlis of the Crimean Tatar people": a lower-case noun right after closes the name.
@@ -424,7 +436,7 @@ def _natasha_names(text: str, language: str, models: Models) -> list[Party]:
             parties.append(Party(as_written=m.group(1), kind=ORGANIZATION, role="", start=m.start(1), end=m.end(1)))
             taken.append((m.start(), m.end()))
     for m in re.finditer(r"\b(?:[А-ЯЁІЇЄҐ]{2,6}|[A-Z]{2,6})\b", text):
-        if _overlaps((m.start(), m.end()), taken) or m.group().lower() in models.places:
+        if _overlaps((m.start(), m.end()), taken) or m.group().lower() in models.places or m.group() in _NOT_ACRONYMS:
             continue
         end = m.end()
         # "ФСБ России", "МВД РФ": the country in the genitive belongs to the name.
@@ -724,10 +736,12 @@ def assign_roles(parties: list[Party], sentence_text: str, trigger_span: tuple[i
         tokens[tj + 1].lower == "to" if language == "en" else any("INFN" in t for t in models.tags(language, tokens[tj + 1].text)[:1]))
     delegated = ordered_to and any(p.start - offset >= t_end and inside[id(p)] and _lean(p, language, models) == VICTIM
                                    for p in parties)
-    result = []
+    result: list[Party] = []
+    agent_before = False  # the previous party was named by an agent phrase, which "and" extends
     for party in parties:
         ps, pe = party.start - offset, party.end - offset
         first = ranges[id(party)][0]
+        agent = False
         case = _case(party, language, models) if language != "en" else ""
         # A person's title written beside them belongs to them: "X, Luhansk governor, said that …".
         _written, rs, re_ = _with_title(sentence_text, replace(party, start=ps, end=pe), language, models)
@@ -735,6 +749,10 @@ def assign_roles(parties: list[Party], sentence_text: str, trigger_span: tuple[i
             role = REPORTER
         elif first > 0 and _agent_marker(tokens, first, language, party, models):
             role = PERPETRATOR
+            agent = True
+        elif agent_before and re.fullmatch(r"\s*(?:,|and|or|та|і|й|и|або|или)\s*", sentence_text[result[-1].end - offset:ps]):
+            role = PERPETRATOR  # "accompanied by armed people and members of the commissions"
+            agent = True
         elif pe <= t_start and inside[id(party)]:
             if party is subject and noun_trigger:
                 role = _lean(party, language, models)  # "Батьки отримали вимогу": the subject of another verb
@@ -758,6 +776,7 @@ def assign_roles(parties: list[Party], sentence_text: str, trigger_span: tuple[i
         else:
             role = _lean(party, language, models)
         result.append(replace(party, role=role))
+        agent_before = agent
     return result
 
 
@@ -850,7 +869,10 @@ def _is_passive(tokens, ti, tj, language, models) -> bool:
     word = tokens[ti].text
     if language == "en":
         back = [t.lower for t in tokens[max(0, ti - 3):ti]]
-        return any(b in _BE for b in back) and (word.lower().endswith(("ed", "en", "t")) or word.lower() in _PARTICIPLES or tj > ti)
+        low = word.lower()
+        # be + a participle ("were forced", "was told"); "are preventing" is active
+        return any(b in _BE for b in back) and not low.endswith("ing") and (
+            low.endswith(("ed", "en", "t")) or low in _PARTICIPLES)
     for t in tokens[max(0, ti - 2):tj + 1]:
         for tag in models.tags(language, t.text)[:2]:
             if "PRTS" in tag or ("pssv" in tag and ("ADJF" in tag or "PRTF" in tag)) or "Impe" in tag:
