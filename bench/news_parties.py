@@ -12,7 +12,9 @@ singular; the labeller's notes in brackets left out). "any role" counts the same
 role. The trigger here is a stand-in (the first word of the quote from a short list of
 pressure stems, else the first verb-like word): the triggers stage is another module's; the
 role figures depend on where the trigger falls. For each article, ``reporters`` on the whole text
-(with the index's outlet) against the union of the labelled ``reported_by``.
+(with the index's outlet) against the union of the labelled ``reported_by``; its precision is the
+share of returned names that cover a label or are half covered by one (articles with labels only).
+``victim_count`` on each quote is compared with the label's (null included).
 
 Then the time per sentence of ``find_parties`` (after loading) over every sentence of the set,
 and of ``reporters`` per article.
@@ -34,16 +36,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svidok.settings")
 
 STEMS = re.compile(
     r"\b(forc|threat|order|oblig|dismiss|fire|fired|detain|search|record|stop|catch|ban|prevent|told|ask|instruct|"
-    r"strip|evict|block|come|go|were|вимуш|змуш|примус|погрож|затрим|звільн|обшук|запис|заборон|створ|"
-    r"уволи|принужд|задерж|угрож|застав|обыск|запрет|просил|обязал|представля|з'явил|з’явил|проводя)\w*",
+    r"strip|evict|block|вимуш|змуш|примус|погрож|затрим|звільн|обшук|запис|заборон|"
+    r"уволи|принужд|задерж|угрож|застав|обыск|запрет|просил|обязал|обшук|обыск)\w*",
     re.I | re.U,
 )
 
 
-def words(text: str, language: str) -> list[str]:
+def words(text: str, language: str, *, label: bool = False) -> list[str]:
     from svidok.ingest.extraction.parties import english_singular
 
-    text = re.sub(r"\([^)]*\)", " ", text)
+    if label:
+        text = re.sub(r"\([^)]*\)", " ", text)  # the labeller's notes
     found = re.findall(r"[^\W_]+", text.lower())
     if language == "en":
         return [english_singular(w) for w in found if w not in ("the", "a", "an", "of", "in", "at")]
@@ -51,7 +54,7 @@ def words(text: str, language: str) -> list[str]:
 
 
 def covers(found: str, label: str, language: str) -> bool:
-    want = words(label, language)
+    want = words(label, language, label=True)
     if not want:
         return False
     have = set(words(found, language))
@@ -100,6 +103,7 @@ def main() -> int:
                 for label in incident[key]:
                     add(language, f"{key} (role)", any(covers(p.as_written, label, language) for p in roled if p.role == role))
                     add(language, f"{key} (any role)", any(covers(p.as_written, label, language) for p in roled))
+            add(language, "victim_count equal", P.victim_count(quote, language, models=models) == incident.get("victim_count"))
             if args.verbose:
                 print(item["file"], [(p.as_written, p.kind, p.role) for p in roled], "| P:", incident["perpetrators"],
                       "| V:", incident["victims"])
@@ -111,20 +115,37 @@ def main() -> int:
         found = P.reporters(text, language, meta.get("source"), models=models)
         for label in wanted:
             add(language, "reported_by", any(covers(f, label, language) for f in found))
+        if wanted:
+            # precision: a returned name that covers a label, or half of whose words a label covers
+            for name in found:
+                add(language, "reported_by precision", any(covers(name, lab, language) or covers(lab, name, language) for lab in wanted))
         if args.verbose and wanted:
             print(item["file"], "R found:", found, "| wanted:", wanted)
 
     # Timing: every sentence of every article, find_parties; reporters per article.
     texts = [((directory / f).read_text(encoding="utf-8"), meta["language"]) for f, meta in sorted(index.items())]
     sentences = [(m.group(), lang) for text, lang in texts for m in P._SENTENCE.finditer(text) if m.group().strip()]
-    started = time.perf_counter()
-    for sentence, lang in sentences:
-        P.find_parties(sentence, 0, lang, models)
-    per_sentence = (time.perf_counter() - started) / len(sentences)
-    started = time.perf_counter()
-    for text, lang in texts:
-        P.reporters(text, lang, None, models=models)
-    per_article = (time.perf_counter() - started) / len(texts)
+    # Best of three passes: the machine is shared, and one pass can be slowed by other processes.
+    per_sentence = per_article = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for sentence, lang in sentences:
+            P.find_parties(sentence, 0, lang, models)
+        per_sentence = min(per_sentence, (time.perf_counter() - started) / len(sentences))
+        started = time.perf_counter()
+        for text, lang in texts:
+            P.reporters(text, lang, None, models=models)
+        per_article = min(per_article, (time.perf_counter() - started) / len(texts))
+    by_language = {}
+    for lang in ("en", "ru", "uk"):
+        chosen = [s for s, lg in sentences if lg == lang]
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            for sentence in chosen:
+                P.find_parties(sentence, 0, lang, models)
+            best = min(best, (time.perf_counter() - started) / max(1, len(chosen)))
+        by_language[lang] = (best, len(chosen))
     started = time.perf_counter()
     eu = P.list_index()
     list_seconds = time.perf_counter() - started
@@ -134,14 +155,17 @@ def main() -> int:
     for language in sorted(totals):
         for key, (hit, total) in sorted(totals[language].items()):
             print(f"| {language} | {key} | {hit} | {total} | {hit / total:.2f} |")
-    for key in ("perpetrators (role)", "perpetrators (any role)", "victims (role)", "victims (any role)", "reported_by"):
+    for key in ("perpetrators (role)", "perpetrators (any role)", "victims (role)", "victims (any role)", "reported_by",
+                "reported_by precision", "victim_count equal"):
         hit = sum(t.get(key, [0, 0])[0] for t in totals.values())
         total = sum(t.get(key, [0, 0])[1] for t in totals.values())
         print(f"| all | {key} | {hit} | {total} | {hit / total:.2f} |")
     print()
     print(f"- models loaded in {load_seconds:.2f} s; find_parties {per_sentence * 1000:.2f} ms per sentence "
           f"({len(sentences)} sentences); reporters {per_article * 1000:.1f} ms per article ({len(texts)} articles)")
-    print(f"- EU list index: {len(eu)} entries built in {list_seconds:.2f} s")
+    print("- find_parties by language: " + ", ".join(f"{lang} {t * 1000:.2f} ms ({n} sentences)" for lang, (t, n) in by_language.items()))
+    print(f"- EU list index: {len(eu)} entries built in {list_seconds:.2f} s "
+          f"({'from the JSON cache' if eu.from_cache else 'from the CSV, cache written'})")
     return 0
 
 

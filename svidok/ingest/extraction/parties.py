@@ -27,6 +27,7 @@ Models (natasha, pymorphy3, the lexicon) load once per process: :meth:`Models.lo
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 import time
@@ -44,12 +45,15 @@ if TYPE_CHECKING:
 LEXICON_PATH = Path(settings.DATA_DIR) / "news" / "parties.json"
 EU_LIST_PATH = Path(settings.DATA_DIR) / "sanctions" / "eu-regulation-269-2014-annex-i.csv"
 EU_LIST = "EU list"
+MAX_SENTENCE = 1500  # characters of one piece given to the tagger
 
 VICTIM, PERPETRATOR, REPORTER = "victim", "perpetrator", "reporter"
 PERSON, ORGANIZATION, GROUP = "person", "organization", "group"
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W_]+(?:['’\-][^\W_]+)*|[^\w\s]", re.UNICODE)
 _QUOTED = re.compile(r"«([^«»]{2,80})»|“([^“”]{2,80})”|\"([^\"]{2,80})\"")
+# Words written in capitals that name nobody: a ballot's answers, emphasis.
+_NOT_ACRONYMS = {"NO", "YES", "NOT", "OK", "AND", "OR", "THE", "ALL", "NEW", "НЕТ", "ДА", "НІ", "ТАК", "НЕ", "ВСЕ", "ВСІ"}
 _ACRONYM = re.compile(r"^[A-ZА-ЯЁІЇЄҐ]{2,6}$")
 _CLAUSE_BREAK = {";", ":", "—", "–", "(", ")"}
 _PATRONYMIC = re.compile(r"(ovich|evich|ovych|evych|yovych|ivna|ovna|evna|yivna|ich|ych)$", re.I)
@@ -74,12 +78,11 @@ class Models:
     """natasha's segmenter and NER tagger, pymorphy3 for Russian and Ukrainian, and the lexicon
     of ``data/news/parties.json``. Load with :meth:`load` (cached: once per process)."""
 
-    def __init__(self, lexicon: dict, *, segmenter=None, ner=None, morph_vocab=None, morph=None):
+    def __init__(self, lexicon: dict, *, segmenter=None, ner=None, morph=None):
         self.lexicon = lexicon
         self.version = lexicon.get("version", "")
         self.segmenter = segmenter
         self.ner = ner
-        self.morph_vocab = morph_vocab
         self.morph = morph or {}
         self.groups = {lang: {tuple(k.split()): tuple(v) for k, v in entries.items()}
                        for lang, entries in lexicon["groups"].items()}
@@ -97,10 +100,10 @@ class Models:
     def load(cls) -> Models:
         started = time.perf_counter()
         import pymorphy3
-        from natasha import MorphVocab, NewsEmbedding, NewsNERTagger, Segmenter
+        from natasha import NewsEmbedding, NewsNERTagger, Segmenter
 
         lexicon = json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
-        models = cls(lexicon, segmenter=Segmenter(), ner=NewsNERTagger(NewsEmbedding()), morph_vocab=MorphVocab(),
+        models = cls(lexicon, segmenter=Segmenter(), ner=NewsNERTagger(NewsEmbedding()),
                      morph={"ru": pymorphy3.MorphAnalyzer(lang="ru"), "uk": pymorphy3.MorphAnalyzer(lang="uk")})
         models.seconds = time.perf_counter() - started
         _one_blas_thread()
@@ -140,7 +143,10 @@ def _one_blas_thread() -> None:
 
 @functools.lru_cache(maxsize=50_000)
 def _parses_cached(morph_id: int, word: str):
-    return tuple(_MORPHS[morph_id].parse(word)[:4])
+    try:
+        return tuple(_MORPHS[morph_id].parse(word)[:4])
+    except ValueError:
+        return ()  # pymorphy3 asks unicodedata for the name of a letter that has none (some scripts)
 
 
 _MORPHS: dict[int, object] = {}
@@ -180,13 +186,22 @@ def english_singular(word: str) -> str:
 
 # -- finding parties ---------------------------------------------------------------------------------
 
-def find_parties(text: str, offset: int, language: str, models: Models, *, exclude=()) -> list[Party]:
+def find_parties(text: str, offset: int, language: str, models: Models, *, exclude=(), known_persons=()) -> list[Party]:
     """The parties named in one sentence ``text`` (which starts at ``offset`` in the article), in
     the order of the text, with ``role=""`` (:func:`assign_roles` decides). ``exclude``: spans
     (``(start, end)`` in the article, or objects with ``start``/``end``, e.g. the places stage's
-    mentions) that are not parties."""
+    mentions) that are not parties. ``known_persons``: full names found earlier in the article
+    (:func:`full_names`); a surname alone that is one of theirs ("Aksyonov said", "Гайдая")
+    becomes that person, with ``refers_to`` set."""
     if language not in ("en", "ru", "uk"):
         return []
+    if len(text) > MAX_SENTENCE:
+        # A "sentence" of a page without punctuation can be huge: read it in pieces cut at a space
+        # (natasha's cost and memory grow with its input), each piece with its own offset.
+        cut = text.rfind(" ", MAX_SENTENCE // 2, MAX_SENTENCE)
+        cut = cut if cut > 0 else MAX_SENTENCE
+        return (find_parties(text[:cut], offset, language, models, exclude=exclude, known_persons=known_persons)
+                + find_parties(text[cut:], offset + cut, language, models, exclude=exclude, known_persons=known_persons))
     tokens = tokenize(text)
     blocked = [(s - offset, e - offset) for s, e in (_span(x) for x in exclude)]
     if language == "en":
@@ -194,15 +209,67 @@ def find_parties(text: str, offset: int, language: str, models: Models, *, exclu
     else:
         named = _natasha_names(text, language, models)
     named = [p for p in named if not _overlaps((p.start, p.end), blocked)]
+    if known_persons:
+        named = _surnames(text, tokens, language, models, named, known_persons)
     groups = _groups(text, tokens, language, models, taken=[(p.start, p.end) for p in named] + blocked,
                      persons=[(p.start, p.end) for p in named if p.kind == PERSON] + blocked)
     found = sorted(named + groups, key=lambda p: (p.start, -p.end))
     result: list[Party] = []
+    titles = models.titles[language]
+    # "Serhii Haidai, Head of the Luhansk Oblast Military Administration, said": what stands
+    # between the commas after a person, starting with a title, is the person's title, not a party.
+    appositions = []
+    for person in (p for p in found if p.kind == PERSON):
+        after = re.match(r",\s+(?:the\s+|a\s+|an\s+)?([\w’'-]+)[^,;.()]{0,100}", text[person.end:])
+        if after and models.lemmas(language, after.group(1)) & titles:
+            appositions.append((person.end + 1, person.end + after.end()))
     for party in found:
         if any(party.start >= r.start and party.end <= r.end for r in result):
             continue  # inside a longer party already kept ("FSB" inside "officers of the FSB")
+        if party.kind != PERSON and any(a <= party.start and party.end <= b for a, b in appositions):
+            continue
         result.append(party)
     return [replace(p, start=p.start + offset, end=p.end + offset) for p in result]
+
+
+def full_names(parties) -> list[str]:
+    """The persons of two words or more among ``parties`` (for ``known_persons``), each once."""
+    names: list[str] = []
+    for party in parties:
+        if party.kind == PERSON and len(party.as_written.split()) >= 2 and party.as_written not in names:
+            names.append(party.as_written)
+    return names
+
+
+def _surname_key(word: str, language: str, models: Models) -> set[str]:
+    word = re.sub(r"['’]s$", "", word)
+    return models.lemmas(language, word) if language != "en" else {word.lower()}
+
+
+def _surnames(text, tokens, language, models, named, known_persons) -> list[Party]:
+    """A capitalised word that is the surname of a person named before (natasha's one-word PER
+    span, or a word no rule read as a name) refers to that person."""
+    surnames = {}
+    for full in known_persons:
+        last = full.split()[-1]
+        for key in _surname_key(last, language, models):
+            surnames.setdefault(key, full)
+    out = []
+    for party in named:
+        if party.kind == PERSON and len(party.as_written.split()) == 1:
+            full = next((surnames[k] for k in _surname_key(party.as_written, language, models) if k in surnames), None)
+            if full:
+                party = replace(party, refers_to=full)
+        out.append(party)
+    taken = [(p.start, p.end) for p in out]
+    for t in tokens:
+        if not t.text[:1].isupper() or _overlaps((t.start, t.end), taken):
+            continue
+        full = next((surnames[k] for k in _surname_key(t.text, language, models) if k in surnames), None)
+        if full:
+            end = t.start + len(re.sub(r"['’]s$", "", t.text))
+            out.append(Party(as_written=text[t.start:end], kind=PERSON, role="", start=t.start, end=end, refers_to=full))
+    return sorted(out, key=lambda p: p.start)
 
 
 def _span(item) -> tuple[int, int]:
@@ -236,6 +303,10 @@ def _english_names(text: str, tokens: list[Token], models: Models) -> list[Party
     a quoted name after an organization noun), person (two to four name words), else nothing."""
     heads, not_names, titles = models.org_heads["en"], models.not_names["en"], models.titles["en"]
     parties: list[Party] = []
+    # A headline in title case ("Russian Invaders Holding Elections In Occupied Areas") says
+    # nothing by its capitals: no names are read from it but acronyms.
+    words = [t for t in tokens if t.text[:1].isalpha() and t.lower not in _HEADLINE_SMALL]
+    headline = len(words) >= 6 and sum(1 for t in words if t.text[:1].isupper()) >= 0.8 * len(words)
     i, n = 0, len(tokens)
 
     def capital(t: Token) -> bool:
@@ -250,7 +321,7 @@ def _english_names(text: str, tokens: list[Token], models: Models) -> list[Party
             nxt = tokens[j + 1]
             if capital(nxt) or nxt.text in ("'s",):
                 j += 1
-            elif nxt.lower in ("of", "the", "for", "and", "on") and j + 2 < n and (capital(tokens[j + 2]) or tokens[j + 2].lower in ("the",)):
+            elif nxt.lower in ("of", "the", "for", "on") and j + 2 < n and (capital(tokens[j + 2]) or tokens[j + 2].lower in ("the",)):
                 # a connector stays inside only before a capital (or "of the" + capital)
                 k = j + 2 if capital(tokens[j + 2]) else j + 3
                 if k < n and capital(tokens[k]):
@@ -260,7 +331,12 @@ def _english_names(text: str, tokens: list[Token], models: Models) -> list[Party
             else:
                 break
         run = tokens[i:j + 1]
-        parties.extend(_classify_english_run(text, run, tokens, i, heads, not_names, titles, models))
+        if headline:
+            # only acronyms keep their meaning in a headline ("FSB", "QHA")
+            parties.extend(Party(as_written=t.text, kind=ORGANIZATION, role="", start=t.start, end=t.end)
+                           for t in run if _ACRONYM.match(t.text) and t.lower not in models.places and t.text not in _NOT_ACRONYMS)
+        else:
+            parties.extend(_classify_english_run(text, run, tokens, i, heads, not_names, titles, models))
         i = j + 1
     # "the so-called X": X an organization or group (commissions, authorities, "referendum" bodies)
     for m in re.finditer(r"\bso-called\s+(?:[\"“«]([^\"”»]{2,60})[\"”»]|((?:[\w-]+\s+){0,2}[\w-]+))", text, re.I):
@@ -271,9 +347,12 @@ def _english_names(text: str, tokens: list[Token], models: Models) -> list[Party
     return parties
 
 
+_HEADLINE_SMALL = {"a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "for", "by", "with", "under", "from", "as"}
+
+
 def _classify_english_run(text, run, tokens, first_index, heads, not_names, titles, models) -> list[Party]:
     # Drop leading sentence-start function words and trailing connectors.
-    while run and run[0].lower in _FUNCTION_WORDS:
+    while run and (run[0].lower in _FUNCTION_WORDS or run[0].lower in models.numbers["en"]):
         run = run[1:]
     while run and run[-1].lower in ("of", "the", "for", "and", "on", "'s"):
         run = run[:-1]
@@ -281,9 +360,11 @@ def _classify_english_run(text, run, tokens, first_index, heads, not_names, titl
         return []
 
     def name_like(t: Token) -> bool:
-        low = t.lower
-        return (t.text[:1].isupper() and not t.text.isupper() and low not in not_names and low not in models.places
-                and english_singular(low) not in heads and low not in titles and low not in _FUNCTION_WORDS)
+        low = re.sub(r"'s$", "", t.lower)
+        singular = english_singular(low)
+        return (t.text[:1].isupper() and not t.text.isupper() and low not in not_names and singular not in not_names
+                and low not in models.places and singular not in heads and low not in titles and low not in _FUNCTION_WORDS
+                and (singular,) not in models.groups["en"] and low not in models.numbers["en"])
 
     # A person at the end of the run, after a title, a place or an organization: "Melitopol Mayor
     # Ivan Fedorov", "head of the Lugansk OVA Serhiy Gaidai" (what comes before is the title).
@@ -300,7 +381,7 @@ def _classify_english_run(text, run, tokens, first_index, heads, not_names, titl
     written = text[start:end]
     words = [t.text for t in run]
     singular = [english_singular(w.lower()) for w in words]
-    if any(w in heads for w in singular) or any(_ACRONYM.match(w) for w in words):
+    if any(w in heads for w in singular) or any(_ACRONYM.match(w) and w not in _NOT_ACRONYMS for w in words):
         if len(run) == 1 and run[0].lower in models.places:
             return []
         # "Mejlis of the Crimean Tatar people": a lower-case noun right after closes the name.
@@ -320,13 +401,15 @@ def _natasha_names(text: str, language: str, models: Models) -> list[Party]:
     doc.segment(models.segmenter)
     doc.tag_ner(models.ner)
     spans = list(doc.spans)
-    parties: list[Party] = []
-    skip = set()
+    parties: list[Party] = _adjective_organizations(text, language, models)
+    skip = {n for n, span in enumerate(spans) if _overlaps((span.start, span.stop), [(p.start, p.end) for p in parties])}
     for number, span in enumerate(spans):
         if number in skip:
             continue
         if span.type == "PER":
             party = _clean_person(text, span.start, span.stop, language, models)
+            if party and any(models.lemmas(language, w) & models.org_heads[language] for w in party.as_written.split()):
+                party = replace(party, kind=ORGANIZATION)  # "Радою Федерації": natasha's person is a body
             if party:
                 parties.append(party)
         elif span.type == "ORG":
@@ -353,7 +436,7 @@ def _natasha_names(text: str, language: str, models: Models) -> list[Party]:
             parties.append(Party(as_written=m.group(1), kind=ORGANIZATION, role="", start=m.start(1), end=m.end(1)))
             taken.append((m.start(), m.end()))
     for m in re.finditer(r"\b(?:[А-ЯЁІЇЄҐ]{2,6}|[A-Z]{2,6})\b", text):
-        if _overlaps((m.start(), m.end()), taken) or m.group().lower() in models.places:
+        if _overlaps((m.start(), m.end()), taken) or m.group().lower() in models.places or m.group() in _NOT_ACRONYMS:
             continue
         end = m.end()
         # "ФСБ России", "МВД РФ": the country in the genitive belongs to the name.
@@ -366,6 +449,32 @@ def _natasha_names(text: str, language: str, models: Models) -> list[Party]:
     return parties
 
 
+def _adjective_organizations(text: str, language: str, models: Models) -> list[Party]:
+    """Russian and Ukrainian capitalise only the first word of a name: a capitalised adjective
+    and up to three lower-case words ending in an organization noun is one organization
+    ("Кримська правозахисна група", "Центральная избирательная комиссия"), which natasha
+    sometimes reads as a person ("Кримська")."""
+    heads = models.org_heads[language]
+    tokens = tokenize(text)
+    found = []
+    for i, t in enumerate(tokens):
+        if not t.text[:1].isupper() or t.text.isupper() or not any("ADJF" in tg for tg in models.tags(language, t.text)[:2]):
+            continue
+        for k in range(i + 1, min(len(tokens), i + 4)):
+            word = tokens[k]
+            if not word.text[:1].islower():
+                break
+            if models.lemmas(language, word.text) & heads:
+                pair = [models.lemmas(language, x.text) for x in (tokens[k - 1], word)]
+                if any((a, b) in models.groups[language] for a in pair[0] for b in pair[1]):
+                    break  # "Озброєні групи": a group of the lexicon, not a name
+                found.append(Party(as_written=text[t.start:word.end], kind=ORGANIZATION, role="", start=t.start, end=word.end))
+                break
+            if not any(tg & {"ADJF", "PRTF"} for tg in models.tags(language, word.text)[:2]):
+                break
+    return found
+
+
 def _clean_person(text: str, start: int, end: int, language: str, models: Models) -> Party | None:
     """natasha's PER span without the place words and titles at its start; None when what is
     left is not a name (a place, a month, a common noun)."""
@@ -376,7 +485,7 @@ def _clean_person(text: str, start: int, end: int, language: str, models: Models
         tags = models.tags(language, word)
         lemmas = models.lemmas(language, word)
         is_name = any(("Name" in t or "Surn" in t or "Patr" in t) for t in tags)
-        if lemmas & titles or lemmas & models.places:
+        if lemmas & titles or lemmas & models.places or (tags and tags[0] & {"CONJ", "PREP", "PRCL"}) and word[:1].islower():
             words = words[1:]
         elif not is_name and (language == "ru" and any("Geox" in t for t in tags)
                               or any("inan" in t for t in tags[:1]) or lemmas & models.not_names[language]):
@@ -395,7 +504,14 @@ def _clean_person(text: str, start: int, end: int, language: str, models: Models
         if len(names) == 1 or any(any(t & {"inan", "ADJF", "PREP", "CONJ", "ADVB", "PRCL", "NPRO"} for t in models.tags(language, w)[:1])
                                   for w in names):
             return None
-    return Party(as_written=text[words[0][1]:words[-1][2]], kind=PERSON, role="", start=words[0][1], end=words[-1][2])
+    end = words[-1][2]
+    if len(names) == 1 and any("Name" in t for t in models.tags(language, names[0])):
+        # natasha stops at a surname it does not know ("Владислава Єсипенка"): a given name alone
+        # takes the capitalised word right after it.
+        after = re.match(r" ([А-ЯЁІЇЄҐ][а-яёіїєґ'’-]+)", text[end:])
+        if after and not (models.lemmas(language, after.group(1)) & models.places):
+            end += after.end()
+    return Party(as_written=text[words[0][1]:end], kind=PERSON, role="", start=words[0][1], end=end)
 
 
 # -- group nouns ---------------------------------------------------------------------------------------
@@ -407,6 +523,7 @@ _FUNCTION_WORDS = {"the", "a", "an", "in", "on", "at", "if", "when", "but", "and
                    "now", "another", "every", "all", "some", "many", "most", "his", "her", "their", "our", "its",
                    "what", "who", "where", "why", "how", "despite", "following", "under", "during", "even", "only",
                    "although", "though", "because", "once", "instead", "still", "yet"}
+_CASES = ("nomn", "gent", "datv", "accs", "ablt", "loct")
 _EN_DATE_WORDS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                   "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
                   "yesterday", "today", "on", "during", "after", "before", "since", "until"}
@@ -415,7 +532,8 @@ _EN_LEFT = {"all", "the", "some", "many", "local", "primary", "school", "public"
             "its", "their", "his", "her", "our", "of", "both", "most", "several", "numerous", "armed", "unemployed", "large", "small", "pro-ukrainian", "pro-russian", "russian", "ukrainian",
             "crimean", "tatar", "occupying", "occupation", "enterprise", "company", "factory", "plant", "municipal"}
 _EN_RIGHT_STOP = {"were", "was", "are", "is", "be", "been", "had", "have", "has", "to", "and", "but", "that", "said",
-                  "would", "will", "could", "should", "did", "do", "does", "they", "he", "she", "it", "who", "which"}
+                  "would", "will", "could", "should", "did", "do", "does", "they", "he", "she", "it", "who", "which",
+                  "if", "when", "because", "unless", "although", "while", "so", "as", "than", "or", "not"}
 _RELATIVE = {"en": ("who", "which"), "ru": ("которые", "который", "которых", "которая", "кто"),
              "uk": ("які", "який", "яких", "яка", "хто")}
 
@@ -429,16 +547,14 @@ def _groups(text: str, tokens: list[Token], language: str, models: Models, *, ta
         if i in used:
             continue
         entry = None
-        for size in (2, 1):
-            if i + size > len(tokens):
-                continue
-            keys = [set(lemmas[i])] if size == 1 else [lemmas[i], lemmas[i + 1]]
-            for key, value in lexicon.items():
-                if len(key) == size and all(k in ks for k, ks in zip(key, keys, strict=True)):
-                    entry = (size, value)
-                    break
-            if entry:
-                break
+        if i + 1 < len(tokens) and lemmas[i + 1]:
+            pair = next(((a, b) for a in lemmas[i] for b in lemmas[i + 1] if (a, b) in lexicon), None)
+            if pair:
+                entry = (2, lexicon[pair])
+        if entry is None:
+            single = next((w for w in lemmas[i] if (w,) in lexicon), None)
+            if single:
+                entry = (1, lexicon[(single,)])
         if not entry:
             continue
         size, (kind, _lean) = entry
@@ -447,6 +563,9 @@ def _groups(text: str, tokens: list[Token], language: str, models: Models, *, ta
         head_start, head_end = tokens[i].start, tokens[i + size - 1].end
         if _overlaps((head_start, head_end), taken):
             continue
+        nxt = tokens[i + size] if i + size < len(tokens) else None
+        if nxt is not None and any(s_ <= nxt.start < e_ for s_, e_ in persons):
+            continue  # "activist Server Mustafayev", "журналіста Владислава Єсипенка": a title
         first, last = _expand(tokens, i, i + size - 1, language, models, persons)
         used.update(range(first, last + 1))
         start, end = tokens[first].start, tokens[last].end
@@ -464,14 +583,22 @@ def _expand(tokens: list[Token], first: int, last: int, language: str, models: M
     while k >= 0 and first - k <= 5:
         t = tokens[k]
         low = t.lower
+        if _overlaps((t.start, t.end), persons):
+            break
         if language == "en":
-            ok = (low in _EN_LEFT or low.isdigit() or low in models.numbers["en"] or re.search(r"(ian|al|ic|ive|ous|ary)$", low)
-                  or low in ("more", "than", "at", "least"))
-            if low in ("of", "the") and (k == 0 or tokens[k - 1].lower in _EN_RIGHT_STOP):
+            ok = (low in _EN_LEFT or low.isdecimal() or low in models.numbers["en"] or re.search(r"(ian|al|ic|ive|ous|ary)$", low)
+                  or low in ("more", "than", "at", "least")
+                  or t.text[:1].isupper() and low not in _FUNCTION_WORDS and low not in _EN_DATE_WORDS)  # "Rosgvardia officers"
+            if low == "of" and (k == 0 or tokens[k - 1].lower in _EN_RIGHT_STOP):
                 ok = False
         else:
             tags = models.tags(language, t.text)
-            ok = bool(tags) and any(("ADJF" in tg or "PRTF" in tg or "NUMR" in tg) for tg in tags[:2]) or low.isdigit() or low in models.numbers[language]
+            head_cases = {c for tg in models.tags(language, tokens[first].text) for c in _CASES if c in tg}
+            agrees = any(tg & {"ADJF", "PRTF"} and (not head_cases or tg & head_cases) for tg in tags)
+            ok = agrees or any("NUMR" in tg for tg in tags[:2]) or low.isdecimal() or low in models.numbers[language]
+            if low in ("звані", "называемые", "называемых", "званих") and k > 0 and tokens[k - 1].lower == "так":
+                k -= 2
+                break  # "так звані комісії": the whole "so-called"
             ok = ok or low in ("все", "всі", "многие", "багато", "несколько", "кілька", "декілька", "более", "понад", "щонайменше")
         if not ok:
             break
@@ -488,8 +615,14 @@ def _expand(tokens: list[Token], first: int, last: int, language: str, models: M
             if count == 0 and (low not in ("of", "in", "from", "with", "working", "accompanying", "employed") or low in ("in", "from") and k + 1 < n
                                and not (tokens[k + 1].text[:1].isupper() or tokens[k + 1].lower in ("the", "a", "one", "two", "three"))):
                 break  # "employees in case of …" is not a place phrase; "of" always is a complement
+            if count > 0 and tokens[k].text in ('"', "“", "«"):
+                close = next((m for m in range(k + 1, min(n, k + 8)) if tokens[m].text in ('"', "”", "»")), None)
+                if close is None:
+                    break
+                k = close + 1
+                break  # 'members of the so-called "election commission"': the quoted name ends it
             if not tokens[k].text[:1].isalnum() or low in _EN_RIGHT_STOP or low in _EN_DATE_WORDS \
-                    or count > 0 and re.search(r"(ed|ing)$", low) and low not in ("working", "employed") \
+                    or count > 0 and re.search(r"(ed|ing)$", low) and low not in ("working", "employed", "so-called") \
                     or _overlaps((tokens[k].start, tokens[k].end), persons):
                 break
             k += 1
@@ -518,7 +651,7 @@ def _expand(tokens: list[Token], first: int, last: int, language: str, models: M
             if t.lower in _PREPOSITIONS[language] or t.lower in ("и", "і", "й", "та", "а", "но", "але", "или", "або", "чи"):
                 break
             if tags and len(t.text) > 1 and any(tg & wanted and tg & {"NOUN", "ADJF", "PRTF"} for tg in tags[:2]) \
-                    and not (tags[0] & {"VERB", "INFN", "PREP", "CONJ", "PRCL", "ADVB"}):
+                    and not (tags[0] & {"PREP", "CONJ", "PRCL", "ADVB"}) and not any(tg & {"VERB", "INFN"} for tg in tags[:2]):
                 k += 1
                 count += 1
             else:
@@ -541,6 +674,8 @@ def _expand(tokens: list[Token], first: int, last: int, language: str, models: M
 
 # -- roles -------------------------------------------------------------------------------------------
 
+_PARTICIPLES = {"told", "made", "held", "sent", "kept", "left", "taken", "given", "beaten", "caught", "brought", "fired",
+                "hit", "put", "shot", "seen", "found", "paid", "thrown", "struck", "fined", "led", "driven", "bound"}
 _BE = {"was", "were", "is", "are", "been", "being", "be", "got", "get", "gets"}
 
 
@@ -594,18 +729,35 @@ def assign_roles(parties: list[Party], sentence_text: str, trigger_span: tuple[i
     else:
         subject = next((p for p in before if _case(p, language, models) == "nomn"), None) or next(
             (p for p in before if _case(p, language, models) == "" and not _after_preposition(tokens, ranges[id(p)][0], language)), None)
-    result = []
+    # "The heads of the enterprises were obliged to ensure the attendance of their workers": a
+    # passive order to do something to others makes its subject the one who presses them.
+    noun_trigger = language != "en" and not passive and any("NOUN" in t for t in models.tags(language, tokens[ti].text)[:1])
+    ordered_to = passive and tj + 1 < len(tokens) and (
+        tokens[tj + 1].lower == "to" if language == "en" else any("INFN" in t for t in models.tags(language, tokens[tj + 1].text)[:1]))
+    delegated = ordered_to and any(p.start - offset >= t_end and inside[id(p)] and _lean(p, language, models) == VICTIM
+                                   for p in parties)
+    result: list[Party] = []
+    agent_before = False  # the previous party was named by an agent phrase, which "and" extends
     for party in parties:
         ps, pe = party.start - offset, party.end - offset
         first = ranges[id(party)][0]
+        agent = False
         case = _case(party, language, models) if language != "en" else ""
-        if _reported(ps, pe, cues, (t_start, t_end), text=sentence_text) and (party.kind != GROUP or not inside[id(party)]):
+        # A person's title written beside them belongs to them: "X, Luhansk governor, said that …".
+        _written, rs, re_ = _with_title(sentence_text, replace(party, start=ps, end=pe), language, models)
+        if _reported(rs, re_, cues, (t_start, t_end), text=sentence_text) and (party.kind != GROUP or not inside[id(party)]):
             role = REPORTER
-        elif first > 0 and _agent_marker(tokens, first, language):
+        elif first > 0 and _agent_marker(tokens, first, language, party, models):
             role = PERPETRATOR
+            agent = True
+        elif agent_before and re.fullmatch(r"\s*(?:,|and|or|та|і|й|и|або|или)\s*", sentence_text[result[-1].end - offset:ps]):
+            role = PERPETRATOR  # "accompanied by armed people and members of the commissions"
+            agent = True
         elif pe <= t_start and inside[id(party)]:
-            if party is subject:
-                role = VICTIM if passive else PERPETRATOR
+            if party is subject and noun_trigger:
+                role = _lean(party, language, models)  # "Батьки отримали вимогу": the subject of another verb
+            elif party is subject:
+                role = VICTIM if passive and not delegated else PERPETRATOR
             elif case in ("accs", "gent", "datv") and not passive:
                 role = VICTIM  # "студентов … принуждают": the object before the verb
             else:
@@ -613,6 +765,10 @@ def assign_roles(parties: list[Party], sentence_text: str, trigger_span: tuple[i
         elif ps >= t_end and inside[id(party)]:
             if passive and case == "ablt":
                 role = PERPETRATOR  # "задержан сотрудниками ФСБ"
+            elif ordered_to:
+                role = _lean(party, language, models)  # "were told to call the head": who is who by the noun
+            elif not passive and _passes_order_on(party, parties, tokens, ranges, offset, language, models):
+                role = PERPETRATOR  # "instructed the teachers to warn the parents": the teachers press them
             elif case == "nomn" and not passive and subject is None:
                 role = PERPETRATOR  # "принуждают студентов ректоры": the subject after the verb
             else:
@@ -620,7 +776,19 @@ def assign_roles(parties: list[Party], sentence_text: str, trigger_span: tuple[i
         else:
             role = _lean(party, language, models)
         result.append(replace(party, role=role))
+        agent_before = agent
     return result
+
+
+def _passes_order_on(party, parties, tokens, ranges, offset, language, models) -> bool:
+    """Whether ``party``, the object of an active order, is told to do something (an
+    infinitive right after it) to a party further on that leans victim."""
+    last = ranges[id(party)][1]
+    if last < 0 or last + 1 >= len(tokens):
+        return False
+    following = tokens[last + 1]
+    infinitive = following.lower == "to" if language == "en" else any("INFN" in t for t in models.tags(language, following.text)[:1])
+    return infinitive and any(p.start > party.end and _lean(p, language, models) == VICTIM for p in parties)
 
 
 _PREPOSITIONS = {"en": {"of", "in", "at", "from", "with", "to", "for", "on", "about", "among", "by", "near", "under"},
@@ -640,20 +808,27 @@ def _after_preposition(tokens, first: int, language: str = "en") -> bool:
 def _lean(party: Party, language: str, models: Models) -> str:
     if party.kind == PERSON:
         return ""
+    if _ARMED.search(party.as_written):
+        return PERPETRATOR  # "люди зі зброєю", "people with weapons", "armed individuals"
     words = [w.strip("«»\"“”,.()") for w in party.as_written.split()]
     lexicon = models.groups.get(language, {})
     lemmas = [models.lemmas(language, w) for w in words if w]
     # The first lexicon noun of the phrase is its head ("employees of the FSB" lean as employees).
     for i, lem in enumerate(lemmas):
-        for key, (_kind, lean) in lexicon.items():
-            if len(key) == 2 and i + 1 < len(lemmas) and key[0] in lem and key[1] in lemmas[i + 1]:
-                return lean
-        for key, (_kind, lean) in lexicon.items():
-            if len(key) == 1 and key[0] in lem:
-                return lean
+        if i + 1 < len(lemmas):
+            pair = next(((a, b) for a in lem for b in lemmas[i + 1] if (a, b) in lexicon), None)
+            if pair:
+                return lexicon[pair][1]
+        single = next((w for w in lem if (w,) in lexicon), None)
+        if single and lexicon[(single,)][1]:
+            return lexicon[(single,)][1]  # a noun without a lean ("members of …") lets the next decide
     if party.kind == ORGANIZATION:
         return PERPETRATOR if _looks_official(party.as_written) else ""
     return ""
+
+
+_ARMED = re.compile(r"\b(armed|with (?:weapons|guns|machine guns|rifles)|masked|озброєн\w*|вооружённ\w*|вооруженн\w*|"
+                    r"(?:зі|з|із) зброєю|с оружием|с автоматами|з автоматами)", re.I)
 
 
 def _looks_official(written: str) -> bool:
@@ -694,7 +869,10 @@ def _is_passive(tokens, ti, tj, language, models) -> bool:
     word = tokens[ti].text
     if language == "en":
         back = [t.lower for t in tokens[max(0, ti - 3):ti]]
-        return any(b in _BE for b in back) and (word.lower().endswith(("ed", "en", "t")) or tj > ti)
+        low = word.lower()
+        # be + a participle ("were forced", "was told"); "are preventing" is active
+        return any(b in _BE for b in back) and not low.endswith("ing") and (
+            low.endswith(("ed", "en", "t")) or low in _PARTICIPLES)
     for t in tokens[max(0, ti - 2):tj + 1]:
         for tag in models.tags(language, t.text)[:2]:
             if "PRTS" in tag or ("pssv" in tag and ("ADJF" in tag or "PRTF" in tag)) or "Impe" in tag:
@@ -725,12 +903,17 @@ def _clause(tokens, ti, tj) -> tuple[int, int]:
     return a, b
 
 
-def _agent_marker(tokens, pi, language) -> bool:
+def _agent_marker(tokens, pi, language, party=None, models=None) -> bool:
+    """"by X", "со стороны X", "з боку X"; and "from X" / "от X" / "від X" (messages, demands,
+    orders from X) when X is not a victim-leaning noun."""
     prev = [t.lower for t in tokens[max(0, pi - 3):pi]]
     if language == "en":
-        return bool(prev) and (prev[-1] == "by" or prev[-2:] == ["by", "the"])
-    joined = " ".join(prev)
-    return joined.endswith(("со стороны", "з боку", "со стороны представителей", "з боку представників"))
+        if bool(prev) and (prev[-1] == "by" or prev[-2:] == ["by", "the"]):
+            return True
+    elif " ".join(prev).endswith(("со стороны", "з боку", "со стороны представителей", "з боку представників")):
+        return True
+    source = prev[-1:] == ["from"] or prev[-2:] == ["from", "the"] if language == "en" else prev[-1:] in (["от"], ["від"])
+    return bool(source and party is not None and models is not None and _lean(party, language, models) != VICTIM)
 
 
 def _reporting_positions(sentence: str, language: str, models: Models) -> list[tuple[str, int, int]]:
@@ -756,9 +939,20 @@ def _reported(ps, pe, cues, trigger, *, near: int = 6, text: str = "") -> bool:
             continue
         if kind == "before" and 0 <= ps - e <= near and not re.search(r"[,;.:]", text[e:ps]):
             return True
-        if kind == "after" and (0 <= s - pe <= min(near, 3) or 0 <= ps - e <= min(near, 6) and not re.search(r"[;.:]", text[e:ps])):
+        if kind == "after" and (0 <= s - pe <= min(near, 3) or 0 <= ps - e <= min(near, 6) and not re.search(r"[,;.:]", text[e:ps])):
             return True
     return False
+
+
+def parties_for_trigger(sentence, trigger, language: str, models: Models, *, index=None, known_persons=(),
+                        exclude=()) -> list[Party]:
+    """The stage in one call for the pipeline: :func:`find_parties` on ``sentence`` (a
+    ``shapes.Sentence``), :func:`assign_roles` around ``trigger`` (a ``shapes.Trigger``), and
+    :func:`match_parties` against ``index`` (one index or several; none: no matching)."""
+    parties = find_parties(sentence.text, sentence.start, language, models, exclude=exclude, known_persons=known_persons)
+    parties = assign_roles(parties, sentence.text, (trigger.start, trigger.end), offset=sentence.start,
+                           language=language, models=models)
+    return match_parties(parties, index, models=models) if index is not None else parties
 
 
 # -- reporters of an article ---------------------------------------------------------------------------
@@ -775,15 +969,23 @@ def reporters(article_text: str, language: str, outlet: str | None = None, *, mo
     ``(start, end)`` pairs if the pipeline has split the text already."""
     models = models or Models.load()
     found: list[str] = []
+    known: list[str] = []
     spans = sentences or [(m.start(), m.end()) for m in _SENTENCE.finditer(article_text)]
     for start, end in spans:
         sentence = article_text[start:end]
         cues = _reporting_positions(sentence, language, models)
         if not cues:
             continue
-        named = find_parties(sentence, 0, language, models)
-        for party in named:
-            written, start, end = _with_title(sentence, party, language, models)
+        named = find_parties(sentence, 0, language, models, known_persons=known)
+        known.extend(n for n in full_names(named) if n not in known)
+        titled = [(party, *_with_title(sentence, party, language, models)) for party in named]
+        # A party inside another's title ("голова Луганської ОВА Сергій Гайдай") is not a source
+        # of its own.
+        titled = [t for t in titled if not any(o is not t and o[2] <= t[2] and t[3] <= o[3] and (o[2], o[3]) != (t[2], t[3])
+                                               for o in titled)]
+        previous = None  # the last source kept, to which "X and Y" joins Y
+        for party, written, start, end in titled:
+            joined = previous is not None and re.fullmatch(r"\s*(?:,|and|та|і|й|и|а также|а також)\s*", sentence[previous:start])
             if party.kind == GROUP and not _is_source_noun(party.as_written, language, models):
                 # A group reports only right next to the reporting word ("said a resident",
                 # "residents reported", "жители рассказали"), and not one written with a
@@ -791,9 +993,10 @@ def reporters(article_text: str, language: str, outlet: str | None = None, *, mo
                 if not _reported(start, end, cues, (-1, -1), near=1 if language != "en" else 4, text=sentence) \
                         or party.as_written.split()[0].lower() in _POSSESSIVES:
                     continue
-            elif not _reported(start, end, cues, (-1, -1), text=sentence):
+            elif not (_reported(start, end, cues, (-1, -1), text=sentence) or joined):
                 continue
             found.append(written)
+            previous = end
         for kind, _s, e in cues:
             # "according to X", "за даними X": X is the source by the words themselves, even when
             # no rule above reads it as a name ("За даними Генштабу").
@@ -802,7 +1005,7 @@ def reporters(article_text: str, language: str, outlet: str | None = None, *, mo
             phrase = re.match(r"\s+((?:the\s+)?[«\"“]?[A-ZА-ЯЁІЇЄҐ][\w’'.-]*[»\"”]?(?:\s+[«\"“]?[A-ZА-ЯЁІЇЄҐ][\w’'.-]*[»\"”]?){0,3})",
                               sentence[e:])
             if phrase and phrase.group(1).split()[0].lower() not in models.not_names.get(language, ()):
-                found.append(phrase.group(1).strip("«»\"“” "))
+                found.append(phrase.group(1).strip("«»\"“” .,"))
         for word in models.reporting.get(language, {}).get("sources", []):
             for m in re.finditer(r"(?<!\w)(?:an?\s+|the\s+)?" + re.escape(word) + r"\w*(?:\s+of\s+(?:the\s+)?[A-ZА-ЯІЇЄ][\w’'-]*(?:\s+[A-ZА-ЯІЇЄ][\w’'-]*){0,4})?", sentence, re.I):
                 if _reported(m.start(), m.end(), cues, (-1, -1), text=sentence):
@@ -838,6 +1041,12 @@ def _with_title(sentence: str, party: Party, language: str, models: Models) -> t
         words = list(re.finditer(r"[\w’'-]+", before))
         for k in range(len(words) - 1, max(-1, len(words) - 7), -1):
             if models.lemmas(language, words[k].group()) & titles:
+                # "Melitopol Mayor …", "крымский адвокат …": capitalised words (English) or
+                # adjectives (Russian, Ukrainian) right before the title belong to it.
+                while k > 0 and before[words[k - 1].end():words[k].start()] == " " and (
+                        words[k - 1].group()[:1].isupper() and words[k - 1].group().lower() not in _FUNCTION_WORDS
+                        if language == "en" else any("ADJF" in t for t in models.tags(language, words[k - 1].group())[:1])):
+                    k -= 1
                 start = start - len(before) + words[k].start()
                 break
             if re.search(r"[,;.:]", before[words[k].end():]):
@@ -886,8 +1095,8 @@ def victim_count(sentence_text: str, language: str, *, models: Models | None = N
     lexicon = models.groups[language]
     people_words = {"people", "person", "persons", "человек", "люди", "людей", "осіб", "особи", "людина", "чоловік"}
     for i, low in enumerate(lows):
-        value = int(low) if low.isdigit() and len(low) <= 5 else numbers.get(low)
-        if value is not None and low.isdigit() and len(low) == 4 and 1900 <= value <= 2100:
+        value = int(low) if low.isdecimal() and len(low) <= 5 else numbers.get(low)
+        if value is not None and low.isdecimal() and len(low) == 4 and 1900 <= value <= 2100:
             continue  # a year
         if value is None:
             lemmas = models.lemmas(language, low) if language != "en" else set()
@@ -920,7 +1129,8 @@ def _approximate(lows, i, language, models) -> bool:
 
 # -- registry and list matching ------------------------------------------------------------------------
 
-def match_parties(parties: list[Party], index, *, threshold: float | None = None, models: Models | None = None) -> list[Party]:
+def match_parties(parties: list[Party], index, *, threshold: float | None = None, models: Models | None = None,
+                  labels: dict | None = None) -> list[Party]:
     """``parties`` with ``match`` set where a person (or an organization of two words or more)
     matches an entry of ``index`` — one :class:`~svidok.names.index.MatchIndex` or several
     (tried in order, the first match wins). A match in a reference list gives
@@ -928,7 +1138,8 @@ def match_parties(parties: list[Party], index, *, threshold: float | None = None
     Valeryevich AKSYONOV"}`` (the list's Latin name, its patronymic left out and its capitals
     folded, so a candidate prints "Sergey Aksyonov (EU list)"); a registry match
     ``{"name": <display name>, "list": None, "score", "id"}``. Inflected Cyrillic forms match
-    through the matcher's lemmatization, and natasha's normal form is tried second."""
+    through the matcher's lemmatization; a bare surname through ``refers_to``. ``labels``
+    names the lists of indexes built from the database (:func:`_list_name`)."""
     from svidok.names.shapes import MatchError
 
     indexes = index if isinstance(index, list | tuple) else [index]
@@ -945,7 +1156,7 @@ def match_parties(parties: list[Party], index, *, threshold: float | None = None
                 except MatchError:
                     continue
                 if result.results and result.results[0].match:
-                    match = _match_dict(result.results[0], idx)
+                    match = _match_dict(result.results[0], idx, labels)
                     break
             if match:
                 break
@@ -954,31 +1165,26 @@ def match_parties(parties: list[Party], index, *, threshold: float | None = None
 
 
 def _queries(party: Party, models: Models | None) -> list[str]:
-    queries = [party.as_written]
-    if party.kind == PERSON and models is not None and models.morph and re.search(r"[а-яёіїєґ]", party.as_written, re.I):
-        normal = _natasha_normal(party.as_written, models)
-        if normal and normal != party.as_written:
-            queries.append(normal)
-    return queries
+    """The full name a bare surname refers to first, then the name as written (the matcher
+    lemmatizes inflected Cyrillic forms itself: "Сергея Аксёнова")."""
+    return [party.refers_to, party.as_written] if party.refers_to else [party.as_written]
 
 
-def _natasha_normal(name: str, models: Models) -> str | None:
-    try:
-        from natasha import Doc
-
-        doc = Doc(name)
-        doc.segment(models.segmenter)
-        doc.tag_ner(models.ner)
-        for span in doc.spans:
-            return span.text  # the tagger's span (normalization needs the morphology tagger, not loaded)
-    except Exception:  # noqa: BLE001 - a name the tagger cannot read is simply not normalized
+def _list_name(index, labels: dict | None) -> str | None:
+    """How a candidate names the index's list: None for the registry; ``labels`` maps an
+    index label to a name (a list imported into the database has the label "list:<name>",
+    e.g. {"list:eu-269": "EU list"}); else the label without "list:"."""
+    label = index.label or ""
+    if label in ("", "registry"):
         return None
-    return None
+    if labels and label in labels:
+        return labels[label]
+    return label.removeprefix("list:")
 
 
-def _match_dict(scored, index) -> dict:
+def _match_dict(scored, index, labels=None) -> dict:
     entry = scored.entry
-    list_name = index.label if index.label and index.label != "registry" else None
+    list_name = _list_name(index, labels)
     name = display_name(entry.caption) if list_name else entry.caption
     match = {"name": name, "list": list_name, "score": round(float(scored.score), 3), "id": entry.id}
     if list_name:
@@ -996,17 +1202,71 @@ def display_name(caption: str) -> str:
 
 
 @functools.cache
-def list_index(path: str | None = None) -> MatchIndex:
+def list_index(path: str | None = None, *, cache: bool = True) -> MatchIndex:
     """The EU Regulation 269/2014 annex as a matcher index, read from its CSV with the sanctions
-    app's reader — no database (for ``svidok news extract``). Built once per process; about
-    2,800 rows (the time is in ``index.build_seconds``, and docs/news.md)."""
+    app's reader — no database (for ``svidok news extract``). Built once per process. Reading
+    the CSV and computing every name's forms takes 4–9 s, so the entries are kept as JSON in
+    ``VAR_DIR/cache/`` under a key of the CSV's SHA-256 and the matcher's source (a changed list
+    or a changed romanization builds them anew); with the cache it takes under a second.
+    ``index.build_seconds`` says how long it took, ``index.from_cache`` whether the cache served."""
     from svidok.names.index import MatchIndex
     from svidok.sanctions.lists import read_eu_csv
     from svidok.sanctions.matching import entry_from_record
 
     started = time.perf_counter()
     source = Path(path) if path else EU_LIST_PATH
-    parsed = read_eu_csv(source.read_bytes(), source=source.name)
-    index = MatchIndex([entry_from_record(e) for e in parsed.entities], label=EU_LIST)
+    data = source.read_bytes()
+    cache_file = _list_cache_file(data) if cache else None
+    entries = _read_entries(cache_file) if cache_file else None
+    from_cache = entries is not None
+    if entries is None:
+        entries = [entry_from_record(e) for e in read_eu_csv(data, source=source.name).entities]
+        if cache_file:
+            _write_entries(cache_file, entries)
+    index = MatchIndex(entries, label=EU_LIST)
     index.build_seconds = time.perf_counter() - started
+    index.from_cache = from_cache
     return index
+
+
+def _list_cache_file(data: bytes) -> Path:
+    import svidok.names
+
+    digest = hashlib.sha256(data)
+    # The entries' name forms come from svidok.names: its source is part of the key.
+    for module in sorted(Path(svidok.names.__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return Path(settings.VAR_DIR) / "cache" / f"eu-list-{digest.hexdigest()[:24]}.json"
+
+
+def _read_entries(path: Path):
+    from svidok.names.shapes import Entry, Shape
+
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    try:
+        return [Entry(**{**row, "names": list(row["names"]), "birth_dates": tuple(row["birth_dates"]),
+                         "shapes": tuple(Shape(source=sh["source"], words=tuple(tuple(w) for w in sh["words"]),
+                                               skeletons=tuple(tuple(w) for w in sh["skeletons"]),
+                                               patronymic=tuple(sh["patronymic"]), surname=tuple(sh["surname"]))
+                                         for sh in row["shapes"])})
+                for row in rows]
+    except (TypeError, KeyError):
+        return None  # a cache of another shape: built anew
+
+
+def _write_entries(path: Path, entries) -> None:
+    import dataclasses
+    import os
+    import tempfile
+
+    rows = [dataclasses.asdict(e) for e in entries]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp") as out:
+            json.dump(rows, out, ensure_ascii=False)
+        os.replace(out.name, path)
+    except OSError:
+        pass  # a read-only var directory: no cache, the next run builds again

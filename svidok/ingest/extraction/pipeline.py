@@ -229,7 +229,9 @@ def extract(article: Article, resources: Resources) -> list[Proposal]:
                             (not p.role and p.kind in ("person", "organization") and p.end <= best.start)]
             if any(p.kind in ("person", "organization") for p in perpetrators):
                 perpetrators = parties_module.match_parties(perpetrators, resources.indexes(), models=resources.parties)
-            said_by = _unique([p.as_written for p in roles if p.role == "reporter"] + reporters)
+            # parties.dedupe: "Serhii Haidai" in the sentence and "Serhii Haidai, Head of …" in the
+            # article are one source, named the longer way.
+            said_by = parties_module.dedupe([p.as_written for p in roles if p.role == "reporter"] + reporters)
             count = parties_module.victim_count(sentence.text, language, models=resources.parties)
             # One act per settlement when a sentence names several ("in schools of Kerch and Simferopol").
             chosen = _act_places(local, sentence, words, lex, language) or \
@@ -350,7 +352,7 @@ def _merge(acts: list[_Act], text: str) -> list[_Act]:
             mine.victims = _unique(mine.victims + other.victims)
             known = {p.as_written for p in mine.perpetrators}
             mine.perpetrators += [p for p in other.perpetrators if p.as_written not in known]
-            mine.reported_by = _unique(mine.reported_by + other.reported_by)
+            mine.reported_by = parties_module.dedupe(mine.reported_by + other.reported_by)
             mine.victim_count = mine.victim_count or other.victim_count
             mine.date, mine.date_precision = (mine.date, mine.date_precision) if mine.date_precision == "day" or \
                 other.date_precision != "day" else (other.date, other.date_precision)

@@ -73,7 +73,8 @@ class Party:
     """A person, organization or group named in the text, with the role the sentence gives it:
     ``victim``, ``perpetrator`` or ``reporter``. ``match`` is the registry or list entry it
     matches, if any: ``{"name", "list", "score", "id"}`` (``id`` an internal registry key, never
-    shown to readers)."""
+    shown to readers). ``refers_to``: for a surname alone ("Aksyonov said"), the person's full
+    name as written earlier in the same article."""
 
     as_written: str
     kind: str  # "person", "organization", "group"
@@ -81,6 +82,7 @@ class Party:
     start: int = -1
     end: int = -1
     match: dict | None = None
+    refers_to: str | None = None  # the full name written earlier in the article, for a bare surname
 
     @property
     def label(self) -> str:
