@@ -39,6 +39,11 @@ CASES = [
  ("ru", "В Керчи против журналиста возбудили уголовное дело после публикации о выборах.", "criminal_case"),
  ("ru", "Студентов университета в Симферополе обязали прийти на участок и отчитаться старостам.", "coerced_participation"),
  ("ru", "Власти, возможно, будут заставлять бюджетников голосовать.", None),
+ ("en", "No one was detained at the polling station in Yalta, the police said.", None),
+ ("en", "Two activists were detained without charge in Yalta after the vote.", "detention"),
+ ("uk", "У Ялті нікого не затримали, повідомила поліція.", None),
+ ("ru", "В Ялте никого не задержали, сообщила полиция.", None),
+ ("ru", "В Ялте задержали двух наблюдателей, которые не пришли на участок.", "detention"),
 ]
 
 

@@ -60,6 +60,7 @@ class Lexicon:
     new_act: dict[str, Test]      # "another", "a similar": the sentence tells of a further act
     locative: dict[str, Test]     # "in", "у": the place an act happened in follows
     conjunction: dict[str, Test]  # "and", "і": places joined by it are places of one report each
+    negation: dict[str, Test]     # "no one was detained", "нікого не затримали": not an act
 
     def group_of(self, words: list[Word]) -> str | None:
         """The first victim group a sentence names ("employees", "parents"…), if any."""
@@ -156,7 +157,8 @@ def parse(data: dict, incident_types: set[str] | None = None) -> Lexicon:
     return Lexicon(version=str(data.get("version", "")), patterns={k: tuple(v) for k, v in patterns.items()},
                    retype=tuple(retype), not_incident=not_incident, general=word_sets("general"),
                    groups=word_sets("groups"), first_person=word_sets("first_person"), claim=word_sets("claim"),
-                   new_act=word_sets("new_act"), locative=word_sets("locative"), conjunction=word_sets("conjunction"))
+                   new_act=word_sets("new_act"), locative=word_sets("locative"), conjunction=word_sets("conjunction"),
+                   negation=word_sets("negation"))
 
 
 def lexicon_path() -> Path:

@@ -126,21 +126,30 @@ def choose_types(triggers: list[Trigger], words, lex: lexicon_module.Lexicon) ->
     return [(k, by_type[k]) for k in ordered]
 
 
-def _modal_before(words, trigger: Trigger, lex: lexicon_module.Lexicon, language: str, sentence_text: str, offset: int) -> bool:
-    """A future, modal or conditional word shortly before the trigger: a prediction, not an act."""
-    tests = lex.not_incident.get(language, ())
-    before = [w for w in words if w.end <= trigger.start][-MODAL_WINDOW:]
+def _clause_before(words, trigger: Trigger, sentence_text: str, offset: int, window: int) -> list:
+    """The words of the trigger's own clause among the ``window`` before it: in "if they refuse,
+    they are threatened" the condition is apart from the act by a comma or a dash."""
+    before = [w for w in words if w.end <= trigger.start][-window:]
     if not before:
-        return False
-    # Only the trigger's own clause counts: in "if they refuse, they are threatened" the condition
-    # is apart from the act by a comma or a dash.
+        return []
     clause = []
     for word, following in zip(before, [*before[1:], None], strict=True):
         clause.append(word)
         end = following.start if following is not None else trigger.start
         if _CLAUSE_BREAK.search(sentence_text[word.end - offset:end - offset]):
             clause = []
-    return any(test.matches(w) for w in clause for test in tests)
+    return clause
+
+
+def _modal_before(words, trigger: Trigger, lex: lexicon_module.Lexicon, language: str, sentence_text: str, offset: int) -> bool:
+    """A future, modal or conditional word shortly before the trigger: a prediction, not an act."""
+    tests = lex.not_incident.get(language, ())
+    return any(test.matches(w) for w in _clause_before(words, trigger, sentence_text, offset, MODAL_WINDOW) for test in tests)
+
+
+def _negated(words, trigger: Trigger, lex: lexicon_module.Lexicon, language: str, sentence_text: str, offset: int) -> bool:
+    """"No one was detained", "нікого не затримали": a negation among the three words before."""
+    return _any(lex.negation.get(language), _clause_before(words, trigger, sentence_text, offset, 3))
 
 
 def _first_person(words, trigger: Trigger, lex, language: str) -> bool:
@@ -213,6 +222,8 @@ def extract(article: Article, resources: Resources) -> list[Proposal]:
                                                      election_days=resources.election_days, article_mentions=article_dates)
         for kind, own in choose_types(triggers, words, lex):
             best = max(own, key=lambda t: t.weight)
+            if _negated(words, best, lex, language, sentence.text, sentence.start):
+                continue
             confidence = _confidence(
                 best.weight, modal=_modal_before(words, best, lex, language, sentence.text, sentence.start),
                 generic=_any(lex.general.get(language), words) and group is None,
