@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.evidence.capture_site import closed_port
+from tests.loopback import closed_port
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 

@@ -20,7 +20,8 @@ from svidok.evidence import capture as capturing
 from svidok.evidence.models import Blob, Capture, EvidenceItem
 from svidok.evidence.storage import blob_name, evidence_storage
 from tests import factories
-from tests.evidence.capture_site import PAGE, closed_port
+from tests.evidence.capture_site import PAGE
+from tests.loopback import closed_port
 
 TICKS = []
 

@@ -11,7 +11,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from svidok.evidence import fetch, warc
 from svidok.evidence.render import RenderError, render
-from tests.evidence.capture_site import CSS, JS, PAGE, PNG, closed_port
+from tests.evidence.capture_site import CSS, JS, PAGE, PNG
+from tests.loopback import closed_port
 
 CHROMIUM = "/usr/bin/chromium"
 

@@ -4,9 +4,7 @@ that never answers, an endless redirect, German, 404)."""
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
+from tests import loopback
 from tests.ingest import texts
 
 BIG = 50 * 1024 * 1024
@@ -38,22 +36,7 @@ def atom(site: Site, *paths: str) -> bytes:
             f"<id>urn:x</id><updated>2024-03-19T10:00:00Z</updated>{entries}</feed>").encode()
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    site: Site
-
-    def log_message(self, format, *args):
-        pass
-
-    def _send(self, status: int, body: bytes, content_type: str, extra: dict | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for key, value in (extra or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        self.wfile.write(body)
-
+class Handler(loopback.Handler):
     def do_GET(self):
         self.site.requests.append(self.path)
         if self.path in self.site.routes:
@@ -85,17 +68,12 @@ class Handler(BaseHTTPRequestHandler):
             self._send(404, b"<h1>Not found</h1>", "text/html")
 
 
-class Site:
+class Site(loopback.Site):
+    handler = Handler
+
     def __init__(self):
-        self.requests: list[str] = []
-        self.release = threading.Event()
         self.big_sent = 0
-        handler = type("NewsHandler", (Handler,), {"site": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        super().__init__()
         self.routes = {
             "/en.html": (200, html_page(texts.ENGLISH), "text/html; charset=utf-8"),
             "/uk.html": (200, html_page(texts.UKRAINIAN, lang="uk"), "text/html; charset=utf-8"),
@@ -115,12 +93,3 @@ class Site:
             "/not-a-feed.xml": (200, b"<?xml version='1.0'?><catalog><book>Dune</book></catalog>", "application/xml"),
             "/empty-feed.rss": (200, rss(self), "application/rss+xml"),
         }
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-

@@ -1,26 +1,15 @@
 """``svidok news import``: one line per file, bad files refused by name, the rest of the batch stored."""
 
-import io
 import json
 
 import pytest
-from django.core.management import CommandError, call_command
 
 from svidok.incidents.models import Source
 from svidok.ingest.models import Article
 from tests.ingest import texts
+from tests.ingest.commands import news
 
 pytestmark = pytest.mark.django_db
-
-
-def news(*args):
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("news", *args, stdout=out, stderr=err)
-        failed = None
-    except CommandError as error:
-        failed = str(error)
-    return out.getvalue().splitlines(), err.getvalue().splitlines(), failed
 
 
 def test_batch_goes_on_past_bad_files_and_names_each(tmp_path):

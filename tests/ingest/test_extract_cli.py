@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.ingest import texts
+from tests.ingest.commands import news as run_news
 
 # The command matches perpetrators against the registry, in the database.
 pytestmark = pytest.mark.django_db
@@ -23,13 +24,9 @@ Residents said the school director told teachers to bring photographs of their b
 
 
 def news(*args):
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("news", *args, stdout=out, stderr=err)
-        failed = None
-    except CommandError as error:
-        failed = str(error)
-    return out.getvalue(), err.getvalue().splitlines(), failed
+    """The command's standard output as one text (JSON objects, a table), its errors as lines."""
+    out, err, failed = run_news(*args)
+    return "\n".join(out), err, failed
 
 
 def test_extract_prints_one_json_object_per_file_and_names_bad_ones(tmp_path):

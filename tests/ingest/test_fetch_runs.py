@@ -172,7 +172,7 @@ def keep_signals():
         signal.signal(number, handler)
 
 
-def test_run_is_read_by_the_worker(transactional_db, news_site, documenter, settings, keep_signals):
+def test_run_is_read_by_the_worker(vocabularies, news_site, documenter, settings, keep_signals):
     settings.SVIDOK_PERIODIC_JOBS = {}
     run = services.start_fetch(actor=documenter, urls=[news_site.url("/en.html")])
     run.refresh_from_db()
@@ -181,7 +181,7 @@ def test_run_is_read_by_the_worker(transactional_db, news_site, documenter, sett
     call_command("worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
     run.refresh_from_db()
-    assert (run.status, run.stored, [item["outcome"] for item in run.items]) == ("done", 1, ["stored"])
+    assert (run.status, run.stored, [item["outcome"] for item in run.items]) == ("done", 1, ["stored"]), run.items
 
 
 def test_run_cut_off_by_a_stopped_worker_is_marked_stopped_later(documenter, settings):

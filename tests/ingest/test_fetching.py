@@ -6,8 +6,8 @@ import pytest
 from django.utils import translation
 
 from svidok.ingest import fetching
-from tests.evidence.capture_site import closed_port
 from tests.ingest import texts
+from tests.loopback import closed_port
 
 HOST = "127.0.0.1"
 
