@@ -92,3 +92,25 @@ def test_someone_who_may_not_import_may_not_propose(documenter, viewer, resource
     with pytest.raises(PermissionDenied):
         services.propose_candidates(actor=viewer, article=article, resources=resources)
     assert not Candidate.objects.exists()
+
+
+def test_a_person_added_to_the_registry_after_loading_is_matched(documenter, coordinator):
+    from svidok.people.registry import registry_index
+    from tests import factories
+
+    resources = pipeline.Resources.load(match_indexes=lambda: [registry_index()])
+    first = stored(documenter, BAKHCHYSARAI)
+    services.propose_candidates(actor=documenter, article=first, resources=resources)
+    person = factories.person(coordinator, name="Ihor Fedorenko")
+    named = """Official named in Yalta detentions
+
+Lawyers for the families have asked the prosecutor's office for the files, so far without an answer, and
+say that several of the men were held for more than a day without being told why they were taken.
+
+Officers of Ihor Fedorenko detained three election observers in Yalta on 17 March 2024, the lawyers said.
+"""
+
+    [candidate] = services.propose_candidates(actor=documenter, article=stored(documenter, named), resources=resources)
+
+    assert [(p["as_written"], (p["match"] or {}).get("id")) for p in candidate.perpetrators if p["kind"] == "person"] == [
+        ("Ihor Fedorenko", str(person.uuid))]

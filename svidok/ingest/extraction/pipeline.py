@@ -51,10 +51,10 @@ class Resources:
     gazetteer: places_module.Gazetteer
     parties: parties_module.Models
     election_days: list[dt.date] = field(default_factory=list)
-    # The indexes perpetrators are matched against, built at the first name to match (the EU
-    # list's takes seconds): a callable giving a list of MatchIndex, or None for no matching.
+    # The indexes perpetrators are matched against: a callable giving a list of MatchIndex, or
+    # None for no matching. Asked at each name to match, not kept here: the registry's index is
+    # rebuilt when the registry changes (people.registry), the EU list's is built once per process.
     match_indexes: Callable[[], list] | None = None
-    _indexes: list | None = None
 
     @classmethod
     def load(cls, *, lexicon_path: str | None = None, match_indexes: Callable[[], list] | None = None) -> Resources:
@@ -64,9 +64,7 @@ class Resources:
                    match_indexes=match_indexes if match_indexes is not None else default_indexes)
 
     def indexes(self) -> list:
-        if self._indexes is None:
-            self._indexes = list(self.match_indexes()) if self.match_indexes else []
-        return self._indexes
+        return list(self.match_indexes()) if self.match_indexes else []
 
     @classmethod
     def shared(cls) -> Resources:
