@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -107,19 +107,28 @@ def import_article(*, actor, article: reading.ReadArticle) -> Imported:
     if original is not None and article.url and original.source.url == article.url:
         # The same address fetched again, edited a little: one article, not a reprint.
         return Imported(article=original, outcome="already", original=original, resemblance=score)
-    source = incident_services.record_source(actor=actor, fields={
-        "kind": incident_services.term("source_type", "article"),
-        "title": article.title, "publisher": article.outlet, "url": article.url,
-        "published_on": article.published, "accessed_on": timezone.localdate(), "language": article.language,
-    })
-    stored = Article.objects.create(
-        source=source, text=reading.normalize_text(article.text), text_sha256=digest, duplicate_of=original,
-        resemblance=score if original else None, imported_by=actor if getattr(actor, "pk", None) else None,
-    )
-    record(actor=actor, action="create", obj=stored, object_repr=article.title, changes={
-        "source": source.public_id, "language": article.language, "text_sha256": digest,
-        "duplicate_of": original.public_id if original else None,
-    })
+    try:
+        # A savepoint: the same text stored meanwhile by another import (a worker reading a feed
+        # while a documenter uploads the page) breaks the unique hash; then nothing of this one stays.
+        with transaction.atomic():
+            source = incident_services.record_source(actor=actor, fields={
+                "kind": incident_services.term("source_type", "article"),
+                "title": article.title, "publisher": article.outlet, "url": article.url,
+                "published_on": article.published, "accessed_on": timezone.localdate(), "language": article.language,
+            })
+            stored = Article.objects.create(
+                source=source, text=reading.normalize_text(article.text), text_sha256=digest, duplicate_of=original,
+                resemblance=score if original else None, imported_by=actor if getattr(actor, "pk", None) else None,
+            )
+            record(actor=actor, action="create", obj=stored, object_repr=article.title, changes={
+                "source": source.public_id, "language": article.language, "text_sha256": digest,
+                "duplicate_of": original.public_id if original else None,
+            })
+    except IntegrityError:
+        same = Article.objects.select_related("source").filter(text_sha256=digest).first()
+        if same is None:
+            raise
+        return Imported(article=same, outcome="already", original=same)
     if original is not None:
         return Imported(article=stored, outcome="linked", original=original, resemblance=score)
     return Imported(article=stored, outcome="stored")

@@ -124,3 +124,23 @@ def test_invalid_article_is_a_field_error_and_writes_nothing(documenter, change,
 
     assert list(raised.value.message_dict) == [field]
     assert written() == (0, 0, 0)
+
+
+def test_same_text_stored_meanwhile_by_another_import_is_already_there(documenter, monkeypatch):
+    """Two imports of one text at once: the second finds no copy when it looks, the first stores it
+    before the second writes; the second then says "already" and leaves nothing of its own."""
+    other = services.import_article  # the competing import, run between the look and the write
+    looked = services.find_near_duplicate
+
+    def look_then_lose_the_race(text, language):
+        monkeypatch.setattr(services, "find_near_duplicate", looked)
+        other(actor=documenter, article=read(texts.RUSSIAN, url="https://news.example/ru/first"))
+        return None, 0.0
+
+    monkeypatch.setattr(services, "find_near_duplicate", look_then_lose_the_race)
+    result = services.import_article(actor=documenter, article=read(texts.RUSSIAN, url="https://news.example/ru/second"))
+
+    first = Article.objects.get()
+    assert (result.outcome, result.article) == ("already", first)
+    assert first.url == "https://news.example/ru/first"
+    assert written() == (1, 1, 1)
