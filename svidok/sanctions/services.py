@@ -27,6 +27,7 @@ from svidok.incidents.models import Incident, Involvement, Source
 from svidok.incidents.queries import visible_incidents
 from svidok.people.merging import canonical, source_records
 from svidok.people.models import PROTECTED_ROLES, Occupancy, Organization, Person
+from svidok.sanctions.listcheck import State, check_members
 from svidok.sanctions.models import Listing, Proposal, ProposalMember, ReferenceEntity
 
 # Roles that make an incident a ground for sanctions. Employer, commission and "other" describe a
@@ -138,8 +139,12 @@ def send_for_review(*, actor, proposal: Proposal) -> Proposal:
 
 
 @transaction.atomic
-def sign_off_proposal(*, actor, proposal: Proposal) -> Proposal:
-    """In review -> signed off, once every member has been reviewed."""
+def sign_off_proposal(*, actor, proposal: Proposal, matches_checked: bool = False) -> Proposal:
+    """In review -> signed off, once every member has been reviewed.
+
+    When a member not listed by a record matches an entry of a loaded reference list (a possible
+    match, ``listcheck.check_members``), the signer must say they checked the matches
+    (``matches_checked``); the audit entry then names the members whose matches were checked."""
     require(actor, "proposal.signoff")
     proposal = _locked(proposal)
     if proposal.status != Proposal.Status.IN_REVIEW:
@@ -150,7 +155,15 @@ def sign_off_proposal(*, actor, proposal: Proposal) -> Proposal:
     waiting = [member_label(m) for m in members if m.reviewed_at is None]
     if waiting:
         raise ValidationError({"members": _("Not reviewed yet: %(names)s.") % {"names": ", ".join(waiting)}})
-    return _set_status(actor, proposal, Proposal.Status.SIGNED_OFF, signed_off_by=_user(actor), signed_off_at=timezone.now())
+    matched = [member_label(c.member) for c in check_members(proposal.members.select_related("person", "organization")
+                                                             .prefetch_related("listings"))
+               if c.state == State.POSSIBLE]
+    if matched and not matches_checked:
+        raise ValidationError({"matches_checked": _(
+            "Possibly already on a reference list: %(names)s. Check the matches, then confirm that you have checked them."
+        ) % {"names": ", ".join(matched)}})
+    return _set_status(actor, proposal, Proposal.Status.SIGNED_OFF, noted={"matches_checked": matched} if matched else None,
+                       signed_off_by=_user(actor), signed_off_at=timezone.now())
 
 
 @transaction.atomic

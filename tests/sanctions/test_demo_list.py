@@ -1,0 +1,58 @@
+"""The demo's reference list (``svidok setup --demo`` loads the shipped EU 269/2014 annex) and the
+checks it makes honest: the Aksyonov case of issue 13, surname-first spellings."""
+
+import pytest
+
+from svidok.audit.models import AuditEntry
+from svidok.sanctions import listcheck
+from svidok.sanctions import services as proposals
+from svidok.sanctions.demo import DEMO_LIST, load_demo_list
+from svidok.sanctions.models import ReferenceList
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def eu_list():
+    return load_demo_list()
+
+
+def test_demo_list_is_the_shipped_eu_annex_and_loading_again_changes_nothing(eu_list):
+    assert (eu_list.name, eu_list.title, eu_list.jurisdiction) == ("eu-269", DEMO_LIST["title"], "eu")
+    assert eu_list.entity_count > 2000
+    aksyonov = eu_list.entities.get(record_id="I.PERSONS/1")
+    assert (aksyonov.listed_since.isoformat(), "AKSYONOV" in aksyonov.caption.upper()) == ("2014-03-17", True)
+
+    again = load_demo_list()
+
+    assert again.pk == eu_list.pk and again.imported_at == eu_list.imported_at
+    assert ReferenceList.objects.count() == 1
+    assert AuditEntry.objects.filter(action="import", object_repr="eu-269").count() == 1
+
+
+def test_aksyonov_proposal_member_is_a_possible_match_with_list_record_and_date(eu_list, coordinator):
+    person = factories.person(coordinator, name="Sergey Aksyonov")
+    proposal = proposals.create_proposal(actor=coordinator, title="Crimea 2014")
+    member = proposals.add_member(actor=coordinator, proposal=proposal, person=person)
+
+    [check] = listcheck.check_members([member])
+
+    assert check.state == listcheck.State.POSSIBLE
+    assert [(s.reference_list.name, s.record_id, s.listed_since) for s in check.possible][:1] == [
+        ("eu-269", "I.PERSONS/1", "2014-03-17")]
+
+
+@pytest.mark.parametrize("name", ["Aksionov Serhii", "Serhii Aksionov", "Аксёнов Сергей"])
+def test_surname_first_and_other_spellings_find_the_listed_entry(eu_list, name):
+    found = listcheck.match_names([name], lists=[eu_list])
+
+    assert found and found[0].record_id == "I.PERSONS/1", [(s.record_id, s.caption, s.score) for s in found]
+
+
+def test_without_a_list_a_member_is_unchecked_not_unlisted(coordinator):
+    person = factories.person(coordinator, name="Sergey Aksyonov")
+    proposal = proposals.create_proposal(actor=coordinator, title="Crimea 2014")
+    member = proposals.add_member(actor=coordinator, proposal=proposal, person=person)
+
+    assert [(c.state, c.possible) for c in listcheck.check_members([member])] == [(listcheck.State.NO_LIST, [])]
