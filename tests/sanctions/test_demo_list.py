@@ -56,3 +56,26 @@ def test_without_a_list_a_member_is_unchecked_not_unlisted(coordinator):
     member = proposals.add_member(actor=coordinator, proposal=proposal, person=person)
 
     assert [(c.state, c.possible) for c in listcheck.check_members([member])] == [(listcheck.State.NO_LIST, [])]
+
+
+def test_person_picker_suggests_reference_list_entries_marked_as_such(client, documenter, coordinator, tmp_path):
+    from svidok.sanctions.lists import import_list
+    from tests.helpers import login
+
+    path = tmp_path / "eu.ftm.json"
+    path.write_text('{"id": "eu-2", "schema": "Person", "properties": {"name": ["Vladimir Andreyevich KONSTANTINOV"]}}\n'
+                    '{"id": "eu-2-s", "schema": "Sanction", "properties": {"entity": ["eu-2"], "startDate": ["2014-03-17"]}}\n',
+                    encoding="utf-8")
+    import_list(actor=coordinator, path=path, name="eu-test", title="EU list", jurisdiction="eu")
+    login(client, documenter)
+
+    body = " ".join(client.post("/people/persons/suggest/", {"name": "Vladimir Konstantinov", "prefix": ""},
+                                HTTP_HX_REQUEST="true").content.decode().split())
+    surname_first = client.post("/people/persons/suggest/", {"name": "Konstantinov Vladimir", "prefix": ""}).content.decode()
+    nobody = client.post("/people/persons/suggest/", {"name": "Natalia Bezruchenko", "prefix": ""}).content.decode()
+
+    assert "On a reference list (not a person of the registry):" in body
+    assert ("<li>Vladimir Andreyevich KONSTANTINOV — EU list, listed 2014-03-17 <span class=\"badge\">reference list</span></li>"
+            in body)
+    assert "KONSTANTINOV" in surname_first
+    assert "reference list" not in nobody
