@@ -245,6 +245,8 @@ def _member_page(request, member, *, status=200, grounds_form=None, listing_form
         "can_remove": can_edit and editable,
         # Matching against imported lists only suggests; a listing record is the fact.
         "suggestions": [] if proposals.is_listed(member) else listcheck.suggestions(member),
+        # With nothing to match against, the page says so (never "not listed").
+        "no_list": not proposals.is_listed(member) and not listcheck.loaded_lists(),
     }
     return render(request, "sanctions/proposal_member.html", context, status=status)
 

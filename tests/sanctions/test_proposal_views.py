@@ -429,3 +429,12 @@ def test_proposal_page_in_ukrainian_without_a_list(client, viewer, world):
         body = " ".join(client.get(detail_url(world), HTTP_ACCEPT_LANGUAGE="uk").content.decode().split())
 
     assert "Жодного довідкового списку не завантажено" in body
+
+
+def test_member_page_without_a_reference_list_says_so(client, coordinator, world):
+    login(client, coordinator)
+
+    body = client.get(member_url(world)).content.decode()
+
+    assert "No reference list loaded: this member's names were not checked against any sanctions list." in body
+    assert "not listed" not in body.lower()
