@@ -438,3 +438,18 @@ def test_member_page_without_a_reference_list_says_so(client, coordinator, world
 
     assert "No reference list loaded: this member's names were not checked against any sanctions list." in body
     assert "not listed" not in body.lower()
+
+
+def test_list_warnings_and_confirmation_in_ukrainian(client, coordinator, world, eu_test_list):
+    proposals.send_for_review(actor=coordinator, proposal=world.proposal)
+    proposals.add_member(actor=coordinator, proposal=world.proposal, organization=world.commission)
+    login(client, coordinator)
+
+    body = " ".join(client.get(detail_url(world), HTTP_ACCEPT_LANGUAGE="uk").content.decode().split())
+
+    imported = eu_test_list.imported_at.strftime("%Y-%m-%d")
+    assert "Можливо, вже є в довідковому списку" in body
+    assert ("можливий збіг (лише за іменем): Mikhail Grigorievich MALYSHEV, EU list (test), запис eu-5178, у списку з "
+            "2018-05-14") in body
+    assert f"Не знайдено в завантажених довідкових списках (EU list (test), імпортовано {imported}):" in body
+    assert "Я перевірив(-ла) можливі збіги з довідковими списками (вище)." in body
