@@ -79,3 +79,21 @@ def test_person_picker_suggests_reference_list_entries_marked_as_such(client, do
             in body)
     assert "KONSTANTINOV" in surname_first
     assert "reference list" not in nobody
+
+
+def test_setup_loads_the_list_with_demo_only():
+    import io
+
+    from django.apps import apps
+
+    config = apps.get_app_config("sanctions")
+    out = io.StringIO()
+    config.setup_data(demo=False, stdout=out)
+    assert not ReferenceList.objects.exists()
+
+    config.setup_data(demo=True, stdout=out)
+    config.setup_data(demo=True, stdout=out)
+
+    assert list(ReferenceList.objects.values_list("name", flat=True)) == ["eu-269"]
+    assert out.getvalue().count("Reference list 'eu-269'") == 1
+    assert config.setup_order < apps.get_app_config("accounts").setup_order
