@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 
@@ -73,11 +74,14 @@ def check_texts(fields: dict, *, long=(), skip=()) -> None:
     ))
 
 
-def check_range(start_field: str, start: dt.date | None, end_field: str, end: dt.date | None) -> None:
+def check_range(start_field: str, start: dt.date | None, end_field: str, end: dt.date | None, *,
+                message: str | None = None) -> None:
+    """The end no earlier than the start; the error (on ``end_field``) names the dates, formatted in
+    the reader's language, and never the fields' codes (docs/wording.md). ``message`` has
+    ``%(start)s`` and ``%(end)s``."""
     if start is not None and end is not None and end < start:
-        raise ValidationError(
-            {end_field: _("%(end)s ends before %(start)s starts.") % {"end": end_field, "start": start_field}}
-        )
+        message = message or _("The end date (%(end)s) is before the start date (%(start)s).")
+        raise ValidationError({end_field: message % {"end": date_format(end), "start": date_format(start)}})
 
 
 def check_text_size(field: str, value: str | None, limit: int | None = None, *, long: bool = True) -> None:

@@ -7,6 +7,7 @@ class SanctionsConfig(AppConfig):
     verbose_name = "Sanctions: reference lists and proposals"
 
     def ready(self):
-        from svidok.sanctions import sections
+        from svidok.sanctions import audit_names, sections
 
+        audit_names.register()
         sections.register()
