@@ -21,7 +21,10 @@ from html.parser import HTMLParser
 import pytest
 
 from svidok.accounts.models import Role
+from svidok.incidents.models import Incident
+from svidok.incidents.services import reject_incident, submit_incident
 from svidok.sanctions import services as sanctions_services
+from tests import factories
 from tests.accounts.test_walk import _body, addresses, world  # noqa: F401 (the shared world fixture)
 
 LANGUAGES = ["en", "uk"]
@@ -45,7 +48,15 @@ def wording_world(world, django_db_blocker):  # noqa: F811
         sanctions_services.record_listing(actor=lead, member=world["member"], jurisdiction="eu", status="submitted",
                                           date=dt.date(2025, 1, 10))
         sanctions_services.send_for_review(actor=lead, proposal=world["proposal"])
-    return world
+        documenter = world["users"][Role.DOCUMENTER]
+        rejected = factories.incident(documenter, title="Wording rejected incident", sensitivity="public",
+                                      place=world["place"])
+        submit_incident(actor=documenter, incident=rejected)
+        reject_incident(actor=lead, incident=rejected, reason="Needs a second source")
+    # Pages beyond the URL patterns' one address each: a rejected incident, the list per status.
+    extra = [f"/incidents/{rejected.reference}/", *(f"/incidents/?status={s}" for s in Incident.Status.values),
+             "/people/proposals/?status=in_review"]
+    return world | {"extra": extra}
 
 
 class VisibleText(HTMLParser):
@@ -122,9 +133,9 @@ def test_no_code_or_uuid_on_any_page(role, language, wording_world, db):
     client.cookies["django_language"] = language
     codes = status_codes()
     failures, pages = [], 0
-    for route, name, _callback, url, sensitivity in addresses(world):
-        if route.startswith(SKIP_PREFIXES):
-            continue
+    walk = [(name, url, sensitivity) for route, name, _callback, url, sensitivity in addresses(world)
+            if not route.startswith(SKIP_PREFIXES)]
+    for name, url, sensitivity in [*walk, *(("extra", url, None) for url in world["extra"])]:
         response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
         body = _body(response)
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
