@@ -176,3 +176,25 @@ def test_reversed_dates_error_names_no_field_code(client, documenter, language, 
     assert response.status_code == 400
     assert response.context["form"].errors["date_end"] == [expected]
     assert violations(visible_text(response.content.decode())) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_incident_form_errors_name_no_code_or_id(client, documenter, language):
+    from tests.helpers import login
+    from tests.incidents.test_views_form import incident_data, row
+
+    factories.person(documenter, "Ostap Wordingenko")
+    factories.person(documenter, "Ostap Wordingenkov")
+    login(client, documenter)
+    client.cookies["django_language"] = language
+    data = incident_data(title="", date_end="2018-03-01", date_precision="range",
+                         **row("inv", 0, existing="Ostap Wording", role="victim"),
+                         **row("inv", 1, existing="Nobody Nowhere", name="Also new", role="witness"),
+                         **row("src", 0, existing="No such source"))
+
+    response = client.post("/incidents/new/", data, HTTP_ACCEPT_LANGUAGE=language)
+
+    text = visible_text(response.content.decode())
+    assert response.status_code == 400
+    assert violations(text) == []
+    assert "Ostap Wordingenko" in text
