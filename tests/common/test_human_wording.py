@@ -55,7 +55,7 @@ def wording_world(world, django_db_blocker):  # noqa: F811
         reject_incident(actor=lead, incident=rejected, reason="Needs a second source")
     # Pages beyond the URL patterns' one address each: a rejected incident, the list per status.
     extra = [f"/incidents/{rejected.reference}/", *(f"/incidents/?status={s}" for s in Incident.Status.values),
-             "/people/proposals/?status=in_review"]
+             "/people/proposals/?status=in_review", f"/people/proposals/{world['proposal'].uuid}/export/html/"]
     return world | {"extra": extra}
 
 
