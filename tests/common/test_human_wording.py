@@ -151,13 +151,20 @@ def test_no_code_or_uuid_on_any_page(role, language, wording_world, db):
     assert failures == [], f"{len(failures)} failures:\n" + "\n".join(sorted(set(failures)))
 
 
-def test_proposal_history_reads_in_words(wording_world, db):
+@pytest.mark.parametrize(("language", "heading", "status", "member", "listing"), [
+    ("en", "Change history", "Status draft → in review", "Member Petro Walkovenko",
+     "Listing — → jurisdiction: European Union; status: submitted; date: 2025-01-10"),
+    ("uk", "Історія змін", "чернетка → на перевірці", "Учасник Petro Walkovenko",
+     "Санкційний статус — → юрисдикція: Європейський Союз; статус: подано; дата: 2025-01-10"),
+])
+def test_proposal_history_reads_in_words(wording_world, db, language, heading, status, member, listing):
     client = wording_world["clients"][Role.COORDINATOR]
-    client.cookies["django_language"] = "en"
-    response = client.get(f"/people/proposals/{wording_world['proposal'].uuid}/", HTTP_ACCEPT_LANGUAGE="en")
-    history = visible_text(_body(response)).split("Change history", 1)[1]
-    assert "draft → in review" in history
-    assert "Petro Walkovenko" in history
+    client.cookies["django_language"] = language
+    response = client.get(f"/people/proposals/{wording_world['proposal'].uuid}/", HTTP_ACCEPT_LANGUAGE=language)
+    history = visible_text(_body(response)).split(heading, 1)[1]
+    assert status in history
+    assert member in history
+    assert listing in history
 
 
 @pytest.mark.parametrize(("language", "expected"), [
