@@ -20,6 +20,20 @@ def is_uuid(value: str) -> bool:
     return True
 
 
+_ID_IN_ADDRESS = re.compile(r"/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/", re.IGNORECASE)
+
+
+def public_id_in(text: str) -> str | None:
+    """The public id ``text`` names: itself when it is one, or the one in a pasted address of a
+    record's page ("https://…/people/persons/<uuid>/"). Messages ask for the address, never for
+    an id (docs/wording.md); ids typed by hand keep working."""
+    text = (text or "").strip()
+    if is_uuid(text):
+        return text
+    found = _ID_IN_ADDRESS.search(text + "/") if "/" in text else None
+    return found.group(1) if found else None
+
+
 def today() -> dt.date:
     return timezone.localdate()
 

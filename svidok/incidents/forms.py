@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from svidok.common.forms import DateInput, pick_one
 from svidok.common.forms import TermChoiceField as BaseTermChoiceField
-from svidok.common.validation import is_uuid
+from svidok.common.validation import is_uuid, public_id_in
 from svidok.incidents.models import DatePrecision, Election, ElectionFigure, Incident, Intervention, Place, Source, Term
 from svidok.people import freetext, suggest
 from svidok.people.models import PROTECTED_ROLES, Organization, Person
@@ -74,7 +74,8 @@ def _party_by_id(value: str):
 def resolve_party(text: str):
     """An existing person or organization from its id or name; none or several is a field error."""
     text = (text or "").strip()
-    if is_uuid(text):
+    if public_id_in(text):
+        text = public_id_in(text)
         found = Person.objects.filter(uuid=text).first() or Organization.objects.filter(uuid=text).first()
         if found is None:
             raise ValidationError(gettext("No person or organization has this id."))
@@ -199,7 +200,7 @@ class InvolvementForm(RowForm):
 
     existing = forms.CharField(
         label=_("Existing person or organization"), required=False, max_length=300,
-        help_text=_("Its full name or id. Leave empty to record a new one below."),
+        help_text=_("Its full name, or the address of its page. Leave empty to record a new one below."),
     )
     party_kind = forms.ChoiceField(
         label=_("New party is"), choices=[("person", _("a person")), ("organization", _("an organization"))], initial="person",

@@ -205,3 +205,27 @@ def test_incident_form_errors_name_no_code_or_id(client, documenter, language):
     assert response.status_code == 400
     assert violations(text) == []
     assert "Ostap Wordingenko" in text
+
+
+def test_public_id_in_reads_an_id_or_a_pasted_address():
+    from svidok.common.validation import public_id_in
+
+    uuid = "0b1e4a52-1111-4222-8333-444455556666"
+    assert [public_id_in(uuid), public_id_in(f"https://svidok.example/people/persons/{uuid}/"),
+            public_id_in(f"/people/persons/{uuid}"), public_id_in("Petro Walkovenko"), public_id_in("a/b")] == [
+        uuid, uuid, uuid, None, None]
+
+
+def test_member_named_by_a_pasted_address_among_namesakes(documenter, db):
+    from django.core.exceptions import ValidationError
+
+    from svidok.sanctions.forms import resolve_member
+
+    first = factories.person(documenter, "Ostap Namesake")
+    factories.person(documenter, "Ostap Namesake")
+
+    with pytest.raises(ValidationError) as several:
+        resolve_member("Ostap Namesake")
+    assert several.value.messages == ["Several match: Ostap Namesake; Ostap Namesake. Type the full name, or paste "
+                                      "the address of the record's page."]
+    assert resolve_member(f"https://svidok.example/people/persons/{first.uuid}/") == first
