@@ -8,6 +8,8 @@ Lookups are batched over all the entries shown: one query per kind of referenced
 places, elections, organizations, persons, sources), never one per entry or per value.
 """
 
+import re
+
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.functional import Promise
@@ -32,12 +34,27 @@ RESOLVERS: dict[str, object] = {}
 SOURCE_KEYS: set[tuple[str, str]] = set()
 # Resolves (vocabulary, code) pairs to term labels in one query.
 TERM_RESOLVER: list = []
+# (object type, key) -> the object type whose fields name the keys of the sub-record under ``key``
+# (a proposal's entry holds a listing as a dict: its "status" is a listing's, not the proposal's).
+SUB_RECORDS: dict[tuple[str, str], str] = {}
+# A public id written after a name ("Petro Ivanenko (0b1e4a52-…)"): kept in the log, never shown
+# (docs/wording.md); the id is resolved to today's name where a resolver knows its kind.
+_TRAILING_ID = re.compile(r"\s*\(([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\)\s*$", re.IGNORECASE)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+def _id_of(value: str) -> str:
+    """The public id a change value names: the value itself, or the id after a name."""
+    found = _TRAILING_ID.search(value)
+    return found.group(1) if found else value
 
 
 def register_type(object_type: str, *, models: tuple[str, ...] = (), vocabulary_keys: dict[str, str] | None = None,
-                  source_keys: tuple[str, ...] = ()) -> None:
+                  source_keys: tuple[str, ...] = (), sub_records: dict[str, str] | None = None) -> None:
     """How the entries of ``object_type`` read: which models' fields label their keys, which keys
-    hold vocabulary codes, which hold a source's id."""
+    hold vocabulary codes, which hold a source's id, which hold a sub-record of another type."""
+    for key, sub_type in (sub_records or {}).items():
+        SUB_RECORDS[(object_type, key)] = sub_type
     if models:
         FIELD_MODELS[object_type] = tuple(models)
     for key, vocabulary in (vocabulary_keys or {}).items():
@@ -133,8 +150,9 @@ def _walk(object_type: str, key: str, value, visit) -> None:
         for item in value:
             _walk(object_type, key, item, visit)
     elif isinstance(value, dict):
+        sub_type = SUB_RECORDS.get((object_type, key), object_type)
         for sub_key, sub_value in value.items():
-            _walk(object_type, sub_key, sub_value, visit)
+            _walk(sub_type, sub_key, sub_value, visit)
     elif value not in (None, ""):
         visit(object_type, key, value)
 
@@ -163,7 +181,7 @@ class _Lookups:
             self.terms.add((vocabulary, value))
         kind = self.reference(object_type, key)
         if kind in self.ids:
-            self.ids[kind].add(value)
+            self.ids[kind].add(_id_of(value))
 
     def resolve(self) -> None:
         if self.terms and TERM_RESOLVER:
@@ -189,11 +207,13 @@ class _Lookups:
         if vocabulary and ("term", vocabulary, value) in self.names:
             return self.names[("term", vocabulary, value)]
         kind = self.reference(object_type, key)
-        if kind and (kind, value) in self.names:
-            return self.names[(kind, value)]
+        if kind and (kind, _id_of(value)) in self.names:
+            return self.names[(kind, _id_of(value))]
         field = _field(object_type, key)
         if field is not None and getattr(field, "choices", None):
             return str(dict(field.flatchoices).get(value, value))
+        if isinstance(value, str):
+            return _TRAILING_ID.sub("", value) or EMPTY
         return str(value)
 
     def record(self, object_type: str, key: str, value: dict) -> str:
@@ -212,11 +232,18 @@ class _Lookups:
             return text
         if key == "source" and "title" in value:
             return value["title"] + (f" — {value['note']}" if value.get("note") else "")
+        kind = self.reference(object_type, key)
+        if kind and isinstance(value.get(key), str) and (kind, value[key]) in self.names:
+            # A linked record written as {its id, its name then}: named as it is called today.
+            return self.names[(kind, value[key])]
+        object_type = SUB_RECORDS.get((object_type, key), object_type)
         parts = []
         # In the order of the model's fields: PostgreSQL's jsonb keeps neither the written order nor
         # the alphabet (shorter keys first), and "purpose; partner; given on" reads better than either.
         for sub_key, sub_value in sorted(value.items(), key=lambda item: _field_order(object_type, item[0])):
-            if sub_value in (None, ""):
+            if sub_value in (None, "") or (isinstance(sub_value, str) and _UUID.match(sub_value)
+                                              and self.label(object_type, sub_key, sub_value) == sub_value):
+                # A bare id nothing resolves says nothing to a reader.
                 continue
             parts.append(f"{field_label(object_type, sub_key).lower()}: {self.label(object_type, sub_key, sub_value)}")
         return "; ".join(parts) or EMPTY

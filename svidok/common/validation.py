@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 
@@ -17,6 +18,20 @@ def is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+_ID_IN_ADDRESS = re.compile(r"/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/", re.IGNORECASE)
+
+
+def public_id_in(text: str) -> str | None:
+    """The public id ``text`` names: itself when it is one, or the one in a pasted address of a
+    record's page ("https://…/people/persons/<uuid>/"). Messages ask for the address, never for
+    an id (docs/wording.md); ids typed by hand keep working."""
+    text = (text or "").strip()
+    if is_uuid(text):
+        return text
+    found = _ID_IN_ADDRESS.search(text + "/") if "/" in text else None
+    return found.group(1) if found else None
 
 
 def today() -> dt.date:
@@ -73,11 +88,14 @@ def check_texts(fields: dict, *, long=(), skip=()) -> None:
     ))
 
 
-def check_range(start_field: str, start: dt.date | None, end_field: str, end: dt.date | None) -> None:
+def check_range(start_field: str, start: dt.date | None, end_field: str, end: dt.date | None, *,
+                message: str | None = None) -> None:
+    """The end no earlier than the start; the error (on ``end_field``) names the dates, formatted in
+    the reader's language, and never the fields' codes (docs/wording.md). ``message`` has
+    ``%(start)s`` and ``%(end)s``."""
     if start is not None and end is not None and end < start:
-        raise ValidationError(
-            {end_field: _("%(end)s ends before %(start)s starts.") % {"end": end_field, "start": start_field}}
-        )
+        message = message or _("The end date (%(end)s) is before the start date (%(start)s).")
+        raise ValidationError({end_field: message % {"end": date_format(end), "start": date_format(start)}})
 
 
 def check_text_size(field: str, value: str | None, limit: int | None = None, *, long: bool = True) -> None:

@@ -42,7 +42,8 @@ class ClaimError(ValueError):
 
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
-        self.field = field
+        # The web form shows ``message`` alone (next to its field): the field's code is for the command line.
+        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def evaluate_claim(p: Precincts, claim: Claim, *, baseline_change: dict | None =
     """
     claim.check()
     if len(p) == 0:
-        raise ClaimError("scope", "no precincts to test the claim against.")
+        raise ClaimError("scope", _("No precincts to test the claim against."))
     official = _official(p)
     x = claim.value / 100.0
     result: dict = {

@@ -340,7 +340,7 @@ def claim(request, uuid):
         try:
             outcome = claims.evaluate_claim(p, form.claim(), baseline_change=change)
         except claims.ClaimError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:
             if request.GET.get("format") == "csv":
                 return _claim_csv(claims.precinct_table(p, form.claim()))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from svidok.common.forms import DateInput, pick_one
 from svidok.common.forms import TermChoiceField as BaseTermChoiceField
-from svidok.common.validation import is_uuid
+from svidok.common.validation import is_uuid, public_id_in
 from svidok.incidents.models import DatePrecision, Election, ElectionFigure, Incident, Intervention, Place, Source, Term
 from svidok.people import freetext, suggest
 from svidok.people.models import PROTECTED_ROLES, Organization, Person
@@ -64,10 +64,18 @@ def resolve_place(text: str) -> Place | None:
     )
 
 
+def _party_by_id(value: str):
+    """The person or organization with this public id, or None."""
+    if not is_uuid(value):
+        return None
+    return Person.objects.filter(uuid=value).first() or Organization.objects.filter(uuid=value).first()
+
+
 def resolve_party(text: str):
     """An existing person or organization from its id or name; none or several is a field error."""
     text = (text or "").strip()
-    if is_uuid(text):
+    if public_id_in(text):
+        text = public_id_in(text)
         found = Person.objects.filter(uuid=text).first() or Organization.objects.filter(uuid=text).first()
         if found is None:
             raise ValidationError(gettext("No person or organization has this id."))
@@ -80,8 +88,9 @@ def resolve_party(text: str):
         candidates, exact,
         none=gettext("No person or organization matches “%(text)s”. To record a new one, leave this empty and fill in the name.")
         % {"text": text},
-        several=gettext("Several match: %(names)s. Type the full name or the id."),
-        label=lambda c: f"{c.display_name} ({c.public_id})",
+        several=gettext("Several match: %(names)s. Type the full name, or type it under “Name” and pick one with "
+                        "“Use this person”."),
+        label=lambda c: c.display_name,
     )
 
 
@@ -99,8 +108,8 @@ def resolve_source(text: str) -> Source:
     names = freetext.Matcher([s.title for s in candidates])
     return pick_one(
         candidates, exact, none=gettext("No source matches “%(text)s”.") % {"text": text},
-        several=gettext("Several sources match: %(names)s. Type the full title or the id."),
-        label=lambda s: f"{freetext.pseudonymize(s.title, names)[0]} ({s.public_id})",
+        several=gettext("Several sources match: %(names)s. Type the full title or the address."),
+        label=lambda s: freetext.pseudonymize(s.title, names)[0],
     )
 
 
@@ -191,7 +200,7 @@ class InvolvementForm(RowForm):
 
     existing = forms.CharField(
         label=_("Existing person or organization"), required=False, max_length=300,
-        help_text=_("Its full name or id. Leave empty to record a new one below."),
+        help_text=_("Its full name, or the address of its page. Leave empty to record a new one below."),
     )
     party_kind = forms.ChoiceField(
         label=_("New party is"), choices=[("person", _("a person")), ("organization", _("an organization"))], initial="person",
@@ -201,6 +210,10 @@ class InvolvementForm(RowForm):
     role = TermChoiceField("involvement_role", label=_("Role"), required=False)
     perpetrator_type = TermChoiceField("perpetrator_type", label=_("Perpetrator type"), required=False)
     details = freetext.checked(forms.CharField(label=_("Details"), required=False, max_length=500))
+    # The id of the party "use this person" picked: the text field shows its name (never an id,
+    # docs/wording.md) and the id rides along hidden, so that a name shared by several still
+    # names the one picked.
+    picked = forms.CharField(required=False, widget=forms.HiddenInput)
 
     FILLED_BY = ("existing", "name", "role", "perpetrator_type", "details")
 
@@ -211,14 +224,23 @@ class InvolvementForm(RowForm):
         suggest.attach(self, "name", pick_url=reverse("incidents:person_pick"))
         used = (self.data.get(self.add_prefix(suggest.USE)) or "").strip() if self.is_bound else ""
         if used:
+            party = _party_by_id(used)
             self.data = self.data.copy()
-            self.data[self.add_prefix("existing")] = used
+            self.data[self.add_prefix("existing")] = party.display_name if party is not None else used
+            self.data[self.add_prefix("picked")] = used
             self.data[self.add_prefix("name")] = ""
+
+    def _resolve(self, text: str):
+        """The picked party while the field still shows its name; else the party the text names."""
+        picked = _party_by_id((self.data.get(self.add_prefix("picked")) or "").strip())
+        if picked is not None and text == picked.display_name:
+            return picked
+        return resolve_party(text)
 
     def clean(self):
         data = super().clean()
         is_new = self.existing_or_new(
-            data, "name", found_as="party", resolve=resolve_party,
+            data, "name", found_as="party", resolve=self._resolve,
             both=gettext("Either pick an existing person or organization, or enter a new name, not both."),
             neither=gettext("Enter a name, or pick an existing person or organization."),
         )

@@ -5,6 +5,7 @@ views pass the cleaned data to the services, which enforce the rules and write t
 """
 
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -268,7 +269,9 @@ class IncidentUpdateSerializer(serializers.Serializer):
     def validate(self, attrs):
         start, end = attrs.get("date_start"), attrs.get("date_end")
         if start and end and end < start:
-            raise serializers.ValidationError({"date_end": [_("date_end ends before date_start starts.")]})
+            raise serializers.ValidationError({"date_end": [
+                _("The end date (%(end)s) is before the start date (%(start)s).")
+                % {"end": date_format(end), "start": date_format(start)}]})
         return attrs
 
 

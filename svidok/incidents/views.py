@@ -624,15 +624,16 @@ _PREFIX = re.compile(r"^[a-z]+-\d+$")
 @login_required
 def person_pick(request):
     """The "use this person" button of an incident row: the row's existing-party field gets the
-    person's id and its new-name field is emptied (both swapped in out of band); the box says who
+    person's name (its id goes to a hidden field) and its new-name field is emptied (both swapped in out of band); the box says who
     was picked. Nothing is saved: the incident form's Save does that."""
     require(request.user, "person.view")
     prefix = request.GET.get("prefix", "")
     if not _PREFIX.match(prefix):
         return HttpResponseBadRequest("prefix")
     person = get_person_for_user(request.user, (request.GET.get(f"{prefix}-{suggest.USE}") or "").strip())
-    row = InvolvementForm(prefix=prefix, initial={"existing": person.public_id, "name": ""})
+    row = InvolvementForm(prefix=prefix, initial={"existing": person.display_name, "picked": person.public_id, "name": ""})
     oob = {"hx-swap-oob": "true"}
     return render(request, "people/_picked.html", {
         "person": person, "existing_input": row["existing"].as_widget(attrs=oob), "name_input": row["name"].as_widget(attrs=oob),
+        "picked_input": row["picked"].as_widget(attrs={**oob, "id": row["picked"].auto_id}),
     })

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from svidok.common import extensions
 from svidok.common.forms import DateInput, TermChoiceField, pick_one
-from svidok.common.validation import is_uuid
+from svidok.common.validation import public_id_in
 from svidok.people import freetext, suggest
 from svidok.people.models import Consent, NameVariant, Organization
 from svidok.search.api import matching_ids
@@ -137,15 +137,15 @@ def resolve_organization(text: str, *, exclude: Organization | None = None) -> O
     if not text:
         return None
     queryset = Organization.objects.exclude(pk=exclude.pk) if exclude is not None else Organization.objects.all()
-    found = queryset.filter(uuid=text).first() if is_uuid(text) else None
+    found = queryset.filter(uuid=public_id_in(text)).first() if public_id_in(text) else None
     if found is not None:
         return found
     candidates = list(queryset.filter(pk__in=matching_ids("organization", text))[:11])
     exact = [c for c in candidates if c.name.casefold() == text.casefold()]
     return pick_one(
         candidates, exact, none=gettext("No organization matches “%(text)s”.") % {"text": text},
-        several=gettext("Several match: %(names)s. Type the full name or the id."),
-        label=lambda c: f"{c.name} ({c.public_id})",
+        several=gettext("Several match: %(names)s. Type the full name, or paste the address of the record's page."),
+        label=lambda c: c.name,
     )
 
 

@@ -12,8 +12,9 @@ class SanctionsConfig(AppConfig):
 
         from svidok.audit import display
         from svidok.people import suggest
-        from svidok.sanctions import sections
+        from svidok.sanctions import audit_names, sections
 
+        audit_names.register()
         sections.register()
         display.register_labels({"matches_checked": _("Possible list matches checked")})
         suggest.register_list_suggester(_list_entries)

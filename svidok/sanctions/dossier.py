@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -380,6 +381,26 @@ EXPORTS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "ftm": ("application/x-ndjson; charset=utf-8", "ftm.json"),
 }
+
+
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def file_name(proposal: Proposal, fmt: str, *, today: dt.date | None = None) -> str:
+    """The export's file name, by the persons it proposes and the day (docs/wording.md): "Sanctions
+    proposal – Petro Ivanenko and 2 more – 2026-12-03.pdf" in the reader's language. A member is
+    named as everywhere (``display_name``, never a protected person's real name)."""
+    names = [(m.person or m.organization).display_name
+             for m in proposal.members.select_related("person", "organization").order_by("order", "id")]
+    if not names:
+        who = proposal.title
+    elif len(names) == 1:
+        who = names[0]
+    else:
+        who = _("%(name)s and %(count)d more") % {"name": names[0], "count": len(names) - 1}
+    day = (today or timezone.localdate()).isoformat()
+    stem = _UNSAFE_IN_FILE_NAMES.sub(" ", f"{_('Sanctions proposal')} – {who} – {day}")
+    return f"{' '.join(stem.split())[:150]}.{EXPORTS[fmt][1]}"
 
 
 def export_bytes(proposal: Proposal, user, fmt: str) -> bytes:

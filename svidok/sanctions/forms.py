@@ -5,7 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from svidok.common.forms import DateInput, pick_one
-from svidok.common.validation import is_uuid
+from svidok.common.validation import public_id_in
 from svidok.incidents.forms import resolve_source
 from svidok.people.models import Organization, Person
 from svidok.sanctions.models import Listing, ReferenceEntity
@@ -24,7 +24,8 @@ class ProposalForm(forms.Form):
 def resolve_member(text: str):
     """A person or organization for a proposal, from its id or any spelling of its name."""
     text = (text or "").strip()
-    if is_uuid(text):
+    if public_id_in(text):
+        text = public_id_in(text)
         found = Person.objects.filter(uuid=text).first() or Organization.objects.filter(uuid=text).first()
         if found is None:
             raise forms.ValidationError(gettext("No person or organization has this id."))
@@ -35,14 +36,14 @@ def resolve_member(text: str):
     exact = [c for c in candidates if c.display_name.casefold() == text.casefold()]
     return pick_one(
         candidates, exact, none=gettext("No person or organization matches “%(text)s”.") % {"text": text},
-        several=gettext("Several match: %(names)s. Type the full name or the id."),
-        label=lambda c: f"{c.display_name} ({c.public_id})",
+        several=gettext("Several match: %(names)s. Type the full name, or paste the address of the record's page."),
+        label=lambda c: c.display_name,
     )
 
 
 class MemberForm(forms.Form):
     party = forms.CharField(label=_("Person or organization"), max_length=500,
-                            help_text=_("Any spelling of the name, or the id."))
+                            help_text=_("Any spelling of the name, or the address of the record's page."))
 
     def clean_party(self):
         return resolve_member(self.cleaned_data.get("party"))

@@ -13,6 +13,7 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -336,13 +337,14 @@ def proposal_member_remove(request, uuid, member_uuid):
 @login_required
 @limited("export")
 def proposal_export(request, uuid, fmt):
-    """The proposal as a file, with what the requesting user may see (attachment; named by id, not by title)."""
+    """The proposal as a file, with what the requesting user may see (an attachment named by its
+    members and the day, docs/wording.md)."""
     proposal = get_proposal_for_user(request.user, str(uuid))
     if fmt not in EXPORTS:
         raise Http404("No such format")
     require(request.user, "proposal.export")
-    content_type, extension = EXPORTS[fmt]
+    content_type, _extension = EXPORTS[fmt]
     body = dossier.export_bytes(proposal, request.user, fmt)
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="proposal-{proposal.uuid}.{extension}"'
+    response["Content-Disposition"] = content_disposition_header(True, dossier.file_name(proposal, fmt))
     return response

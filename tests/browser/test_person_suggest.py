@@ -42,7 +42,9 @@ def test_documenter_uses_the_existing_person_in_an_incident_row(page, console_er
     candidates.get_by_role("button", name="Use this person").click()
 
     expect(candidates).to_contain_text(f"Existing person picked: {CHAIR}.")
-    expect(row.get_by_role("textbox", name="Existing person or organization")).to_have_value(str(chair.uuid))
+    # The name in the text field, never the id (docs/wording.md); the id rides along hidden.
+    expect(row.get_by_role("textbox", name="Existing person or organization")).to_have_value(CHAIR)
+    expect(row.locator("input[type=hidden][name$=picked]")).to_have_value(str(chair.uuid))
     expect(row.get_by_role("textbox", name="Name", exact=True)).to_have_value("")
     assert Incident.objects.count() == 0  # picking saves nothing
     row.get_by_role("combobox", name="Role", exact=True).select_option(label="Perpetrator")

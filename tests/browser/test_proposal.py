@@ -1,6 +1,7 @@
 """Flow: a coordinator builds a sanctions proposal, sets a member's grounds, reviews, signs off, downloads the dossier."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
@@ -49,6 +50,8 @@ def test_coordinator_builds_signs_off_and_exports_a_proposal(page, console_error
 
     pdf = open(download.value.path(), "rb").read()
     assert pdf.startswith(b"%PDF-")
-    assert download.value.suggested_filename == f"proposal-{Proposal.objects.get().uuid}.pdf"
+    names = [(m.person or m.organization).display_name for m in Proposal.objects.get().members.order_by("order", "id")]
+    who = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
+    assert download.value.suggested_filename == f"Sanctions proposal – {who} – {timezone.localdate().isoformat()}.pdf"
     assert Proposal.objects.get().status == "signed_off"
     assert console_errors == []

@@ -278,4 +278,4 @@ def test_claim_on_no_precincts_names_the_scope(crimea):
     with pytest.raises(ClaimError) as caught:
         evaluate_claim(crimea.in_region("Нет такой"), Claim("turnout", "le", 30))
 
-    assert (caught.value.field, str(caught.value)) == ("scope", "scope: no precincts to test the claim against.")
+    assert (caught.value.field, str(caught.value)) == ("scope", "scope: No precincts to test the claim against.")

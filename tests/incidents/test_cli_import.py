@@ -106,7 +106,7 @@ def test_import_reports_dates_and_missing_values_per_field(tmp_path, town, capsy
 
     assert capsys.readouterr().err.splitlines() == [
         "line 2: title: A title is required.",
-        "line 2: date_end: date_end ends before date_start starts.",
+        "line 2: date_end: The end date (March 1, 2018) is before the start date (March 20, 2018).",
         "line 3: date_start: Date 2999-01-01 is in the future.",
     ]
 

@@ -42,7 +42,7 @@ def test_source_create_reversed_dates_is_field_error(client, documenter):
     response = client.post("/incidents/sources/new/", SOURCE | {"accessed_on": "2018-03-01"})
 
     assert response.status_code == 400
-    assert response.context["form"].errors == {"accessed_on": ["accessed_on ends before published_on starts."]}
+    assert response.context["form"].errors == {"accessed_on": ["Accessed on March 1, 2018, before it was published (March 20, 2018)."]}
     assert Source.objects.count() == 0
 
 

@@ -217,7 +217,8 @@ def test_pick_fills_the_row_out_of_band(client, documenter, chair):
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert f'<input type="text" name="inv-2-existing" value="{chair.uuid}" maxlength="300" hx-swap-oob="true"' in body
+    assert f'<input type="text" name="inv-2-existing" value="{CHAIR}" maxlength="300" hx-swap-oob="true"' in body
+    assert f'<input type="hidden" name="inv-2-picked" value="{chair.uuid}" hx-swap-oob="true" id="id_inv-2-picked">' in body
     assert '<input type="text" name="inv-2-name" maxlength="300" hx-post="/people/persons/suggest/"' in body
     assert f"Existing person picked: {CHAIR}. Save to record the involvement." in body
 
@@ -281,7 +282,8 @@ def test_incident_row_after_use_and_another_error_keeps_the_pick(client, documen
     body = response.content.decode()
     assert response.status_code == 400
     assert Incident.objects.count() == 0
-    assert f'name="inv-0-existing" value="{chair.uuid}"' in body
+    assert f'name="inv-0-existing" value="{CHAIR}"' in body
+    assert f'name="inv-0-picked" value="{chair.uuid}"' in body
     assert response.context["involvement_rows"].forms[0].errors == {}
 
 
@@ -294,3 +296,15 @@ def test_incident_row_for_an_organization_is_not_matched_against_persons(client,
 
     assert response.status_code == 302
     assert Incident.objects.get().involvements.get().organization.name == "Mikhail Malyshev"
+
+
+def test_incident_row_picked_person_wins_over_a_namesake(client, documenter, chair):
+    namesake = factories.person(documenter, CHAIR)
+    login(client, documenter)
+    data = incident_data(**row("inv", 0, existing=CHAIR, picked=str(chair.uuid), role="perpetrator"))
+
+    response = client.post("/incidents/new/", data)
+
+    assert response.status_code == 302
+    assert Incident.objects.get().involvements.get().person == chair
+    assert namesake != chair

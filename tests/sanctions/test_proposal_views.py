@@ -9,7 +9,8 @@ import uuid
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.http import content_disposition_header
 
 from svidok.people.merging import judge_pair
 from svidok.people.services import record_occupancy
@@ -254,7 +255,10 @@ def test_export_formats(client, analyst, world, fmt, content_type, extension):
     response = page(client, analyst, f"{detail_url(world)}export/{fmt}/")
 
     assert (response.status_code, response["Content-Type"]) == (200, content_type)
-    assert response["Content-Disposition"] == f'attachment; filename="proposal-{world.proposal.uuid}.{extension}"'
+    name = world.proposal.members.first().person.display_name
+    assert response["Content-Disposition"] == content_disposition_header(
+        True, f"Sanctions proposal – {name} – {timezone.localdate().isoformat()}.{extension}")
+    assert str(world.proposal.uuid) not in response["Content-Disposition"]
     if fmt in ("html", "csv", "ftm"):
         assert world.secret.reference not in response.content.decode()
         assert "Statement of a protected witness" not in response.content.decode()
