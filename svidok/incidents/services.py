@@ -517,7 +517,7 @@ def verify_incident(*, actor, incident: Incident, reason: str = "") -> Incident:
     _check_reviewable(actor, incident)
     refusal = verification_refusal(actor, incident)
     if refusal:
-        raise ValidationError({NON_FIELD_ERRORS: refusal})
+        raise ValidationError({"status": refusal})
     noted = {} if incident.created_by_id is None else {"second_person": incident.created_by_id != getattr(actor, "pk", None)}
     return _set_status(actor, incident, Incident.Status.VERIFIED, reason, noted=noted)
 

@@ -77,7 +77,7 @@ def test_recorder_cannot_verify_own_incident(coordinator):
         verify_incident(actor=coordinator, incident=incident)
 
     incident.refresh_from_db()
-    assert caught.value.message_dict == {"__all__": [FOUR_EYES]}
+    assert caught.value.message_dict == {"status": [FOUR_EYES]}
     assert (incident.status, AuditEntry.objects.filter(action="status").count()) == ("submitted", 1)
 
 
