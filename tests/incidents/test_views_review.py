@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from svidok.incidents.models import Incident
 from svidok.incidents.services import submit_incident
@@ -240,3 +241,26 @@ def test_review_forms_on_incident_page_for_coordinator(client, coordinator, subm
 
     assert ">Verify</button>" in body
     assert f'<label for="id_reject-{submitted.reference}-reason">Reason for rejection' in body
+
+
+def test_author_reads_why_in_ukrainian(client, coordinator, own_submitted):
+    login(client, coordinator)
+
+    try:
+        body = client.get(f"/incidents/{own_submitted.reference}/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    finally:
+        translation.activate("en")  # the locale middleware leaves the request's language active in this thread
+
+    assert ("Ви записали цей інцидент, тож підтверджує його інший координатор: "
+            "кожен підтверджений інцидент перевіряє друга пара очей.</p>") in body
+
+
+def test_verification_history_says_a_second_person_checked_it(client, coordinator, own_submitted):
+    second = make_user("coordinator", "coordinator2")
+    login(client, second)
+    client.post(f"/incidents/{own_submitted.reference}/review/", {"action": "verify"})
+
+    history = client.get(f"/incidents/{own_submitted.reference}/").context["history"]
+
+    entry = history[-1]
+    assert [(row.label, row.after) for row in entry.rows if row.label == "Checked by a second person"] == [("Checked by a second person", "yes")]
