@@ -497,13 +497,13 @@ def _check_reviewable(actor, incident: Incident) -> None:
         raise ValidationError({"status": _("Only a submitted incident can be reviewed; this one is %(status)s.") % {"status": incident.status}})
 
 
-def verification_refusal(actor, incident: Incident) -> str | None:
-    """Why ``actor`` may not verify ``incident`` under the four-eyes rule (``SVIDOK_FOUR_EYES``): the
+def verification_refusal(user, incident: Incident) -> str | None:
+    """Why ``user`` may not verify ``incident`` under the four-eyes rule (``SVIDOK_FOUR_EYES``): the
     person who recorded an incident does not verify it. None when nothing stands in the way.
 
     Only the recorder counts: a coordinator who corrected a submitted incident (a typo, a missing
     source) may still verify it, and the change history shows who changed what."""
-    if second_pair_of_eyes_needed(actor, [incident.created_by_id]):
+    if second_pair_of_eyes_needed(user, [incident.created_by_id]):
         return _("You recorded this incident, so another coordinator verifies it: a second pair of eyes checks every verified incident.")
     return None
 

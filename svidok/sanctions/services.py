@@ -137,11 +137,11 @@ def send_for_review(*, actor, proposal: Proposal) -> Proposal:
     return _set_status(actor, proposal, Proposal.Status.IN_REVIEW)
 
 
-def sign_off_refusal(actor, members, name=member_label) -> str | None:
-    """Why ``actor`` may not sign off a proposal of ``members`` under the four-eyes rule
+def sign_off_refusal(user, members, name=member_label) -> str | None:
+    """Why ``user`` may not sign off a proposal of ``members`` under the four-eyes rule
     (``SVIDOK_FOUR_EYES``): who reviewed a member's grounds does not also sign the proposal off.
     None when nothing stands in the way. ``name(member)`` names the members (a page: in the reader's language)."""
-    own = [name(m) for m in members if second_pair_of_eyes_needed(actor, [m.reviewed_by_id])]
+    own = [name(m) for m in members if second_pair_of_eyes_needed(user, [m.reviewed_by_id])]
     if own:
         return _("You reviewed %(names)s, so another coordinator signs the proposal off: a second pair of eyes checks "
                  "every proposal.") % {"names": ", ".join(own)}
