@@ -270,6 +270,14 @@ def test_another_coordinator_sees_sign_off_enabled(client, coordinator, world):
     assert ("four-eyes" in body, '<button type="submit" class="primary">Sign off</button>' in body) == (False, True)
 
 
+def test_member_page_says_the_reviewer_stands_aside_from_the_sign_off(client, coordinator, world):
+    proposals.send_for_review(actor=coordinator, proposal=world.proposal)
+
+    body = page(client, coordinator, member_url(world)).content.decode()
+
+    assert '<p class="help">Who reviews a member does not sign the proposal off: another coordinator does.</p>' in body
+
+
 def test_unknown_proposal_action_is_404(client, coordinator, world):
     login(client, coordinator)
 
