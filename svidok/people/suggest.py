@@ -28,6 +28,29 @@ CHECKED = "checked_name"  # the name the candidates were shown for (hidden input
 USE = "use"  # button: use this existing person (value: its UUID)
 
 
+# Apps above this one that know other places a name may be found (the sanctions app: entries of the
+# imported reference lists) register a function ``name -> [entry]`` here; an entry has ``caption``,
+# ``reference_list`` and ``listed_since``. Shown under the name field beside the registry's
+# candidates, marked as list entries: they are not persons of the registry and block nothing.
+_LIST_SUGGESTERS: list = []
+
+
+def register_list_suggester(function) -> None:
+    if function not in _LIST_SUGGESTERS:
+        _LIST_SUGGESTERS.append(function)
+
+
+def list_entries(name: str, *, limit: int = 3) -> list:
+    """Entries of other lists (see ``register_list_suggester``) whose names match ``name``, best first."""
+    name = " ".join((name or "").split())
+    if _letters(name) < MIN_LETTERS:
+        return []
+    found = []
+    for function in _LIST_SUGGESTERS:
+        found.extend(function(name))
+    return found[:limit]
+
+
 @dataclass
 class Candidate:
     """One existing person the typed name may mean."""
@@ -156,6 +179,7 @@ class Box:
     def pick(self) -> bool:
         return bool(self.pick_url)
     candidates: list = field(default_factory=list)
+    list_entries: list = field(default_factory=list)  # reference-list entries (``list_entries``)
     checked_name: str = ""
     confirmed: bool = False
 
@@ -210,4 +234,6 @@ def check(form, name: str, *, birth_date=None) -> bool:
         box.confirmed = True
         return True
     box.candidates = candidates(name, birth_date=birth_date)
+    if box.candidates:
+        box.list_entries = list_entries(name)
     return not box.candidates

@@ -376,6 +376,7 @@ def person_suggest(request):
     box.checked_name = " ".join((request.POST.get(key("name")) or "").split())
     if request.POST.get(key("party_kind"), "person") == "person":
         box.candidates = suggest.candidates(box.checked_name)
+        box.list_entries = suggest.list_entries(box.checked_name)  # persons on reference lists, if an app knows any
     return render(request, "people/_suggestions.html", {"box": box})
 
 

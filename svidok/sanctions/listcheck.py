@@ -82,3 +82,45 @@ def match_names(names, *, birth_date=None, persons: bool = True, lists=None, per
         reference_list__in={k[0] for k in found}, record_id__in={k[1] for k in found})}
     return sorted((dataclasses.replace(s, entity=entities.get(k)) for k, s in found.items()),
                   key=lambda s: (-s.score, s.reference_list.name, s.record_id))
+
+
+# -- the members of a proposal, checked: what the proposal page and sign-off say ----------------------
+
+class State:
+    LISTED = "listed"            # a listing record says so (``proposals.is_listed``)
+    POSSIBLE = "possible"        # not listed by a record, but an imported list holds a matching name
+    NOT_FOUND = "not_found"      # no record, and no match in the loaded lists
+    NO_LIST = "no_list"          # no record, and no reference list is loaded to check against
+    NOT_CHECKED = "not_checked"  # a protected person: never matched against anything
+
+
+@dataclass
+class MemberCheck:
+    member: ProposalMember
+    state: str
+    possible: list[Suggestion]
+
+
+def loaded_lists() -> list[ReferenceList]:
+    return list(ReferenceList.objects.order_by("name"))
+
+
+def check_members(members, *, lists=None) -> list[MemberCheck]:
+    """Each member's state against the listing records and the loaded reference lists (all, or
+    ``lists``). ``members`` need their ``listings`` (prefetched, or read here). A member listed by a
+    record is not matched again; "not found" is only said when there is a list to look in."""
+    from svidok.sanctions.services import is_listed
+
+    lists = loaded_lists() if lists is None else list(lists)
+    checks = []
+    for member in members:
+        if is_listed(member):
+            checks.append(MemberCheck(member, State.LISTED, []))
+        elif member.person_id and member.person.protected:
+            checks.append(MemberCheck(member, State.NOT_CHECKED, []))
+        elif not lists:
+            checks.append(MemberCheck(member, State.NO_LIST, []))
+        else:
+            found = suggestions(member, lists=lists)
+            checks.append(MemberCheck(member, State.POSSIBLE if found else State.NOT_FOUND, found))
+    return checks

@@ -42,7 +42,8 @@ class ListStatus:
 
 
 def person_listing(user, person, records=None) -> dict:
-    """``{"listings": [...], "lists": [ListStatus...]}`` for the page of ``person``.
+    """``{"listings": [...], "lists": [ListStatus...]}`` for the page of ``person``, with
+    ``"no_list": True`` when no reference list is loaded (nothing was checked).
 
     ``records`` are the person records shown together (a canonical person and the records linked
     to it); their listings and names count. Listings need the right to read proposals; a birth
@@ -59,6 +60,9 @@ def person_listing(user, person, records=None) -> dict:
             .order_by("date", "jurisdiction", "id")
         )
     lists = {rl.pk: ListStatus(reference_list=rl) for rl in ReferenceList.objects.order_by("name")}
+    if not lists:
+        # Nothing to look in: the page says so rather than "not listed".
+        return {"listings": listings, "lists": [], "no_list": True}
     for listing in listings:
         entity = listing.reference_entity
         if entity is not None and entity.reference_list_id in lists:

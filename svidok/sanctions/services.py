@@ -27,6 +27,7 @@ from svidok.incidents.models import Incident, Involvement, Source
 from svidok.incidents.queries import visible_incidents
 from svidok.people.merging import canonical, source_records
 from svidok.people.models import PROTECTED_ROLES, Occupancy, Organization, Person
+from svidok.sanctions.listcheck import State, check_members
 from svidok.sanctions.models import Listing, Proposal, ProposalMember, ReferenceEntity
 
 # Roles that make an incident a ground for sanctions. Employer, commission and "other" describe a
@@ -149,9 +150,13 @@ def sign_off_refusal(user, members, name=member_label) -> str | None:
 
 
 @transaction.atomic
-def sign_off_proposal(*, actor, proposal: Proposal) -> Proposal:
+def sign_off_proposal(*, actor, proposal: Proposal, matches_checked: bool = False) -> Proposal:
     """In review -> signed off, once every member has been reviewed, by a lead who reviewed none of
-    them (:func:`sign_off_refusal`). The audit entry notes whether the sign-off was a second person's."""
+    them (:func:`sign_off_refusal`). The audit entry notes whether the sign-off was a second person's.
+
+    When a member not listed by a record matches an entry of a loaded reference list (a possible
+    match, ``listcheck.check_members``), the signer must say they checked the matches
+    (``matches_checked``); the audit entry then names the members whose matches were checked."""
     require(actor, "proposal.signoff")
     proposal = _locked(proposal)
     if proposal.status != Proposal.Status.IN_REVIEW:
@@ -165,8 +170,16 @@ def sign_off_proposal(*, actor, proposal: Proposal) -> Proposal:
     refusal = sign_off_refusal(actor, members)
     if refusal:
         raise ValidationError({"signed_off_by": refusal})
+    matched = [member_label(c.member) for c in check_members(proposal.members.select_related("person", "organization")
+                                                             .prefetch_related("listings"))
+               if c.state == State.POSSIBLE]
+    if matched and not matches_checked:
+        raise ValidationError({"matches_checked": _(
+            "Possibly already on a reference list: %(names)s. Check the matches, then confirm that you have checked them."
+        ) % {"names": ", ".join(matched)}})
     second = all(m.reviewed_by_id is not None and m.reviewed_by_id != getattr(actor, "pk", None) for m in members)
-    return _set_status(actor, proposal, Proposal.Status.SIGNED_OFF, noted={"second_person": second},
+    noted = {"second_person": second} | ({"matches_checked": matched} if matched else {})
+    return _set_status(actor, proposal, Proposal.Status.SIGNED_OFF, noted=noted,
                        signed_off_by=_user(actor), signed_off_at=timezone.now())
 
 

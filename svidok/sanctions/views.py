@@ -114,10 +114,15 @@ def _detail(request, proposal, *, status=200, errors=None, member_form=None, sub
     user = request.user
     editable = proposal.status in proposals.EDITABLE
     members = _members(proposal, user)
+    reference_lists = listcheck.loaded_lists()
+    checks = listcheck.check_members(members, lists=reference_lists)
     context = {
         "proposal": proposal,
         "members": members,
-        "unlisted": [m for m in members if not m.listed],
+        "reference_lists": reference_lists,
+        "possible": [c for c in checks if c.state == listcheck.State.POSSIBLE],
+        "not_found": [c.member for c in checks if c.state == listcheck.State.NOT_FOUND],
+        "unchecked": [c.member for c in checks if c.state == listcheck.State.NO_LIST],
         "errors": errors or [],
         "can_edit": rules.can(user, "proposal.edit") and editable,
         "can_sign": rules.can(user, "proposal.signoff"),
@@ -172,7 +177,8 @@ def proposal_action(request, uuid, action):
             done = _("Sent for review.")
         elif action == "sign-off":
             require(request.user, "proposal.signoff")
-            proposals.sign_off_proposal(actor=request.user, proposal=proposal)
+            proposals.sign_off_proposal(actor=request.user, proposal=proposal,
+                                        matches_checked=request.POST.get("matches_checked") == "on")
             done = _("Proposal signed off.")
         elif action == "reopen":
             require(request.user, "proposal.signoff")
@@ -240,6 +246,8 @@ def _member_page(request, member, *, status=200, grounds_form=None, listing_form
         "can_remove": can_edit and editable,
         # Matching against imported lists only suggests; a listing record is the fact.
         "suggestions": [] if proposals.is_listed(member) else listcheck.suggestions(member),
+        # With nothing to match against, the page says so (never "not listed").
+        "no_list": not proposals.is_listed(member) and not listcheck.loaded_lists(),
     }
     return render(request, "sanctions/proposal_member.html", context, status=status)
 

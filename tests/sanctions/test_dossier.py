@@ -62,7 +62,7 @@ def test_dossier_html_shows_names_in_every_script_birth_date_and_listing(world, 
         assert name in html
     assert "<dt>Birth date</dt><dd>1961-05-17</dd>" in html
     assert "<td>European Union</td><td>listed</td><td>2018-05-14</td><td>Council Implementing Regulation (EU) 2018/705</td>" in html
-    assert "Not yet listed anywhere: Избирательная комиссия Республики Крым</p>" in html
+    assert "No listing record yet: Избирательная комиссия Республики Крым</p>" in html
     assert "<td>European Union 2018-05-14</td>" in html
 
 

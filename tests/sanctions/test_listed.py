@@ -72,7 +72,9 @@ def test_person_page_shows_a_possible_match_apart_from_facts(client, viewer, cha
             '<span class="badge">possible match (name only, not confirmed)</span> <small>score 0.98</small></td> '
             '<td data-label="Entry"><code>eu-5178</code> Mikhail Grigorievich MALYSHEV</td> '
             '<td data-label="Listed since">2018-05-14</td>') in html
-    assert ('<td data-label="List">UK list (test) <small>uk-test</small></td> <td data-label="On the list?">no match</td>') in html
+    imported = lists[1].imported_at.strftime("%Y-%m-%d")
+    assert ('<td data-label="List">UK list (test) <small>uk-test</small></td> <td data-label="On the list?">'
+            f'not found in the list imported on {imported}</td>') in html
     assert "Listing records" not in html
 
 
@@ -126,13 +128,28 @@ def test_protected_person_is_never_matched_against_the_lists(client, coordinator
     assert "x-1" not in response.content.decode()
 
 
-def test_no_imported_list_and_no_listing_shows_no_section(client, viewer, chair):
+def test_no_imported_list_says_no_reference_list_loaded_never_not_listed(client, viewer, chair):
     login(client, viewer)
 
     response = client.get(f"/people/persons/{chair.uuid}/")
 
-    assert response.context["listing"] == {"listings": [], "lists": []}
-    assert "Already listed?" not in response.content.decode()
+    assert response.context["listing"] == {"listings": [], "lists": [], "no_list": True}
+    body = response.content.decode()
+    assert ("No reference list loaded: this person's names were not checked against any sanctions list."
+            in section(body))
+    assert "not listed" not in body.lower()
+
+
+def test_person_page_membership_never_says_not_listed_beside_a_possible_match(client, viewer, coordinator, chair, lists):
+    proposal = proposals.create_proposal(actor=coordinator, title="Chairs")
+    proposals.add_member(actor=coordinator, proposal=proposal, person=chair)
+    login(client, viewer)
+
+    body = client.get(f"/people/persons/{chair.uuid}/").content.decode()
+
+    assert "possible match (name only, not confirmed)" in body
+    assert "no listing record yet" in body
+    assert "not listed anywhere" not in body.lower()
 
 
 def test_surname_alone_is_not_a_possible_match(client, viewer, coordinator, chair, tmp_path):

@@ -90,11 +90,13 @@ def test_proposal_detail_shows_only_incidents_the_reader_may_see(client, analyst
     assert world.secret.reference in coordinator_body
 
 
-def test_proposal_detail_names_members_not_listed_anywhere(client, viewer, world):
+def test_proposal_detail_without_a_reference_list_says_so_never_not_listed(client, viewer, world):
     body = page(client, viewer, detail_url(world)).content.decode()
 
     # An English reader sees the member's English variant (people.display).
-    assert "Not yet listed anywhere: Mikhail Grigorievich MALYSHEV</p>" in body
+    assert ("No reference list loaded: these members could not be checked against one, and no listing record names "
+            "them yet: Mikhail Grigorievich MALYSHEV</p>") in body
+    assert "not listed" not in body.lower() and "not yet listed" not in body.lower()
 
 
 def test_proposal_create_by_documenter(client, documenter):
@@ -412,3 +414,87 @@ def test_each_export_is_an_audit_entry_with_the_files_sha256(client, analyst, wo
     entry = AuditEntry.objects.get(action="export", object_id=str(world.proposal.uuid))
     assert entry.actor == analyst
     assert entry.changes["export"][1] == {"format": "csv", "sha256": hashlib.sha256(response.content).hexdigest()}
+
+
+# --- reference lists: warnings on the proposal page, confirmation at sign-off -----------------------------
+
+
+@pytest.fixture
+def eu_test_list(coordinator, tmp_path):
+    from svidok.sanctions.lists import import_list
+
+    path = tmp_path / "eu.ftm.json"
+    path.write_text('{"id": "eu-5178", "schema": "Person", "properties": {"name": ["Mikhail Grigorievich MALYSHEV"]}}\n'
+                    '{"id": "eu-5178-s", "schema": "Sanction", "properties": {"entity": ["eu-5178"], "startDate": ["2018-05-14"]}}\n'
+                    '{"id": "eu-9", "schema": "Person", "properties": {"name": ["Natalia Ivanovna BEZRUCHENKO"]}}\n',
+                    encoding="utf-8")
+    return import_list(actor=coordinator, path=path, name="eu-test", title="EU list (test)", jurisdiction="eu")
+
+
+def test_proposal_page_warns_on_a_possible_match_and_sign_off_asks_to_confirm(client, coordinator, world, eu_test_list):
+    proposals.send_for_review(actor=coordinator, proposal=world.proposal)
+    login(client, coordinator)
+    assert client.post(f"{member_url(world)}review/", {"note": "Checked."}).status_code == 302
+    login(client, world.verifier)  # four eyes: another lead signs off
+
+    body = " ".join(client.get(detail_url(world)).content.decode().split())
+
+    assert ("<strong>Mikhail Grigorievich MALYSHEV</strong>: possible match (name only): Mikhail Grigorievich MALYSHEV, "
+            "EU list (test), record eu-5178, listed since 2018-05-14</li>") in body
+    assert 'name="matches_checked" required' in body
+    assert "not listed" not in body.lower()
+
+    refused = client.post(f"{detail_url(world)}sign-off/")
+    world.proposal.refresh_from_db()
+    assert (refused.status_code, world.proposal.status) == (400, "in_review")
+    assert refused.context["errors"] == ["Possibly already on a reference list: Михаил Григорьевич МАЛЫШЕВ. Check the matches, "
+                                         "then confirm that you have checked them."]
+
+    assert client.post(f"{detail_url(world)}sign-off/", {"matches_checked": "on"}).status_code == 302
+    world.proposal.refresh_from_db()
+    assert world.proposal.status == "signed_off"
+    history = " ".join(client.get(detail_url(world)).content.decode().split("Change history", 1)[1].split())
+    assert "Possible list matches checked" in history
+
+
+def test_proposal_page_names_the_lists_a_member_was_not_found_in(client, coordinator, world, eu_test_list, tmp_path):
+    member = proposals.add_member(actor=coordinator, proposal=world.proposal, organization=world.commission)
+    login(client, coordinator)
+
+    body = " ".join(client.get(detail_url(world)).content.decode().split())
+
+    imported = eu_test_list.imported_at.strftime("%Y-%m-%d")
+    assert f"Not found in the loaded reference lists (EU list (test), imported {imported}): " in body
+    assert member.organization.name in body.split("Not found in the loaded reference lists", 1)[1].split("</p>", 1)[0]
+
+
+def test_proposal_page_in_ukrainian_without_a_list(client, viewer, world):
+    login(client, viewer)
+    with translation.override("uk"):
+        body = " ".join(client.get(detail_url(world), HTTP_ACCEPT_LANGUAGE="uk").content.decode().split())
+
+    assert "Жодного довідкового списку не завантажено" in body
+
+
+def test_member_page_without_a_reference_list_says_so(client, coordinator, world):
+    login(client, coordinator)
+
+    body = client.get(member_url(world)).content.decode()
+
+    assert "No reference list loaded: this member's names were not checked against any sanctions list." in body
+    assert "not listed" not in body.lower()
+
+
+def test_list_warnings_and_confirmation_in_ukrainian(client, coordinator, world, eu_test_list):
+    proposals.send_for_review(actor=coordinator, proposal=world.proposal)
+    proposals.add_member(actor=coordinator, proposal=world.proposal, organization=world.commission)
+    login(client, coordinator)
+
+    body = " ".join(client.get(detail_url(world), HTTP_ACCEPT_LANGUAGE="uk").content.decode().split())
+
+    imported = eu_test_list.imported_at.strftime("%Y-%m-%d")
+    assert "Можливо, вже є в довідковому списку" in body
+    assert ("можливий збіг (лише за іменем): Mikhail Grigorievich MALYSHEV, EU list (test), запис eu-5178, у списку з "
+            "2018-05-14") in body
+    assert f"Не знайдено в завантажених довідкових списках (EU list (test), імпортовано {imported}):" in body
+    assert "Я перевірив(-ла) можливі збіги з довідковими списками (вище)." in body

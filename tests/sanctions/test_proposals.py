@@ -10,6 +10,7 @@ from svidok.incidents.services import add_involvement
 from svidok.people.merging import judge_pair
 from svidok.people.services import record_occupancy
 from svidok.sanctions import services as proposals
+from svidok.sanctions.lists import import_list
 from svidok.sanctions.models import Listing, Proposal, ProposalMember, ReferenceEntity, ReferenceList
 from tests import factories
 
@@ -490,3 +491,54 @@ def test_unlisted_members_by_listing_status_and_list_entry(coordinator, proposal
     proposals.record_listing(actor=coordinator, member=secretary, jurisdiction="eu", status="delisted", date=dt.date(2020, 1, 1))
 
     assert proposals.unlisted_members(proposal) == [member, secretary]
+
+
+# --- sign-off when a member matches an imported reference list ------------------------------------------
+
+
+@pytest.fixture
+def chair_on_a_list(coordinator, tmp_path):
+    path = tmp_path / "eu.ftm.json"
+    path.write_text('{"id": "eu-5178", "schema": "Person", "properties": {"name": ["Mikhail Grigorievich MALYSHEV"]}}\n'
+                    '{"id": "eu-5178-s", "schema": "Sanction", "properties": {"entity": ["eu-5178"], "startDate": ["2018-05-14"]}}\n',
+                    encoding="utf-8")
+    return import_list(actor=coordinator, path=path, name="eu-test", title="EU list (test)", jurisdiction="eu")
+
+
+def test_sign_off_with_a_possible_match_asks_to_confirm_and_audits_it(coordinator, admin_user, proposal, member, world,
+                                                                       chair_on_a_list):
+    grounded(coordinator, member, world)
+    in_review(coordinator, proposal)
+    proposals.review_member(actor=coordinator, member=member, note="Checked.")
+
+    with pytest.raises(ValidationError) as error:
+        proposals.sign_off_proposal(actor=admin_user, proposal=proposal)
+
+    proposal.refresh_from_db()
+    assert proposal.status == "in_review"
+    assert error.value.message_dict == {"matches_checked": [
+        "Possibly already on a reference list: Михаил Григорьевич МАЛЫШЕВ. Check the matches, then confirm that you have "
+        "checked them."]}
+
+    proposals.sign_off_proposal(actor=admin_user, proposal=proposal, matches_checked=True)
+    proposal.refresh_from_db()
+    assert proposal.status == "signed_off"
+    entry = AuditEntry.objects.filter(object_id=proposal.public_id, action="status").order_by("id").last()
+    assert entry.changes == {"status": ["in_review", "signed_off"], "matches_checked": [None, ["Михаил Григорьевич МАЛЫШЕВ"]],
+                             "second_person": [None, True]}
+
+
+def test_sign_off_needs_no_confirmation_once_the_listing_is_recorded(coordinator, proposal, member, world, chair_on_a_list):
+    grounded(coordinator, member, world)
+    entity = ReferenceEntity.objects.get(reference_list=chair_on_a_list, record_id="eu-5178")
+    proposals.record_listing(actor=coordinator, member=member, jurisdiction="eu", status="listed", date=dt.date(2018, 5, 14),
+                             reference_entity=entity)
+    in_review(coordinator, proposal)
+    proposals.review_member(actor=coordinator, member=member, note="Checked.")
+
+    proposals.sign_off_proposal(actor=world.verifier, proposal=proposal)
+
+    proposal.refresh_from_db()
+    assert proposal.status == "signed_off"
+    entry = AuditEntry.objects.filter(object_id=proposal.public_id, action="status").order_by("id").last()
+    assert entry.changes == {"status": ["in_review", "signed_off"], "second_person": [None, True]}
