@@ -175,6 +175,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SVIDOK_SESSION_MAX_AGE = env_int("SVIDOK_SESSION_MAX_AGE", 12 * 3600, minimum=300)
 # API tokens: lifetime of a new token unless given (days).
 SVIDOK_TOKEN_DAYS = env_int("SVIDOK_TOKEN_DAYS", 90, minimum=1, maximum=3650)
+# Four eyes (docs/permissions.md): the person who recorded an incident does not verify it, and who
+# reviewed a proposal's members does not sign it off. Off only for a one-person installation.
+SVIDOK_FOUR_EYES = env_bool("SVIDOK_FOUR_EYES", True)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("uk", _("Ukrainian"))]

@@ -18,6 +18,12 @@ def make_user(role: str, username: str | None = None) -> User:
     return user
 
 
+def second_lead() -> User:
+    """A second coordinator, "coordinator2", made once: who verifies what the ``coordinator`` fixture
+    recorded (four eyes, docs/permissions.md: the recorder of an incident does not verify it)."""
+    return User.objects.filter(username="coordinator2").first() or make_user("coordinator", "coordinator2")
+
+
 def authenticator(user: User) -> TOTPDevice:
     """The user's confirmed authenticator, set up if missing (as the enrollment page would)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()

@@ -4,6 +4,7 @@ Deny by default: an action not listed here is refused to everybody. A test walks
 matrix against these tables, so the two cannot drift apart.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from svidok.accounts.models import Role
@@ -117,6 +118,14 @@ def can_edit_incident(user, incident) -> bool:
 
 def can_submit_incident(user, incident) -> bool:
     return incident.status == "draft" and can_edit_incident(user, incident)
+
+
+def second_pair_of_eyes_needed(actor, earlier_user_ids) -> bool:
+    """True when the four-eyes rule (``SVIDOK_FOUR_EYES``, on by default) refuses ``actor`` a decision
+    because ``actor`` is one of ``earlier_user_ids``: the people whose work the decision approves (an
+    incident's recorder; a proposal's member reviewers). Unknown authors (None) never match."""
+    actor_id = getattr(actor, "pk", None)
+    return bool(settings.SVIDOK_FOUR_EYES) and actor_id is not None and actor_id in set(earlier_user_ids)
 
 
 def can_review_incident(user, incident) -> bool:

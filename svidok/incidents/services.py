@@ -15,7 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from svidok.accounts.rules import require
+from svidok.accounts.rules import require, second_pair_of_eyes_needed
 from svidok.audit.services import diff, record
 from svidok.common.validation import (
     check_choice,
@@ -465,14 +465,15 @@ def edit_incident(*, actor, incident: Incident, fields: dict, legal_tags=None, t
     return incident
 
 
-def _set_status(actor, incident: Incident, status: str, reason: str = "", duplicate_of=None) -> Incident:
+def _set_status(actor, incident: Incident, status: str, reason: str = "", duplicate_of=None, noted: dict | None = None) -> Incident:
     before = {"status": incident.status, "status_reason": incident.status_reason, "duplicate_of": incident.duplicate_of}
     incident.status = status
     incident.status_reason = reason
     incident.duplicate_of = duplicate_of
     incident.save(update_fields=["status", "status_reason", "duplicate_of", "updated_at"])
     after = {"status": status, "status_reason": reason, "duplicate_of": duplicate_of}
-    record(actor=actor, action="status", obj=incident, changes=diff(before, after))
+    changes = diff(before, after) | {key: [None, value] for key, value in (noted or {}).items()}
+    record(actor=actor, action="status", obj=incident, changes=changes)
     return incident
 
 
@@ -496,12 +497,29 @@ def _check_reviewable(actor, incident: Incident) -> None:
         raise ValidationError({"status": _("Only a submitted incident can be reviewed; this one is %(status)s.") % {"status": incident.status}})
 
 
+def verification_refusal(user, incident: Incident) -> str | None:
+    """Why ``user`` may not verify ``incident`` under the four-eyes rule (``SVIDOK_FOUR_EYES``): the
+    person who recorded an incident does not verify it. None when nothing stands in the way.
+
+    Only the recorder counts: a coordinator who corrected a submitted incident (a typo, a missing
+    source) may still verify it, and the change history shows who changed what."""
+    if second_pair_of_eyes_needed(user, [incident.created_by_id]):
+        return _("You recorded this incident, so another coordinator verifies it: a second pair of eyes checks every verified incident.")
+    return None
+
+
 @transaction.atomic
 def verify_incident(*, actor, incident: Incident, reason: str = "") -> Incident:
+    """Submitted -> verified, by a lead who did not record the incident (:func:`verification_refusal`).
+    The audit entry notes whether a second person verified it (no only where the rule is off)."""
     require(actor, "incident.review")
     incident = _locked(incident)
     _check_reviewable(actor, incident)
-    return _set_status(actor, incident, Incident.Status.VERIFIED, reason)
+    refusal = verification_refusal(actor, incident)
+    if refusal:
+        raise ValidationError({"status": refusal})
+    noted = {} if incident.created_by_id is None else {"second_person": incident.created_by_id != getattr(actor, "pk", None)}
+    return _set_status(actor, incident, Incident.Status.VERIFIED, reason, noted=noted)
 
 
 @transaction.atomic

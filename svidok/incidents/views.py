@@ -165,7 +165,7 @@ def incident_detail(request, reference):
     if context["can_reopen"]:
         context["reopen_form"] = ReopenForm()
     if context["can_review"]:
-        context.update(_review_forms(incident))
+        context.update(_review_forms(incident), verify_refusal=services.verification_refusal(request.user, incident))
     # Apps above add sections (evidence: web captures) through common.extensions.
     return render(request, "incidents/incident_detail.html", extensions.extend_page("incidents.incident", request, incident, context))
 
@@ -323,13 +323,22 @@ def _review_forms(incident, bound=None, data=None) -> dict:
 
 @login_required
 def review_queue(request):
+    """The submitted incidents, oldest first. No decision is taken here: each opens on its own page,
+    where the reviewer reads it whole before verifying (four eyes, docs/permissions.md)."""
     require(request.user, "incident.review")
     queryset = incident_rows(visible_incidents(request.user).filter(status=Incident.Status.SUBMITTED)).order_by("updated_at", "id")
     page = paginate(request, queryset.annotate(involvement_count=Count("involvements", distinct=True),
                                                source_count=Count("source_links", distinct=True)))
     expect_incidents(request, page)
-    items = [{"incident": incident, **_review_forms(incident)} for incident in page]
+    items = [{"incident": incident, "own": bool(services.verification_refusal(request.user, incident))} for incident in page]
     return render(request, "incidents/review_queue.html", {"page": page, "items": items})
+
+
+def _review_page(request, incident, forms: dict, status: int = 200, error: str = ""):
+    """The review forms again, with the errors of a refused decision (a decision is taken on the incident's page)."""
+    return render(request, "incidents/review.html", {"incident": incident, **forms, "error": error,
+                                                     "verify_refusal": services.verification_refusal(request.user, incident)},
+                  status=status)
 
 
 @login_required
@@ -338,13 +347,11 @@ def incident_review(request, reference):
     incident = get_incident_for_user(request.user, reference)
     require(request.user, "incident.review")
     if request.method != "POST":
-        if incident.status != Incident.Status.SUBMITTED:
-            return redirect("incidents:detail", reference=incident.reference)
-        return render(request, "incidents/review.html", {"incident": incident, **_review_forms(incident)})
+        # Decisions are taken on the incident's page, with the whole record in view.
+        return redirect(_detail_url(incident) + "#review")
     action = request.POST.get("action")
     if action not in {"verify", "reject", "duplicate"}:
-        return render(request, "incidents/review.html", {"incident": incident, **_review_forms(incident),
-                                                         "error": _("Choose verify, reject or mark as duplicate.")}, status=400)
+        return _review_page(request, incident, _review_forms(incident), 400, _("Choose verify, reject or mark as duplicate."))
     forms = _review_forms(incident, action, request.POST)
     form = forms[f"{action}_form"]
 
@@ -362,10 +369,10 @@ def incident_review(request, reference):
         services.mark_duplicate(actor=request.user, incident=incident, original=original, reason=form.cleaned_data["reason"])
         return _("Incident %(ref)s marked as a duplicate.")
 
-    after = reverse("incidents:review_queue") if request.POST.get("next") == "queue" else _detail_url(incident)
+    after = _detail_url(incident)
     return submit_form(
         request, form, save=save, saved=lambda done: (done % {"ref": incident.reference}, after),
-        page=lambda status: render(request, "incidents/review.html", {"incident": incident, **forms}, status=status),
+        page=lambda status: _review_page(request, incident, forms, status),
         field_map={"duplicate_of": "original", "status": "__all__"},
     )
 

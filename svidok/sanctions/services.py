@@ -20,7 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from svidok.accounts.rules import require
+from svidok.accounts.rules import require, second_pair_of_eyes_needed
 from svidok.audit.services import diff, record
 from svidok.common.validation import check_not_future, check_required, check_text, check_text_size, collect, today
 from svidok.incidents.models import Incident, Involvement, Source
@@ -138,9 +138,21 @@ def send_for_review(*, actor, proposal: Proposal) -> Proposal:
     return _set_status(actor, proposal, Proposal.Status.IN_REVIEW)
 
 
+def sign_off_refusal(user, members, name=member_label) -> str | None:
+    """Why ``user`` may not sign off a proposal of ``members`` under the four-eyes rule
+    (``SVIDOK_FOUR_EYES``): who reviewed a member's grounds does not also sign the proposal off.
+    None when nothing stands in the way. ``name(member)`` names the members (a page: in the reader's language)."""
+    own = [name(m) for m in members if second_pair_of_eyes_needed(user, [m.reviewed_by_id])]
+    if own:
+        return _("You reviewed %(names)s, so another coordinator signs the proposal off: a second pair of eyes checks "
+                 "every proposal.") % {"names": ", ".join(own)}
+    return None
+
+
 @transaction.atomic
 def sign_off_proposal(*, actor, proposal: Proposal, matches_checked: bool = False) -> Proposal:
-    """In review -> signed off, once every member has been reviewed.
+    """In review -> signed off, once every member has been reviewed, by a lead who reviewed none of
+    them (:func:`sign_off_refusal`). The audit entry notes whether the sign-off was a second person's.
 
     When a member not listed by a record matches an entry of a loaded reference list (a possible
     match, ``listcheck.check_members``), the signer must say they checked the matches
@@ -155,6 +167,9 @@ def sign_off_proposal(*, actor, proposal: Proposal, matches_checked: bool = Fals
     waiting = [member_label(m) for m in members if m.reviewed_at is None]
     if waiting:
         raise ValidationError({"members": _("Not reviewed yet: %(names)s.") % {"names": ", ".join(waiting)}})
+    refusal = sign_off_refusal(actor, members)
+    if refusal:
+        raise ValidationError({"signed_off_by": refusal})
     matched = [member_label(c.member) for c in check_members(proposal.members.select_related("person", "organization")
                                                              .prefetch_related("listings"))
                if c.state == State.POSSIBLE]
@@ -162,7 +177,9 @@ def sign_off_proposal(*, actor, proposal: Proposal, matches_checked: bool = Fals
         raise ValidationError({"matches_checked": _(
             "Possibly already on a reference list: %(names)s. Check the matches, then confirm that you have checked them."
         ) % {"names": ", ".join(matched)}})
-    return _set_status(actor, proposal, Proposal.Status.SIGNED_OFF, noted={"matches_checked": matched} if matched else None,
+    second = all(m.reviewed_by_id is not None and m.reviewed_by_id != getattr(actor, "pk", None) for m in members)
+    noted = {"second_person": second} | ({"matches_checked": matched} if matched else {})
+    return _set_status(actor, proposal, Proposal.Status.SIGNED_OFF, noted=noted,
                        signed_off_by=_user(actor), signed_off_at=timezone.now())
 
 

@@ -127,6 +127,7 @@ def _detail(request, proposal, *, status=200, errors=None, member_form=None, sub
         "errors": errors or [],
         "can_edit": rules.can(user, "proposal.edit") and editable,
         "can_sign": rules.can(user, "proposal.signoff"),
+        "sign_refusal": proposals.sign_off_refusal(user, members, _shown) if proposal.status == Proposal.Status.IN_REVIEW else None,
         "can_export": rules.can(user, "proposal.export"),
         "member_form": member_form or MemberForm(),
         "submit_form": submit_form_ or SubmitForm(),

@@ -16,7 +16,7 @@ from svidok.ingest import services
 from svidok.ingest.models import Article
 from tests import factories
 from tests.browser.conftest import phone_context, shot, sign_in, watch
-from tests.helpers import make_user
+from tests.helpers import make_user, second_lead
 from tests.ingest import review_world
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def world(vocabularies):
     factories.person(coordinator, name="Ігор Федоренко")
     other = factories.incident(coordinator, title="Polling station searched", type_code="search", place=town)
     submit_incident(actor=coordinator, incident=other)
-    verify_incident(actor=coordinator, incident=other)
+    verify_incident(actor=second_lead(), incident=other)
     return {"town": town, "other": other}
 
 

@@ -42,6 +42,16 @@ def test_coordinator_builds_signs_off_and_exports_a_proposal(page, console_error
     page.get_by_role("textbox", name="Review note (optional)").fill("Checked against the decision.")
     page.get_by_role("button", name="Mark grounds as reviewed").click()
     expect(page.get_by_role("status")).to_have_text("Mikhail Grigorievich MALYSHEV reviewed.")
+    # Four eyes: who reviewed a member does not sign the proposal off; another coordinator does.
+    proposal_url = page.url.split("members/")[0]
+    page.goto(proposal_url)
+    expect(page.get_by_role("button", name="Sign off")).to_be_disabled()
+    expect(page.locator("#sign-refusal")).to_have_text(
+        "You reviewed Mikhail Grigorievich MALYSHEV, so another coordinator signs the proposal off: "
+        "a second pair of eyes checks every proposal.")
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, world.verifier.username)
+    page.goto(proposal_url)
     page.get_by_role("button", name="Sign off").click()
     expect(page.get_by_role("status")).to_have_text("Proposal signed off.")
 

@@ -28,7 +28,7 @@ def test_aksyonov_proposal_warns_and_sign_off_asks_to_confirm(page, console_erro
                           sources=[world.appointment])
     proposals.send_for_review(actor=coordinator, proposal=proposal)
     proposals.review_member(actor=coordinator, member=member, note="Checked.")
-    sign_in(page, "coordinator")
+    sign_in(page, world.verifier.username)  # four eyes: who reviewed the member does not sign off
 
     page.goto(f"/people/proposals/{proposal.uuid}/")
 

@@ -13,7 +13,7 @@ from svidok.evidence.models import EvidenceItem
 from svidok.incidents.services import link_source, submit_incident, update_incident, verify_incident
 from tests import factories
 from tests.browser.conftest import phone_context, shot, sign_in, watch
-from tests.helpers import make_user
+from tests.helpers import make_user, second_lead
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def world(vocabularies, settings, tmp_path):
     source = factories.source(coordinator, title="Interview, March 2018", excerpt=f"{WRITTEN} said she was told to vote.")
     link_source(actor=coordinator, incident=incident, source=source)
     submit_incident(actor=coordinator, incident=incident)
-    verify_incident(actor=coordinator, incident=incident)
+    verify_incident(actor=second_lead(), incident=incident)
     evidence_services.add_item(actor=coordinator, file=io.BytesIO(b"order"), name="order.txt", incident=incident,
                                description=f"Order naming {WRITTEN}", method=EvidenceItem.Method.UPLOAD)
     return victim, incident

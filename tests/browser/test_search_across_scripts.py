@@ -7,7 +7,7 @@ from svidok.accounts.models import Role
 from svidok.incidents.services import add_involvement, submit_incident, verify_incident
 from tests import factories
 from tests.browser.conftest import sign_in
-from tests.helpers import make_user
+from tests.helpers import make_user, second_lead
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def verified_incident(vocabularies):
     perpetrator = factories.person(coordinator, name="Mikhail Malyshev")
     add_involvement(actor=coordinator, incident=incident, role=factories.term("involvement_role", "perpetrator"), person=perpetrator)
     submit_incident(actor=coordinator, incident=incident)
-    verify_incident(actor=coordinator, incident=incident)
+    verify_incident(actor=second_lead(), incident=incident)
     return incident
 
 

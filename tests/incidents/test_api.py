@@ -246,6 +246,17 @@ def test_workflow_documenter_cannot_verify(api, documenter):
     assert Incident.objects.get().status == "submitted"
 
 
+def test_workflow_recorder_cannot_verify_own_incident_is_400_with_reason(api, coordinator):
+    incident = factories.incident(coordinator)
+    submit_incident(actor=coordinator, incident=incident)
+
+    response = api(coordinator).post(f"{URL}{incident.reference}/verify/", {"reason": "mine"}, format="json")
+
+    assert (response.status_code, Incident.objects.get().status) == (400, "submitted")
+    assert response.json() == {"status": [
+        "You recorded this incident, so another coordinator verifies it: a second pair of eyes checks every verified incident."]}
+
+
 def test_workflow_reject_without_reason_is_400(api, documenter, coordinator):
     incident = factories.incident(documenter)
     submit_incident(actor=documenter, incident=incident)

@@ -18,6 +18,7 @@ from svidok.incidents.services import (
 )
 from svidok.people.models import Organization, Person
 from tests import factories
+from tests.helpers import second_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def world(coordinator):
     second = factories.incident(coordinator, title="Threat", type_code="threat_of_dismissal", date=dt.date(2018, 3, 1),
                                 date_end=dt.date(2018, 3, 15), date_precision="range")
     submit_incident(actor=coordinator, incident=second)
-    verify_incident(actor=coordinator, incident=second, reason="two sources")
+    verify_incident(actor=second_lead(), incident=second, reason="two sources")
     third = factories.incident(coordinator, title="Same threat", date=dt.date(2016, 9, 18))
     submit_incident(actor=coordinator, incident=third)
     mark_duplicate(actor=coordinator, incident=third, original=second)

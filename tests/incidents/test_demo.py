@@ -44,7 +44,7 @@ def test_load_demo_creates_the_article_records():
     assert {name: count for name, count in _counts().items() if name != "AuditEntry"} == {
         "Source": 1, "Person": 2, "Organization": 4, "NameVariant": 16, "Position": 1, "Occupancy": 1,
         "Election": 1, "ElectionFigure": 4, "Incident": 2, "Involvement": 4, "IncidentSource": 2,
-        "Intervention": 3, "User": 1,
+        "Intervention": 3, "User": 2,
     }
     assert sorted(Person.objects.values_list("display_name", flat=True)) == ["Emil Kurbedinov", "Ihor Prokopchuk"]
 
@@ -171,6 +171,12 @@ def test_demo_author_is_a_coordinator_nobody_can_sign_in_as():
     author = User.objects.get(username=demo.DEMO_USERNAME)
     assert (author.role, author.has_usable_password()) == ("coordinator", False)
     assert set(Incident.objects.values_list("created_by__username", flat=True)) == {demo.DEMO_USERNAME}
+    # Four eyes hold for the demo too: a second account, nobody can sign in as either, verifies.
+    reviewer = User.objects.get(username=demo.DEMO_REVIEWER_USERNAME)
+    assert (reviewer.role, reviewer.has_usable_password()) == ("coordinator", False)
+    verifiers = [(e.actor.username, e.changes["second_person"]) for e in AuditEntry.objects.filter(action="status").select_related("actor")
+                 if e.changes.get("status") == ["submitted", "verified"]]
+    assert verifiers == [(demo.DEMO_REVIEWER_USERNAME, [None, True])] * 2
     # Through the sign-in form, as anyone would try (the lockout backend needs a request).
     client = Client()
     client.post(reverse("accounts:login"), {"username": demo.DEMO_USERNAME, "password": ""})

@@ -16,6 +16,7 @@ from svidok.incidents.exporting import export_incidents
 from svidok.incidents.services import add_involvement, link_source, submit_incident, verify_incident
 from svidok.people import consent as consents
 from tests import factories
+from tests.helpers import second_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def world(coordinator):
     link_source(actor=coordinator, incident=incident, source=factories.source(
         coordinator, title=f"Interview with {TYPED}", excerpt=f"{TYPED} said she was threatened"), note=f"{TYPED} agreed to talk")
     submit_incident(actor=coordinator, incident=incident)
-    verify_incident(actor=coordinator, incident=incident, reason="two sources")
+    verify_incident(actor=second_lead(), incident=incident, reason="two sources")
     incident.refresh_from_db()
     return incident, victim
 
@@ -113,7 +114,7 @@ def test_publication_exports_only_verified_public_incidents_and_says_how_many_we
     submit_incident(actor=coordinator, incident=unverified)
     restricted = factories.incident(coordinator, title="Restricted", sensitivity="restricted")
     submit_incident(actor=coordinator, incident=restricted)
-    verify_incident(actor=coordinator, incident=restricted, reason="two sources")
+    verify_incident(actor=second_lead(), incident=restricted, reason="two sources")
 
     result, output = export(coordinator, "publication")
 

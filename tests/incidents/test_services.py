@@ -66,6 +66,54 @@ def test_documenter_cannot_verify(documenter):
         verify_incident(actor=documenter, incident=incident)
 
 
+FOUR_EYES = "You recorded this incident, so another coordinator verifies it: a second pair of eyes checks every verified incident."
+
+
+def test_recorder_cannot_verify_own_incident(coordinator):
+    incident = factories.incident(coordinator)
+    submit_incident(actor=coordinator, incident=incident)
+
+    with pytest.raises(ValidationError) as caught:
+        verify_incident(actor=coordinator, incident=incident)
+
+    incident.refresh_from_db()
+    assert caught.value.message_dict == {"status": [FOUR_EYES]}
+    assert (incident.status, AuditEntry.objects.filter(action="status").count()) == ("submitted", 1)
+
+
+def test_second_lead_verifies_and_the_audit_says_so(coordinator, admin_user):
+    incident = factories.incident(coordinator)
+    submit_incident(actor=coordinator, incident=incident)
+
+    verify_incident(actor=admin_user, incident=incident, reason="Matches the source.")
+
+    entry = AuditEntry.objects.filter(action="status").latest("id")
+    assert (entry.actor_id, entry.changes["status"], entry.changes["second_person"]) == (admin_user.pk, ["submitted", "verified"], [None, True])
+
+
+def test_recorder_verifies_when_four_eyes_is_off_and_the_audit_says_so(coordinator, settings):
+    settings.SVIDOK_FOUR_EYES = False
+    incident = factories.incident(coordinator)
+    submit_incident(actor=coordinator, incident=incident)
+
+    verify_incident(actor=coordinator, incident=incident)
+
+    incident.refresh_from_db()
+    entry = AuditEntry.objects.filter(action="status").latest("id")
+    assert (incident.status, entry.changes["second_person"]) == ("verified", [None, False])
+
+
+def test_recorder_may_still_reject_or_mark_duplicate(coordinator, documenter):
+    own = factories.incident(coordinator, title="Own report")
+    original = factories.incident(documenter, title="Earlier report")
+    submit_incident(actor=coordinator, incident=own)
+
+    mark_duplicate(actor=coordinator, incident=own, original=original)
+
+    own.refresh_from_db()
+    assert own.status == "duplicate"
+
+
 def test_reject_needs_reason(documenter, coordinator):
     incident = factories.incident(documenter)
     submit_incident(actor=documenter, incident=incident)

@@ -1,9 +1,10 @@
 import pytest
+from django.utils import translation
 
 from svidok.incidents.models import Incident
 from svidok.incidents.services import submit_incident
 from tests import factories
-from tests.helpers import login
+from tests.helpers import login, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,9 @@ def test_queue_lists_submitted_for_coordinator(client, coordinator, submitted, v
     body = response.content.decode()
     assert response.status_code == 200
     assert [item["incident"].reference for item in response.context["items"]] == [submitted.reference]
-    assert ">Verify</button>" in body and ">Reject</button>" in body and ">Mark as duplicate</button>" in body
+    # No decision from the list: the incident opens on its page, where it is read whole.
+    assert f'<a class="button" href="/incidents/{submitted.reference}/#review">Open to review</a>' in body
+    assert ("Verify</button>" in body, "Reject</button>" in body, "action=\"/incidents/" in body) == (False, False, False)
 
 
 def test_queue_refused_to_documenter_and_viewer(client, documenter, viewer):
@@ -76,13 +79,89 @@ def test_queue_link_shown_only_to_reviewers(client, coordinator, documenter):
     assert 'href="/incidents/review/"' in client.get("/").content.decode()
 
 
-def test_verify_from_queue(client, coordinator, submitted):
+def test_verify_from_incident_page_returns_to_it(client, coordinator, submitted):
     login(client, coordinator)
 
-    response = client.post(f"/incidents/{submitted.reference}/review/", {"action": "verify", "next": "queue"})
+    response = client.post(f"/incidents/{submitted.reference}/review/", {"action": "verify"})
 
-    assert (response.status_code, response["Location"]) == (302, "/incidents/review/")
+    assert (response.status_code, response["Location"]) == (302, f"/incidents/{submitted.reference}/")
     assert _status(submitted) == "verified"
+
+
+def test_review_page_by_get_opens_the_incident_page(client, coordinator, submitted):
+    login(client, coordinator)
+
+    response = client.get(f"/incidents/{submitted.reference}/review/")
+
+    assert (response.status_code, response["Location"]) == (302, f"/incidents/{submitted.reference}/#review")
+
+
+@pytest.fixture
+def own_submitted(coordinator):
+    incident = factories.incident(coordinator, title="Recorded by the coordinator", sensitivity="internal")
+    return submit_incident(actor=coordinator, incident=incident)
+
+
+def test_author_cannot_verify_own_incident_sees_why(client, coordinator, own_submitted):
+    login(client, coordinator)
+
+    response = client.post(f"/incidents/{own_submitted.reference}/review/", {"action": "verify"})
+
+    assert response.status_code == 400
+    assert response.context["verify_form"].non_field_errors() == [
+        "You recorded this incident, so another coordinator verifies it: a second pair of eyes checks every verified incident."]
+    assert _status(own_submitted) == "submitted"
+
+
+def test_author_sees_verify_disabled_with_reason_on_incident_page(client, coordinator, own_submitted):
+    login(client, coordinator)
+
+    body = client.get(f"/incidents/{own_submitted.reference}/").content.decode()
+
+    ref = own_submitted.reference
+    assert (f'<p class="four-eyes" id="verify-refusal-{ref}">You recorded this incident, so another coordinator verifies it: '
+            "a second pair of eyes checks every verified incident.</p>") in body
+    assert f'<button type="submit" class="primary" disabled aria-describedby="verify-refusal-{ref}">Verify</button>' in body
+    # Rejecting or marking as a duplicate approves nothing: the author may still do it.
+    assert '<button type="submit" class="danger">Reject</button>' in body
+
+
+def test_author_may_reject_own_incident(client, coordinator, own_submitted):
+    login(client, coordinator)
+
+    client.post(f"/incidents/{own_submitted.reference}/review/", {"action": "reject", f"reject-{own_submitted.reference}-reason": "Wrong date"})
+
+    assert _status(own_submitted) == "rejected"
+
+
+def test_second_coordinator_verifies_from_incident_page(client, own_submitted):
+    second = make_user("coordinator", "coordinator2")
+    login(client, second)
+
+    body = client.get(f"/incidents/{own_submitted.reference}/").content.decode()
+    response = client.post(f"/incidents/{own_submitted.reference}/review/", {"action": "verify"})
+
+    assert ("four-eyes" in body, '<button type="submit" class="primary">Verify</button>' in body) == (False, True)
+    assert response.status_code == 302
+    assert _status(own_submitted) == "verified"
+
+
+def test_queue_tells_author_another_coordinator_verifies(client, coordinator, own_submitted):
+    login(client, coordinator)
+
+    body = client.get("/incidents/review/").content.decode()
+
+    assert '<span class="note">You recorded it: another coordinator verifies it.</span>' in body
+
+
+def test_author_verifies_own_incident_when_four_eyes_is_off(client, coordinator, own_submitted, settings):
+    settings.SVIDOK_FOUR_EYES = False
+    login(client, coordinator)
+
+    response = client.post(f"/incidents/{own_submitted.reference}/review/", {"action": "verify"})
+
+    assert response.status_code == 302
+    assert _status(own_submitted) == "verified"
 
 
 def test_reject_without_reason_is_400_and_unchanged(client, coordinator, submitted):
@@ -162,3 +241,26 @@ def test_review_forms_on_incident_page_for_coordinator(client, coordinator, subm
 
     assert ">Verify</button>" in body
     assert f'<label for="id_reject-{submitted.reference}-reason">Reason for rejection' in body
+
+
+def test_author_reads_why_in_ukrainian(client, coordinator, own_submitted):
+    login(client, coordinator)
+
+    try:
+        body = client.get(f"/incidents/{own_submitted.reference}/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+    finally:
+        translation.activate("en")  # the locale middleware leaves the request's language active in this thread
+
+    assert ("Ви записали цей інцидент, тож підтверджує його інший координатор: "
+            "кожен підтверджений інцидент перевіряє друга пара очей.</p>") in body
+
+
+def test_verification_history_says_a_second_person_checked_it(client, coordinator, own_submitted):
+    second = make_user("coordinator", "coordinator2")
+    login(client, second)
+    client.post(f"/incidents/{own_submitted.reference}/review/", {"action": "verify"})
+
+    history = client.get(f"/incidents/{own_submitted.reference}/").context["history"]
+
+    entry = history[-1]
+    assert [(row.label, row.after) for row in entry.rows if row.label == "Checked by a second person"] == [("Checked by a second person", "yes")]

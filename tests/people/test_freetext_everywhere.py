@@ -31,7 +31,7 @@ from svidok.people import freetext
 from svidok.people.services import update_person
 from svidok.search.api import search
 from tests import factories
-from tests.helpers import login
+from tests.helpers import login, second_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def world(coordinator, viewer, analyst, victim):
                               notes=f"Called {WRITTEN} twice.")
     link_source(actor=coordinator, incident=incident, source=source, note=f"{WRITTEN} confirms the threat")
     submit_incident(actor=coordinator, incident=incident)
-    verify_incident(actor=coordinator, incident=incident, reason=f"Checked with {WRITTEN}")
+    verify_incident(actor=second_lead(), incident=incident, reason=f"Checked with {WRITTEN}")
     item = evidence_services.add_item(actor=coordinator, file=io.BytesIO(b"order text"), name="order.txt", incident=incident,
                                       description=f"Order naming {WRITTEN}", method=EvidenceItem.Method.UPLOAD,
                                       link_description=f"the order sent to {WRITTEN}")
@@ -208,7 +208,7 @@ def test_the_incident_list_reads_the_blind_index_once_whatever_the_rows(client, 
         for i in range(n):
             incident = factories.incident(coordinator, title=f"{WRITTEN} case {i} word{i}x", place_text=f"street{i} of {WRITTEN}")
             submit_incident(actor=coordinator, incident=incident)
-            verify_incident(actor=coordinator, incident=incident)
+            verify_incident(actor=second_lead(), incident=incident)
 
     login(client, viewer)
     make(1)
@@ -229,7 +229,7 @@ def test_the_incident_api_list_reads_the_blind_index_once_whatever_the_rows(api,
         for i in range(n):
             incident = factories.incident(coordinator, title=f"{WRITTEN} case {i} word{i}x")
             submit_incident(actor=coordinator, incident=incident)
-            verify_incident(actor=coordinator, incident=incident, reason=f"seen{i} by {WRITTEN}")
+            verify_incident(actor=second_lead(), incident=incident, reason=f"seen{i} by {WRITTEN}")
 
     make(1)
     client.get("/api/v1/incidents/")

@@ -23,7 +23,7 @@ from svidok.people.models import Consent, IdentityChange, Person, PersonIdentity
 from svidok.people.search_index import find_persons
 from svidok.people.services import add_name_variant, update_person
 from tests import factories
-from tests.helpers import login, make_user
+from tests.helpers import login, make_user, second_lead
 
 NAME = "Ірина Коваленко"
 IDENTITY = {"other_names": "Ирина Коваленко-Шевчук", "birth_date": dt.date(1961, 5, 17), "contacts": "+380 67 123 4567",
@@ -208,7 +208,7 @@ def recorded_openly_then_protected(coordinator, *, seen=None):
     add_name_variant(actor=coordinator, person=person, name="Iryna Kovalenko", lang="uk")
     incident = factories.incident(coordinator)
     submit_incident(actor=coordinator, incident=incident)
-    verify_incident(actor=coordinator, incident=incident)
+    verify_incident(actor=second_lead(), incident=incident)
     add_involvement(actor=coordinator, incident=incident, role=factories.term("involvement_role", "witness"), person=person)
     update_person(actor=coordinator, person=person, identity={"contacts": "+380 50 765 4321"})
     if seen:

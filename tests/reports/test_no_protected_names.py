@@ -5,7 +5,7 @@ import pytest
 
 from svidok.incidents.services import add_involvement, submit_incident, verify_incident
 from tests import factories
-from tests.helpers import login
+from tests.helpers import login, second_lead
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def test_dashboard_shows_no_protected_person(client, request, coordinator, reade
     add_involvement(actor=coordinator, incident=incident, role=factories.term("involvement_role", "victim"), person=victim,
                     details=f"{TYPED} taught there")
     submit_incident(actor=coordinator, incident=incident)
-    verify_incident(actor=coordinator, incident=incident, reason="two sources")
+    verify_incident(actor=second_lead(), incident=incident, reason="two sources")
     login(client, request.getfixturevalue(reader))
 
     response = client.get("/")

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from svidok.incidents.services import add_involvement, link_source, submit_incident, verify_incident
 from svidok.people.services import record_occupancy, record_person, record_position
 from tests import factories
+from tests.helpers import second_lead
 
 CHAIR_NAMES = [
     {"name": "Mikhail Grigorievich MALYSHEV", "lang": "en", "kind": "transliteration", "origin": "EU Regulation 2018/705"},
@@ -43,7 +44,9 @@ def build(coordinator, documenter):
     link_source(actor=coordinator, incident=w.ordered, source=w.report)
     # A restricted incident: leads see it, analysts and viewers do not.
     w.secret_source = factories.source(coordinator, title="Statement of a protected witness", publisher="Svidok interview")
-    w.secret = _verified(coordinator, coordinator, title="Threats to a precinct member", sensitivity="restricted",
+    # Recorded by the coordinator, so verified by another lead (four eyes).
+    w.verifier = second_lead()
+    w.secret = _verified(coordinator, w.verifier, title="Threats to a precinct member", sensitivity="restricted",
                          type_code="threat_of_dismissal", date=dt.date(2018, 3, 10))
     add_involvement(actor=coordinator, incident=w.secret, person=w.chair, role=role("instigator"))
     link_source(actor=coordinator, incident=w.secret, source=w.secret_source)

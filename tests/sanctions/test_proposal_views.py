@@ -218,6 +218,7 @@ def test_review_sign_off_and_submit_through_the_pages(client, coordinator, world
     login(client, coordinator)
 
     assert client.post(f"{member_url(world)}review/", {"note": "Checked."}).status_code == 302
+    login(client, world.verifier)  # four eyes: who reviewed a member does not sign off
     assert client.post(f"{detail_url(world)}sign-off/").status_code == 302
     response = client.post(f"{detail_url(world)}submit/", {"jurisdictions": ["eu"], "date": "2018-04-02"})
 
@@ -235,6 +236,49 @@ def test_sign_off_with_unreviewed_members_shows_the_refusal(client, coordinator,
 
     assert response.status_code == 400
     assert response.context["errors"] == ["Not reviewed yet: Михаил Григорьевич МАЛЫШЕВ."]
+
+
+FOUR_EYES = ("You reviewed Михаил Григорьевич МАЛЫШЕВ, so another coordinator signs the proposal off: "
+             "a second pair of eyes checks every proposal.")
+
+
+def test_member_reviewer_sees_sign_off_disabled_with_reason(client, coordinator, world):
+    proposals.send_for_review(actor=coordinator, proposal=world.proposal)
+    proposals.review_member(actor=coordinator, member=world.member)
+
+    body = page(client, coordinator, detail_url(world)).content.decode()
+
+    # The page names the member in the reader's language, as everywhere on it.
+    assert f'<p class="four-eyes" id="sign-refusal">{FOUR_EYES.replace("Михаил Григорьевич МАЛЫШЕВ", "Mikhail Grigorievich MALYSHEV")}</p>' in body
+    assert '<button type="submit" class="primary" disabled aria-describedby="sign-refusal">Sign off</button>' in body
+
+
+def test_member_reviewer_signing_off_is_refused_with_reason(client, coordinator, world):
+    proposals.send_for_review(actor=coordinator, proposal=world.proposal)
+    proposals.review_member(actor=coordinator, member=world.member)
+    login(client, coordinator)
+
+    response = client.post(f"{detail_url(world)}sign-off/")
+
+    world.proposal.refresh_from_db()
+    assert (response.status_code, response.context["errors"], world.proposal.status) == (400, [FOUR_EYES], "in_review")
+
+
+def test_another_coordinator_sees_sign_off_enabled(client, coordinator, world):
+    proposals.send_for_review(actor=coordinator, proposal=world.proposal)
+    proposals.review_member(actor=coordinator, member=world.member)
+
+    body = page(client, world.verifier, detail_url(world)).content.decode()
+
+    assert ("four-eyes" in body, '<button type="submit" class="primary">Sign off</button>' in body) == (False, True)
+
+
+def test_member_page_says_the_reviewer_stands_aside_from_the_sign_off(client, coordinator, world):
+    proposals.send_for_review(actor=coordinator, proposal=world.proposal)
+
+    body = page(client, coordinator, member_url(world)).content.decode()
+
+    assert '<p class="help">Who reviews a member does not sign the proposal off: another coordinator does.</p>' in body
 
 
 def test_unknown_proposal_action_is_404(client, coordinator, world):
@@ -395,6 +439,7 @@ def test_proposal_page_warns_on_a_possible_match_and_sign_off_asks_to_confirm(cl
     proposals.send_for_review(actor=coordinator, proposal=world.proposal)
     login(client, coordinator)
     assert client.post(f"{member_url(world)}review/", {"note": "Checked."}).status_code == 302
+    login(client, world.verifier)  # four eyes: another lead signs off
 
     body = " ".join(client.get(detail_url(world)).content.decode().split())
 

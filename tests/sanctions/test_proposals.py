@@ -310,7 +310,7 @@ def test_sign_off_submit_and_reopen(coordinator, admin_user, proposal, member, w
     proposal.refresh_from_db()
     assert (proposal.status, proposal.signed_off_by, proposal.signed_off_at) == ("in_review", None, None)
 
-    proposals.sign_off_proposal(actor=coordinator, proposal=proposal)
+    proposals.sign_off_proposal(actor=world.verifier, proposal=proposal)
     proposals.submit_proposal(actor=coordinator, proposal=proposal, jurisdictions=["eu", "ua"], date=dt.date(2018, 4, 2))
     proposal.refresh_from_db()
     assert proposal.status == "submitted"
@@ -321,11 +321,65 @@ def test_sign_off_submit_and_reopen(coordinator, admin_user, proposal, member, w
                         ["in_review", "signed_off"], ["signed_off", "submitted"]]
 
 
+def test_sign_off_by_the_member_reviewer_is_refused(coordinator, proposal, member, world):
+    grounded(coordinator, member, world)
+    in_review(coordinator, proposal)
+    proposals.review_member(actor=coordinator, member=member)
+
+    with pytest.raises(ValidationError) as error:
+        proposals.sign_off_proposal(actor=coordinator, proposal=proposal)
+
+    proposal.refresh_from_db()
+    assert error.value.message_dict == {"signed_off_by": [
+        "You reviewed Михаил Григорьевич МАЛЫШЕВ, so another coordinator signs the proposal off: "
+        "a second pair of eyes checks every proposal."]}
+    assert (proposal.status, proposal.signed_off_by) == ("in_review", None)
+
+
+def test_sign_off_by_a_reviewer_of_one_member_of_two_is_refused(coordinator, proposal, member, world):
+    grounded(coordinator, member, world)
+    other = proposals.add_member(actor=coordinator, proposal=proposal, organization=world.commission)
+    proposals.set_grounds(actor=coordinator, member=other, grounds="Organised the vote.", sources=[world.appointment])
+    in_review(coordinator, proposal)
+    proposals.review_member(actor=coordinator, member=member)
+    proposals.review_member(actor=world.verifier, member=other)
+
+    with pytest.raises(ValidationError) as error:
+        proposals.sign_off_proposal(actor=world.verifier, proposal=proposal)
+
+    assert error.value.message_dict == {"signed_off_by": [
+        "You reviewed Избирательная комиссия Республики Крым, so another coordinator signs the proposal off: "
+        "a second pair of eyes checks every proposal."]}
+
+
+def test_sign_off_is_audited_as_a_second_persons(coordinator, proposal, member, world):
+    grounded(coordinator, member, world)
+    in_review(coordinator, proposal)
+    proposals.review_member(actor=coordinator, member=member)
+
+    proposals.sign_off_proposal(actor=world.verifier, proposal=proposal)
+
+    entry = AuditEntry.objects.filter(object_id=proposal.public_id, action="status").latest("id")
+    assert (entry.actor_id, entry.changes) == (world.verifier.pk, {"status": ["in_review", "signed_off"], "second_person": [None, True]})
+
+
+def test_sign_off_by_the_reviewer_when_four_eyes_is_off_is_audited_as_such(coordinator, proposal, member, world, settings):
+    settings.SVIDOK_FOUR_EYES = False
+    grounded(coordinator, member, world)
+    in_review(coordinator, proposal)
+    proposals.review_member(actor=coordinator, member=member)
+
+    proposals.sign_off_proposal(actor=coordinator, proposal=proposal)
+
+    entry = AuditEntry.objects.filter(object_id=proposal.public_id, action="status").latest("id")
+    assert (entry.changes["status"], entry.changes["second_person"]) == (["in_review", "signed_off"], [None, False])
+
+
 def test_signed_off_proposal_is_frozen(coordinator, proposal, member, world):
     grounded(coordinator, member, world)
     in_review(coordinator, proposal)
     proposals.review_member(actor=coordinator, member=member)
-    proposals.sign_off_proposal(actor=coordinator, proposal=proposal)
+    proposals.sign_off_proposal(actor=world.verifier, proposal=proposal)
 
     with pytest.raises(ValidationError) as error:
         proposals.set_grounds(actor=coordinator, member=member, grounds="Changed after sign-off")
@@ -348,7 +402,7 @@ def test_submit_keeps_an_existing_listing(coordinator, proposal, member, world):
     grounded(coordinator, member, world)
     in_review(coordinator, proposal)
     proposals.review_member(actor=coordinator, member=member)
-    proposals.sign_off_proposal(actor=coordinator, proposal=proposal)
+    proposals.sign_off_proposal(actor=world.verifier, proposal=proposal)
 
     proposals.submit_proposal(actor=coordinator, proposal=proposal, jurisdictions=["eu", "uk"], date=dt.date(2018, 6, 1))
 
@@ -360,7 +414,7 @@ def test_submit_unknown_jurisdiction_is_refused(coordinator, proposal, member, w
     grounded(coordinator, member, world)
     in_review(coordinator, proposal)
     proposals.review_member(actor=coordinator, member=member)
-    proposals.sign_off_proposal(actor=coordinator, proposal=proposal)
+    proposals.sign_off_proposal(actor=world.verifier, proposal=proposal)
 
     with pytest.raises(ValidationError) as error:
         proposals.submit_proposal(actor=coordinator, proposal=proposal, jurisdictions=["eu", "xx"])
@@ -470,7 +524,8 @@ def test_sign_off_with_a_possible_match_asks_to_confirm_and_audits_it(coordinato
     proposal.refresh_from_db()
     assert proposal.status == "signed_off"
     entry = AuditEntry.objects.filter(object_id=proposal.public_id, action="status").order_by("id").last()
-    assert entry.changes == {"status": ["in_review", "signed_off"], "matches_checked": [None, ["Михаил Григорьевич МАЛЫШЕВ"]]}
+    assert entry.changes == {"status": ["in_review", "signed_off"], "matches_checked": [None, ["Михаил Григорьевич МАЛЫШЕВ"]],
+                             "second_person": [None, True]}
 
 
 def test_sign_off_needs_no_confirmation_once_the_listing_is_recorded(coordinator, proposal, member, world, chair_on_a_list):
@@ -481,9 +536,9 @@ def test_sign_off_needs_no_confirmation_once_the_listing_is_recorded(coordinator
     in_review(coordinator, proposal)
     proposals.review_member(actor=coordinator, member=member, note="Checked.")
 
-    proposals.sign_off_proposal(actor=coordinator, proposal=proposal)
+    proposals.sign_off_proposal(actor=world.verifier, proposal=proposal)
 
     proposal.refresh_from_db()
     assert proposal.status == "signed_off"
     entry = AuditEntry.objects.filter(object_id=proposal.public_id, action="status").order_by("id").last()
-    assert entry.changes == {"status": ["in_review", "signed_off"]}
+    assert entry.changes == {"status": ["in_review", "signed_off"], "second_person": [None, True]}
