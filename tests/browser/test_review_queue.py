@@ -1,4 +1,5 @@
-"""Flow: a coordinator verifies a submitted incident in the review queue."""
+"""Flow: a coordinator finds a submitted incident in the review queue and verifies it on the
+incident's page (the queue takes no decision: docs/decisions.md, four eyes)."""
 
 import pytest
 from playwright.sync_api import expect
@@ -13,7 +14,7 @@ from tests.helpers import make_user
 pytestmark = pytest.mark.browser
 
 
-def test_coordinator_verifies_submitted_incident_in_review_queue(page, console_errors, vocabularies):
+def test_coordinator_opens_a_submitted_incident_from_the_queue_and_verifies_it(page, console_errors, vocabularies):
     documenter = make_user(Role.DOCUMENTER, "documenter")
     make_user(Role.COORDINATOR, "coordinator")
     incident = factories.incident(documenter, title="Teachers dismissed for not voting")
@@ -22,11 +23,14 @@ def test_coordinator_verifies_submitted_incident_in_review_queue(page, console_e
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Review").click()
     item = page.get_by_role("article", name="SV-2018-000001 · Teachers dismissed for not voting")
-    item.get_by_role("textbox", name="Note (optional)").fill("Confirmed by the lawyer")
-    item.get_by_role("button", name="Verify").click()
+    item.get_by_role("link", name="Open to review").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Teachers dismissed for not voting")
+    review = page.get_by_role("region", name="Review")
+    review.get_by_role("textbox", name="Note (optional)").fill("Confirmed by the lawyer")
+    review.get_by_role("button", name="Verify").click()
 
     expect(page.get_by_role("status")).to_have_text("Incident SV-2018-000001 verified.")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Review").click()
     expect(page.get_by_text("Nothing waits for review.")).to_be_visible()
     incident = Incident.objects.get()
     assert (incident.status, incident.status_reason) == ("verified", "Confirmed by the lawyer")
