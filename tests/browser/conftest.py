@@ -122,3 +122,12 @@ def phone_context(browser, live_server, locale: str = "en-US"):
                                   is_mobile=True, has_touch=True)
     context.set_default_timeout(TIMEOUT_MS)
     return context
+
+
+def run_worker() -> None:
+    """The worker's loop (django-tasks-db), once over the queue, in the test's own thread (the
+    command would install signal handlers, which only the main thread may)."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+           max_tasks=None, worker_id="browser-test", excluded_queue_names=[]).run()

@@ -5,12 +5,11 @@ words. The pages fit the phone's width.
 The worker runs in the test's thread, as in test_web_capture.py."""
 
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
 from svidok.ingest.models import Article
-from tests.browser.conftest import PHONE, phone_context, shot, sign_in, watch
+from tests.browser.conftest import PHONE, phone_context, run_worker, shot, sign_in, watch
 from tests.helpers import make_user
 from tests.ingest import texts
 from tests.ingest.news_site import Site
@@ -24,11 +23,6 @@ def news_site():
     site = Site()
     yield site
     site.close()
-
-
-def run_worker() -> None:
-    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-           max_tasks=None, worker_id="browser-test", excluded_queue_names=[]).run()
 
 
 def test_documenter_imports_a_file_and_addresses_on_a_phone(browser, live_server, vocabularies, news_site, settings,

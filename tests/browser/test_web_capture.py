@@ -7,12 +7,11 @@ shared in-memory test database locks whole tables between connections, which a f
 WAL mode does not."""
 
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
 from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import run_worker, sign_in
 from tests.evidence.capture_site import Site
 from tests.helpers import make_user
 
@@ -24,12 +23,6 @@ def site():
     site = Site()
     yield site
     site.close()
-
-
-def run_worker() -> None:
-    """The worker's loop (django-tasks-db), once over the queue."""
-    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
-           max_tasks=None, worker_id="browser-test", excluded_queue_names=[]).run()
 
 
 def test_documenter_captures_a_web_page_from_the_incident_page(page, vocabularies, site, settings, console_errors):

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests import factories
+from tests.ingest import review_world
 from tests.ingest.news_site import Site
 
 
@@ -15,3 +17,15 @@ def news_site(settings):
     site = Site()
     yield site
     site.close()
+
+
+@pytest.fixture
+def fedorenko(coordinator):
+    """A registry person the review tests' article names."""
+    return factories.person(coordinator, name="Ігор Федоренко")
+
+
+@pytest.fixture
+def proposals(documenter, places, fedorenko):
+    """The review tests' article with its proposals as rows (tests/ingest/review_world.py)."""
+    return review_world.world(documenter, place=places["town"], perpetrator=fedorenko)

@@ -50,6 +50,14 @@ def test_ukrainian_and_russian_words_match_by_lemma_in_any_form():
     assert lexicon._match(ru, sentence("Полицейские отпустили двух мужчин", "ru")) is None
 
 
+
+@pytest.mark.parametrize("language", ["uk", "ru"])
+def test_a_letter_newer_than_the_unicode_tables_is_kept_as_written(language):
+    # U+17000 is a letter to str.isalpha but has no unicodedata name on Python 3.11, which pymorphy3 asks for
+    assert text.lemma("\U00017000ab", language) == "\U00017000ab"
+    assert text.lemma("Поліція", language)  # the analyzer still works after it
+
+
 @pytest.mark.parametrize(("source", "why"), [
     ("~ vote", "a gap must stand between two words"),
     ("force* ~", "a pattern needs a word at each end"),

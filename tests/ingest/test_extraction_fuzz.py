@@ -15,7 +15,7 @@ from tests.ingest import texts
 PIECES = st.sampled_from([
     texts.ENGLISH, texts.RUSSIAN, texts.UKRAINIAN, "Police detained", "Поліція затримала", "задержали", "If ", "will be",
     "Armed soldiers went door-to-door", "in Kerch and Simferopol", "Sergei Aksenov", "погрожують звільненням", "\n\n", ", ",
-    "— ", "«", "»", "“", "’", "17 березня", "on Sunday", "в ночь на 5 марта", "0" * 30, "ı ğ ñ q", "\u202e", "!!!", "...",
+    "— ", "«", "»", "“", "’", "17 березня", "on Sunday", "в ночь на 5 марта", "0" * 30, "ı ğ ñ q", "\U00017000", "\u202e", "!!!", "...",
 ])
 TEXT = st.lists(st.one_of(PIECES, st.text(max_size=30)), max_size=8).map("".join)
 

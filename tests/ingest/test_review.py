@@ -18,16 +18,6 @@ from tests.ingest import review_world
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def fedorenko(coordinator):
-    return factories.person(coordinator, name="Ігор Федоренко")
-
-
-@pytest.fixture
-def proposals(documenter, places, fedorenko):
-    return review_world.world(documenter, place=places["town"], perpetrator=fedorenko)
-
-
 def entries(candidate):
     return list(AuditEntry.objects.filter(object_type="ingest.candidate", object_id=candidate.public_id).order_by("id")
                 .values_list("action", "changes"))

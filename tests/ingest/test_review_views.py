@@ -17,16 +17,6 @@ from tests.ingest import review_world, texts
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def fedorenko(coordinator):
-    return factories.person(coordinator, name="Ігор Федоренко")
-
-
-@pytest.fixture
-def proposals(documenter, places, fedorenko):
-    return review_world.world(documenter, place=places["town"], perpetrator=fedorenko)
-
-
 def form_data(candidate, **fields):
     prefix = f"c{candidate.position}"
     data = {"type": candidate.type.code, "date_start": candidate.date_start.isoformat() if candidate.date_start else "",

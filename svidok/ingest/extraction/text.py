@@ -61,7 +61,10 @@ def lemma(word: str, language: str) -> str:
     lower = word.lower().translate(_APOSTROPHES)
     if language not in ("uk", "ru") or not lower.isalpha() and "'" not in lower and "-" not in lower:
         return lower
-    parsed = _analyzer(language).parse(lower)
+    try:
+        parsed = _analyzer(language).parse(lower)
+    except ValueError:  # pymorphy3 asks unicodedata for each letter's name; letters newer than it (Tangut) have none
+        return lower
     return parsed[0].normal_form.replace("ё", "е") if parsed else lower
 
 
