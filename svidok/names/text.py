@@ -220,15 +220,19 @@ def name_parses(lang: str, word: str) -> tuple:
     same given names and patronymics recur in every list)."""
     if len(word) < 2:
         return ()  # an initial says nothing about case or gender
+    try:
+        parses = analyzer(lang).parse(word)
+    except ValueError:  # pymorphy3 asks unicodedata for each letter's name; letters newer than it have none
+        return ()
     return tuple(
-        p for p in analyzer(lang).parse(word)
+        p for p in parses
         if _NAME_TAGS & p.tag.grammemes and not {"plur", "Init", "Abbr"} & p.tag.grammemes
     )
 
 
 @functools.lru_cache(maxsize=100_000)
 def is_known_name(lang: str, word: str) -> bool:
-    return analyzer(lang).word_is_known(word) and bool(name_parses(lang, word))
+    return bool(name_parses(lang, word)) and analyzer(lang).word_is_known(word)
 
 
 def _same_style(original: str, lemma: str) -> str:

@@ -403,3 +403,10 @@ def test_record_organization_accepts_a_long_name(coordinator):
     organization = factories.organization(coordinator, name=name)
 
     assert (Organization.objects.get(pk=organization.pk).name, organization.names.get().keys) == (name, {})
+
+
+def test_a_letter_newer_than_the_unicode_tables_does_not_break_a_cyrillic_name():
+    # U+17000 is a letter to str.isalpha but has no unicodedata name on Python 3.11, which pymorphy3 asks for
+    name = "Сергій \U00017000аб"
+    assert lemmatize(name) == name
+    assert "serhii ab" in match_forms(name)
