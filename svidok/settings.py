@@ -180,8 +180,13 @@ SVIDOK_TOKEN_DAYS = env_int("SVIDOK_TOKEN_DAYS", 90, minimum=1, maximum=3650)
 SVIDOK_FOUR_EYES = env_bool("SVIDOK_FOUR_EYES", True)
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("uk", _("Ukrainian"))]
+# Each language is offered in its own name by the switcher (svidok/templates/_tools.html). Django
+# knows no Crimean Tatar: svidok/common/apps.py registers "crh" in its LANG_INFO, and
+# svidok/formats/crh/ gives its date formats (docs/translating.md).
+LANGUAGES = [("en", _("English")), ("uk", _("Ukrainian")), ("crh", _("Crimean Tatar")), ("ru", _("Russian"))]
 LOCALE_PATHS = [BASE_DIR / "svidok" / "locale"]
+# Searched before Django's own format modules; only languages Django lacks have one here.
+FORMAT_MODULE_PATH = ["svidok.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Kyiv")
 USE_I18N = True
 USE_TZ = True

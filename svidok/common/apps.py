@@ -16,4 +16,7 @@ class CommonConfig(AppConfig):
     label = "common"
 
     def ready(self):
+        from svidok.common.languages import register_languages
+
+        register_languages()
         post_migrate.connect(_create_cache_tables, dispatch_uid="svidok.common.createcachetable")
