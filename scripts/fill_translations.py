@@ -75,12 +75,15 @@ class Entry:
         strings = [value for name, value in self.fields.items() if name.startswith("msgstr")]
         return not strings or any(value == "" for value in strings)
 
-    def fill(self, translation) -> None:
+    def fill(self, translation, nplurals: int = 2) -> None:
         if "msgid_plural" in self.fields:
-            count = sum(1 for name in self.fields if name.startswith("msgstr["))
             forms = list(translation) if isinstance(translation, list) else [translation]
-            if len(forms) != count:
-                raise ValueError(f"{self.key[1]!r}: {len(forms)} plural forms given, the catalogue has {count}")
+            if len(forms) != nplurals:
+                raise ValueError(f"{self.key[1]!r}: {len(forms)} plural forms given, the language has {nplurals}")
+            # A fresh catalogue (makemessages from the template) may hold two empty forms whatever
+            # the language's Plural-Forms says: all of them are rewritten.
+            for name in [name for name in self.fields if name.startswith("msgstr")]:
+                del self.fields[name]
             for number, form in enumerate(forms):
                 self.fields[f"msgstr[{number}]"] = form
         else:
@@ -135,6 +138,9 @@ def load(files: list[Path]) -> dict[tuple[str | None, str], dict]:
 def fill(path: Path, language: str, wanted: dict, *, check: bool = False) -> tuple[int, set]:
     """Fill ``path`` from ``wanted``; return how many entries were filled and the keys it holds."""
     entries = read(path)
+    header = next((entry.fields.get("msgstr", "") for entry in entries if entry.key == (None, "")), "")
+    match = re.search(r"nplurals\s*=\s*(\d+)", header)
+    nplurals = int(match.group(1)) if match else 2
     filled, present = 0, set()
     for entry in entries:
         if entry.obsolete or entry.key == (None, ""):
@@ -146,7 +152,7 @@ def fill(path: Path, language: str, wanted: dict, *, check: bool = False) -> tup
         if "msgid_plural" in entry.fields and item.get("plural") not in (None, entry.fields["msgid_plural"]):
             print(f"{language}: {entry.key[1]!r}: the plural msgid differs from the catalogue's, left alone")
             continue
-        entry.fill(item[language])
+        entry.fill(item[language], nplurals)
         filled += 1
     if filled and not check:
         write(path, entries)
