@@ -7,9 +7,10 @@
 
 Each JSON file is one object, keyed by msgid (docs/translating.md):
 
-    {"Sign in": {"ru": "Войти", "crh": "Kiriş"},
+    {"Sign in": {"ru": "Войти", "crh": "Kir"},
      "%(n)s incident": {"plural": "%(n)s incidents", "ru": ["… 4 forms"], "crh": ["one", "other"]},
-     "May": {"context": "alt. month", "ru": "мая", "crh": "mayıs"}}
+     "May": {"ru": "Май", "crh": "Mayıs"},
+     "alt. month\\u0004May": {"context": "alt. month", "ru": "мая", "crh": "mayıs"}}
 
 Only entries that are empty or marked fuzzy are filled (a fuzzy guess of msgmerge is replaced and its
 flag and previous-msgid comments dropped); a translation already given is never overwritten, and every
@@ -130,8 +131,11 @@ def write(path: Path, entries: list[Entry]) -> None:
 def load(files: list[Path]) -> dict[tuple[str | None, str], dict]:
     wanted = {}
     for file in files:
-        for msgid, item in json.loads(file.read_text(encoding="utf-8")).items():
-            wanted[(item.get("context"), msgid)] = item
+        for key, item in json.loads(file.read_text(encoding="utf-8")).items():
+            # One msgid under two contexts ("May", "alt. month" "May") needs two keys: gettext's
+            # own "context\u0004msgid".
+            context, _, msgid = key.rpartition("\x04") if "\x04" in key else (item.get("context"), "", key)
+            wanted[(context or None, msgid)] = item
     return wanted
 
 

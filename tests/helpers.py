@@ -2,6 +2,8 @@
 
 import time
 
+import pytest
+from django.conf import settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -67,3 +69,17 @@ def settle_constraints() -> None:
 
     if connection.vendor == "postgresql":
         connection.check_constraints()
+
+
+# Interface languages whose catalogue another branch brings (issue 13: Crimean Tatar is translated
+# on h/crh). Their tests are expected to fail until the merge, strictly: once the catalogue is
+# there they pass, the strict xfail turns that into a failure, and the entry must go.
+PENDING_CATALOGUES = {"crh": "the Crimean Tatar catalogue comes from branch h/crh: remove this entry when it is merged"}
+
+
+def interface_languages(*, with_english: bool = False) -> list:
+    """The configured interface languages as pytest parameters (English, the source, left out
+    unless asked for), those in ``PENDING_CATALOGUES`` marked as expected to fail."""
+    return [pytest.param(code, marks=pytest.mark.xfail(reason=PENDING_CATALOGUES[code], strict=True))
+            if code in PENDING_CATALOGUES else code
+            for code, _name in settings.LANGUAGES if with_english or code != settings.LANGUAGE_CODE]

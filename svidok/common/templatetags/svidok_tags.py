@@ -1,6 +1,8 @@
 """Template helpers shared by every page."""
 
 from django import template
+from django.conf import settings
+from django.utils.translation import check_for_language, get_language_info
 
 register = template.Library()
 
@@ -36,3 +38,13 @@ def history_value(value):
     if isinstance(value, list):
         return ", ".join(history_value(v) for v in value) or "—"
     return str(value)
+
+
+@register.simple_tag
+def interface_languages():
+    """(code, name in that language) of each configured language that has a catalogue installed,
+    for the switcher: a language whose catalogue is missing (not compiled, or not merged yet)
+    would be refused by ``set_language`` and its button would do nothing. English, the language
+    of the source strings, needs none."""
+    return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+            if code == settings.LANGUAGE_CODE or check_for_language(code)]
