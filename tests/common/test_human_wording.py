@@ -27,7 +27,7 @@ from svidok.sanctions import services as sanctions_services
 from tests import factories
 from tests.accounts.test_walk import _body, addresses, world  # noqa: F401 (the shared world fixture)
 
-LANGUAGES = ["en", "uk"]
+LANGUAGES = ["en", "uk", "ru"]
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
 # Two or more lowercase latin words joined by underscores: the shape of a field, choice or term code.
 SNAKE = re.compile(r"(?<![\w/.@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.@-])")
@@ -156,6 +156,8 @@ def test_no_code_or_uuid_on_any_page(role, language, wording_world, db):
      "Listing — → jurisdiction: European Union; status: submitted; date: 2025-01-10"),
     ("uk", "Історія змін", "чернетка → на перевірці", "Учасник Petro Walkovenko",
      "Санкційний статус — → юрисдикція: Європейський Союз; статус: подано; дата: 2025-01-10"),
+    ("ru", "История изменений", "черновик → на проверке", "Участник Petro Walkovenko",
+     "Санкционный статус — → юрисдикция: Европейский союз; статус: подано; дата: 2025-01-10"),
 ])
 def test_proposal_history_reads_in_words(wording_world, db, language, heading, status, member, listing):
     client = wording_world["clients"][Role.COORDINATOR]
@@ -170,6 +172,7 @@ def test_proposal_history_reads_in_words(wording_world, db, language, heading, s
 @pytest.mark.parametrize(("language", "expected"), [
     ("en", "The end date (March 1, 2018) is before the start date (March 20, 2018)."),
     ("uk", "Дата завершення (01 березня 2018 р.) раніша за дату початку (20 березня 2018 р.)."),
+    ("ru", "Дата окончания (1 марта 2018 г.) раньше даты начала (20 марта 2018 г.)."),
 ])
 def test_reversed_dates_error_names_no_field_code(client, documenter, language, expected):
     from tests.helpers import login
