@@ -6,11 +6,12 @@ weekday names of ``|date`` stay English. :func:`register_languages` (called from
 ``CommonConfig.ready``) adds the language to Django's ``LANG_INFO``; the date words below are marked
 for translation here so that ``makemessages`` copies Django's own msgids into our catalogues, where
 the crh translator gives them (docs/translating.md). For uk and ru our catalogues repeat Django's
-own translations, which they would otherwise override.
+own translations, which they would otherwise override. The same holds for the messages of Django's
+forms, validators and sign-in form that reach Svidok's pages (``DJANGO_MESSAGES``).
 """
 
 from django.conf.locale import LANG_INFO
-from django.utils.translation import gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_noop, ngettext_lazy, pgettext_lazy
 
 # Django's LANG_INFO shape; "Qırımtatarca" is how Crimean Tatar speakers name the language.
 CRIMEAN_TATAR = {"bidi": False, "code": "crh", "name": "Crimean Tatar", "name_local": "Qırımtatarca"}
@@ -48,4 +49,30 @@ DATE_WORDS = [
     pgettext_lazy("alt. month", "November"), pgettext_lazy("alt. month", "December"),
     gettext_noop("a.m."), gettext_noop("p.m."), gettext_noop("AM"), gettext_noop("PM"),
     gettext_noop("midnight"), gettext_noop("noon"),
+]
+
+
+# Messages of Django's form fields, validators and sign-in form (django.contrib.auth) that Svidok's
+# pages show as they are: without them a Crimean Tatar page would show them in English.
+DJANGO_MESSAGES = [
+    gettext_noop('Enter a valid value.'),
+    gettext_noop('Enter a valid URL.'),
+    gettext_noop('Enter a valid email address.'),
+    gettext_noop('Ensure this value is less than or equal to %(limit_value)s.'),
+    gettext_noop('Ensure this value is greater than or equal to %(limit_value)s.'),
+    ngettext_lazy('Ensure this value has at most %(limit_value)d character (it has %(show_value)d).', 'Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).', "limit_value"),
+    ngettext_lazy('Ensure this value has at least %(limit_value)d character (it has %(show_value)d).', 'Ensure this value has at least %(limit_value)d characters (it has %(show_value)d).', "limit_value"),
+    gettext_noop('Enter a number.'),
+    gettext_noop('Enter a whole number.'),
+    gettext_noop('Enter a valid time.'),
+    gettext_noop('Enter a valid date/time.'),
+    gettext_noop('No file was submitted. Check the encoding type on the form.'),
+    gettext_noop('No file was submitted.'),
+    gettext_noop('The submitted file is empty.'),
+    gettext_noop('Select a valid choice. %(value)s is not one of the available choices.'),
+    gettext_noop('Select a valid choice. That choice is not one of the available choices.'),
+    gettext_noop('Enter a valid UUID.'),
+    gettext_noop('Enter a valid JSON.'),
+    gettext_noop('Please enter a correct %(username)s and password. Note that both fields may be case-sensitive.'),
+    gettext_noop('This account is inactive.'),
 ]

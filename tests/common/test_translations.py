@@ -152,3 +152,25 @@ def test_accept_language_chooses_the_interface_language(client, crimean_tatar_mo
 
     assert re.search(r'<html lang="([^"]+)"', response.content.decode()).group(1) == lang
     assert re.search(r"<h1>([^<]*)</h1>", response.content.decode()).group(1) == heading
+
+
+@pytest.mark.parametrize("code", ["uk", "ru"])
+def test_our_copies_of_django_messages_say_what_django_says(code):
+    """Our catalogues repeat Django's date words and form messages for crh's sake
+    (svidok/common/languages.py); in uk and ru they take precedence over Django's own, so they
+    must be Django's own translations."""
+    import django
+
+    reader = _fill_translations().read
+    django_root = Path(django.__file__).parent
+    theirs = {}
+    for catalogue in (django_root / "conf" / "locale", django_root / "contrib" / "auth" / "locale"):
+        for entry in reader(_catalogue(catalogue, code)):
+            if not entry.obsolete:
+                theirs.setdefault(entry.key, entry.fields)
+    ours = [entry for entry in reader(_catalogue(LOCALE, code))
+            if any("svidok/common/languages.py" in line for line in entry.comments if line.startswith("#:"))]
+
+    differing = [entry.key for entry in ours if entry.fields != theirs.get(entry.key)]
+
+    assert (len(ours), differing) == (88, [])
