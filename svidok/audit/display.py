@@ -115,6 +115,7 @@ EXTRA_LABELS = {
     "start_date": gettext_lazy("From"),
     "end_date": gettext_lazy("Until"),
     "vocabulary_version": gettext_lazy("Vocabulary version"),
+    "verified_elsewhere": gettext_lazy("Verified before the import, in the system the file came from"),
 }
 
 def _field(object_type: str, key: str):

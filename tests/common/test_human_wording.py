@@ -27,7 +27,7 @@ from svidok.sanctions import services as sanctions_services
 from tests import factories
 from tests.accounts.test_walk import _body, addresses, world  # noqa: F401 (the shared world fixture)
 
-LANGUAGES = ["en", "uk", "ru"]
+LANGUAGES = ["en", "uk", "ru", "crh"]
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
 # Two or more lowercase latin words joined by underscores: the shape of a field, choice or term code.
 SNAKE = re.compile(r"(?<![\w/.@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.@-])")

@@ -261,7 +261,7 @@ def test_import_references_continue_after_existing(tmp_path, coordinator):
 def test_import_duplicate_of_a_duplicate_in_same_file_is_a_row_error(tmp_path, capsys):
     csv = (
         "reference,title,type,date_start,status,duplicate_of\n"
-        "SV-2018-000001,Original,dismissal,2018-03-20,verified,\n"
+        "SV-2018-000001,Original,dismissal,2018-03-20,submitted,\n"
         "SV-2018-000002,Copy,dismissal,2018-03-20,duplicate,SV-2018-000001\n"
         "SV-2018-000003,Copy of copy,dismissal,2018-03-20,duplicate,SV-2018-000002\n"
     )
@@ -281,3 +281,32 @@ def test_import_duplicate_of_itself_is_a_row_error(tmp_path, capsys):
         run(write(tmp_path, csv))
 
     assert capsys.readouterr().err.splitlines() == ["line 2: duplicate_of: an incident cannot duplicate itself"]
+
+
+VERIFIED_ROW = "title,type,date_start,status,status_reason\nChecked elsewhere,dismissal,2018-03-20,verified,Two sources\n"
+
+
+def test_import_cannot_verify_under_four_eyes(tmp_path, capsys):
+    with pytest.raises(CommandError, match="nothing was imported"):
+        run(write(tmp_path, VERIFIED_ROW))
+
+    error = capsys.readouterr().err
+    assert error.startswith("line 2: status: an import cannot verify under four eyes")
+    assert "--verified-elsewhere" in error
+    assert Incident.objects.count() == 0
+
+
+def test_import_keeps_verified_from_the_source_system_when_told_and_the_audit_says_so(tmp_path):
+    run(write(tmp_path, VERIFIED_ROW), "--verified-elsewhere")
+
+    incident = Incident.objects.get()
+    assert incident.status == Incident.Status.VERIFIED
+    entry = AuditEntry.objects.get(action="import", object_type=Incident._meta.label_lower)
+    assert entry.changes["verified_elsewhere"] == [None, True]
+
+
+def test_import_keeps_verified_without_four_eyes(tmp_path, settings):
+    settings.SVIDOK_FOUR_EYES = False
+    run(write(tmp_path, VERIFIED_ROW))
+
+    assert Incident.objects.get().status == Incident.Status.VERIFIED

@@ -15,6 +15,7 @@ and :func:`import_incidents` here is the use case that ties them.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import transaction
 
 from svidok.accounts.rules import require
@@ -36,23 +37,29 @@ class ImportResult:
 
 
 def import_incidents(*, actor, rows: Iterable[tuple[int, dict]], dry_run: bool = False,
-                     progress: Callable[[int], None] | None = None) -> ImportResult:
+                     progress: Callable[[int], None] | None = None, verified_elsewhere: bool = False) -> ImportResult:
     """Validate every row, then (unless ``dry_run`` or any row is bad) create all of them in one transaction.
 
     ``rows`` are ``(line number, {column: value})`` pairs as :func:`read_file` returns them.
     ``actor`` needs ``data.import`` (the command runs as ``--as`` or the system account). Returns an :class:`ImportResult`
     whose ``errors`` list every bad row (line, field, reason); when there are errors nothing is written.
+
+    Under four eyes (``SVIDOK_FOUR_EYES``) an import verifies nothing by itself: a row with status
+    ``verified`` is refused unless ``verified_elsewhere`` says the file's verifications were decided in
+    the system the file comes from (a migration); the audit entry of each such incident then says so.
     """
     require(actor, "data.import")
     rows = list(rows)
     result = ImportResult(rows=len(rows), dry_run=dry_run)
     parsed, errors = validate_rows(rows, progress)
+    if settings.SVIDOK_FOUR_EYES and not verified_elsewhere:
+        errors.extend(_refuse_verified(parsed))
     result.errors = sorted(errors, key=lambda e: e.line)
     if errors or dry_run or not parsed:
         return result
     with transaction.atomic():
         allocate_references(parsed)
-        writer = Writer(actor, progress)
+        writer = Writer(actor, progress, verified_elsewhere=verified_elsewhere)
         result.created |= writer.persons(parsed)
         result.created |= writer.organizations(parsed)
         result.created |= writer.sources(parsed)
@@ -62,3 +69,14 @@ def import_incidents(*, actor, rows: Iterable[tuple[int, dict]], dry_run: bool =
         result.created |= {"incidents": len(incidents), "involvements": writer.involvement_count, "audit_entries": audit_entries}
         result.references = [i.reference for i in incidents]
     return result
+
+
+def _refuse_verified(parsed) -> list[RowError]:
+    refused = []
+    for row in parsed:
+        if row.values.get("status") == "verified":
+            row.error("status", "an import cannot verify under four eyes: import as 'submitted' and verify each incident "
+                                "on its page, or, when the file was verified in the system it comes from, import with "
+                                "--verified-elsewhere")
+            refused.append(row.errors[-1])
+    return refused

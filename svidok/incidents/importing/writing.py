@@ -101,8 +101,9 @@ def _chunked_lookup(queryset, field_name: str, values: list, key: Callable) -> d
 class Writer:
     """Creates the records of validated rows, queueing one audit entry per created record."""
 
-    def __init__(self, actor, progress):
+    def __init__(self, actor, progress, *, verified_elsewhere: bool = False):
         self.actor = actor
+        self.verified_elsewhere = verified_elsewhere
         self.created_by = actor if getattr(actor, "pk", None) else None
         self.now = timezone.now()
         self.request_id = current_request_id()
@@ -252,6 +253,8 @@ class Writer:
             if row.sources:
                 changes["sources"] = [None, [{"source": v["source"].public_id, "title": v["source"].title, "note": v["note"]}
                                              for v in row.sources]]
+            if self.verified_elsewhere and row.values["status"] == Incident.Status.VERIFIED:
+                changes["verified_elsewhere"] = [None, True]
             self.entry(obj=incident, snapshot=snapshot, extra=changes)
         insert_rows(Involvement, ["uuid", "incident_id", "person_id", "organization_id", "role_id", "perpetrator_type_id", "details"],
                     involvements)

@@ -22,9 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=["csv", "xlsx", "json"], help="default: from the file name's suffix")
         parser.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
         parser.add_argument("--as", dest="username", help="record the import as this user (default: the installation owner)")
+        parser.add_argument("--verified-elsewhere", action="store_true",
+                            help="keep the status 'verified' the file gives: its incidents were verified in the system the file "
+                                 "comes from (under four eyes an import verifies nothing otherwise); the audit log says so")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
-    def handle(self, *args, file, format, dry_run, username, no_progress, **options):
+    def handle(self, *args, file, format, dry_run, username, no_progress, verified_elsewhere, **options):
         actor = find_actor(username)
         try:
             rows = read_file(file, format)
@@ -34,7 +37,8 @@ class Command(BaseCommand):
         total = len(rows) * (1 if dry_run else 2)
         with tqdm(total=total, unit="row", file=sys.stderr, disable=no_progress or None, leave=False) as bar:
             try:
-                result = import_incidents(actor=actor, rows=rows, dry_run=dry_run, progress=bar.update)
+                result = import_incidents(actor=actor, rows=rows, dry_run=dry_run, progress=bar.update,
+                                          verified_elsewhere=verified_elsewhere)
             except PermissionDenied:
                 raise CommandError(f"{username} may not import data.") from None
         if result.errors:
