@@ -158,6 +158,8 @@ def test_no_code_or_uuid_on_any_page(role, language, wording_world, db):
      "Санкційний статус — → юрисдикція: Європейський Союз; статус: подано; дата: 2025-01-10"),
     ("ru", "История изменений", "черновик → на проверке", "Участник Petro Walkovenko",
      "Санкционный статус — → юрисдикция: Европейский союз; статус: подано; дата: 2025-01-10"),
+    ("crh", "Deñişmeler tarihı", "qaralama → közden keçirile", "Aza Petro Walkovenko",
+     "Listege kirsetüv — → yurisdiktsiya: Avropa Birligi; durum: yollanğan; tarih: 2025-01-10"),
 ])
 def test_proposal_history_reads_in_words(wording_world, db, language, heading, status, member, listing):
     client = wording_world["clients"][Role.COORDINATOR]
@@ -173,6 +175,7 @@ def test_proposal_history_reads_in_words(wording_world, db, language, heading, s
     ("en", "The end date (March 1, 2018) is before the start date (March 20, 2018)."),
     ("uk", "Дата завершення (01 березня 2018 р.) раніша за дату початку (20 березня 2018 р.)."),
     ("ru", "Дата окончания (1 марта 2018 г.) раньше даты начала (20 марта 2018 г.)."),
+    ("crh", "Soñ tarihi (1 mart 2018) başlanğıç tarihinden (20 mart 2018) evel."),
 ])
 def test_reversed_dates_error_names_no_field_code(client, documenter, language, expected):
     from tests.helpers import login
