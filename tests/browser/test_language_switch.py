@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
 from tests import factories
-from tests.browser.conftest import give_code, sign_in
+from tests.browser.conftest import give_code, shot, sign_in
 from tests.helpers import PASSWORD, authenticator, current_code, interface_languages, make_user
 
 pytestmark = pytest.mark.browser
@@ -83,4 +83,5 @@ def test_every_interface_language_from_the_switcher(page, console_errors, vocabu
     expect(page.get_by_role("navigation").get_by_role("link", name=nav_word, exact=True).first).to_be_visible()
     expect(page.locator("dd time").first).to_have_text(date)
     expect(page.locator("dd time").first).to_have_attribute("datetime", "2018-03-18")
+    shot(page, f"incident-{code}.png")
     assert console_errors == []

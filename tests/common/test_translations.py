@@ -9,6 +9,7 @@ ran makemessages. docs/translating.md says how translators work.
 import contextlib
 import datetime as dt
 import importlib.util
+import json
 import re
 import shutil
 import subprocess
@@ -174,3 +175,17 @@ def test_our_copies_of_django_messages_say_what_django_says(code):
     differing = [entry.key for entry in ours if entry.fields != theirs.get(entry.key)]
 
     assert (len(ours), differing) == (88, [])
+
+
+def test_every_shipped_vocabulary_term_has_a_label_in_every_interface_language():
+    # Terms (incident types, roles, legal qualifications) are data, not catalogue messages: the
+    # shows label_<language> and falls back to English, so a missing label passes unnoticed.
+    import json
+
+    shipped = json.loads((ROOT / "data" / "vocabularies.json").read_text(encoding="utf-8"))
+    codes = [code for code, _name in settings.LANGUAGES]
+
+    missing = [f"{vocabulary['code']}:{term['code']} label_{code}" for vocabulary in shipped["vocabularies"]
+               for term in vocabulary["terms"] for code in codes if not term.get(f"label_{code}", "").strip()]
+
+    assert missing == []
