@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import django
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -160,8 +161,6 @@ def test_our_copies_of_django_messages_say_what_django_says(code):
     """Our catalogues repeat Django's date words and form messages for crh's sake
     (svidok/common/languages.py); in uk and ru they take precedence over Django's own, so they
     must be Django's own translations."""
-    import django
-
     reader = _fill_translations().read
     django_root = Path(django.__file__).parent
     theirs = {}
@@ -178,10 +177,8 @@ def test_our_copies_of_django_messages_say_what_django_says(code):
 
 
 def test_every_shipped_vocabulary_term_has_a_label_in_every_interface_language():
-    # Terms (incident types, roles, legal qualifications) are data, not catalogue messages: the
-    # shows label_<language> and falls back to English, so a missing label passes unnoticed.
-    import json
-
+    # Terms (incident types, roles, legal qualifications) are data, not catalogue messages: a page
+    # shows label_<language>, falling back to English, so a missing label passes unnoticed.
     shipped = json.loads((ROOT / "data" / "vocabularies.json").read_text(encoding="utf-8"))
     codes = [code for code, _name in settings.LANGUAGES]
 
