@@ -156,7 +156,11 @@ def fill(path: Path, language: str, wanted: dict, *, check: bool = False) -> tup
         if "msgid_plural" in entry.fields and item.get("plural") not in (None, entry.fields["msgid_plural"]):
             print(f"{language}: {entry.key[1]!r}: the plural msgid differs from the catalogue's, left alone")
             continue
-        entry.fill(item[language], nplurals)
+        try:
+            entry.fill(item[language], nplurals)
+        except ValueError as error:  # a wrong number of plural forms: that entry only is left alone
+            print(f"{language}: {error}, left alone")
+            continue
         filled += 1
     if filled and not check:
         write(path, entries)

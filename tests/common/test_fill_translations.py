@@ -125,3 +125,18 @@ def test_fill_translations_check_writes_nothing(tmp_path):
     filled, _present = script.fill(po, "ru", script.load([given]), check=True)
 
     assert (filled, po.read_text(encoding="utf-8")) == (4, CATALOGUE)
+
+
+def test_fill_translations_leaves_an_entry_with_the_wrong_number_of_plural_forms(tmp_path, capsys):
+    po = tmp_path / "django.po"
+    po.write_text(CATALOGUE, encoding="utf-8")
+    given = tmp_path / "lang.json"
+    given.write_text(json.dumps({"%(n)s incident": {"plural": "%(n)s incidents", "ru": ["%(n)s инцидент"]},
+                                 "Sign in": {"ru": "Войти"}}, ensure_ascii=False), encoding="utf-8")
+    script = _script()
+
+    filled, _present = script.fill(po, "ru", script.load([given]))
+
+    assert filled == 1
+    assert 'msgstr[0] ""\nmsgstr[1] ""' in po.read_text(encoding="utf-8")
+    assert capsys.readouterr().out == "ru: '%(n)s incident': 1 plural forms given, the language has 4, left alone\n"
