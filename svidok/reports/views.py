@@ -1,12 +1,42 @@
-"""The dashboard: counts over the incidents the user may see, each one aggregate query."""
+"""The dashboard: the user's own work first (svidok.work: drafts, reviews waiting, assignments,
+recent changes, unread notifications, saved searches), then counts over the incidents the user may
+see, each one aggregate query."""
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, F, When
 from django.db.models.functions import TruncMonth
 from django.shortcuts import render
 
+from svidok.accounts import rules
 from svidok.incidents.models import Incident, Place, Term
 from svidok.incidents.queries import visible_incidents
+from svidok.incidents.views import expect_incidents
+from svidok.work import queries as work
+
+# Each list of the dashboard shows this many; its "all" link the rest.
+SHORT = 5
+
+
+def _work_panels(request) -> dict:
+    """The personal lists at the top of the dashboard; none for a role without ``work.personal``."""
+    user = request.user
+    if not rules.can(user, "work.personal"):
+        return {"work": None}
+    panels = {
+        "drafts": list(work.my_drafts(user).select_related("type")[:SHORT]) if rules.can(user, "incident.create") else None,
+        "review": list(work.incidents_to_review(user)[:SHORT]) if rules.can(user, "incident.review") else None,
+        "proposals_review": list(work.proposals_to_review(user)[:SHORT]),
+        "assigned": list(work.assigned_to(user)[:SHORT]) if rules.can(user, "work.take") else None,
+        "recent": list(work.recent_incidents(user)[:SHORT]),
+        "recent_proposals": work.recent_proposals(user, SHORT),
+        "notifications": list(work.notifications_for(user).filter(read_at=None)[:SHORT]),
+        "searches": list(work.saved_searches(user)),
+    }
+    incidents = [*(panels["drafts"] or ()), *(panels["review"] or ()), *panels["recent"],
+                 *(a.incident for a in panels["assigned"] or () if a.incident_id),
+                 *(n.incident for n in panels["notifications"] if n.incident_id)]
+    expect_incidents(request, incidents)
+    return {"work": panels}
 
 
 def _labelled(rows, key: str, objects: dict) -> list[dict]:
@@ -44,5 +74,6 @@ def dashboard(request):
         "by_region": _labelled(by_region, "region", places),
         "by_raion": _labelled(by_raion, "raion", places),
         "no_place": incidents.filter(place=None).count(),
+        **_work_panels(request),
     }
     return render(request, "reports/dashboard.html", context)
