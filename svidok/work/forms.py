@@ -10,7 +10,7 @@ class AssignForm(forms.Form):
     assignee = forms.ChoiceField(label=_("Assign to"), required=False)
 
     def __init__(self, *args, candidates=(), **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, auto_id="work_%s", **kwargs)
         self.fields["assignee"].choices = [("", _("nobody")), *((u.username, u.username) for u in candidates)]
         self.candidates = {u.username: u for u in candidates}
 
@@ -19,6 +19,10 @@ class AssignForm(forms.Form):
 
 
 class CommentForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        # Its own ids: the record's page has other forms with a "body" or "note".
+        super().__init__(*args, auto_id="comment_%s", **kwargs)
+
     body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}),
                            max_length=Comment._meta.get_field("body").max_length,
                            help_text=_("Write @ and a username to notify a colleague who can read this record."))
