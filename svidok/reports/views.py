@@ -10,7 +10,6 @@ from django.shortcuts import render
 from svidok.accounts import rules
 from svidok.incidents.models import Incident, Place, Term
 from svidok.incidents.queries import visible_incidents
-from svidok.incidents.views import expect_incidents
 from svidok.work import queries as work
 
 # Each list of the dashboard shows this many; its "all" link the rest.
@@ -24,18 +23,14 @@ def _work_panels(request) -> dict:
         return {"work": None}
     panels = {
         "drafts": list(work.my_drafts(user).select_related("type")[:SHORT]) if rules.can(user, "incident.create") else None,
-        "review": list(work.incidents_to_review(user)[:SHORT]) if rules.can(user, "incident.review") else None,
+        "review": list(work.incidents_to_review(user).select_related("type")[:SHORT]) if rules.can(user, "incident.review") else None,
         "proposals_review": list(work.proposals_to_review(user)[:SHORT]),
-        "assigned": list(work.assigned_to(user)[:SHORT]) if rules.can(user, "work.take") else None,
-        "recent": list(work.recent_incidents(user)[:SHORT]),
+        "assigned": list(work.assigned_to(user).select_related("incident__type")[:SHORT]) if rules.can(user, "work.take") else None,
+        "recent": list(work.recent_incidents(user).select_related("type")[:SHORT]),
         "recent_proposals": work.recent_proposals(user, SHORT),
         "notifications": list(work.notifications_for(user).filter(read_at=None)[:SHORT]),
         "searches": list(work.saved_searches(user)),
     }
-    incidents = [*(panels["drafts"] or ()), *(panels["review"] or ()), *panels["recent"],
-                 *(a.incident for a in panels["assigned"] or () if a.incident_id),
-                 *(n.incident for n in panels["notifications"] if n.incident_id)]
-    expect_incidents(request, incidents)
     return {"work": panels}
 
 

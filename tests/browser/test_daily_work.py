@@ -54,7 +54,8 @@ def test_reviewer_assigns_and_mentions_and_the_monitor_sees_both(page, second_pa
     nav = second_page.get_by_role("navigation", name="Main").last
     expect(nav.get_by_role("link", name=re.compile(r"Notifications 2 unread"))).to_be_visible()
     assigned = second_page.get_by_role("region", name="Assigned to me")
-    expect(assigned.get_by_role("link", name=f"{incident.reference} · Voters bused from the plant")).to_be_visible()
+    # The dashboard names an incident by reference, type and date, never by its title (issue 10).
+    expect(assigned.get_by_role("link", name=f"{incident.reference} · Dismissal · 2018-03-20")).to_be_visible()
     unread = second_page.get_by_role("region", name="Unread notifications")
     expect(unread).to_contain_text(f"coordinator assigned you incident {incident.reference}")
     expect(unread).to_contain_text(f"coordinator mentioned you on incident {incident.reference}")
