@@ -54,7 +54,11 @@ def work_context(request, record, *, assign_form=None, comment_form=None, missed
     }
 
 
-def _record_section(request, record, context) -> dict:
+def _record_section(request, record, context) -> dict | None:
+    # Who works on a record, and what colleagues write about it, is for the organisation's own
+    # people (documenters are at risk too), not for external counsel: like "Recorded by".
+    if not rules.can(request.user, "work.comment"):
+        return None
     return work_context(request, record)
 
 

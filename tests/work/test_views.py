@@ -272,3 +272,32 @@ def test_no_email_when_not_configured_or_no_address(coordinator, documenter, sub
 
     assert mail.outbox == []
     assert Notification.objects.count() == 2
+
+
+def test_comment_naming_a_protected_person_reads_as_the_pseudonym_without_clearance(client, coordinator, documenter, submitted):
+    victim = factories.person(coordinator, name="Ірина Коваленко", protected=True)
+    services.add_comment(actor=coordinator, record=submitted, body="Iryna Kovalenko agreed to testify. @documenter")
+
+    as_documenter = login(client, documenter).get(f"/incidents/{submitted.reference}/").content.decode()
+    as_lead = login(client, coordinator).get(f"/incidents/{submitted.reference}/").content.decode()
+
+    assert "Kovalenko" not in as_documenter
+    assert f"{victim.pseudonym} agreed to testify." in as_documenter
+    assert "Iryna Kovalenko agreed to testify." in as_lead
+
+
+def test_counsel_sees_neither_assignee_nor_comments_on_a_shared_incident(client, coordinator, documenter, verified):
+    from svidok.incidents.models import Case, CaseShare
+
+    counsel = make_user(Role.COUNSEL, "counsel")
+    case = Case.objects.create(name="Shared case", created_by=coordinator)
+    case.incidents.add(verified)
+    CaseShare.objects.create(case=case, user=counsel)
+    services.assign(actor=coordinator, record=verified, assignee=documenter)
+    services.add_comment(actor=coordinator, record=verified, body="Internal remark")
+
+    response = login(client, counsel).get(f"/incidents/{verified.reference}/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Internal remark" not in body and "Assigned to" not in body
