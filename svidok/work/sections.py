@@ -95,5 +95,7 @@ def register() -> None:
     extensions.add_section("incidents.list", context=_saved_searches, template="work/_saved_searches.html", order=10)
     extensions.provide("incidents.status_changed", _status_changed)
     display.ACTION_LABELS.setdefault("assign", gettext_lazy("assigned"))
+    display.register_type(Comment.audit_type, models=("work.Comment",))
+    display.register_type(SavedSearch.audit_type, models=("work.SavedSearch",))
     display.register_labels({"assignee": gettext_lazy("Assigned to"), "mentioned": gettext_lazy("Mentioned"),
-                             "body": gettext_lazy("Comment"), "query": gettext_lazy("Filter")})
+                             "incident": gettext_lazy("Incident"), "proposal": gettext_lazy("Proposal")})

@@ -190,3 +190,18 @@ def test_counsel_may_not_comment_or_keep_searches(db, verified):
         services.add_comment(actor=counsel, record=verified, body="hi")
     with pytest.raises(PermissionDenied):
         services.save_search(actor=counsel, name="x", query="")
+
+
+def test_comment_and_assignment_entries_read_in_words(coordinator, documenter, submitted):
+    from svidok.audit.display import readable
+    from svidok.audit.services import history
+
+    services.assign(actor=coordinator, record=submitted, assignee=documenter)
+    comment, _missed = services.add_comment(actor=coordinator, record=submitted, body="@documenter look")
+
+    assigned = [e for e in readable(history(submitted)) if e.action == "assign"][0]
+    created = readable(history(comment))[0]
+    assert (assigned.action_label, [(r.label, r.before, r.after) for r in assigned.rows]) == (
+        "assigned", [("Assigned to", "—", "documenter")])
+    assert [(r.label, r.after) for r in created.rows] == [
+        ("Comment", "@documenter look"), ("Incident", submitted.reference), ("Mentioned", "documenter")]
