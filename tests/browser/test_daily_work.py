@@ -70,3 +70,29 @@ def test_reviewer_assigns_and_mentions_and_the_monitor_sees_both(page, second_pa
     assert Comment.objects.get().body.startswith("@monitor")
     assert Notification.objects.filter(recipient=monitor, read_at=None).count() == 1
     assert console_errors == []
+
+
+def test_documenter_saves_a_filtered_list_and_finds_it_on_the_dashboard(page, console_errors, vocabularies):
+    documenter = make_user(Role.DOCUMENTER, "documenter")
+    factories.incident(documenter, title="A draft of mine")
+
+    sign_in(page, "documenter")
+    page.goto("/incidents/")
+    # Filtering swaps the results in place (htmx): the search saved afterwards is the current filter.
+    page.get_by_label("Status").select_option("draft")
+    expect(page).to_have_url(re.compile(r"status=draft"))
+    saved = page.get_by_role("region", name="Saved searches")
+    saved.get_by_label("Name of the search").fill("My drafts in progress")
+    saved.get_by_role("button", name="Save this search").click()
+    expect(page.get_by_role("status")).to_have_text("Search “My drafts in progress” saved.")
+    expect(page).to_have_url(re.compile(r"/incidents/\?status=draft&sort=-date$"))
+
+    page.goto("/")
+    page.get_by_role("region", name="Saved searches").get_by_role("link", name="My drafts in progress").click()
+    expect(page).to_have_url(re.compile(r"/incidents/\?status=draft&sort=-date$"))
+    expect(page.get_by_role("link", name=re.compile("A draft of mine"))).to_be_visible()
+
+    page.goto("/work/searches/")
+    page.get_by_role("button", name="Delete the search “My drafts in progress”").click()
+    expect(page.get_by_role("status")).to_have_text("Search “My drafts in progress” deleted.")
+    assert console_errors == []
