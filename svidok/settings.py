@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "svidok.evidence",
     "svidok.ingest",
     "svidok.backup",
+    "svidok.work",
     "svidok.reports",
 ]
 
@@ -114,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "svidok.accounts.context_processors.navigation",
                 "svidok.people.freetext.context",
+                "svidok.work.context_processors.notifications",
             ],
         },
     }
@@ -178,6 +180,18 @@ SVIDOK_TOKEN_DAYS = env_int("SVIDOK_TOKEN_DAYS", 90, minimum=1, maximum=3650)
 # Four eyes (docs/permissions.md): the person who recorded an incident does not verify it, and who
 # reviewed a proposal's members does not sign it off. Off only for a one-person installation.
 SVIDOK_FOUR_EYES = env_bool("SVIDOK_FOUR_EYES", True)
+# Notifications by e-mail (docs/daily-work.md): through Django's mail settings, sent by the worker.
+# On when EMAIL_HOST is set, or with SVIDOK_NOTIFY_EMAIL=true (another EMAIL_BACKEND); never personal data.
+if env_str("EMAIL_HOST"):
+    EMAIL_HOST = env_str("EMAIL_HOST")
+    EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "svidok@localhost")
+SVIDOK_NOTIFY_EMAIL = env_bool("SVIDOK_NOTIFY_EMAIL", bool(env_str("EMAIL_HOST")))
+# The address people open Svidok at, for the links in e-mails (no trailing slash).
+SVIDOK_SITE_URL = env_str("SVIDOK_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LANGUAGE_CODE = "en"
 # Each language is offered in its own name by the switcher (svidok/templates/_tools.html). Django

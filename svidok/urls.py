@@ -22,6 +22,7 @@ urlpatterns = [
     path("evidence/captures/", include("svidok.evidence.capture_urls")),
     path("evidence/", include("svidok.evidence.urls")),
     path("search/", include("svidok.search.urls")),
+    path("work/", include("svidok.work.urls")),
     # News import and review: two url modules (two engineers' pages), one namespace; two includes
     # with the same namespace would hide the first one's names from reverse().
     path("news/", include(([*ingest_urls.urlpatterns, *ingest_review_urls.urlpatterns], "ingest"))),

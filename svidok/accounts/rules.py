@@ -72,6 +72,11 @@ ACTIONS: dict[str, frozenset[str]] = {
     "case.view": CASE_READERS,  # leads: every case; everyone else: the cases shared with them
     "case.edit": LEADS,  # create, rename, add and remove incidents, share with an account, stop sharing
     "incident.grant": LEADS,  # name the users who may see a restricted incident, or remove them
+    # Daily work (svidok.work, docs/daily-work.md). Who may be assigned a record: svidok.work.services.
+    "work.assign": LEADS,  # assign an incident or a proposal to a member who may work on it, or unassign it
+    "work.take": EDITORS,  # take an incident or a proposal one may work on for oneself
+    "work.comment": ALL_ROLES,  # read and write comments (with @mentions) on the records one sees
+    "work.personal": ALL_ROLES,  # one's dashboard lists, notifications and saved searches
 }
 
 # Which incident sensitivities each role sees. Documenters also see restricted incidents they wrote.

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from svidok.accounts.rules import require, second_pair_of_eyes_needed
 from svidok.audit.services import diff, record
+from svidok.common import extensions
 from svidok.common.validation import (
     check_choice,
     check_date,
@@ -474,6 +475,8 @@ def _set_status(actor, incident: Incident, status: str, reason: str = "", duplic
     after = {"status": status, "status_reason": reason, "duplicate_of": duplicate_of}
     changes = diff(before, after) | {key: [None, value] for key, value in (noted or {}).items()}
     record(actor=actor, action="status", obj=incident, changes=changes)
+    # Apps above hear of it (svidok.work: the recorder is notified), inside this transaction.
+    extensions.ask("incidents.status_changed", actor=actor, incident=incident, before=before["status"])
     return incident
 
 

@@ -95,6 +95,8 @@ def incident_list(request):
         add_service_errors(form, exc)
         status = 400
     context = {"form": form, "page": page, "can_create": rules.can(request.user, "incident.create")}
+    # Apps above add sections (work: saved searches) through common.extensions.
+    context = extensions.extend_page("incidents.list", request, None, context)
     return render_htmx(request, "incidents/incident_list.html", "incidents/_incident_results.html", context, status=status)
 
 

@@ -1,12 +1,37 @@
-"""The dashboard: counts over the incidents the user may see, each one aggregate query."""
+"""The dashboard: the user's own work first (svidok.work: drafts, reviews waiting, assignments,
+recent changes, unread notifications, saved searches), then counts over the incidents the user may
+see, each one aggregate query."""
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, Count, F, When
 from django.db.models.functions import TruncMonth
 from django.shortcuts import render
 
+from svidok.accounts import rules
 from svidok.incidents.models import Incident, Place, Term
 from svidok.incidents.queries import visible_incidents
+from svidok.work import queries as work
+
+# Each list of the dashboard shows this many; its "all" link the rest.
+SHORT = 5
+
+
+def _work_panels(request) -> dict:
+    """The personal lists at the top of the dashboard; none for a role without ``work.personal``."""
+    user = request.user
+    if not rules.can(user, "work.personal"):
+        return {"work": None}
+    panels = {
+        "drafts": list(work.my_drafts(user).select_related("type")[:SHORT]) if rules.can(user, "incident.create") else None,
+        "review": list(work.incidents_to_review(user).select_related("type")[:SHORT]) if rules.can(user, "incident.review") else None,
+        "proposals_review": list(work.proposals_to_review(user)[:SHORT]),
+        "assigned": list(work.assigned_to(user).select_related("incident__type")[:SHORT]) if rules.can(user, "work.take") else None,
+        "recent": list(work.recent_incidents(user).select_related("type")[:SHORT]),
+        "recent_proposals": work.recent_proposals(user, SHORT),
+        "notifications": list(work.notifications_for(user).filter(read_at=None)[:SHORT]),
+        "searches": list(work.saved_searches(user)),
+    }
+    return {"work": panels}
 
 
 def _labelled(rows, key: str, objects: dict) -> list[dict]:
@@ -44,5 +69,6 @@ def dashboard(request):
         "by_region": _labelled(by_region, "region", places),
         "by_raion": _labelled(by_raion, "raion", places),
         "no_place": incidents.filter(place=None).count(),
+        **_work_panels(request),
     }
     return render(request, "reports/dashboard.html", context)

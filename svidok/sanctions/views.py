@@ -21,6 +21,7 @@ from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.audit.display import readable
 from svidok.audit.services import history
+from svidok.common import extensions
 from svidok.common.ratelimits import limited
 from svidok.common.views import add_service_errors, paginate, submit_form
 from svidok.incidents.models import Source
@@ -136,7 +137,9 @@ def _detail(request, proposal, *, status=200, errors=None, member_form=None, sub
         # The history names every incident ever cited, whoever may see it: for leads, who see them all.
         "history": readable(history(proposal)) if rules.can(user, "proposal.signoff") else None,
     }
-    return render(request, "sanctions/proposal_detail.html", context, status=status)
+    # Apps above add sections (work: assignment, comments) through common.extensions.
+    return render(request, "sanctions/proposal_detail.html", extensions.extend_page("sanctions.proposal", request, proposal, context),
+                  status=status)
 
 
 @login_required

@@ -59,6 +59,7 @@ from svidok.incidents.services import record_election, submit_incident, verify_i
 from svidok.people.consent import record_consent
 from svidok.people.merging import judge_pair
 from svidok.sanctions import services as sanctions_services
+from svidok.work import services as work_services
 from tests import factories
 from tests.forensics.conftest import csv_text, synthetic_row
 from tests.helpers import login, settle_constraints
@@ -205,6 +206,15 @@ def _world():
     judgement = judge_pair(actor=lead, a=chair, b=twin, verdict="different")
     proposal = sanctions_services.create_proposal(actor=lead, title="Walk proposal")
     member = sanctions_services.add_member(actor=lead, proposal=proposal, person=chair)
+    # Daily work: an assignment, comments with a mention (so notifications), a saved search. Only
+    # accounts one can sign in as are assigned work (not service accounts): the documenter gets a password.
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        users[Role.DOCUMENTER].set_password("walk")
+        users[Role.DOCUMENTER].save()
+    work_services.assign(actor=lead, record=incidents["internal"], assignee=users[Role.DOCUMENTER])
+    work_services.add_comment(actor=lead, record=incidents["internal"], body=f"@{users[Role.DOCUMENTER].username} walk comment")
+    work_services.add_comment(actor=lead, record=proposal, body=f"@{users[Role.DOCUMENTER].username} walk comment on a proposal")
+    saved_search = work_services.save_search(actor=lead, name="Walk search", query="status=verified")
     create_token(actor=system_account(), user=users[Role.ADMIN])
     Group.objects.create(name="walk group")
     article, candidate, _other = review_world.world(outsider, place=raion)
@@ -222,6 +232,7 @@ def _world():
         "capture": capture, "result_set": result_set, "analysis": analysis, "judgement": judgement,
         "proposal": proposal, "member": member, "consent": consent, "token": APIToken.objects.filter(user=users[Role.ADMIN]).first(),
         "device": users[Role.ADMIN].totpdevice_set.first(), "article": article, "candidate": candidate,
+        "saved_search": saved_search,
     }
 
 
@@ -238,7 +249,7 @@ UUID_OWNERS = {
     "api:person-": "victim", "api:organization-": "organization", "api:result-set-": "result_set",
     "api:analysis-": "analysis", "api:evidence-item-": "item", "api:capture-": "capture",
     "ingest:article": "article", "ingest:candidate": "candidate", "api:news-article-": "article",
-    "api:news-candidate-": "candidate",
+    "api:news-candidate-": "candidate", "work:proposal_": "proposal", "work:search_": "saved_search",
 }
 
 

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class WorkConfig(AppConfig):
+    name = "svidok.work"
+    label = "work"
+    verbose_name = "Daily work: assignments, comments, notifications, saved searches"
+
+    def ready(self):
+        from svidok.work import sections
+
+        sections.register()
