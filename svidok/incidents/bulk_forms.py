@@ -54,7 +54,7 @@ class ExportForm(forms.Form):
 
     format = forms.ChoiceField(label=_("Format"), widget=forms.RadioSelect, initial="xlsx")
     purpose = forms.ChoiceField(
-        label=_("For"), initial=Purpose.INTERNAL.value,
+        label=_("Who the file is for"), initial=Purpose.INTERNAL.value,
         choices=[(p.value, p.label) for p in Purpose],
         help_text=_("Protected persons are named only when you may see identities and, beyond internal use, "
                     "only with their consent for this purpose; everything held back is listed in the file."),

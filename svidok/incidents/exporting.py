@@ -203,6 +203,7 @@ def export_incidents(*, actor, fmt: str, output, purpose: Purpose | str = Purpos
     for xlsx). JSON and XLSX carry their list of redactions (XLSX: a second sheet); a CSV cannot, so
     the caller writes ``result.redactions`` beside it (:func:`write_redactions_csv`). ``within`` (a
     queryset of incidents) narrows the export to those incidents, e.g. the web list's filter."""
+    require(actor, "data.export")
     purpose = Purpose(purpose)
     if fmt == "xlsx":
         disclosure, result = _start(actor, purpose, partner, within)
@@ -236,10 +237,10 @@ def export_parts(*, actor, fmt: str, purpose: Purpose | str = Purpose.INTERNAL, 
     (the web's export page) as well as for a file (:func:`export_incidents`). Refused (``require``)
     before the first piece. The audit entry is written when the last piece has been made; an
     export whose reader stopped early (a closed download) is audited too, as incomplete."""
+    require(actor, "data.export")  # first: nothing made, nothing audited, for an actor who may not export
     purpose = Purpose(purpose)
     if fmt not in ("json", "csv"):
         raise ValueError(f"unknown export format {fmt!r}")
-    require(actor, "data.export")
     disclosure, started = _start(actor, purpose, partner, within)
     result = result if result is not None else ExportResult()
     result.__dict__.update(started.__dict__)
