@@ -27,6 +27,8 @@ class BulkForm(forms.Form):
     filter = forms.CharField(required=False, max_length=4000)
 
     def __init__(self, *args, actions: dict, **kwargs):
+        # Its own ids: the list's filter form above it has a "tag" field too.
+        kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [(key, action.label) for key, action in actions.items()]
         self.actions = actions

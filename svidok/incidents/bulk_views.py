@@ -238,7 +238,7 @@ CONTENT_TYPES = {
 
 
 @login_required
-@limited("export")
+@limited("export", method="POST")
 def export_page(request):
     """The export of the list's current filter (or a selection) as XLSX, CSV or JSON: the command
     line's export (``exporting``), same content, same consent rules, audited, streamed."""

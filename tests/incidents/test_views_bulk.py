@@ -318,3 +318,16 @@ def test_export_page_in_ukrainian_names_the_file_in_ukrainian(client, coordinato
     response = client.post("/incidents/export/", {"format": "csv", "purpose": "internal"}, HTTP_ACCEPT_LANGUAGE="uk")
 
     assert unquote(response["Content-Disposition"]).startswith("attachment; filename*=utf-8''Інциденти – ")
+
+
+def test_bulk_export_action_leads_to_the_export_page_with_the_selection(client, coordinator, three):
+    login(client, coordinator)
+
+    selected = client.post("/incidents/bulk/", {"scope": "selected", "action": "export", "filter": "q=x",
+                                                "incidents": [three[0].reference, three[1].reference]})
+    everything = client.post("/incidents/bulk/", {"scope": "all", "action": "export", "filter": "status=submitted"})
+
+    assert (selected["Location"], everything["Location"]) == (
+        f"/incidents/export/?incident={three[1].reference}&incident={three[0].reference}", "/incidents/export/?status=submitted")
+    html = client.get(selected["Location"]).content.decode()
+    assert "2 selected incidents" in html
