@@ -19,7 +19,7 @@ class BulkForm(forms.Form):
     ``bulk_views.BULK_ACTIONS`` the person may use (the view gives the choices)."""
 
     scope = forms.ChoiceField(label=_("Apply to"), choices=SCOPES, initial="selected", widget=forms.RadioSelect)
-    action = forms.ChoiceField(label=_("Action"))
+    action = forms.ChoiceField(label=_("Action"), error_messages={"invalid_choice": _("Choose one of the actions offered.")})
     tag = forms.CharField(label=_("Tag"), max_length=60, required=False,
                           help_text=_("For adding or removing a tag."))
     incidents = forms.MultipleChoiceField(required=False)
