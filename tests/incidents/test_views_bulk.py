@@ -331,3 +331,28 @@ def test_bulk_export_action_leads_to_the_export_page_with_the_selection(client, 
         f"/incidents/export/?incident={three[1].reference}&incident={three[0].reference}", "/incidents/export/?status=submitted")
     html = client.get(selected["Location"]).content.decode()
     assert "2 selected incidents" in html
+
+
+def test_bulk_verify_confirmation_page_in_ukrainian(client, coordinator, three):
+    login(client, coordinator)
+    client.cookies["django_language"] = "uk"
+
+    response = client.post("/incidents/bulk/", {"scope": "page", "action": "verify", "filter": "",
+                                                "page_incidents": [i.reference for i in three]}, HTTP_ACCEPT_LANGUAGE="uk")
+
+    html = response.content.decode()
+    assert ["Ви збираєтеся підтвердити 2 інциденти" in html, "Ці ви не можете підтвердити: ви їх записали" in html,
+            "Підтвердити ці 2 інциденти" in html] == [True, True, True]
+
+
+def test_an_export_whose_download_stops_early_is_audited_as_incomplete(coordinator, three):
+    from svidok.incidents.exporting import export_parts
+
+    parts = export_parts(actor=coordinator, fmt="csv", purpose="internal")
+    header = next(parts)
+    parts.close()
+
+    entry = AuditEntry.objects.filter(action="export").latest("id")
+    assert header.startswith("reference,title,")
+    assert entry.changes["export"][1] == {"format": "csv", "purpose": "internal", "partner": "", "incidents": 0,
+                                          "redactions": 0, "left_out": 0, "complete": False}
