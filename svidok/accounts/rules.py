@@ -50,7 +50,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "forensics.import": LEADS,
     "forensics.analyze": frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),
     "vocabulary.view": ALL_ROLES,
-    "vocabulary.edit": frozenset({Role.ADMIN}),
+    "vocabulary.edit": LEADS,  # add, rename, deactivate and reorder terms (web page); load the vocabulary file
     "data.import": LEADS,
     "list.import": LEADS,  # import or replace a reference list (sanctions list, FollowTheMoney file)
     "data.export": frozenset({Role.ADMIN, Role.COORDINATOR, Role.ANALYST}),

@@ -18,9 +18,11 @@ def configured_rate(group: str, request) -> str | None:
     return settings.SVIDOK_RATE_LIMITS.get(group)
 
 
-def limited(group: str):
-    """Count each request of the view in ``group`` against the user's limit; over it, 429."""
-    return ratelimit(group=group, key="user_or_ip", rate=configured_rate, block=True)
+def limited(group: str, method=ratelimit.ALL):
+    """Count each request of the view in ``group`` against the user's limit; over it, 429.
+    ``method`` ("POST") counts only those requests: a page whose GET shows a form and whose POST
+    makes the export."""
+    return ratelimit(group=group, key="user_or_ip", rate=configured_rate, method=method, block=True)
 
 
 def limited_method(group: str):

@@ -48,8 +48,11 @@ class ExportResult:
     redactions: list[dict] = field(default_factory=list)
 
 
-def _queryset(actor, purpose: Purpose = Purpose.INTERNAL):
+def _queryset(actor, purpose: Purpose = Purpose.INTERNAL, within=None):
     incidents = visible_incidents(actor)
+    if within is not None:
+        # A narrowing (the web list's filter or selection), never a widening: still only what the actor sees.
+        incidents = incidents.filter(pk__in=within.values("pk"))
     if purpose is Purpose.PUBLICATION:
         incidents = incidents.filter(sensitivity=Incident.Sensitivity.PUBLIC, status=Incident.Status.VERIFIED)
     return (
@@ -65,14 +68,14 @@ def _queryset(actor, purpose: Purpose = Purpose.INTERNAL):
     )
 
 
-def incident_items(*, actor, disclosure: Disclosure | None = None) -> Iterator[dict]:
+def incident_items(*, actor, disclosure: Disclosure | None = None, within=None) -> Iterator[dict]:
     """Each incident ``actor`` may see (and ``disclosure``'s purpose allows) as a JSON-ready dict
     (the nested import form). Protected persons are shown as ``disclosure`` decides (by default:
     internal use, so real names only when the actor is allowed ``person.identity``; the command
     line's system account is); its ``redactions`` collect what was held back."""
     require(actor, "data.export")  # here, not when the caller starts reading: nothing written before a refusal
     disclosure = disclosure or Disclosure(actor=actor, purpose=Purpose.INTERNAL)
-    return _items(actor, disclosure)
+    return _items(actor, disclosure, within)
 
 
 def _batches(queryset) -> Iterator[list]:
@@ -94,10 +97,10 @@ def _texts(incident) -> Iterator[str]:
         yield from (link.source.title, link.source.excerpt, link.note)
 
 
-def _items(actor, disclosure: Disclosure) -> Iterator[dict]:
+def _items(actor, disclosure: Disclosure, within=None) -> Iterator[dict]:
     # Internal use by a reader who may see identities shows everything: no need to look for names.
     everything = disclosure.purpose is Purpose.INTERNAL and disclosure.cleared
-    for batch in _batches(_queryset(actor, disclosure.purpose)):
+    for batch in _batches(_queryset(actor, disclosure.purpose, within)):
         matcher = None if everything else Matcher(t for i in batch for t in _texts(i))
         disclosure.prepare({v.person_id for i in batch for v in i.involvements.all() if v.person_id})
         for incident in batch:
@@ -194,65 +197,113 @@ def flatten(item: dict, result: ExportResult) -> dict:
     return row
 
 
-def export_incidents(*, actor, fmt: str, output, purpose: Purpose | str = Purpose.INTERNAL, partner: str = "") -> ExportResult:
+def export_incidents(*, actor, fmt: str, output, purpose: Purpose | str = Purpose.INTERNAL, partner: str = "",
+                     within=None) -> ExportResult:
     """Write every incident ``actor`` may export for ``purpose`` to ``output`` (a text handle; binary
     for xlsx). JSON and XLSX carry their list of redactions (XLSX: a second sheet); a CSV cannot, so
-    the caller writes ``result.redactions`` beside it (:func:`write_redactions_csv`)."""
+    the caller writes ``result.redactions`` beside it (:func:`write_redactions_csv`). ``within`` (a
+    queryset of incidents) narrows the export to those incidents, e.g. the web list's filter."""
+    require(actor, "data.export")
     purpose = Purpose(purpose)
-    disclosure = Disclosure(actor=actor, purpose=purpose, partner=partner if purpose is Purpose.PARTNER else "")
-    result = ExportResult(purpose=purpose.value, partner=disclosure.partner)
-    items = incident_items(actor=actor, disclosure=disclosure)
-    if purpose is Purpose.PUBLICATION:
-        result.left_out = visible_incidents(actor).count() - _queryset(actor, purpose).count()
-    if fmt == "json":
-        # Streamed by hand so a large export never sits in memory as one document.
-        output.write('{"format": "svidok-incidents", "version": 1, ')
-        output.write(f'"purpose": {json.dumps(result.purpose)}, "partner": {json.dumps(result.partner, ensure_ascii=False)},\n')
-        output.write('"vocabularies": ' + json.dumps(export_vocabularies(), ensure_ascii=False))
-        output.write(',\n"incidents": [')
-        for n, item in enumerate(items):
-            output.write(("\n" if n == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
-            result.incidents += 1
-        _finish(result, disclosure)
-        output.write("\n],\n\"redactions\": " + json.dumps(result.redactions, ensure_ascii=False))
-        output.write(f',\n"left_out": {result.left_out}}}\n')
-    elif fmt == "csv":
-        writer = csv.DictWriter(output, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for item in items:
-            writer.writerow(csv_row(flatten(item, result)))
-            result.incidents += 1
-        _finish(result, disclosure)
-    elif fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("incidents")  # first: the sheet the importer reads
-        sheet.append(list(COLUMNS))
-        for item in items:
-            row = flatten(item, result)
-            sheet.append([xlsx_cell(row[c]) for c in COLUMNS])
-            result.incidents += 1
-        _finish(result, disclosure)
-        listed = workbook.create_sheet("redactions")
-        listed.append(REDACTION_COLUMNS)
-        for redaction in result.redactions:
-            listed.append([xlsx_cell(redaction[c]) for c in REDACTION_COLUMNS])
-        workbook.save(output)
-    else:
-        raise ValueError(f"unknown export format {fmt!r}")
-    _record_export(actor, fmt, result)
+    if fmt == "xlsx":
+        disclosure, result = _start(actor, purpose, partner, within)
+        _write_xlsx(incident_items(actor=actor, disclosure=disclosure, within=within), output, result, disclosure)
+        _record_export(actor, fmt, result)
+        return result
+    result = ExportResult()
+    for part in export_parts(actor=actor, fmt=fmt, purpose=purpose, partner=partner, within=within, result=result):
+        output.write(part)
     return result
 
 
-def _record_export(actor, fmt: str, result: ExportResult) -> None:
-    """One audit entry per export, written once the file is complete: who exported how many
-    incidents, in which format, for which purpose and partner, with how many redactions."""
+def _start(actor, purpose: Purpose, partner: str, within) -> tuple[Disclosure, ExportResult]:
+    disclosure = Disclosure(actor=actor, purpose=purpose, partner=partner if purpose is Purpose.PARTNER else "")
+    result = ExportResult(purpose=purpose.value, partner=disclosure.partner)
+    if purpose is Purpose.PUBLICATION:
+        result.left_out = _queryset(actor, Purpose.INTERNAL, within).count() - _queryset(actor, purpose, within).count()
+    return disclosure, result
+
+
+class _Echo:
+    """A file whose ``write`` hands back what it is given: the csv module then returns each line."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_parts(*, actor, fmt: str, purpose: Purpose | str = Purpose.INTERNAL, partner: str = "", within=None,
+                 result: ExportResult | None = None) -> Iterator[str]:
+    """A JSON or CSV export as pieces of text, one incident at a time, for a response that streams
+    (the web's export page) as well as for a file (:func:`export_incidents`). Refused (``require``)
+    before the first piece. The audit entry is written when the last piece has been made; an
+    export whose reader stopped early (a closed download) is audited too, as incomplete."""
+    require(actor, "data.export")  # first: nothing made, nothing audited, for an actor who may not export
+    purpose = Purpose(purpose)
+    if fmt not in ("json", "csv"):
+        raise ValueError(f"unknown export format {fmt!r}")
+    disclosure, started = _start(actor, purpose, partner, within)
+    result = result if result is not None else ExportResult()
+    result.__dict__.update(started.__dict__)
+    return _parts(actor, fmt, disclosure, result, within)
+
+
+def _parts(actor, fmt: str, disclosure: Disclosure, result: ExportResult, within) -> Iterator[str]:
+    items = incident_items(actor=actor, disclosure=disclosure, within=within)
+    complete = False
+    try:
+        if fmt == "json":
+            # By hand, piece by piece, so a large export never sits in memory as one document.
+            yield ('{"format": "svidok-incidents", "version": 1, '
+                   f'"purpose": {json.dumps(result.purpose)}, "partner": {json.dumps(result.partner, ensure_ascii=False)},\n'
+                   '"vocabularies": ' + json.dumps(export_vocabularies(), ensure_ascii=False) + ',\n"incidents": [')
+            for n, item in enumerate(items):
+                yield ("\n" if n == 0 else ",\n") + json.dumps(item, ensure_ascii=False)
+                result.incidents += 1
+            _finish(result, disclosure)
+            yield "\n],\n\"redactions\": " + json.dumps(result.redactions, ensure_ascii=False) + f',\n"left_out": {result.left_out}}}\n'
+        else:
+            writer = csv.DictWriter(_Echo(), fieldnames=COLUMNS, lineterminator="\n")
+            yield writer.writeheader()
+            for item in items:
+                yield writer.writerow(csv_row(flatten(item, result)))
+                result.incidents += 1
+            _finish(result, disclosure)
+        complete = True
+    finally:
+        if not complete:
+            _finish(result, disclosure)
+        _record_export(actor, fmt, result, complete=complete)
+
+
+def _write_xlsx(items, output, result: ExportResult, disclosure: Disclosure) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("incidents")  # first: the sheet the importer reads
+    sheet.append(list(COLUMNS))
+    for item in items:
+        row = flatten(item, result)
+        sheet.append([xlsx_cell(row[c]) for c in COLUMNS])
+        result.incidents += 1
+    _finish(result, disclosure)
+    listed = workbook.create_sheet("redactions")
+    listed.append(REDACTION_COLUMNS)
+    for redaction in result.redactions:
+        listed.append([xlsx_cell(redaction[c]) for c in REDACTION_COLUMNS])
+    workbook.save(output)
+
+
+def _record_export(actor, fmt: str, result: ExportResult, *, complete: bool = True) -> None:
+    """One audit entry per export, written once the file is complete (or its reader stopped): who
+    exported how many incidents, in which format, for which purpose and partner, with how many
+    redactions."""
+    entry = {"format": fmt, "purpose": result.purpose, "partner": result.partner, "incidents": result.incidents,
+             "redactions": len(result.redactions), "left_out": result.left_out}
+    if not complete:
+        entry["complete"] = False
     with transaction.atomic():
         record(actor=actor, action="export", object_type="incidents.export", object_id=result.purpose,
-               object_repr=result.partner, changes={"export": [None, {
-                   "format": fmt, "purpose": result.purpose, "partner": result.partner, "incidents": result.incidents,
-                   "redactions": len(result.redactions), "left_out": result.left_out}]})
+               object_repr=result.partner, changes={"export": [None, entry]})
 
 
 def _finish(result: ExportResult, disclosure: Disclosure) -> None:

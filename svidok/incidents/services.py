@@ -12,7 +12,7 @@ use case back: nothing is half-written.
 import re
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from svidok.accounts.rules import require, second_pair_of_eyes_needed
@@ -121,6 +121,11 @@ def _check_tags(legal_tags, tags) -> None:
             check_text("tags", name)
         if any(len(n) > 60 for n in _tag_names(tags)):
             raise ValidationError({"tags": _("Tags are at most 60 characters long.")})
+
+
+def check_tags(tags) -> None:
+    """Refuse tag names that no incident may carry (``tags`` field error)."""
+    _check_tags(None, tags)
 
 
 def _tag_names(tags) -> list[str]:
@@ -845,3 +850,104 @@ def export_vocabularies() -> dict:
             for v in Vocabulary.objects.prefetch_related("terms")
         ],
     }
+
+
+# --- vocabulary editing on the web (issue 13, item 5): coordinators, no Django admin -------------
+
+TERM_LANGS = ("en", "uk", "ru", "crh")
+
+
+def _term_code(vocabulary: Vocabulary, label_en: str) -> str:
+    """A code for a new term, made from its English label: codes appear only in import and export
+    files and the API, so nobody has to invent one; a taken code gets a number."""
+    from django.utils.text import slugify
+
+    base = (slugify(label_en).replace("-", "_") or "term")[:55].strip("_") or "term"
+    taken = set(Term.objects.filter(vocabulary=vocabulary, code__startswith=base).values_list("code", flat=True))
+    code, number = base, 1
+    while code in taken:
+        number += 1
+        code = f"{base}_{number}"
+    return code
+
+
+def _labels(labels: dict) -> dict:
+    cleaned = {lang: " ".join((labels.get(lang) or "").split()) for lang in TERM_LANGS}
+    if not cleaned["en"]:
+        raise ValidationError({"label_en": _("Give the term's name in English: the other languages fall back to it.")})
+    return cleaned
+
+
+def _same_label(vocabulary: Vocabulary, labels: dict, *, other_than: Term | None = None) -> None:
+    """Two active terms of one vocabulary may not read the same in a language: a person picking
+    one could not tell them apart."""
+    terms_ = Term.objects.filter(vocabulary=vocabulary, active=True)
+    if other_than is not None:
+        terms_ = terms_.exclude(pk=other_than.pk)
+    errors = {}
+    for lang, label in labels.items():
+        if label and terms_.filter(**{f"label_{lang}__iexact": label}).exists():
+            errors[f"label_{lang}"] = [_("Another term of this vocabulary is already called “%(label)s”.") % {"label": label}]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def add_term(*, actor, vocabulary: Vocabulary, labels: dict, description: str = "") -> Term:
+    """A new active term at the end of ``vocabulary``, named in the working languages (English
+    required); its code is made from the English label. Audited by :func:`save_term`."""
+    require(actor, "vocabulary.edit")
+    vocabulary = Vocabulary.objects.select_for_update().get(pk=vocabulary.pk)
+    labels = _labels(labels)
+    _same_label(vocabulary, labels)
+    last = Term.objects.filter(vocabulary=vocabulary).aggregate(last=models.Max("order"))["last"] or 0
+    return save_term(actor=actor, vocabulary=vocabulary, code=_term_code(vocabulary, labels["en"]), labels=labels,
+                     description=description, order=last + 1)
+
+
+@transaction.atomic
+def rename_term(*, actor, term_obj: Term, labels: dict) -> Term:
+    """Change a term's labels; its code, and every record that uses it, stay as they are."""
+    require(actor, "vocabulary.edit")
+    labels = _labels(labels)
+    _same_label(term_obj.vocabulary, labels, other_than=term_obj)
+    return save_term(actor=actor, vocabulary=term_obj.vocabulary, code=term_obj.code, labels=labels,
+                     description=term_obj.description, reference=term_obj.reference, order=term_obj.order,
+                     active=term_obj.active)
+
+
+@transaction.atomic
+def set_term_active(*, actor, term_obj: Term, active: bool) -> Term:
+    """Deactivate a term (no longer offered for new records; records that use it keep it and still
+    read its label) or make it active again. A term is never deleted: records and the audit log
+    name it."""
+    require(actor, "vocabulary.edit")
+    if active:
+        _same_label(term_obj.vocabulary, {lang: getattr(term_obj, f"label_{lang}") for lang in TERM_LANGS}, other_than=term_obj)
+    return save_term(actor=actor, vocabulary=term_obj.vocabulary, code=term_obj.code,
+                     labels={lang: getattr(term_obj, f"label_{lang}") for lang in TERM_LANGS},
+                     description=term_obj.description, reference=term_obj.reference, order=term_obj.order, active=active)
+
+
+@transaction.atomic
+def move_term(*, actor, term_obj: Term, by: int) -> list[str]:
+    """Move a term ``by`` places (-1 up, +1 down) in its vocabulary's order; the terms are numbered
+    1, 2, 3... again. One audit entry for the vocabulary with the new order of codes; the version
+    rises. Returns that order."""
+    require(actor, "vocabulary.edit")
+    vocabulary = Vocabulary.objects.select_for_update().get(pk=term_obj.vocabulary_id)
+    ordered = list(Term.objects.filter(vocabulary=vocabulary).order_by("order", "code"))
+    before = [t.code for t in ordered]
+    index = next(i for i, t in enumerate(ordered) if t.pk == term_obj.pk)
+    target = max(0, min(len(ordered) - 1, index + by))
+    ordered.insert(target, ordered.pop(index))
+    for number, item in enumerate(ordered, start=1):
+        if item.order != number:
+            Term.objects.filter(pk=item.pk).update(order=number)
+    after = [t.code for t in ordered]
+    if after != before:
+        vocabulary.version += 1
+        vocabulary.save(update_fields=["version", "updated_at"])
+        record(actor=actor, action="update", object_type="incidents.vocabulary", object_id=vocabulary.code,
+               object_repr=vocabulary.name_en, changes={"order": [before, after], "version": [vocabulary.version - 1, vocabulary.version]})
+    return after

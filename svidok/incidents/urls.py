@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from svidok.incidents import case_views, views
+from svidok.incidents import bulk_views, case_views, views, vocabulary_views
 
 
 class ReferenceConverter:
@@ -23,6 +23,13 @@ urlpatterns = [
     path("persons/pick/", views.person_pick, name="person_pick"),
     path("new/", views.incident_create, name="create"),
     path("review/", views.review_queue, name="review_queue"),
+    path("bulk/", bulk_views.bulk_action, name="bulk"),
+    path("bulk/verify/", bulk_views.bulk_verify, name="bulk_verify"),
+    path("export/", bulk_views.export_page, name="export"),
+    path("vocabularies/", vocabulary_views.vocabulary_list, name="vocabulary_list"),
+    path("vocabularies/<slug:code>/", vocabulary_views.vocabulary_detail, name="vocabulary_detail"),
+    path("vocabularies/<slug:code>/terms/new/", vocabulary_views.vocabulary_term_add, name="vocabulary_term_add"),
+    path("vocabularies/<slug:code>/terms/change/", vocabulary_views.vocabulary_term_change, name="vocabulary_term_change"),
     path("sources/", views.source_list, name="source_list"),
     path("sources/new/", views.source_create, name="source_create"),
     path("sources/<uuid:uuid>/", views.source_detail, name="source_detail"),

@@ -22,7 +22,7 @@ from svidok.audit.display import readable, texts_of
 from svidok.audit.services import history
 from svidok.common import extensions
 from svidok.common.views import add_service_errors, paginate, render_htmx, submit_form
-from svidok.incidents import services
+from svidok.incidents import bulk_views, services
 from svidok.incidents.forms import (
     DuplicateForm,
     ElectionForm,
@@ -94,7 +94,8 @@ def incident_list(request):
         form.is_valid()
         add_service_errors(form, exc)
         status = 400
-    context = {"form": form, "page": page, "can_create": rules.can(request.user, "incident.create")}
+    context = {"form": form, "page": page, "can_create": rules.can(request.user, "incident.create"),
+               **bulk_views.list_context(request, page)}
     # Apps above add sections (work: saved searches) through common.extensions.
     context = extensions.extend_page("incidents.list", request, None, context)
     return render_htmx(request, "incidents/incident_list.html", "incidents/_incident_results.html", context, status=status)

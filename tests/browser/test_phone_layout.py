@@ -92,7 +92,8 @@ def test_phone_menu_opens_without_javascript(phone_page, console_errors, inciden
 
 
 @pytest.mark.parametrize("path", ["/incidents/", "/incidents/new/", "/incidents/review/", "/search/?q=Malyshev", "/people/persons/",
-                                  "/people/persons/new/", "/incidents/interventions/new/", "/incidents/interventions/"])
+                                  "/people/persons/new/", "/incidents/interventions/new/", "/incidents/interventions/",
+                                  "/incidents/export/", "/incidents/vocabularies/", "/incidents/vocabularies/incident_type/"])
 def test_working_pages_fit_phone_width(phone_page, console_errors, incident, path):
     sign_in(phone_page, "coordinator")
 

@@ -135,3 +135,11 @@ def test_migrate_makes_the_counter_table(tmp_path):
     shown = subprocess.run([*svidok, "shell", "--no-imports", "-c", code], env=env, capture_output=True, text=True, timeout=120)
 
     assert shown.stdout == "True\n"
+
+
+def test_incident_exports_from_the_list_are_limited_but_not_the_form(client, coordinator):
+    login(client, coordinator)
+    url = reverse("incidents:export")
+
+    assert statuses(lambda: client.get(url)) == [200, 200, 200]
+    assert statuses(lambda: client.post(url, {"format": "json", "purpose": "internal"})) == [200, 200, 429]

@@ -49,9 +49,10 @@ def test_save_term_bumps_version_and_audits(admin_user):
     assert (vocabulary.version, entry.action, entry.changes["label_uk"]) == (version + 1, "create", [None, "Депортація"])
 
 
-def test_save_term_refused_to_coordinator(coordinator):
+def test_save_term_refused_to_documenter(documenter):
+    # Coordinators keep the vocabularies since issue 13 (decision NN); documenters do not.
     with pytest.raises(PermissionDenied):
-        save_term(actor=coordinator, vocabulary=Vocabulary.objects.get(code="incident_type"), code="x", labels={"en": "X"})
+        save_term(actor=documenter, vocabulary=Vocabulary.objects.get(code="incident_type"), code="x", labels={"en": "X"})
 
 
 def test_export_round_trips_through_load():
