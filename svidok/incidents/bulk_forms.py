@@ -22,6 +22,8 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(label=_("Action"), error_messages={"invalid_choice": _("Choose one of the actions offered.")})
     tag = forms.CharField(label=_("Tag"), max_length=60, required=False,
                           help_text=_("For adding or removing a tag."))
+    assignee = forms.ChoiceField(label=_("Assign to"), required=False,
+                                 help_text=_("For assigning: the member who will work on the incidents."))
     incidents = forms.MultipleChoiceField(required=False)
     page_incidents = forms.MultipleChoiceField(required=False)
     filter = forms.CharField(required=False, max_length=4000)
@@ -32,6 +34,10 @@ class BulkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [(key, action.label) for key, action in actions.items()]
         self.actions = actions
+        if any(action.needs_assignee for action in actions.values()):
+            self.fields["assignee"].choices = [("", _("nobody (remove the assignment)")), *assignable_members()]
+        else:
+            del self.fields["assignee"]
         # References are checked against what the person may see when the action runs, not here.
         references = [(r, r) for r in (self.data.getlist("incidents") + self.data.getlist("page_incidents"))] if self.is_bound else []
         self.fields["incidents"].choices = self.fields["page_incidents"].choices = references
@@ -44,6 +50,16 @@ class BulkForm(forms.Form):
         if data.get("scope") == "selected" and not data.get("incidents"):
             self.add_error("scope", _("Tick at least one incident, or apply the action to the whole page or the whole filter."))
         return data
+
+
+def assignable_members() -> list[tuple[str, str]]:
+    """Members who may work on incidents, by username (each incident's own rules are checked when
+    the action runs: a restricted incident only those named on it)."""
+    from svidok.accounts import rules
+    from svidok.accounts.models import User
+
+    users = User.objects.filter(is_active=True, role__in=rules.ACTIONS["incident.edit"]).order_by("username")
+    return [(u.username, u.username) for u in users if u.has_usable_password()]
 
 
 def xlsx_available() -> bool:

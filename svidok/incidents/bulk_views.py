@@ -42,6 +42,7 @@ class BulkAction:
     permission: str  # asked with rules.can before the action is offered or run
     run: Callable  # (request, incidents, form) -> HttpResponse
     needs_tag: bool = False
+    needs_assignee: bool = False
 
 
 # --- the filter of the list, as the list page reads it ----------------------------------------------
@@ -123,11 +124,7 @@ BULK_ACTIONS: dict[str, BulkAction] = {
     "tag": BulkAction(gettext_lazy("Add a tag"), "incident.edit", _tag, needs_tag=True),
     "untag": BulkAction(gettext_lazy("Remove a tag"), "incident.edit", _untag, needs_tag=True),
     "export": BulkAction(gettext_lazy("Export"), "data.export", _export),
-    # Extension point: assignment (issue 13, item 5, first half) is built on branch h/daily. Merged,
-    # it is one entry here, e.g.
-    #     "assign": BulkAction(gettext_lazy("Assign to…"), "incident.assign", _assign),
-    # where _assign(request, incidents, form) asks whom (a page like _confirm_verify's) and calls
-    # the assignment service for each incident in one transaction.
+    # Apps above add their actions here when they start (work: "assign", in WorkConfig.ready()).
 }
 
 

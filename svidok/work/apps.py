@@ -7,6 +7,7 @@ class WorkConfig(AppConfig):
     verbose_name = "Daily work: assignments, comments, notifications, saved searches"
 
     def ready(self):
-        from svidok.work import sections
+        from svidok.work import bulk, sections
 
         sections.register()
+        bulk.register()
