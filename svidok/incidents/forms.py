@@ -465,6 +465,15 @@ class SourceRecordForm(forms.Form):
     def initial_for(cls, source: Source) -> dict:
         return {name: getattr(source, name) for name in cls.FIELDS} | {"kind": source.kind.code}
 
+    def clean(self):
+        data = super().clean()
+        # The use case's rules across fields ("accessed before it was published") with the fields' own errors.
+        try:
+            services.validate_source({k: data.get(k) for k in self.FIELDS})
+        except ValidationError as exc:
+            add_errors_once(self, exc)
+        return data
+
     def service_fields(self) -> dict:
         return {k: self.cleaned_data[k] for k in self.FIELDS}
 

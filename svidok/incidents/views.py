@@ -24,6 +24,7 @@ from svidok.accounts.rules import require
 from svidok.audit.display import readable, texts_of
 from svidok.audit.services import history
 from svidok.common import extensions
+from svidok.common.forms import error_items
 from svidok.common.views import add_service_errors, paginate, render_htmx, submit_form
 from svidok.incidents import services
 from svidok.incidents.forms import (
@@ -257,24 +258,14 @@ def _quiet(*forms_and_sets) -> None:
 
 
 def _error_summary(form, *row_sets) -> list[dict]:
-    """Every error of the page, in the page's order, each naming its field by its label and linking to it."""
-    items = []
-
-    def add(bound_form, where: str = ""):
-        for name, errors in bound_form.errors.items():
-            field = bound_form[name] if name in bound_form.fields else None
-            label = field.label if field is not None else ""
-            anchor = field.auto_id if field is not None else f"{bound_form.prefix or 'form'}-errors"
-            name_it = ": ".join(str(p) for p in (where, label) if p)
-            items.extend({"where": name_it, "message": message, "anchor": anchor} for message in errors)
-
-    add(form)
+    """Every error of the page, in the page's order, each naming its field by its label (after its
+    row's legend) and linking to it."""
+    items = error_items(form)
     for row_set, legend in row_sets:
-        for message in row_set.non_form_errors():
-            items.append({"where": "", "message": message, "anchor": f"{row_set.prefix}-rows"})
+        items.extend({"where": "", "message": message, "anchor": f"{row_set.prefix}-rows"} for message in row_set.non_form_errors())
         for row in row_set.forms:
             if not row._delete_ticked() or row.is_existing:
-                add(row, legend % {"number": row.number})
+                items.extend(error_items(row, legend % {"number": row.number}))
     return items
 
 

@@ -2,6 +2,8 @@
 
 from django import template
 
+from svidok.common import forms
+
 register = template.Library()
 
 
@@ -36,3 +38,9 @@ def history_value(value):
     if isinstance(value, list):
         return ", ".join(history_value(v) for v in value) or "—"
     return str(value)
+
+
+@register.filter
+def error_items(form):
+    """Every error of ``form`` for the summary of ``_form_fields.html`` (``common.forms.error_items``)."""
+    return forms.error_items(form) if form is not None and getattr(form, "is_bound", False) else []
