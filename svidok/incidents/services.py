@@ -154,7 +154,8 @@ class RowErrors(ValidationError):
 
     ``rows``: ``{(argument, index): ValidationError}``, one entry per failed row; ``argument`` is
     the name of the list argument the row came in (``"involvements"``, ``"sources"``,
-    ``"add_involvements"``, ``"add_sources"``, ``"remove_involvements"``, ``"remove_sources"``)
+    ``"add_involvements"``, ``"add_sources"``, ``"change_involvements"``, ``"change_sources"``,
+    ``"remove_involvements"``, ``"remove_sources"``)
     and ``index`` its position in that list, from 0 (``("involvements", 1)`` is the second
     involvement). Each error is keyed by the row's fields: ``party``, ``role``,
     ``perpetrator_type``, ``details``, and a new party's fields as the people services name them

@@ -242,3 +242,23 @@ def test_draft_of_an_edit_is_its_own_and_refused_to_who_may_not_edit(client, doc
     assert client.get("/incidents/new/").context["form"]["title"].value() is None
     login(client, other_documenter)
     assert client.post(f"/incidents/{draft.reference}/edit/draft/", incident_data(draft_token="p")).status_code == 404
+
+
+# --- the person picker ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "listed"), [("Aksionov Serhii", "AKSYONOV"), ("Konstantinov Vladimir", "KONSTANTINOV")])
+def test_person_picker_of_a_row_suggests_reference_list_entries_surname_first(client, documenter, typed, listed):
+    from svidok.sanctions.demo import load_demo_list
+
+    load_demo_list()
+    login(client, documenter)
+
+    response = client.post("/people/persons/suggest/", {"prefix": "inv-0", "pick": "/incidents/persons/pick/",
+                                                         "inv-0-name": typed, "inv-0-party_kind": "person"})
+
+    entries = [e.caption.upper() for e in response.context["box"].list_entries]
+    assert response.status_code == 200
+    assert listed in entries[0]
+    page = response.content.decode()
+    assert "reference list" in page and not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", page)
