@@ -319,12 +319,19 @@ def _new_rows(involvement_rows, source_rows) -> dict:
 
 def _edit_rows(incident, involvement_rows, source_rows) -> dict:
     """The rows of an edit: ``{argument of edit_incident: [(row form, value)]}``. A row naming a
-    record that is no longer part of the incident (removed meanwhile) is left out."""
+    record that is no longer part of the incident (removed by someone else meanwhile, or a draft
+    older than that) is an error on the row: what it says is not silently dropped."""
     involvements = {str(i.uuid): i for i in incident.involvements.select_related("person", "organization", "role", "perpetrator_type")}
     links = {str(link.pk): link for link in incident.source_links.select_related("source")}
 
     def existing(row, records):
         return records.get((row.cleaned_data.get("row") or "").strip())
+
+    for row_set, records in ((involvement_rows, involvements), (source_rows, links)):
+        for row in row_set.forms:
+            if row.is_existing and existing(row, records) is None and not row_set._should_delete_form(row):
+                row.add_error(None, _("This row is no longer part of the incident (changed by someone else meanwhile): "
+                                      "tick “Remove this row”, or add it again as a new row."))
 
     filled_inv, filled_src = involvement_rows.filled(), source_rows.filled()
     return {
@@ -356,8 +363,11 @@ def _save_incident(request, *, incident, save, done):
             form, involvement_rows, source_rows = _row_forms(rows.with_row_added(request.POST), incident)
             _quiet(form, involvement_rows, source_rows)
             return _form_page(request, incident=incident, form=form, involvement_rows=involvement_rows, source_rows=source_rows)
-    if form.is_valid() & involvement_rows.is_valid() & source_rows.is_valid():
+    valid = form.is_valid() & involvement_rows.is_valid() & source_rows.is_valid()
+    if valid:
         rows = _new_rows(involvement_rows, source_rows) if incident is None else _edit_rows(incident, involvement_rows, source_rows)
+        valid = involvement_rows.is_valid() and source_rows.is_valid()  # _edit_rows may have found stale rows
+    if valid:
         try:
             saved = save(form, {argument: [value for _row, value in pairs] for argument, pairs in rows.items()})
         except services.RowErrors as exc:

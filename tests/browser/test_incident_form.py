@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
 from svidok.incidents.models import Incident, IncidentDraft
-from tests.browser.conftest import phone_context, sign_in
+from tests.browser.conftest import phone_context, shot, sign_in
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
@@ -42,6 +42,7 @@ def test_documenter_adds_a_row_sees_every_error_at_once_fixes_and_saves(page, co
     ])
     expect(page.locator("#id_date_end").locator("xpath=..").locator(".errors")).to_have_text(
         "The end date (March 1, 2018) is before the start date (March 20, 2018).")
+    shot(page, "incident-form-errors.png")
     summary.nth(3).get_by_role("link").click()
     expect(page.locator("#id_inv-0-role")).to_be_focused()
 
@@ -96,6 +97,7 @@ def test_incident_form_fits_a_phone(browser, live_server, vocabularies):
         page.get_by_role("button", name="Add another source").click()
         expect(page.get_by_role("group", name="Source 2")).to_be_visible()
 
+        shot(page, "incident-form-phone.png")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
 
         assert overflow == 0

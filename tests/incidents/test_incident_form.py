@@ -262,3 +262,16 @@ def test_person_picker_of_a_row_suggests_reference_list_entries_surname_first(cl
     assert listed in entries[0]
     page = response.content.decode()
     assert "reference list" in page and not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", page)
+
+
+def test_edit_row_of_an_involvement_removed_meanwhile_is_an_error_not_dropped(client, documenter, edited):
+    draft, involvement, person, link = edited
+    data = _edit_data(draft, involvement, person, link, **{"inv-0-details": "Teacher at school No. 5"})
+    services.remove_involvement(actor=documenter, involvement=involvement)
+    login(client, documenter)
+
+    response = client.post(f"/incidents/{draft.reference}/edit/", data)
+
+    assert response.status_code == 400
+    assert [item["where"] for item in response.context["error_summary"]] == ["Involvement 1"]
+    assert response.context["error_summary"][0]["message"].startswith("This row is no longer part of the incident")
