@@ -275,3 +275,18 @@ def test_edit_row_of_an_involvement_removed_meanwhile_is_an_error_not_dropped(cl
     assert response.status_code == 400
     assert [item["where"] for item in response.context["error_summary"]] == ["Involvement 1"]
     assert response.context["error_summary"][0]["message"].startswith("This row is no longer part of the incident")
+
+
+def test_history_of_a_changed_row_reads_in_words(client, documenter, edited):
+    from tests.common.test_human_wording import violations, visible_text
+
+    draft, involvement, person, link = edited
+    login(client, documenter)
+    client.post(f"/incidents/{draft.reference}/edit/", _edit_data(
+        draft, involvement, person, link, **{"inv-0-role": "victim", "src-0-note": "Names the director"}))
+
+    text = visible_text(client.get(f"/incidents/{draft.reference}/").content.decode())
+
+    history = text.split("Change history", 1)[1]
+    assert violations(history) == []
+    assert "Witness Person" in history and "Victim" in history and "Names the director" in history
