@@ -290,3 +290,22 @@ def test_history_of_a_changed_row_reads_in_words(client, documenter, edited):
     history = text.split("Change history", 1)[1]
     assert violations(history) == []
     assert "Witness Person" in history and "Victim" in history and "Names the director" in history
+
+
+# --- the same rules on other forms ----------------------------------------------------------------------
+
+
+def test_source_form_shows_the_missing_title_and_the_dates_in_one_submit(client, documenter):
+    login(client, documenter)
+
+    response = client.post("/incidents/sources/new/", {"title": "", "kind": "article", "published_on": "2018-03-20",
+                                                       "accessed_on": "2018-03-01", "reliability": "F", "credibility": "6"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "title": ["This field is required."],
+        "accessed_on": ["Accessed on March 1, 2018, before it was published (March 20, 2018)."],
+    }
+    assert '<a href="#id_accessed_on">Accessed on: Accessed on March 1, 2018, before it was published (March 20, 2018).</a>' in (
+        response.content.decode())
+    assert Source.objects.count() == 0
