@@ -51,3 +51,17 @@ def error_items(form, where: str = "") -> list[dict]:
         place = ": ".join(str(part) for part in (where, label) if part)
         items.extend({"where": place, "message": message, "anchor": anchor} for message in errors[name])
     return items
+
+
+def add_errors_once(form, error, field_map: dict | None = None) -> None:
+    """Put a service check's field-keyed ValidationError on ``form``, except on fields that already
+    failed (a field the form could not read is "required" to the service: saying so twice helps
+    nobody). Used by forms that run their use case's checks across fields themselves, so that one
+    submit shows every error."""
+    field_map = field_map or {}
+    for field, messages in error.message_dict.items():
+        target = field_map.get(field, field)
+        if target not in form.fields:
+            form.add_error(None, messages)
+        elif target not in form.errors:
+            form.add_error(target, messages)

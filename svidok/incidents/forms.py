@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from svidok.common.forms import DateInput, pick_one
+from svidok.common.forms import DateInput, add_errors_once, pick_one
 from svidok.common.forms import TermChoiceField as BaseTermChoiceField
 from svidok.common.validation import is_uuid, public_id_in
 from svidok.incidents import services
@@ -175,18 +175,6 @@ class IncidentForm(forms.Form):
         fields = {k: data[k] for k in ("title", "type", "date_start", "date_end", "date_precision", "place", "place_text",
                                        "election", "narrative", "confidence", "sensitivity", "victim_count")}
         return fields
-
-
-def add_errors_once(form, error: ValidationError, field_map: dict | None = None) -> None:
-    """Put a service check's field-keyed errors on ``form``, except on fields that already failed
-    (a field the form could not read is "required" to the service: saying so twice helps nobody)."""
-    field_map = field_map or {}
-    for field, messages in error.message_dict.items():
-        target = field_map.get(field, field)
-        if target not in form.fields:
-            form.add_error(None, messages)
-        elif target not in form.errors:
-            form.add_error(target, messages)
 
 
 class RowForm(forms.Form):
