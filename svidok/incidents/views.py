@@ -299,11 +299,8 @@ def _show_form(request, incident):
                       draft_saved_at=saved_at)
 
 
-# The use cases' row arguments -> the list their rows come from, and a service's name for a row
-# field -> the row form's field (a field the row does not show becomes an error of the row).
-_ROW_SETS = {"involvements": "involvement", "add_involvements": "involvement", "change_involvements": "involvement",
-             "remove_involvements": "involvement", "sources": "source", "add_sources": "source",
-             "change_sources": "source", "remove_sources": "source"}
+# A service's name for a row field -> the row form's field, per argument of the use case (a field
+# the row does not show becomes an error of the row as a whole).
 _ROW_FIELDS = {"involvements": {"party": "existing"}, "add_involvements": {"party": "existing"},
                "change_involvements": {"party": "existing"}, "sources": {"source": "existing"},
                "add_sources": {"source": "existing"}}

@@ -309,3 +309,15 @@ def test_source_form_shows_the_missing_title_and_the_dates_in_one_submit(client,
     assert '<a href="#id_accessed_on">Accessed on: Accessed on March 1, 2018, before it was published (March 20, 2018).</a>' in (
         response.content.decode())
     assert Source.objects.count() == 0
+
+
+def test_new_form_reads_in_ukrainian(client, documenter):
+    login(client, documenter)
+
+    page = client.get("/incidents/new/", headers={"accept-language": "uk"}).content.decode()
+
+    for ukrainian in ("Коли і де", "Хто був причетний", "Джерела та докази", "Кваліфікація", "Додати ще особу",
+                      "Додати ще джерело", "Прибрати цей рядок", "Частини форми"):
+        assert ukrainian in page
+    for english in ("When and where", "Add another", "Remove this row", "Parts of the form"):
+        assert english not in page
