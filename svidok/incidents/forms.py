@@ -9,11 +9,13 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from svidok.common.forms import DateInput, pick_one
+from svidok.common.forms import DateInput, add_errors_once, pick_one
 from svidok.common.forms import TermChoiceField as BaseTermChoiceField
 from svidok.common.validation import is_uuid, public_id_in
+from svidok.incidents import services
 from svidok.incidents.models import DatePrecision, Election, ElectionFigure, Incident, Intervention, Place, Source, Term
 from svidok.people import freetext, suggest
+from svidok.people import services as people_services
 from svidok.people.models import PROTECTED_ROLES, Organization, Person
 from svidok.search.api import matching_ids
 
@@ -153,6 +155,18 @@ class IncidentForm(forms.Form):
     def clean_place(self):
         return resolve_place(self.cleaned_data.get("place"))
 
+    def clean(self):
+        data = super().clean()
+        # The use case's own rules (the end not before the start, a range with its end, tags) are
+        # checked here too, so that they are shown with every other error of the same submit
+        # instead of after the fields are right (the service checks them again when it writes).
+        fields = {k: data.get(k) for k in services.INCIDENT_FIELDS if k in data}
+        try:
+            services.check_incident(fields, data.get("legal_tags"), data.get("tags"))
+        except ValidationError as exc:
+            add_errors_once(self, exc)
+        return data
+
     def clean_tags(self):
         return [t.strip() for t in (self.cleaned_data.get("tags") or "").split(",") if t.strip()]
 
@@ -164,14 +178,34 @@ class IncidentForm(forms.Form):
 
 
 class RowForm(forms.Form):
-    """One row of a formset on the incident form: an existing record, or a new one, never both."""
+    """One row of a formset on the incident form: an existing record, or a new one, never both.
+
+    ``row`` (hidden) names the record an existing row shows: the involvement's id, or the source
+    link's; a row without it is a new one."""
+
+    row = forms.CharField(required=False, widget=forms.HiddenInput)
 
     # A row counts as filled when the user typed or chose something in it; the selects that
     # always carry a value (kind of party, protection, grading) do not make an empty row "changed".
     FILLED_BY: tuple[str, ...] = ()
 
     def has_changed(self):
+        if self.is_existing:
+            return super().has_changed()
         return any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.FILLED_BY)
+
+    @property
+    def is_existing(self) -> bool:
+        value = self.data.get(self.add_prefix("row")) if self.is_bound else self.initial.get("row")
+        return bool((value or "").strip())
+
+    def _delete_ticked(self) -> bool:
+        return self.is_bound and bool(self.data.get(self.add_prefix("DELETE")))
+
+    @property
+    def number(self) -> int:
+        """The row's number in its list, from 1 (the legend's)."""
+        return int(self.prefix.rsplit("-", 1)[-1]) + 1
 
     def existing_or_new(self, data: dict, new_field: str, *, found_as: str, resolve, both: str, neither: str) -> bool:
         """Exactly one of ``existing`` and ``new_field``; an existing record is resolved into ``data[found_as]``.
@@ -239,12 +273,19 @@ class InvolvementForm(RowForm):
 
     def clean(self):
         data = super().clean()
+        if self._delete_ticked():
+            return data  # removed: whatever the row says does not matter
         is_new = self.existing_or_new(
             data, "name", found_as="party", resolve=self._resolve,
             both=gettext("Either pick an existing person or organization, or enter a new name, not both."),
             neither=gettext("Enter a name, or pick an existing person or organization."),
         )
-        if is_new and data.get("party_kind") == "person" and not suggest.check(self, data["name"]):
+        if is_new:
+            try:
+                people_services.validate_name("name", data["name"], kind=data.get("party_kind") or "person")
+            except ValidationError as exc:
+                add_errors_once(self, exc)
+        if is_new and "name" not in self.errors and data.get("party_kind") == "person" and not suggest.check(self, data["name"]):
             self.add_error("name", gettext(
                 "Persons already recorded may be the one you mean (below): use one of them, or tick "
                 "“create a new person anyway” and save again."))
@@ -286,6 +327,8 @@ class SourceForm(RowForm):
 
     def clean(self):
         data = super().clean()
+        if self.is_existing or self._delete_ticked():
+            return data  # an existing link: only its note and its removal are edited here
         is_new = self.existing_or_new(
             data, "title", found_as="source", resolve=resolve_source,
             both=gettext("Either pick an existing source, or enter a new title, not both."),
@@ -293,6 +336,11 @@ class SourceForm(RowForm):
         )
         if is_new and not data.get("kind") and "kind" not in self.errors:
             self.add_error("kind", gettext("A source type is required."))
+        if is_new:
+            try:
+                services.validate_source(self.service_fields())
+            except ValidationError as exc:
+                add_errors_once(self, exc)
         return data
 
     def service_fields(self) -> dict:
@@ -300,8 +348,37 @@ class SourceForm(RowForm):
                                                       "reliability", "credibility", "excerpt")}
 
 
-InvolvementFormSet = forms.formset_factory(InvolvementForm, extra=3, max_num=50, validate_max=True)
-SourceFormSet = forms.formset_factory(SourceForm, extra=2, max_num=50, validate_max=True)
+class RowFormSet(forms.BaseFormSet):
+    """The rows of one list on the incident form: the existing ones first, then new ones; each
+    can be ticked for removal in place. One blank row when there is none at all."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.extra = 0 if self.initial else 1
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = _("Remove this row")
+
+    def filled(self) -> list:
+        """The rows to write: new rows with something typed in them and changed existing rows, not the removed."""
+        return [row for row in self.forms if row.has_changed() and not self._should_delete_form(row)]
+
+    def removed(self) -> list:
+        """The existing rows ticked for removal."""
+        return [row for row in self.forms if row.is_existing and self._should_delete_form(row)]
+
+    def with_row_added(self, data):
+        """A copy of ``data`` with one more row in this list (the "add another" button without JavaScript)."""
+        data = data.copy()
+        key = self.management_form.add_prefix(forms.formsets.TOTAL_FORM_COUNT)
+        data[key] = str(min(self.total_form_count() + 1, self.max_num))
+        return data
+
+
+InvolvementFormSet = forms.formset_factory(InvolvementForm, formset=RowFormSet, extra=0, max_num=50, validate_max=True, can_delete=True)
+SourceFormSet = forms.formset_factory(SourceForm, formset=RowFormSet, extra=0, max_num=50, validate_max=True, can_delete=True)
 
 
 class IncidentFilterForm(forms.Form):
@@ -375,6 +452,15 @@ class SourceRecordForm(forms.Form):
     @classmethod
     def initial_for(cls, source: Source) -> dict:
         return {name: getattr(source, name) for name in cls.FIELDS} | {"kind": source.kind.code}
+
+    def clean(self):
+        data = super().clean()
+        # The use case's rules across fields ("accessed before it was published") with the fields' own errors.
+        try:
+            services.validate_source({k: data.get(k) for k in self.FIELDS})
+        except ValidationError as exc:
+            add_errors_once(self, exc)
+        return data
 
     def service_fields(self) -> dict:
         return {k: self.cleaned_data[k] for k in self.FIELDS}

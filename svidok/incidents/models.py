@@ -472,3 +472,32 @@ class IncidentAccess(models.Model):
 
     def __str__(self):
         return f"{self.incident} → {self.user}"
+
+
+class IncidentDraft(models.Model):
+    """What one person typed into the incident form and has not saved yet, kept while they type.
+
+    It may hold a victim's name, so ``content`` (the form's fields as JSON) is sealed with the
+    identity vault's key (``common.crypto``), bound to its author and form: a database dump shows
+    no text and a draft copied to another row does not open. Only its author ever reads it, on the
+    form it was typed into; it is no incident and appears in no list, search or export.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The form it belongs to: "" for a new incident, else the reference of the incident being edited.
+    target = models.CharField(max_length=20, blank=True)
+    content = models.TextField()  # sealed; "" once the form was saved or the draft discarded
+    saved_at = models.DateTimeField()
+    # The page the draft was typed on (a random token of the form). A saved or discarded draft
+    # keeps its page's token, so that a last autosave of that page arriving late is dropped
+    # instead of bringing the draft back.
+    form_token = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "target"], name="incident_draft_unique")]
+
+    def __str__(self):
+        return f"draft of {self.target or 'a new incident'}"
+
+    def seal_context(self) -> str:
+        return f"{self._meta.db_table}.content.{self.user_id}:{self.target}"

@@ -4,6 +4,7 @@ Invisible is 404 (``get_incident_for_user``); the rules live in ``svidok.account
 """
 
 import datetime as dt
+import json
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
@@ -12,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from svidok.accounts import rules
 from svidok.accounts.models import Role
+from svidok.common import crypto
 from svidok.common.validation import is_uuid
-from svidok.incidents.models import CaseShare, Incident, IncidentAccess, Place
+from svidok.incidents.models import CaseShare, Incident, IncidentAccess, IncidentDraft, Place
 from svidok.search.api import matching_ids
 
 SORTS = {
@@ -109,3 +111,19 @@ def filter_incidents(queryset, params) -> "tuple[object, dict]":
 
 def sort_incidents(queryset, sort: str | None):
     return queryset.order_by(*SORTS.get(sort or "-date", SORTS["-date"]))
+
+
+def draft_for(user, incident: Incident | None = None) -> tuple[dict[str, list[str]], dt.datetime] | None:
+    """``user``'s own draft of the form of a new incident (or of ``incident``): the fields as
+    typed and when they were kept; None when there is none, or when it no longer opens (sealed
+    under a key since removed: a draft is worth less than an error page)."""
+    target = "" if incident is None else incident.reference
+    draft = IncidentDraft.objects.filter(user=user, target=target).first() if user.is_authenticated else None
+    if draft is None or not draft.content:
+        return None
+    try:
+        data = json.loads(crypto.open_sealed(draft.content, draft.seal_context()))
+    except (crypto.VaultError, ValueError):
+        return None
+    return ({k: [str(v) for v in values] for k, values in data.items() if isinstance(values, list)}
+            if isinstance(data, dict) else {}), draft.saved_at

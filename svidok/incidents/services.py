@@ -9,15 +9,17 @@ checks every row and reports all the errors at once as one :class:`RowErrors`, w
 use case back: nothing is half-written.
 """
 
+import json
 import re
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from svidok.accounts.rules import require, second_pair_of_eyes_needed
 from svidok.audit.services import diff, record
-from svidok.common import extensions
+from svidok.common import crypto, extensions
 from svidok.common.validation import (
     check_choice,
     check_date,
@@ -34,6 +36,7 @@ from svidok.incidents.models import (
     Election,
     ElectionFigure,
     Incident,
+    IncidentDraft,
     IncidentSource,
     Intervention,
     Involvement,
@@ -156,7 +159,8 @@ class RowErrors(ValidationError):
 
     ``rows``: ``{(argument, index): ValidationError}``, one entry per failed row; ``argument`` is
     the name of the list argument the row came in (``"involvements"``, ``"sources"``,
-    ``"add_involvements"``, ``"add_sources"``, ``"remove_involvements"``, ``"remove_sources"``)
+    ``"add_involvements"``, ``"add_sources"``, ``"change_involvements"``, ``"change_sources"``,
+    ``"remove_involvements"``, ``"remove_sources"``)
     and ``index`` its position in that list, from 0 (``("involvements", 1)`` is the second
     involvement). Each error is keyed by the row's fields: ``party``, ``role``,
     ``perpetrator_type``, ``details``, and a new party's fields as the people services name them
@@ -338,6 +342,60 @@ def _remove_involvement(actor, incident: Incident, involvement: Involvement) -> 
     record(actor=actor, action="unlink", obj=incident, changes={"involvement": [{**party, "role": role}, None]})
 
 
+def _involvement_ref(involvement: Involvement) -> dict:
+    return {**_party_ref(involvement.party), "role": involvement.role.code,
+            "perpetrator_type": involvement.perpetrator_type.code if involvement.perpetrator_type_id else None,
+            "details": involvement.details}
+
+
+def _change_involvement(actor, incident: Incident, change) -> None:
+    """``change``: ``(Involvement, row)``; the row (as for :func:`record_incident`) replaces what the
+    involvement says: its party (a new one is created), role, perpetrator type and details."""
+    involvement, row = change
+    if involvement.incident_id != incident.pk:
+        raise ValidationError({"involvement": _("This involvement is not part of the incident.")})
+    before = _involvement_ref(involvement)
+    errors: dict[str, list[str]] = {}
+    try:
+        check_involvement(row)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    party = None
+    if "party" not in errors:
+        try:
+            party = _party(actor, row)
+        except ValidationError as exc:
+            for field, messages in _message_dict(exc).items():
+                errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    is_person = party._meta.model_name == "person"
+    involvement.person, involvement.organization = (party, None) if is_person else (None, party)
+    involvement.role, involvement.perpetrator_type = row["role"], row.get("perpetrator_type")
+    involvement.details = row.get("details") or ""
+    after = _involvement_ref(involvement)
+    if after != before:
+        involvement.save(update_fields=["person", "organization", "role", "perpetrator_type", "details"])
+        record(actor=actor, action="update", obj=incident, changes={"involvement": [before, after]})
+
+
+def _change_source_note(actor, incident: Incident, change) -> None:
+    """``change``: ``(IncidentSource, note)``: what the source says about this incident, rewritten."""
+    link, note = change
+    if link.incident_id != incident.pk:
+        raise ValidationError({"source": _("This source is not linked to the incident.")})
+    note = note or ""
+    if len(note) > 500:
+        raise ValidationError({"note": _("A note is at most 500 characters long.")})
+    check_text("note", note)
+    if note == link.note:
+        return
+    before = {"source": link.source.public_id, "title": link.source.title, "note": link.note}
+    link.note = note
+    link.save(update_fields=["note"])
+    record(actor=actor, action="update", obj=incident, changes={"source": [before, {**before, "note": note}]})
+
+
 def party_ref(party) -> dict:
     """How an audit entry names a party: an organization by name; a person by a label that is not
     their name (the pseudonym, or a piece of the UUID) and the person's id, which the history
@@ -448,11 +506,14 @@ def update_incident(*, actor, incident: Incident, fields: dict, legal_tags=None,
 
 @transaction.atomic
 def edit_incident(*, actor, incident: Incident, fields: dict, legal_tags=None, tags=None, add_involvements=(),
-                  add_sources=(), remove_involvements=(), remove_sources=()) -> Incident:
+                  add_sources=(), remove_involvements=(), remove_sources=(), change_involvements=(),
+                  change_sources=()) -> Incident:
     """The incident form's whole edit, all or nothing: change the fields and tags (as
     :func:`update_incident`), remove ``remove_involvements`` (Involvement) and ``remove_sources``
-    (IncidentSource links) of this incident, then add ``add_involvements`` and ``add_sources``
-    (rows shaped as for :func:`record_incident`).
+    (IncidentSource links) of this incident, change ``change_involvements`` (pairs of an
+    Involvement and the row that replaces it, shaped as for :func:`record_incident`) and
+    ``change_sources`` (pairs of an IncidentSource link and its new note), then add
+    ``add_involvements`` and ``add_sources`` (rows shaped as for :func:`record_incident`).
 
     Every part is tried; if any failed, :class:`RowErrors` names each one (rows keyed by the
     argument's name and index) and the transaction rolls back.
@@ -463,6 +524,8 @@ def edit_incident(*, actor, incident: Incident, fields: dict, legal_tags=None, t
     errors.incident(lambda: _update(actor, incident, fields, legal_tags, tags))
     errors.each("remove_involvements", remove_involvements, lambda involvement: _remove_involvement(actor, incident, involvement))
     errors.each("remove_sources", remove_sources, lambda link: _unlink_source(actor, incident, link))
+    errors.each("change_involvements", change_involvements, lambda change: _change_involvement(actor, incident, change))
+    errors.each("change_sources", change_sources, lambda change: _change_source_note(actor, incident, change))
     errors.each("add_involvements", add_involvements, lambda row: _involvement_row(actor, incident, row))
     seen: set = set()
     errors.each("add_sources", add_sources, lambda row: _source_row(actor, incident, row, seen))
@@ -951,3 +1014,53 @@ def move_term(*, actor, term_obj: Term, by: int) -> list[str]:
         record(actor=actor, action="update", object_type="incidents.vocabulary", object_id=vocabulary.code,
                object_repr=vocabulary.name_en, changes={"order": [before, after], "version": [vocabulary.version - 1, vocabulary.version]})
     return after
+# --- drafts: the incident form as typed, kept for its author -----------------------------------------
+
+# A form as typed is a few kilobytes; this bounds what a page may ask to be kept.
+DRAFT_MAX_CHARS = 200_000
+
+
+def _draft_target(actor, incident: Incident | None) -> str:
+    if incident is None:
+        require(actor, "incident.create")
+        return ""
+    require(actor, "incident.edit", incident)
+    return incident.reference
+
+
+@transaction.atomic
+def save_draft(*, actor, incident: Incident | None = None, data: dict[str, list[str]], form_token: str = "") -> IncidentDraft | None:
+    """Keep what ``actor`` typed into the form of a new incident (or of ``incident``) as their draft,
+    replacing the one kept before; sealed at rest (:class:`~svidok.incidents.models.IncidentDraft`).
+    ``form_token`` names the page it was typed on: once that page's form was saved or its draft
+    discarded, a late autosave from it is dropped (None).
+
+    Not audited: a draft is no record, it is written every few seconds while someone types, and
+    the log is append-only, so every keystroke of a victim's name would stay there. What is
+    saved from it is audited as usual.
+    """
+    target = _draft_target(actor, incident)
+    text = json.dumps(data, ensure_ascii=False)
+    if len(text) > DRAFT_MAX_CHARS:
+        raise ValidationError(_("The draft is too long to be kept; save the incident instead."))
+    draft = IncidentDraft.objects.select_for_update().filter(user=actor, target=target).first()
+    if draft is None:
+        draft = IncidentDraft(user=actor, target=target)
+    elif not draft.content and form_token and draft.form_token == form_token:
+        return None
+    draft.content = crypto.seal(text, draft.seal_context())
+    draft.saved_at = timezone.now()
+    draft.form_token = form_token
+    draft.save()
+    return draft
+
+
+@transaction.atomic
+def discard_draft(*, actor, incident: Incident | None = None, form_token: str = "") -> bool:
+    """Forget ``actor``'s draft of a new incident (or of ``incident``), typed on the page
+    ``form_token``; True when there was one."""
+    target = "" if incident is None else incident.reference
+    had = IncidentDraft.objects.filter(user=actor, target=target).exclude(content="").exists()
+    IncidentDraft.objects.update_or_create(
+        user=actor, target=target, defaults={"content": "", "form_token": form_token, "saved_at": timezone.now()})
+    return had

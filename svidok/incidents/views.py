@@ -5,12 +5,15 @@ Invisible records are 404 (through ``queries``), visible but forbidden actions 4
 """
 
 import re
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponseBadRequest
+from django.forms import BaseFormSet
+from django.forms.utils import ErrorDict
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +24,7 @@ from svidok.accounts.rules import require
 from svidok.audit.display import readable, texts_of
 from svidok.audit.services import history
 from svidok.common import extensions
+from svidok.common.forms import error_items
 from svidok.common.views import add_service_errors, paginate, render_htmx, submit_form
 from svidok.incidents import bulk_views, services
 from svidok.incidents.forms import (
@@ -49,7 +53,13 @@ from svidok.incidents.models import (
     Place,
     Source,
 )
-from svidok.incidents.queries import filter_incidents, get_incident_for_user, sort_incidents, visible_incidents
+from svidok.incidents.queries import (
+    draft_for,
+    filter_incidents,
+    get_incident_for_user,
+    sort_incidents,
+    visible_incidents,
+)
 from svidok.people import consent, freetext, suggest
 from svidok.people.queries import get_person_for_user
 from svidok.search.api import matching_ids
@@ -183,6 +193,8 @@ def _detail_url(incident) -> str:
 # The protection choice of a new person's row; ``None`` leaves it to the service (victims and
 # witnesses are protected).
 _PROTECTION = {"auto": None, "yes": True, "no": False}
+# The buttons of the form that are no fields: "add another" (without JavaScript) and "use this person".
+_ADD_BUTTONS = {"add_involvement": "involvement", "add_source": "source"}
 
 
 def _involvement_row(row) -> dict:
@@ -205,53 +217,174 @@ def _source_row(row) -> dict:
     return named | {"note": row.cleaned_data.get("note", "")}
 
 
-def _form_page(request, *, incident, form, involvement_rows, source_rows, status=200):
+def _existing_rows(incident) -> tuple[list, list]:
+    """The incident's involvements and source links, in the order the form lists them."""
+    if incident is None:
+        return [], []
+    involvements = list(incident.involvements.select_related("person", "organization", "role", "perpetrator_type").order_by("id"))
+    links = list(incident.source_links.select_related("source").order_by("id"))
+    return involvements, links
+
+
+def _involvement_initial(involvement) -> dict:
+    # The party by the name pages show (a protected person's pseudonym), its id hidden: the row
+    # keeps naming that party while the name is left as it is (docs/wording.md).
+    party = involvement.party
+    return {"row": str(involvement.uuid), "existing": party.display_name, "picked": party.public_id,
+            "party_kind": party._meta.model_name, "role": involvement.role.code,
+            "perpetrator_type": involvement.perpetrator_type.code if involvement.perpetrator_type_id else None,
+            "details": involvement.details}
+
+
+def _row_forms(data, incident):
+    """The form and its two lists of rows, bound to ``data`` (None: as the incident is)."""
+    involvements, links = _existing_rows(incident)
+    form = IncidentForm(data) if data is not None else IncidentForm(initial=IncidentForm.initial_for(incident) if incident else None)
+    involvement_rows = InvolvementFormSet(data, prefix="inv", initial=[_involvement_initial(i) for i in involvements])
+    source_rows = SourceFormSet(data, prefix="src", initial=[{"row": str(link.pk), "note": link.note} for link in links])
+    by_pk = {str(link.pk): link for link in links}
+    for row in source_rows:
+        # An existing link's row shows its source's title (read as the page reads it) and edits its note.
+        row.link = by_pk.get((row["row"].value() or "").strip()) if row.is_existing else None
+    return form, involvement_rows, source_rows
+
+
+def _quiet(*forms_and_sets) -> None:
+    """Show bound forms as typed without checking them: a restored draft, or a row just added."""
+    for item in forms_and_sets:
+        if isinstance(item, BaseFormSet):
+            item._errors, item._non_form_errors = [], item.error_class()
+            for row in item.forms:
+                row._errors = ErrorDict()
+        else:
+            item._errors = ErrorDict()
+
+
+def _error_summary(form, *row_sets) -> list[dict]:
+    """Every error of the page, in the page's order, each naming its field by its label (after its
+    row's legend) and linking to it."""
+    items = error_items(form)
+    for row_set, legend in row_sets:
+        items.extend({"where": "", "message": message, "anchor": f"{row_set.prefix}-rows"} for message in row_set.non_form_errors())
+        for row in row_set.forms:
+            if not row._delete_ticked() or row.is_existing:
+                items.extend(error_items(row, legend % {"number": row.number}))
+    return items
+
+
+def _form_page(request, *, incident, form, involvement_rows, source_rows, status=200, draft_saved_at=None):
+    summary = _error_summary(form, (involvement_rows, _("Involvement %(number)s")), (source_rows, _("Source %(number)s")))
     context = {
         "incident": incident, "form": form, "involvement_rows": involvement_rows, "source_rows": source_rows,
-        "involvements": incident.involvements.select_related("person", "organization", "role") if incident else (),
-        "source_links": incident.source_links.select_related("source") if incident else (),
+        "error_summary": summary, "draft_saved_at": draft_saved_at, "freetext_reader": freetext.reader_for(request),
+        # The page's own token: a draft saved from it after the form was saved is dropped (services.save_draft).
+        "draft_token": secrets.token_urlsafe(16),
+        "draft_url": reverse("incidents:draft", args=[incident.reference]) if incident else reverse("incidents:draft_new"),
+        "draft_discard_url": (reverse("incidents:draft_discard", args=[incident.reference]) if incident
+                              else reverse("incidents:draft_discard_new")),
     }
     return render(request, "incidents/incident_form.html", context, status=status)
 
 
-# The use cases' row arguments -> the formset their rows came from. Others (the ticked removals)
-# have no row of their own: their errors go on the form.
-_ROW_SETS = {"involvements": "involvement", "add_involvements": "involvement", "sources": "source", "add_sources": "source"}
-# A service's name for a row field -> the row form's field.
-_ROW_FIELDS = {"involvement": {"party": "existing"}, "source": {"source": "existing"}}
+def _show_form(request, incident):
+    """The form of a GET: the author's draft when there is one, else the incident as it is (or a blank one)."""
+    draft = draft_for(request.user, incident)
+    if draft is None:
+        form, involvement_rows, source_rows = _row_forms(None, incident)
+        return _form_page(request, incident=incident, form=form, involvement_rows=involvement_rows, source_rows=source_rows)
+    values, saved_at = draft
+    data = QueryDict(mutable=True)
+    for key, items in values.items():
+        data.setlist(key, items)
+    form, involvement_rows, source_rows = _row_forms(data, incident)
+    _quiet(form, involvement_rows, source_rows)
+    return _form_page(request, incident=incident, form=form, involvement_rows=involvement_rows, source_rows=source_rows,
+                      draft_saved_at=saved_at)
+
+
+# A service's name for a row field -> the row form's field, per argument of the use case (a field
+# the row does not show becomes an error of the row as a whole).
+_ROW_FIELDS = {"involvements": {"party": "existing"}, "add_involvements": {"party": "existing"},
+               "change_involvements": {"party": "existing"}, "sources": {"source": "existing"},
+               "add_sources": {"source": "existing"}}
+
+
+def _new_rows(involvement_rows, source_rows) -> dict:
+    """The rows of a new incident: ``{argument of record_incident: [(row form, value)]}``."""
+    return {
+        "involvements": [(row, _involvement_row(row)) for row in involvement_rows.filled()],
+        "sources": [(row, _source_row(row)) for row in source_rows.filled()],
+    }
+
+
+def _edit_rows(incident, involvement_rows, source_rows) -> dict:
+    """The rows of an edit: ``{argument of edit_incident: [(row form, value)]}``. A row naming a
+    record that is no longer part of the incident (removed by someone else meanwhile, or a draft
+    older than that) is an error on the row: what it says is not silently dropped."""
+    involvements = {str(i.uuid): i for i in incident.involvements.select_related("person", "organization", "role", "perpetrator_type")}
+    links = {str(link.pk): link for link in incident.source_links.select_related("source")}
+
+    def existing(row, records):
+        return records.get((row.cleaned_data.get("row") or "").strip())
+
+    for row_set, records in ((involvement_rows, involvements), (source_rows, links)):
+        for row in row_set.forms:
+            if row.is_existing and existing(row, records) is None and not row_set._should_delete_form(row):
+                row.add_error(None, _("This row is no longer part of the incident (changed by someone else meanwhile): "
+                                      "tick “Remove this row”, or add it again as a new row."))
+
+    filled_inv, filled_src = involvement_rows.filled(), source_rows.filled()
+    return {
+        "add_involvements": [(row, _involvement_row(row)) for row in filled_inv if not row.is_existing],
+        "change_involvements": [(row, (existing(row, involvements), _involvement_row(row)))
+                                for row in filled_inv if row.is_existing and existing(row, involvements)],
+        "remove_involvements": [(row, existing(row, involvements)) for row in involvement_rows.removed() if existing(row, involvements)],
+        "add_sources": [(row, _source_row(row)) for row in filled_src if not row.is_existing],
+        "change_sources": [(row, (existing(row, links), row.cleaned_data.get("note") or ""))
+                           for row in filled_src if row.is_existing and existing(row, links)],
+        "remove_sources": [(row, existing(row, links)) for row in source_rows.removed() if existing(row, links)],
+    }
 
 
 def _save_incident(request, *, incident, save, done):
     """The POST of the incident form: parse the form and its rows, call ``save`` (one use case), render.
 
-    ``save(form, involvements, sources)`` gets the filled rows in the services' shape. The use
-    case writes everything or nothing; its :class:`~svidok.incidents.services.RowErrors` are put on
-    the form and on the rows they name, and the page comes back (400).
+    "Add another person/source" (a submit button without JavaScript) shows the form again with one
+    more row and everything typed kept, unchecked. Otherwise every part is checked at once (the
+    incident's fields, each row, the rules across fields) and ``save(form, rows)`` gets the rows
+    in the use case's arguments. The use case writes everything or nothing; its
+    :class:`~svidok.incidents.services.RowErrors` are put on the form and on the rows they name,
+    and the page comes back (400) with every error listed at its top.
     """
-    form = IncidentForm(request.POST)
-    involvement_rows = InvolvementFormSet(request.POST, prefix="inv")
-    source_rows = SourceFormSet(request.POST, prefix="src")
-    if form.is_valid() & involvement_rows.is_valid() & source_rows.is_valid():
-        filled = {
-            "involvement": [row for row in involvement_rows if row.has_changed()],
-            "source": [row for row in source_rows if row.has_changed()],
-        }
+    form, involvement_rows, source_rows = _row_forms(request.POST, incident)
+    for button, kind in _ADD_BUTTONS.items():
+        if button in request.POST:
+            rows = involvement_rows if kind == "involvement" else source_rows
+            form, involvement_rows, source_rows = _row_forms(rows.with_row_added(request.POST), incident)
+            _quiet(form, involvement_rows, source_rows)
+            return _form_page(request, incident=incident, form=form, involvement_rows=involvement_rows, source_rows=source_rows)
+    valid = form.is_valid() & involvement_rows.is_valid() & source_rows.is_valid()
+    if valid:
+        rows = _new_rows(involvement_rows, source_rows) if incident is None else _edit_rows(incident, involvement_rows, source_rows)
+        valid = involvement_rows.is_valid() and source_rows.is_valid()  # _edit_rows may have found stale rows
+    if valid:
         try:
-            saved = save(form, [_involvement_row(row) for row in filled["involvement"]], [_source_row(row) for row in filled["source"]])
+            saved = save(form, {argument: [value for _row, value in pairs] for argument, pairs in rows.items()})
         except services.RowErrors as exc:
             if exc.incident_error is not None:
                 add_service_errors(form, exc.incident_error)
             for (argument, index), error in exc.rows.items():
-                kind = _ROW_SETS.get(argument)
-                if kind is None:
+                pairs = rows.get(argument)
+                if pairs is None or index >= len(pairs):
                     add_service_errors(form, error)
                 else:
-                    add_service_errors(filled[kind][index], error, _ROW_FIELDS[kind])
+                    add_service_errors(pairs[index][0], error, _ROW_FIELDS.get(argument, {}))
         else:
+            services.discard_draft(actor=request.user, incident=incident, form_token=_draft_token(request))
             messages.success(request, done % {"ref": saved.reference})
             # The warning while typing, for a page sent without JavaScript: said once saved.
             freetext.notice(request, *(form.cleaned_data.get(k) for k in ("title", "place_text", "narrative")),
-                            *(row.cleaned_data.get(k) for kind in filled.values() for row in kind
+                            *(row.cleaned_data.get(k) for row_set in (involvement_rows, source_rows) for row in row_set.filled()
                               for k in ("details", "title", "excerpt", "note")))
             return redirect("incidents:detail", reference=saved.reference)
     return _form_page(request, incident=incident, form=form, involvement_rows=involvement_rows, source_rows=source_rows, status=400)
@@ -261,12 +394,11 @@ def _save_incident(request, *, incident, save, done):
 def incident_create(request):
     require(request.user, "incident.create")
     if request.method != "POST":
-        return _form_page(request, incident=None, form=IncidentForm(), involvement_rows=InvolvementFormSet(prefix="inv"),
-                          source_rows=SourceFormSet(prefix="src"))
+        return _show_form(request, None)
 
-    def save(form, involvements, sources):
+    def save(form, rows):
         return services.record_incident(actor=request.user, fields=form.service_fields(), legal_tags=form.cleaned_data["legal_tags"],
-                                        tags=form.cleaned_data["tags"], involvements=involvements, sources=sources)
+                                        tags=form.cleaned_data["tags"], **rows)
 
     return _save_incident(request, incident=None, save=save, done=_("Incident %(ref)s recorded as a draft."))
 
@@ -276,22 +408,78 @@ def incident_edit(request, reference):
     incident = get_incident_for_user(request.user, reference)
     require(request.user, "incident.edit", incident)
     if request.method != "POST":
-        return _form_page(request, incident=incident, form=IncidentForm(initial=IncidentForm.initial_for(incident)),
-                          involvement_rows=InvolvementFormSet(prefix="inv"), source_rows=SourceFormSet(prefix="src"))
+        return _show_form(request, incident)
 
-    def save(form, involvements, sources):
+    def save(form, rows):
         return services.edit_incident(
             actor=request.user, incident=incident, fields=form.service_fields(), legal_tags=form.cleaned_data["legal_tags"],
-            tags=form.cleaned_data["tags"], add_involvements=involvements, add_sources=sources,
-            remove_involvements=list(incident.involvements.filter(pk__in=_ids(request.POST.getlist("remove_involvement")))),
-            remove_sources=list(incident.source_links.filter(pk__in=_ids(request.POST.getlist("remove_source")))),
+            tags=form.cleaned_data["tags"], **rows,
         )
 
     return _save_incident(request, incident=incident, save=save, done=_("Incident %(ref)s saved."))
 
 
-def _ids(values) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+@login_required
+def incident_form_row(request, kind):
+    """One blank row of the incident form, for "add another" (htmx): appended to its list, with
+    the list's count of rows raised out of band. Nothing is saved."""
+    require(request.user, "incident.create")
+    if kind not in ("involvement", "source"):
+        raise Http404
+    formset_class, prefix = {"involvement": (InvolvementFormSet, "inv"), "source": (SourceFormSet, "src")}[kind]
+    count = request.GET.get(f"{prefix}-TOTAL_FORMS", "")
+    if not count.isdigit():
+        return HttpResponseBadRequest("count")
+    rows = formset_class(prefix=prefix)
+    index = int(count)
+    if index >= rows.max_num:
+        return HttpResponse(status=204)  # the list is full: the form says so when saved
+    row = rows.form(prefix=rows.add_prefix(index), auto_id=rows.auto_id, empty_permitted=True, use_required_attribute=False)
+    rows.add_fields(row, index)
+    row.link = None
+    template = "incidents/_involvement_row.html" if kind == "involvement" else "incidents/_source_row.html"
+    return render(request, "incidents/_new_row.html", {"row": row, "row_template": template, "prefix": prefix, "count": index + 1})
+
+
+def _draft_incident(request, reference):
+    if reference is None:
+        return None
+    incident = get_incident_for_user(request.user, reference)
+    require(request.user, "incident.edit", incident)
+    return incident
+
+
+# Fields of the form that are no content: not kept in a draft.
+_NOT_KEPT = {"csrfmiddlewaretoken", "draft_token", *_ADD_BUTTONS}
+
+
+def _draft_token(request) -> str:
+    return (request.POST.get("draft_token") or "")[:40]
+
+
+@login_required
+@require_POST
+def incident_draft(request, reference=None):
+    """Keep the form as typed (htmx, a few seconds after the last change): the author's draft."""
+    incident = _draft_incident(request, reference)
+    data = {key: values for key, values in request.POST.lists() if key not in _NOT_KEPT and not key.endswith(f"-{suggest.USE}")}
+    try:
+        draft = services.save_draft(actor=request.user, incident=incident, data=data, form_token=_draft_token(request))
+    except ValidationError as exc:
+        return render(request, "incidents/_draft_status.html", {"draft_error": exc.messages[0]})
+    if draft is None:
+        return HttpResponse(status=204)  # the page's form was saved meanwhile: nothing to keep
+    return render(request, "incidents/_draft_status.html", {"draft_saved_at": draft.saved_at})
+
+
+@login_required
+@require_POST
+def incident_draft_discard(request, reference=None):
+    """Forget the author's draft and show the form as the incident is (or blank)."""
+    incident = _draft_incident(request, reference)
+    if services.discard_draft(actor=request.user, incident=incident, form_token=_draft_token(request)):
+        messages.success(request, _("The draft was discarded."))
+    return redirect(reverse("incidents:edit", args=[incident.reference]) if incident else reverse("incidents:create"))
 
 
 # --- workflow ---------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from svidok.common import extensions
 from svidok.common.forms import DateInput, TermChoiceField, pick_one
-from svidok.common.validation import public_id_in
-from svidok.people import freetext, suggest
+from svidok.common.validation import check_not_future, public_id_in
+from svidok.people import freetext, services, suggest
 from svidok.people.models import Consent, NameVariant, Organization
 from svidok.search.api import matching_ids
 
@@ -64,7 +64,15 @@ class PersonForm(forms.Form):
     def clean(self):
         data = super().clean()
         name = data.get("name")
-        if self.suggest_box is not None and name and not suggest.check(self, name, birth_date=data.get("birth_date")):
+        # The service's own checks of the name and the birth date, shown with the other fields' errors.
+        for field, check in (("name", lambda: name and services.validate_name("name", name)),
+                             ("birth_date", lambda: check_not_future("birth_date", data.get("birth_date")))):
+            if field in self.fields and field not in self.errors:
+                try:
+                    check()
+                except ValidationError as exc:
+                    self.add_error(field, exc.message_dict.get(field, exc.messages))
+        if "name" not in self.errors and self.suggest_box is not None and name and not suggest.check(self, name, birth_date=data.get("birth_date")):
             self.add_error("name", gettext(
                 "Persons already recorded may be the one you mean (below). Open the one it is, or tick "
                 "“create a new person anyway” and save again."))
@@ -188,6 +196,15 @@ class OrganizationForm(forms.Form):
 
     def clean_place(self):
         return resolve_place(self.cleaned_data.get("place"))
+
+    def clean_name(self):
+        # The service's check of an organization's name, shown with the other fields' errors.
+        name = self.cleaned_data.get("name")
+        try:
+            services.validate_name("name", name, kind="organization")
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["name"]) from None
+        return name
 
     def service_fields(self) -> dict:
         return {k: self.cleaned_data[k] for k in ("name", "kind", "parent", "place", "description")}

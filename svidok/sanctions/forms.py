@@ -1,13 +1,15 @@
 """Forms of the sanctions pages: proposals, members and their grounds, reviews, listings."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from svidok.common.forms import DateInput, pick_one
+from svidok.common.forms import DateInput, add_errors_once, pick_one
 from svidok.common.validation import public_id_in
 from svidok.incidents.forms import resolve_source
 from svidok.people.models import Organization, Person
+from svidok.sanctions import services
 from svidok.sanctions.models import Listing, ReferenceEntity
 from svidok.search.api import matching_ids
 
@@ -124,6 +126,17 @@ class ListingForm(forms.Form):
     def clean_source(self):
         text = self.cleaned_data.get("source")
         return resolve_source(text) if (text or "").strip() else None
+
+    def clean(self):
+        data = super().clean()
+        # The use case's rules across fields ("other" names the jurisdiction, a listing has its date)
+        # with the fields' own errors, in one submit.
+        try:
+            services.check_listing(**{k: data.get(k) for k in ("jurisdiction", "status", "jurisdiction_other", "date",
+                                                                 "legal_act", "note")})
+        except ValidationError as exc:
+            add_errors_once(self, exc)
+        return data
 
     def service_fields(self) -> dict:
         return dict(self.cleaned_data)

@@ -444,17 +444,10 @@ def _listing_snapshot(listing: Listing | None) -> dict | None:
             "source": listing.source.public_id if listing.source_id else None}
 
 
-@transaction.atomic
-def record_listing(*, actor, member: ProposalMember, jurisdiction: str, status: str, jurisdiction_other: str = "",
-                   date=None, legal_act: str = "", reference_entity: ReferenceEntity | None = None,
-                   source: Source | None = None, note: str = "") -> Listing:
-    """Where a member stands in one jurisdiction (one record per jurisdiction, replaced on each call).
-
-    The date of the status and the legal act are separate fields; "listed" and "delisted" need the
-    date. ``reference_entity`` is the member's entry in an imported list of that jurisdiction.
-    """
-    require(actor, "proposal.edit")
-    proposal = _locked(member.proposal)
+def check_listing(*, jurisdiction: str, status: str, jurisdiction_other: str = "", date=None, legal_act: str = "",
+                  note: str = "") -> None:
+    """A listing's own fields, without reading or writing anything (the rules of :func:`record_listing`,
+    for forms that show them with their fields' errors). One field-keyed ValidationError."""
     jurisdiction_other = " ".join((jurisdiction_other or "").split())
     legal_act = " ".join((legal_act or "").split())
 
@@ -478,6 +471,24 @@ def record_listing(*, actor, member: ProposalMember, jurisdiction: str, status: 
         check_text("legal_act", legal_act)
         check_text("jurisdiction_other", jurisdiction_other)
 
+    collect(check_jurisdiction, check_status, lambda: check_not_future("date", date), check_legal_act,
+            lambda: check_text_size("note", note))
+
+
+@transaction.atomic
+def record_listing(*, actor, member: ProposalMember, jurisdiction: str, status: str, jurisdiction_other: str = "",
+                   date=None, legal_act: str = "", reference_entity: ReferenceEntity | None = None,
+                   source: Source | None = None, note: str = "") -> Listing:
+    """Where a member stands in one jurisdiction (one record per jurisdiction, replaced on each call).
+
+    The date of the status and the legal act are separate fields; "listed" and "delisted" need the
+    date. ``reference_entity`` is the member's entry in an imported list of that jurisdiction.
+    """
+    require(actor, "proposal.edit")
+    proposal = _locked(member.proposal)
+    jurisdiction_other = " ".join((jurisdiction_other or "").split())
+    legal_act = " ".join((legal_act or "").split())
+
     def check_reference():
         if reference_entity is None:
             return
@@ -490,8 +501,9 @@ def record_listing(*, actor, member: ProposalMember, jurisdiction: str, status: 
             raise ValidationError({"reference_entity": _("That entry is a %(schema)s, not a %(kind)s.")
                                    % {"schema": reference_entity.schema, "kind": _("person") if member.person_id else _("organization")}})
 
-    collect(check_jurisdiction, check_status, lambda: check_not_future("date", date), check_legal_act, check_reference,
-            lambda: check_text_size("note", note))
+    collect(lambda: check_listing(jurisdiction=jurisdiction, status=status, jurisdiction_other=jurisdiction_other, date=date,
+                                  legal_act=legal_act, note=note),
+            check_reference)
     if jurisdiction != Listing.Jurisdiction.OTHER:
         jurisdiction_other = ""
     listing = Listing.objects.select_for_update().filter(

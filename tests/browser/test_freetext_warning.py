@@ -56,3 +56,15 @@ def test_the_warning_on_a_phone(phone_page, console_errors, victim):
     width = phone_page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 375
     assert console_errors == []
+
+
+def test_the_warning_in_a_row_added_in_place(page, console_errors, victim):
+    sign_in(page, "documenter")
+    page.goto("/incidents/new/")
+    page.get_by_role("button", name="Add another person").click()
+    details = page.get_by_role("group", name="Involvement 2").get_by_role("textbox", name="Details", exact=True)
+
+    details.press_sequentially("Iryna Kovalenko's director", delay=5)
+
+    expect(page.locator("#id_inv-1-details_names")).to_have_text(f"Readers without clearance will see “{victim.pseudonym}” here.")
+    assert console_errors == []

@@ -24,6 +24,7 @@ def test_documenter_records_and_submits_incident(page, console_errors, vocabular
     victim = page.get_by_role("group", name="Involvement 1")
     victim.get_by_role("textbox", name="Name", exact=True).fill("Ayshe Seitova")
     victim.get_by_role("combobox", name="Role", exact=True).select_option(label="Victim")
+    page.get_by_role("button", name="Add another person").click()
     perpetrator = page.get_by_role("group", name="Involvement 2")
     perpetrator.get_by_role("textbox", name="Name", exact=True).fill("Mikhail Malyshev")
     perpetrator.get_by_role("combobox", name="Role", exact=True).select_option(label="Perpetrator")

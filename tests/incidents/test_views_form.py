@@ -9,8 +9,8 @@ from tests.helpers import login
 pytestmark = pytest.mark.django_db
 
 
-def management(prefix, total):
-    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": "0",
+def management(prefix, total, initial=0):
+    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(initial),
             f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
 
 
@@ -136,8 +136,9 @@ def test_edit_by_owner_updates_and_removes_involvement(client, documenter, draft
     login(client, documenter)
 
     response = client.post(f"/incidents/{draft.reference}/edit/", incident_data(
-        title="Threat of dismissal at school", type="threat_of_dismissal", remove_involvement=str(involvement.pk),
-        **row("inv", 0, name="Zavuch", party_kind="organization", role="employer")))
+        title="Threat of dismissal at school", type="threat_of_dismissal", **management("inv", 2, initial=1),
+        **row("inv", 0, row=str(involvement.uuid), existing="Witness Person", picked=str(person.uuid), role="witness", DELETE="on"),
+        **row("inv", 1, name="Zavuch", party_kind="organization", role="employer")))
 
     draft.refresh_from_db()
     assert response.status_code == 302

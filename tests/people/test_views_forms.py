@@ -61,13 +61,17 @@ def test_person_create_stranger_redirected_to_sign_in(client):
     assert Person.objects.count() == 0
 
 
-def test_person_create_bad_input_shows_field_error(client, coordinator):
+def test_person_create_bad_input_shows_every_field_error_at_once(client, coordinator):
     login(client, coordinator)
 
     response = client.post("/people/persons/new/", {"name": "1234", "birth_date": "2999-01-01"})
 
     assert response.status_code == 400
-    assert response.context["form"].errors == {"name": ["A name must contain letters."]}
+    assert response.context["form"].errors == {"name": ["A name must contain letters."],
+                                               "birth_date": ["Date 2999-01-01 is in the future."]}
+    page = response.content.decode()
+    assert '<a href="#id_name">Name: A name must contain letters.</a>' in page
+    assert '<a href="#id_birth_date">Birth date: Date 2999-01-01 is in the future.</a>' in page
     assert (Person.objects.count(), AuditEntry.objects.filter(object_type="people.person").count()) == (0, 0)
 
 

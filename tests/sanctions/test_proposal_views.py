@@ -502,3 +502,17 @@ def test_list_warnings_and_confirmation_in_ukrainian(client, coordinator, world,
             "2018-05-14") in body
     assert f"Не знайдено в завантажених довідкових списках (EU list (test), імпортовано {imported}):" in body
     assert "Я перевірив(-ла) можливі збіги з довідковими списками (вище)." in body
+
+
+def test_member_listing_shows_every_error_in_one_submit(client, documenter, world):
+    login(client, documenter)
+
+    response = client.post(f"{member_url(world)}listing/", {"jurisdiction": "other", "status": "listed",
+                                                            "source": "No source by this title"})
+
+    assert response.status_code == 400
+    assert response.context["listing_form"].errors == {
+        "jurisdiction_other": ["Name the jurisdiction."],
+        "date": ["A listing or delisting needs its date."],
+        "source": ["No source matches “No source by this title”."],
+    }

@@ -4,6 +4,8 @@ from django import template
 from django.conf import settings
 from django.utils.translation import check_for_language, get_language_info
 
+from svidok.common import forms
+
 register = template.Library()
 
 
@@ -48,3 +50,7 @@ def interface_languages():
     of the source strings, needs none."""
     return [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
             if code == settings.LANGUAGE_CODE or check_for_language(code)]
+@register.filter
+def error_items(form):
+    """Every error of ``form`` for the summary of ``_form_fields.html`` (``common.forms.error_items``)."""
+    return forms.error_items(form) if form is not None and getattr(form, "is_bound", False) else []

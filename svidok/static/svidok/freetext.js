@@ -7,7 +7,7 @@
   "use strict";
   var PAUSE = 700;  // milliseconds without typing before the text is checked
   var fields = document.querySelectorAll("[data-names-check]");
-  if (!fields.length || !window.fetch || !window.FormData) { return; }
+  if (!window.fetch || !window.FormData) { return; }
 
   function csrfToken(field) {
     var form = field.form;
@@ -26,9 +26,11 @@
     });
   }
 
-  Array.prototype.forEach.call(fields, function (field) {
+  function watch(field) {
+    if (field.hasAttribute("data-names-watched")) { return; }
     var region = document.getElementById(field.id + "_names");
     if (!region) { return; }
+    field.setAttribute("data-names-watched", "");
     var timer = null;
     var sent = null;  // the text last checked: the same text is not sent twice
     var latest = 0;   // answers to older requests are dropped
@@ -57,5 +59,11 @@
       timer = window.setTimeout(check, PAUSE);
     });
     if (field.value) { check(); }  // a form shown again with its text (an error, or an edit)
+  }
+
+  Array.prototype.forEach.call(fields, watch);
+  // Rows added to a form later (the incident form's "add another", htmx) bring fields of their own.
+  document.body.addEventListener("htmx:afterSwap", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-names-check]"), watch);
   });
 }());
