@@ -189,7 +189,15 @@ def _import_incidents(run: ImportRun, path: Path, progress: _Progress) -> tuple[
     try:
         rows = read_file(path)
     except ImportFileError as exc:
-        raise _Refused({run.language: [_error(None, "", exc)]}, 1) from None
+        errors = {run.language: [_error(None, "", exc)]}
+        for code, _name in settings.LANGUAGES:
+            if code not in errors:
+                with translation.override(code):
+                    try:
+                        read_file(path)
+                    except ImportFileError as again:
+                        errors[code] = [_error(None, "", again)]
+        raise _Refused(errors, 1) from None
     # As the command's bar: validation counts each row once, writing each created incident once.
     ImportRun.objects.filter(pk=run.pk).update(total=len(rows) * 2)
     outcome = import_incidents(actor=run.requested_by, rows=rows, progress=progress)

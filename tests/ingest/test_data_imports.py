@@ -330,3 +330,48 @@ def test_run_page_answers_htmx_with_the_fragment(client, coordinator):
     response = client.get(reverse("imports:run", args=[run.uuid]), HTTP_HX_REQUEST="true")
 
     assert response.content.decode().startswith('<section id="import-run"')
+
+
+@pytest.mark.parametrize("language", ["en", "uk"])
+def test_run_pages_show_no_code_or_uuid(vocabularies, client, coordinator, language):
+    from tests.common.test_human_wording import violations, visible_text
+
+    text = ("title,type,date_start,date_end,victim_count\n"
+            "Dates reversed,dismissal,2018-03-20,2018-03-01,\nNo date,dismissal,2018-02-30,,many\n")
+    failed = data_imports.start_import(actor=coordinator, kind="incidents", upload=upload(text))
+    data_imports.run_import(failed.pk)
+    done = data_imports.start_import(actor=coordinator, kind="incidents", upload=upload(GOOD.replace("UA01020010010073418", "")
+                                                                                          .replace("Бахчисарай", "")))
+    data_imports.run_import(done.pk)
+    login(client, coordinator)
+    client.cookies["django_language"] = language
+
+    pages = [reverse("imports:index"), reverse("imports:run", args=[failed.uuid]), reverse("imports:run", args=[done.uuid])]
+    bodies = [client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode() for url in pages]
+
+    assert [violations(visible_text(body)) for body in bodies] == [[], [], []]
+    assert ImportRun.objects.get(pk=done.pk).status == "done"
+    if language == "uk":
+        assert "Кінцева дата" in bodies[1] or "Дата завершення" in bodies[1]
+
+
+def test_progress_reads_as_rows_checked_then_incidents_written(coordinator):
+    run = ImportRun(kind="incidents", status="running", total=10_000, progress=1_200)
+    assert data_imports.progress_text(run) == "Checking row 1,200 of 5,000."
+    run.progress = 6_000
+    assert data_imports.progress_text(run) == "Writing incident 1,000 of 5,000."
+    run.kind, run.total, run.progress = "results", None, 25_000
+    assert data_imports.progress_text(run) == "25,000 precincts written."
+    run.status = "done"
+    assert data_imports.progress_text(run) == ""
+
+
+def test_progress_callback_writes_the_count_to_the_run(coordinator, monkeypatch):
+    run = data_imports.start_import(actor=coordinator, kind="incidents", upload=upload(GOOD))
+    monkeypatch.setattr(data_imports, "PROGRESS_EVERY", 0)
+    progress = data_imports._Progress(run)
+
+    progress(3)
+    progress(2)
+
+    assert ImportRun.objects.get(pk=run.pk).progress == 5
