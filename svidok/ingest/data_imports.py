@@ -27,7 +27,7 @@ from pathlib import Path, PurePath
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -166,9 +166,15 @@ class _Progress:
 
     def __init__(self, run: ImportRun):
         self.run, self.count, self.written_at = run, 0, 0.0
+        # Made outside the importer's transaction: deeper than this, the importer is writing.
+        self.depth = len(connection.atomic_blocks)
 
     def __call__(self, n: int = 1) -> None:
         self.count += n
+        # Inside the import's transaction a write would show nobody anything until it commits, and
+        # on PostgreSQL the callback may come in the middle of a COPY on this very connection.
+        if len(connection.atomic_blocks) > self.depth:
+            return
         now = time.monotonic()
         if now - self.written_at >= PROGRESS_EVERY:
             self.written_at = now
@@ -395,9 +401,8 @@ def progress_text(run: ImportRun) -> str:
         return ""
     if run.kind == ImportRun.Kind.INCIDENTS and run.total:
         rows = run.total // 2
-        if run.progress <= rows:
+        if run.progress < rows:
             return _("Checking row %(n)s of %(total)s.") % {"n": f"{run.progress:,}", "total": f"{rows:,}"}
-        return _("Writing incident %(n)s of %(total)s.") % {"n": f"{run.progress - rows:,}", "total": f"{rows:,}"}
-    if run.kind == ImportRun.Kind.RESULTS and run.progress:
-        return _("%(n)s precincts written.") % {"n": f"{run.progress:,}"}
+        # The writing is one transaction: its progress shows nobody anything before it commits.
+        return _("All %(total)s rows checked; writing the incidents.") % {"total": f"{rows:,}"}
     return _("Reading the file.")

@@ -355,13 +355,13 @@ def test_run_pages_show_no_code_or_uuid(vocabularies, client, coordinator, langu
         assert "Кінцева дата" in bodies[1] or "Дата завершення" in bodies[1]
 
 
-def test_progress_reads_as_rows_checked_then_incidents_written(coordinator):
+def test_progress_reads_as_rows_checked_then_incidents_being_written(coordinator):
     run = ImportRun(kind="incidents", status="running", total=10_000, progress=1_200)
     assert data_imports.progress_text(run) == "Checking row 1,200 of 5,000."
     run.progress = 6_000
-    assert data_imports.progress_text(run) == "Writing incident 1,000 of 5,000."
+    assert data_imports.progress_text(run) == "All 5,000 rows checked; writing the incidents."
     run.kind, run.total, run.progress = "results", None, 25_000
-    assert data_imports.progress_text(run) == "25,000 precincts written."
+    assert data_imports.progress_text(run) == "Reading the file."
     run.status = "done"
     assert data_imports.progress_text(run) == ""
 
@@ -375,3 +375,16 @@ def test_progress_callback_writes_the_count_to_the_run(coordinator, monkeypatch)
     progress(2)
 
     assert ImportRun.objects.get(pk=run.pk).progress == 5
+
+
+def test_progress_callback_writes_nothing_inside_the_import_transaction(coordinator, monkeypatch, django_db_blocker):
+    from django.db import transaction
+
+    run = data_imports.start_import(actor=coordinator, kind="incidents", upload=upload(GOOD))
+    monkeypatch.setattr(data_imports, "PROGRESS_EVERY", 0)
+    progress = data_imports._Progress(run)
+
+    with transaction.atomic():
+        progress(7)
+
+    assert (progress.count, ImportRun.objects.get(pk=run.pk).progress) == (7, 0)
