@@ -312,15 +312,36 @@ def _finish(run: ImportRun, status: str, progress: _Progress | None, reason: str
 
 
 def fail_interrupted_imports() -> int:
-    """Periodic job: runs still "importing" a day after they started were cut off (the worker was
-    killed, the machine stopped). Their transaction never committed, so nothing was imported;
-    they are marked failed and their file deleted, so that nobody waits for them."""
+    """Periodic job: runs still "importing" six hours after they started were cut off (the worker
+    was killed, the machine stopped). Their transaction never committed, so nothing was imported;
+    they are marked failed and their file deleted, so that nobody waits for them. Upload folders
+    without a pending run are deleted too."""
     count, cutoff = 0, timezone.now() - INTERRUPTED_AFTER
     for run in ImportRun.objects.filter(status=ImportRun.Status.RUNNING, started_at__lt=cutoff).select_related("requested_by"):
         _finish(run, ImportRun.Status.FAILED, None, reason="interrupted")
         shutil.rmtree(upload_dir(run), ignore_errors=True)
         count += 1
+    _remove_orphans()
     return count
+
+
+def _remove_orphans() -> None:
+    """Delete upload folders no waiting or running import owns (an upload whose run was rolled back
+    with a caller's transaction, a run deleted by hand), once they are an hour old, so that no
+    uploaded file stays behind without a run."""
+    root = Path(settings.SVIDOK_IMPORT_UPLOAD_DIR)
+    if not root.is_dir():
+        return
+    pending = {u.hex for u in ImportRun.objects.filter(status__in=[ImportRun.Status.QUEUED, ImportRun.Status.RUNNING])
+               .values_list("uuid", flat=True)}
+    cutoff = time.time() - 3600
+    for folder in root.iterdir():
+        if folder.name in pending or folder.stat().st_mtime >= cutoff:
+            continue
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            folder.unlink(missing_ok=True)
 
 
 def reason_text(run: ImportRun) -> str:

@@ -234,6 +234,24 @@ def test_run_cut_off_by_a_stopped_worker_is_failed_later(coordinator, upload_dir
     assert (run.status, run.reason, files_left(upload_dir)) == ("failed", {"code": "interrupted"}, [])
 
 
+def test_upload_folder_without_a_pending_run_is_deleted_after_an_hour(coordinator, upload_dir):
+    import os
+    import time
+
+    waiting = data_imports.start_import(actor=coordinator, kind="incidents", upload=upload(GOOD))
+    orphan, fresh = upload_dir / ("0" * 32), upload_dir / ("1" * 32)
+    for folder in (orphan, fresh):
+        folder.mkdir()
+        (folder / "incidents.csv").write_text(GOOD, encoding="utf-8")
+    hour_ago = time.time() - 3700
+    os.utime(orphan, (hour_ago, hour_ago))
+    os.utime(data_imports.upload_dir(waiting), (hour_ago, hour_ago))
+
+    assert data_imports.fail_interrupted_imports() == 0
+
+    assert sorted(p.name for p in upload_dir.iterdir()) == sorted([waiting.uuid.hex, fresh.name])
+
+
 @pytest.fixture
 def keep_signals():
     """The worker installs its own signal handlers; put pytest's back afterwards."""
