@@ -264,6 +264,7 @@ SVIDOK_PERIODIC_JOBS = {
     "svidok.audit.log.issue_head_if_grown": env_int("SVIDOK_HEAD_INTERVAL", 3600, minimum=10),
     "svidok.evidence.capture.fail_interrupted_captures": 600,
     "svidok.ingest.services.fail_interrupted_fetches": 600,
+    "svidok.ingest.data_imports.fail_interrupted_imports": 600,
 }
 # Web capture: limits of one capture, and the user agent it announces.
 SVIDOK_CAPTURE_TIMEOUT = env_int("SVIDOK_CAPTURE_TIMEOUT", 30, minimum=1, maximum=600)  # seconds per fetch
@@ -347,6 +348,10 @@ SVIDOK_IMPORT_MAX_RATIO = env_int("SVIDOK_IMPORT_MAX_RATIO", 200, minimum=10)
 SVIDOK_IMPORT_MAX_ZIP_MEMBERS = env_int("SVIDOK_IMPORT_MAX_ZIP_MEMBERS", 1000, minimum=10)
 SVIDOK_IMPORT_MAX_JSON_DEPTH = env_int("SVIDOK_IMPORT_MAX_JSON_DEPTH", 32, minimum=4, maximum=500)
 SVIDOK_IMPORT_MAX_NUMBER_DIGITS = env_int("SVIDOK_IMPORT_MAX_NUMBER_DIGITS", 100, minimum=20, maximum=4000)
+# Files uploaded on the "Imports" page wait here for the worker and are deleted when their run
+# ends (docs/import-format.md, "On the web"); the largest file accepted there.
+SVIDOK_IMPORT_UPLOAD_DIR = Path(env_str("SVIDOK_IMPORT_UPLOAD_DIR", str(VAR_DIR / "imports"))).resolve()
+SVIDOK_IMPORT_UPLOAD_MAX_BYTES = env_int("SVIDOK_IMPORT_UPLOAD_MAX_BYTES", 200 * 1024**2, minimum=1024)
 SVIDOK_DEMO_PASSWORD = env_str("SVIDOK_DEMO_PASSWORD")
 
 REST_FRAMEWORK = {

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from svidok.accounts.views import SignOutView
+from svidok.ingest import data_import_urls
 from svidok.ingest import review_urls as ingest_review_urls
 from svidok.ingest import urls as ingest_urls
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("evidence/", include("svidok.evidence.urls")),
     path("search/", include("svidok.search.urls")),
     path("work/", include("svidok.work.urls")),
+    path("imports/", include(data_import_urls)),
     # News import and review: two url modules (two engineers' pages), one namespace; two includes
     # with the same namespace would hide the first one's names from reverse().
     path("news/", include(([*ingest_urls.urlpatterns, *ingest_review_urls.urlpatterns], "ingest"))),

@@ -14,3 +14,5 @@ def register() -> None:
     display.register_type("ingest.fetchrun", models=("ingest.FetchRun",))
     # The audit app has no registry of actions; its table is extended here, as its labels are.
     display.ACTION_LABELS.update({"fetch_queued": _("news fetch queued"), "fetch_finished": _("news fetch finished")})
+    display.register_type("ingest.importrun", models=("ingest.ImportRun",))
+    display.ACTION_LABELS.update({"import_queued": _("file uploaded for import"), "import_finished": _("import finished")})

@@ -175,3 +175,67 @@ class FetchRun(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class ImportRun(models.Model):
+    """A file uploaded on the "Imports" page (incidents, a reference list, election results) and
+    its import by the worker (``data_imports.run_import``), through the same use case as the
+    command line. All or nothing as there: a failed run changed nothing. The uploaded file lives
+    under ``SVIDOK_IMPORT_UPLOAD_DIR`` only until the run ends (done or failed); its name, size and
+    SHA-256 stay here and in the audit log.
+
+    ``progress``/``total`` count what the importer reports (rows checked, then rows written);
+    ``errors`` holds the importer's own problems per interface language,
+    ``{"en": [{"line", "field", "message"}, ...], "uk": [...]}``; ``counts`` what was created."""
+
+    class Kind(models.TextChoices):
+        INCIDENTS = "incidents", _("Incidents")
+        REFERENCE_LIST = "reference_list", _("Reference list (sanctions list)")
+        RESULTS = "results", _("Election results")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting")
+        RUNNING = "running", _("importing")
+        DONE = "done", _("imported")
+        FAILED = "failed", _("not imported")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("imported by"))
+    file_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    # What the kind needs besides the file: the list's name and title, the election's public id.
+    options = models.JSONField(default=dict, blank=True)
+    # The uploader's interface language: the run writes its messages in it first.
+    language = models.CharField(max_length=16, default="en")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    errors = models.JSONField(default=dict, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    # What the import made, for links: {"list": name} or {"result_set": public id} or {"references": n}.
+    result = models.JSONField(default=dict, blank=True)
+    # Why the whole run stopped without the importer's own errors ({"code": "unexpected" | "interrupted"}).
+    reason = models.JSONField(default=dict, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"], name="importrun_created")]
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def public_id(self):
+        return str(self.uuid)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

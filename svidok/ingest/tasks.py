@@ -11,3 +11,10 @@ def fetch_news(run_pk: int) -> str:
     from svidok.ingest import services
 
     return services.run_fetch(run_pk)
+
+
+@task()
+def import_file(run_pk: int) -> str:
+    from svidok.ingest import data_imports
+
+    return data_imports.run_import(run_pk)

@@ -36,6 +36,7 @@ USE_CASE_MODULES = (
     "svidok.evidence.services",
     "svidok.backup.services",
     "svidok.ingest.services",
+    "svidok.ingest.data_imports",
 )
 
 

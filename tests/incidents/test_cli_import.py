@@ -291,7 +291,7 @@ def test_import_cannot_verify_under_four_eyes(tmp_path, capsys):
         run(write(tmp_path, VERIFIED_ROW))
 
     error = capsys.readouterr().err
-    assert error.startswith("line 2: status: an import cannot verify under four eyes")
+    assert error.startswith("line 2: status: an import verifies nothing under four eyes")
     assert "--verified-elsewhere" in error
     assert Incident.objects.count() == 0
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from svidok.accounts.rules import require
 from svidok.incidents.importing.columns import COLUMNS, LIST_SEPARATOR
@@ -75,8 +76,8 @@ def _refuse_verified(parsed) -> list[RowError]:
     refused = []
     for row in parsed:
         if row.values.get("status") == "verified":
-            row.error("status", "an import cannot verify under four eyes: import as 'submitted' and verify each incident "
-                                "on its page, or, when the file was verified in the system it comes from, import with "
-                                "--verified-elsewhere")
+            row.error("status", _("an import verifies nothing under four eyes: import the incident as “submitted” and "
+                                  "have it verified on its page, or, if the file's incidents were verified in the system "
+                                  "it comes from, say so when importing (--verified-elsewhere on the command line)"))
             refused.append(row.errors[-1])
     return refused

@@ -11,6 +11,8 @@ import io
 import json
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from svidok.common.text import UndecodableText, decode_text
 from svidok.common.untrusted import XLSX_UNREADABLE, InputRefused, check_row_count, load_json, open_xlsx
 from svidok.incidents.importing.columns import COLUMNS, REQUIRED_COLUMNS
@@ -25,19 +27,20 @@ def _decode(raw: bytes, name: str) -> str:
         return decode_text(raw, name=name)
     except UndecodableText as exc:
         if exc.utf16:
-            raise ImportFileError(f"{name} is UTF-16 encoded; save it as UTF-8 (in a spreadsheet: 'CSV UTF-8').") from None
+            raise ImportFileError(_("%(name)s is UTF-16 encoded; save it as UTF-8 (in a spreadsheet: 'CSV UTF-8').") % {"name": name}) from None
         raise ImportFileError(
-            f"{name} is not UTF-8 (undecodable byte at line {exc.line}); save it as UTF-8 (in a spreadsheet: 'CSV UTF-8')."
+            _("%(name)s is not UTF-8 (undecodable byte at line %(line)s); save it as UTF-8 (in a spreadsheet: 'CSV UTF-8').")
+            % {"name": name, "line": exc.line}
         ) from None
 
 
 def _check_columns(header: list[str], name: str) -> None:
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise ImportFileError(f"{name} lacks the required column(s): {', '.join(missing)}.")
+        raise ImportFileError(_("%(name)s lacks the required column(s): %(columns)s.") % {"name": name, "columns": ", ".join(missing)})
     unknown = [c for c in header if c and c not in COLUMNS]
     if unknown:
-        raise ImportFileError(f"{name} has unknown column(s): {', '.join(unknown)} (see docs/import-format.md).")
+        raise ImportFileError(_("%(name)s has unknown column(s): %(columns)s (see docs/import-format.md).") % {"name": name, "columns": ", ".join(unknown)})
 
 
 def read_csv(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
@@ -45,7 +48,7 @@ def read_csv(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise ImportFileError(f"{name} is empty.") from None
+        raise ImportFileError(_("%(name)s is empty.") % {"name": name}) from None
     except csv.Error as exc:
         raise ImportFileError(f"{name} is not a readable CSV file: {exc}") from None
     _check_columns(header, name)
@@ -56,7 +59,7 @@ def read_csv(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
             check_row_count(len(rows) + 1, name=name)
             if any(v.strip() for v in values):
                 if len(values) > len(header):
-                    rows.append((line, {"__error__": f"{len(values)} cells but {len(header)} columns"}))
+                    rows.append((line, {"__error__": _("%(cells)s cells but %(columns)s columns") % {"cells": len(values), "columns": len(header)}}))
                 else:
                     rows.append((line, dict(zip(header, values, strict=False))))
             line = reader.line_num + 1
@@ -90,7 +93,7 @@ def _xlsx_rows(rows_iter, name: str) -> list[tuple[int, dict]]:
     try:
         header = [str(h or "").strip().lower() for h in next(rows_iter)]
     except StopIteration:
-        raise ImportFileError(f"{name} is empty.") from None
+        raise ImportFileError(_("%(name)s is empty.") % {"name": name}) from None
     _check_columns(header, name)
     rows = []
     for line, values in enumerate(rows_iter, start=2):
@@ -123,13 +126,13 @@ def read_json(raw: bytes, name: str = "file") -> list[tuple[int, dict]]:
     if isinstance(data, dict):
         data = data.get("incidents")
     if not isinstance(data, list):
-        raise ImportFileError(f"{name} must hold a list of incidents (or an export with an 'incidents' list).")
+        raise ImportFileError(_("%(name)s must hold a list of incidents (or an export with an 'incidents' list).") % {"name": name})
     try:
         check_row_count(len(data), name=name)
     except InputRefused as exc:
         raise ImportFileError(str(exc)) from None
     # JSON items are numbered from 1 ("line" in reports means item number).
-    return [(n, item if isinstance(item, dict) else {"__error__": "an incident must be a JSON object"})
+    return [(n, item if isinstance(item, dict) else {"__error__": _("an incident must be a JSON object")})
             for n, item in enumerate(data, start=1)]
 
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from svidok.incidents.importing.columns import LIST_SEPARATOR, REFERENCE_RE
 from svidok.incidents.models import DatePrecision, Election, Incident, Place, Term
@@ -113,14 +114,14 @@ class _Validator:
     def term(self, row: ParsedRow, field_name: str, vocabulary: str, code: str) -> Term | None:
         found = self.terms.get((vocabulary, code))
         if found is None:
-            row.error(field_name, f"unknown {vocabulary} code {code[:60]!r}")
+            row.error(field_name, _("unknown %(vocabulary)s code %(code)s") % {"vocabulary": vocabulary, "code": repr(code[:60])})
         return found
 
     def date(self, row: ParsedRow, field_name: str, value: str):
         try:
             return parse_date(value)
         except ValueError:
-            row.error(field_name, f"{value[:30]!r} is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+            row.error(field_name, _("%(value)s is not a date (YYYY-MM-DD, YYYY-MM or YYYY)") % {"value": repr(value[:30])})
             return None, None
 
     @staticmethod
@@ -141,7 +142,7 @@ class _Validator:
         value = _text(value)
         limit = limit or self.max_text
         if len(value) > limit:
-            row.error(field_name, f"text is {len(value)} characters long; the limit is {limit}")
+            row.error(field_name, _("text is %(length)s characters long; the limit is %(limit)s") % {"length": len(value), "limit": limit})
         return value
 
     def name(self, row: ParsedRow, field_name: str, value: str, kind: str = "person") -> str | None:
@@ -157,7 +158,7 @@ class _Validator:
         if not value:
             return default
         if value not in choices:
-            row.error(field_name, f"{value[:30]!r} is not one of {', '.join(choices)}")
+            row.error(field_name, _("%(value)s is not one of %(choices)s") % {"value": repr(value[:30]), "choices": ", ".join(choices)})
         return value
 
     def place(self, row: ParsedRow, value: str):
@@ -166,15 +167,16 @@ class _Validator:
         if value in self.places:
             return self.places[value]
         if re.fullmatch(r"UA\d{17}", value):
-            row.error("place", f"unknown KATOTTG code {value}")
+            row.error("place", _("unknown KATOTTG code %(code)s") % {"code": value})
             return None
         found = {p.pk: p for p in self.place_names.get(value.lower(), [])}
         if len(found) == 1:
             return next(iter(found.values()))
         if not found:
-            row.error("place", f"no gazetteer place is called {value[:60]!r}; give a KATOTTG code, or put free text in place_text")
+            row.error("place", _("no gazetteer place is called %(name)s; give a KATOTTG code, or put free text in place_text")
+                      % {"name": repr(value[:60])})
         else:
-            row.error("place", f"{len(found)} places are called {value[:60]!r}; give the KATOTTG code")
+            row.error("place", _("%(count)s places are called %(name)s; give the KATOTTG code") % {"count": len(found), "name": repr(value[:60])})
         return None
 
     def election(self, row: ParsedRow, value: str):
@@ -182,7 +184,7 @@ class _Validator:
             return None
         matches = [e for e in self.elections if str(e.uuid) == value.lower() or value in (e.name, e.name_uk)]
         if len(matches) != 1:
-            row.error("election", f"no single election is {value[:60]!r}; give its UUID or exact name")
+            row.error("election", _("no single election is %(name)s; give its UUID or exact name") % {"name": repr(value[:60])})
             return None
         return matches[0]
 
@@ -215,13 +217,13 @@ class _Validator:
             if count.isdigit() and int(count) <= 1_000_000:
                 v["victim_count"] = int(count)
             else:
-                row.error("victim_count", f"{count[:20]!r} is not a whole number of victims")
+                row.error("victim_count", _("%(value)s is not a whole number of victims") % {"value": repr(count[:20])})
         self._reference(row, _text(raw.get("reference")))
         row.duplicate_of = _text(raw.get("duplicate_of"))
         if v["status"] == Incident.Status.DUPLICATE and not row.duplicate_of:
-            row.error("duplicate_of", "a duplicate needs the reference of the incident it repeats")
+            row.error("duplicate_of", _("a duplicate needs the reference of the incident it repeats"))
         if row.duplicate_of and v["status"] != Incident.Status.DUPLICATE:
-            row.error("duplicate_of", "only an incident with status 'duplicate' names an original")
+            row.error("duplicate_of", _("only an incident with status 'duplicate' names an original"))
         row.legal_tags = [t for t in (self.term(row, "legal_tags", "legal_qualification", c) for c in _split(raw.get("legal_tags"))) if t]
         row.tags = sorted({t.lower() for t in _split(raw.get("tags"))})
         fields = {key: v[key] for key in ("title", "narrative", "type", "date_start", "date_end", "date_precision")}
@@ -235,13 +237,13 @@ class _Validator:
             return
         match = REFERENCE_RE.match(reference)
         if not match:
-            row.error("reference", f"{reference[:30]!r} is not a reference like SV-2018-000001")
+            row.error("reference", _("%(value)s is not a reference like SV-2018-000001") % {"value": repr(reference[:30])})
         elif reference in self.existing_refs:
-            row.error("reference", f"{reference} already exists")
+            row.error("reference", _("%(reference)s already exists") % {"reference": reference})
         elif reference in self.seen_refs:
-            row.error("reference", f"{reference} appears twice in the file")
+            row.error("reference", _("%(reference)s appears twice in the file") % {"reference": reference})
         elif row.values.get("date_start") and int(match.group(1)) != row.values["date_start"].year:
-            row.error("reference", f"{reference} does not carry the year of date_start")
+            row.error("reference", _("%(reference)s does not carry the year of date_start") % {"reference": reference})
         else:
             row.reference = reference
             self.seen_refs.add(reference)
@@ -267,17 +269,17 @@ class _Validator:
                 })
         nested = raw.get("involvements") or []
         if not isinstance(nested, list):
-            row.error("involvements", "must be a list")
+            row.error("involvements", _("must be a list"))
             return
         for n, item in enumerate(nested, start=1):
             where = f"involvements[{n}]"
             if not isinstance(item, dict):
-                row.error(where, "must be an object")
+                row.error(where, _("must be an object"))
                 continue
             role = self.term(row, f"{where}.role", "involvement_role", _text(item.get("role")))
             kind = _text(item.get("kind")) or "person"
             if kind not in ("person", "organization"):
-                row.error(f"{where}.kind", "is person or organization")
+                row.error(f"{where}.kind", _("is person or organization"))
             name = self.name(row, f"{where}.name", _text(item.get("name")), kind="organization" if kind == "organization" else "person")
             ptype_code = _text(item.get("perpetrator_type"))
             ptype = self.term(row, f"{where}.perpetrator_type", "perpetrator_type", ptype_code) if ptype_code else None
@@ -304,9 +306,9 @@ class _Validator:
             try:
                 _url(url)
             except ValidationError:
-                row.error(f"{where}{keys['url']}", "not a valid http(s) URL")
+                row.error(f"{where}{keys['url']}", _("not a valid http(s) URL"))
             if len(url) > 2000:
-                row.error(f"{where}{keys['url']}", "a URL is at most 2000 characters long")
+                row.error(f"{where}{keys['url']}", _("a URL is at most 2000 characters long"))
         published = None
         if get("published_on"):
             published = self.date(row, f"{where}{keys['published_on']}", get("published_on"))[0]
@@ -329,14 +331,14 @@ class _Validator:
             self._source(row, "", raw, flat)
         nested = raw.get("sources") or []
         if not isinstance(nested, list):
-            row.error("sources", "must be a list")
+            row.error("sources", _("must be a list"))
             return
         keys = {k: k for k in flat} | {"kind": "kind"}
         for n, item in enumerate(nested, start=1):
             if isinstance(item, dict):
                 self._source(row, f"sources[{n}].", item, keys)
             else:
-                row.error(f"sources[{n}]", "must be an object")
+                row.error(f"sources[{n}]", _("must be an object"))
 
 
 def validate_rows(rows: list[tuple[int, dict]], progress: Callable[[int], None] | None = None) -> tuple[list[ParsedRow], list[RowError]]:
@@ -360,11 +362,11 @@ def validate_rows(rows: list[tuple[int, dict]], progress: Callable[[int], None] 
             continue
         target = in_file.get(row.duplicate_of)
         if row.duplicate_of not in validator.existing_refs and target is None:
-            row.error("duplicate_of", f"no incident {row.duplicate_of[:30]!r} in the database or the file")
+            row.error("duplicate_of", _("no incident %(reference)s in the database or the file") % {"reference": repr(row.duplicate_of[:30])})
         elif row.duplicate_of == row.reference:
-            row.error("duplicate_of", "an incident cannot duplicate itself")
+            row.error("duplicate_of", _("an incident cannot duplicate itself"))
         elif (target is not None and target.duplicate_of) or (target is None and row.duplicate_of in duplicates_in_db):
-            row.error("duplicate_of", f"{row.duplicate_of[:30]!r} is itself a duplicate; name the incident it repeats")
+            row.error("duplicate_of", _("%(reference)s is itself a duplicate; name the incident it repeats") % {"reference": repr(row.duplicate_of[:30])})
         else:
             continue
         errors.append(row.errors[-1])
