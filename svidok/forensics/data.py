@@ -67,13 +67,14 @@ def electronic_rows(p: Precincts) -> np.ndarray:
 
 
 def load_precincts(result_set: ResultSet, *, region: str = "", tik: str = "",
-                   without_electronic_voting: bool = False) -> Precincts:
-    """The analysable precincts of a result set, optionally of one region and/or commission.
+                   without_electronic_voting: bool = False, regions: tuple[str, ...] = ()) -> Precincts:
+    """The analysable precincts of a result set, optionally of one region (or several: ``regions``,
+    e.g. Crimea and Sevastopol) and/or commission.
 
     By default every row of the file is counted, so the totals are the file's (the CEC's, which
     include remote electronic voting); ``without_electronic_voting`` leaves the electronic-voting
     rows out (see :func:`electronic_rows`)."""
-    precincts = _load_scope(result_set, region=region, tik=tik)
+    precincts = _load_scope(result_set, region=region, tik=tik, regions=tuple(regions))
     if without_electronic_voting:
         electronic = electronic_rows(precincts)
         if electronic.any():
@@ -81,7 +82,7 @@ def load_precincts(result_set: ResultSet, *, region: str = "", tik: str = "",
     return precincts
 
 
-def _load_scope(result_set: ResultSet, *, region: str = "", tik: str = "") -> Precincts:
+def _load_scope(result_set: ResultSet, *, region: str = "", tik: str = "", regions: tuple[str, ...] = ()) -> Precincts:
     key = (result_set.pk, result_set.imported_at)
     with _lock:
         precincts = _cache.get(key)
@@ -93,15 +94,19 @@ def _load_scope(result_set: ResultSet, *, region: str = "", tik: str = "") -> Pr
             _cache[key] = precincts
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
-    if region or tik:
+    if region or tik or regions:
         mask = np.ones(len(precincts), dtype=bool)
         if region:
             mask &= precincts.region == region
+        if regions:
+            mask &= np.isin(precincts.region, list(regions))
         if tik:
             mask &= precincts.tik == tik
         scope = Precinct.objects.filter(result_set=result_set, flags__contains=FLAG_MISSING)
         if region:
             scope = scope.filter(region=region)
+        if regions:
+            scope = scope.filter(region__in=regions)
         if tik:
             scope = scope.filter(tik=tik)
         return replace(precincts.subset(mask), excluded=scope.count())

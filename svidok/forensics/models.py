@@ -116,4 +116,6 @@ class Analysis(models.Model):
 
     @property
     def scope_label(self) -> str:
-        return " / ".join(x for x in (self.region, self.tik) if x) or str(_("whole file"))
+        from svidok.forensics.regions import region_label
+
+        return " / ".join(x for x in (region_label(self.region), self.tik) if x) or str(_("whole file"))
