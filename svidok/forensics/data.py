@@ -24,16 +24,17 @@ _cache: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
-def _load_all(result_set: ResultSet) -> Precincts:
+def _load_all(result_set: ResultSet, regions: tuple[str, ...] = ()) -> Precincts:
     meta = Precinct._meta
     quote = connection.ops.quote_name
     names = ["line", "region", "tik", "uik", *PROTOCOL_FIELDS, "votes"]
     columns = ", ".join(quote(meta.get_field(n).column) for n in names)
     required = " AND ".join(f"{quote(f)} IS NOT NULL" for f in REQUIRED_FIELDS)
-    sql = (f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote('result_set_id')} = %s AND {required} "
+    only = f" AND {quote('region')} IN ({', '.join(['%s'] * len(regions))})" if regions else ""
+    sql = (f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote('result_set_id')} = %s AND {required}{only} "
            f"ORDER BY {quote('line')}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [result_set.pk])
+        cursor.execute(sql, [result_set.pk, *regions])
         rows = cursor.fetchall()
     width = len(result_set.candidates)
     kept = []
@@ -88,6 +89,17 @@ def _load_scope(result_set: ResultSet, *, region: str = "", tik: str = "", regio
         precincts = _cache.get(key)
         if precincts is not None:
             _cache.move_to_end(key)
+        elif region or regions:
+            # The whole file is not in memory: read only the regions asked for (1,388 rows for Crimea
+            # and Sevastopol instead of 97,699), kept under their own key beside the whole files.
+            precincts = _cache.get((*key, region, regions))
+    wanted = tuple(r for r in regions if not region or r == region) if regions else ((region,) if region else ())
+    if precincts is None and wanted:
+        precincts = _load_all(result_set, wanted)
+        with _lock:
+            _cache[(*key, region, regions)] = precincts
+            while len(_cache) > CACHE_SIZE * 4:
+                _cache.popitem(last=False)
     if precincts is None:
         precincts = _load_all(result_set)
         with _lock:
