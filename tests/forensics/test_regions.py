@@ -71,3 +71,26 @@ def test_every_table_row_has_every_label_and_the_occupied_names_occur_in_the_fil
     assert {CRIMEA, SEVASTOPOL} <= names
     assert sorted(r["region"] for r in rows if r["region"] not in names) == [
         "Донецкая Народная Республика", "Запорожская область", "Луганская Народная Республика", "Херсонская область"]
+
+
+@pytest.mark.django_db
+def test_load_of_some_regions_from_the_database_equals_the_cut_of_the_whole_file(coordinator, forensics_election):
+    from svidok.forensics import services, stats
+    from svidok.forensics.data import clear_cache, load_precincts
+    from tests.forensics.conftest import csv_text, synthetic_row
+
+    rows = [synthetic_row(region=CRIMEA, uik="1"), synthetic_row(region=CRIMEA, uik="2", issued_station=700),
+            synthetic_row(region=SEVASTOPOL, uik="3"), synthetic_row(region="Московская область", uik="4"),
+            synthetic_row(region=CRIMEA, uik="5", registered="")]
+    rs = services.import_results(actor=coordinator, election=forensics_election, source=csv_text(rows).encode(),
+                                 name="regions.csv").result_set
+    scope = (CRIMEA, SEVASTOPOL)
+
+    clear_cache()
+    alone = load_precincts(rs, regions=scope)
+    clear_cache()
+    load_precincts(rs)  # the whole file in memory: the scope is cut from it
+    cut = load_precincts(rs, regions=scope)
+
+    assert (len(alone), alone.excluded, alone.uik.tolist()) == (3, 1, ["1", "2", "3"])
+    assert (len(cut), cut.excluded, stats.summary(cut)) == (len(alone), alone.excluded, stats.summary(alone))
