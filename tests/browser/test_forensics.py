@@ -148,6 +148,7 @@ def test_results_open_on_the_election_territory_numbers_before_plots(page, conso
     assert len(widths) == 5 and all(w > 0 for w in widths), widths
     page.get_by_role("link", name="Show the whole file (1,388 precincts)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Precinct results")
+    wait_for_plots(page)
     assert console_errors == []
 
 
