@@ -24,16 +24,17 @@ _cache: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
-def _load_all(result_set: ResultSet) -> Precincts:
+def _load_all(result_set: ResultSet, regions: tuple[str, ...] = ()) -> Precincts:
     meta = Precinct._meta
     quote = connection.ops.quote_name
     names = ["line", "region", "tik", "uik", *PROTOCOL_FIELDS, "votes"]
     columns = ", ".join(quote(meta.get_field(n).column) for n in names)
     required = " AND ".join(f"{quote(f)} IS NOT NULL" for f in REQUIRED_FIELDS)
-    sql = (f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote('result_set_id')} = %s AND {required} "
+    only = f" AND {quote('region')} IN ({', '.join(['%s'] * len(regions))})" if regions else ""
+    sql = (f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote('result_set_id')} = %s AND {required}{only} "
            f"ORDER BY {quote('line')}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [result_set.pk])
+        cursor.execute(sql, [result_set.pk, *regions])
         rows = cursor.fetchall()
     width = len(result_set.candidates)
     kept = []
@@ -67,13 +68,14 @@ def electronic_rows(p: Precincts) -> np.ndarray:
 
 
 def load_precincts(result_set: ResultSet, *, region: str = "", tik: str = "",
-                   without_electronic_voting: bool = False) -> Precincts:
-    """The analysable precincts of a result set, optionally of one region and/or commission.
+                   without_electronic_voting: bool = False, regions: tuple[str, ...] = ()) -> Precincts:
+    """The analysable precincts of a result set, optionally of one region (or several: ``regions``,
+    e.g. Crimea and Sevastopol) and/or commission.
 
     By default every row of the file is counted, so the totals are the file's (the CEC's, which
     include remote electronic voting); ``without_electronic_voting`` leaves the electronic-voting
     rows out (see :func:`electronic_rows`)."""
-    precincts = _load_scope(result_set, region=region, tik=tik)
+    precincts = _load_scope(result_set, region=region, tik=tik, regions=tuple(regions))
     if without_electronic_voting:
         electronic = electronic_rows(precincts)
         if electronic.any():
@@ -81,27 +83,42 @@ def load_precincts(result_set: ResultSet, *, region: str = "", tik: str = "",
     return precincts
 
 
-def _load_scope(result_set: ResultSet, *, region: str = "", tik: str = "") -> Precincts:
+def _load_scope(result_set: ResultSet, *, region: str = "", tik: str = "", regions: tuple[str, ...] = ()) -> Precincts:
     key = (result_set.pk, result_set.imported_at)
     with _lock:
         precincts = _cache.get(key)
         if precincts is not None:
             _cache.move_to_end(key)
+        elif region or regions:
+            # The whole file is not in memory: read only the regions asked for (1,388 rows for Crimea
+            # and Sevastopol instead of 97,699), kept under their own key beside the whole files.
+            precincts = _cache.get((*key, region, regions))
+    wanted = tuple(r for r in regions if not region or r == region) if regions else ((region,) if region else ())
+    if precincts is None and wanted:
+        precincts = _load_all(result_set, wanted)
+        with _lock:
+            _cache[(*key, region, regions)] = precincts
+            while len(_cache) > CACHE_SIZE * 4:
+                _cache.popitem(last=False)
     if precincts is None:
         precincts = _load_all(result_set)
         with _lock:
             _cache[key] = precincts
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
-    if region or tik:
+    if region or tik or regions:
         mask = np.ones(len(precincts), dtype=bool)
         if region:
             mask &= precincts.region == region
+        if regions:
+            mask &= np.isin(precincts.region, list(regions))
         if tik:
             mask &= precincts.tik == tik
         scope = Precinct.objects.filter(result_set=result_set, flags__contains=FLAG_MISSING)
         if region:
             scope = scope.filter(region=region)
+        if regions:
+            scope = scope.filter(region__in=regions)
         if tik:
             scope = scope.filter(tik=tik)
         return replace(precincts.subset(mask), excluded=scope.count())

@@ -10,6 +10,7 @@ from svidok.common.untrusted import InputRefused, load_json
 from svidok.forensics import claims
 from svidok.forensics.checks import electronic_count
 from svidok.forensics.models import ResultSet
+from svidok.forensics.regions import region_label
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 
@@ -99,7 +100,7 @@ class ClaimForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not electronic_count(result_set):
             del self.fields["without_electronic_voting"]
-        self.fields["region"].choices = [("", _("whole file"))] + [(r, r) for r in regions]
+        self.fields["region"].choices = [("", _("whole file"))] + [(r, region_label(r)) for r in regions]
         qs = ResultSet.objects.exclude(pk=result_set.pk).select_related("election").order_by("-election__date")
         self.fields["compare"].queryset = qs
         self.fields["compare"].label_from_instance = lambda rs: f"{rs.election.display_name} · {rs.source_name}"

@@ -151,7 +151,8 @@ def in_scope(regions: Sequence[str], commissions: Sequence[str], region: str = "
     return out
 
 
-def counterpart(compare, region: str = "", tik: str = "", *, without_electronic_voting: bool = False):
+def counterpart(compare, region: str = "", tik: str = "", *, without_electronic_voting: bool = False,
+                regions: tuple[str, ...] = ()):
     """The precincts of another result set ``compare`` in the scope ``region`` / ``tik`` of this one,
     the names compared as the matching rule compares them (see :func:`in_scope`); without its rows of
     remote electronic voting when asked (see :func:`svidok.forensics.data.load_precincts`)."""
@@ -160,6 +161,12 @@ def counterpart(compare, region: str = "", tik: str = "", *, without_electronic_
     from svidok.forensics.data import load_precincts
 
     every = load_precincts(compare, without_electronic_voting=without_electronic_voting)
+    if regions:
+        names, tiks = every.region.tolist(), every.tik.tolist()
+        mask = np.zeros(len(every), dtype=bool)
+        for name in regions:
+            mask |= np.array(in_scope(names, tiks, name, tik), dtype=bool)
+        return every.subset(mask)
     if not region and not tik:
         return every
     return every.subset(np.array(in_scope(every.region.tolist(), every.tik.tolist(), region, tik), dtype=bool))

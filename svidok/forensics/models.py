@@ -117,3 +117,11 @@ class Analysis(models.Model):
     @property
     def scope_label(self) -> str:
         return " / ".join(x for x in (self.region, self.tik) if x) or str(_("whole file"))
+
+    @property
+    def reader_scope_label(self) -> str:
+        """The scope with the region in the reader's language (pages); ``scope_label`` keeps the
+        file's own name for the audit log and exports."""
+        from svidok.forensics.regions import region_label
+
+        return " / ".join(x for x in (region_label(self.region), self.tik) if x) or str(_("whole file"))

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from svidok.forensics.arrays import Precincts
+from svidok.forensics.regions import region_label
 
 
 def plot_data_uris(p: Precincts, *, compare: Precincts | None = None, names=None, scope: str = "",
@@ -36,7 +37,7 @@ def standalone_html(result: dict, p: Precincts, *, compare: Precincts | None = N
     """A complete HTML document of one analysis report (``result`` from ``report.analyze``)."""
     return render_to_string("forensics/standalone.html", {
         "report": result,
-        "plots": plot_data_uris(p, compare=compare, scope=result["params"].get("tik") or result["params"].get("region", ""),
+        "plots": plot_data_uris(p, compare=compare, scope=result["params"].get("tik") or region_label(result["params"].get("region", "")),
                                 klimek=result.get("klimek")),
         "generated": timezone.now(),
     })

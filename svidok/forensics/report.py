@@ -17,11 +17,13 @@ VERSION = "1"
 DEFAULT_REPLICATES = 1000
 
 
-def scope_flags(result_set: ResultSet, region: str = "", tik: str = "") -> dict[str, int]:
+def scope_flags(result_set: ResultSet, region: str = "", tik: str = "", regions: tuple[str, ...] = ()) -> dict[str, int]:
     """Validation flags of the precincts in scope (counted per flag)."""
     qs = Precinct.objects.filter(result_set=result_set).exclude(flags="")
     if region:
         qs = qs.filter(region=region)
+    if regions:
+        qs = qs.filter(region__in=regions)
     if tik:
         qs = qs.filter(tik=tik)
     totals: dict[str, int] = {}
@@ -60,23 +62,29 @@ def analyze_precincts(p: Precincts, *, replicates: int = DEFAULT_REPLICATES, see
 
 def analyze(result_set: ResultSet, *, region: str = "", tik: str = "", replicates: int = DEFAULT_REPLICATES,
             seed: int = 0, bin_width: float = 1.0, klimek: bool = False, compare: ResultSet | None = None,
-            without_electronic_voting: bool = False, progress=None) -> dict:
+            without_electronic_voting: bool = False, progress=None, regions: tuple[str, ...] = ()) -> dict:
     """:func:`analyze_precincts` on a stored result set, with where the numbers come from.
 
     ``without_electronic_voting`` leaves the rows of remote electronic voting out (of the earlier
     election's too); by default every row is counted. ``electronic_voting`` in the output says how
-    many such rows the scope has, their registered voters, and whether they were left out."""
-    everything = load_precincts(result_set, region=region, tik=tik)
+    many such rows the scope has, their registered voters, and whether they were left out.
+    ``regions`` narrows to several regions at once (a territory: Crimea and Sevastopol); it is then
+    listed in ``params.regions``."""
+    regions = tuple(regions)
+    everything = load_precincts(result_set, region=region, tik=tik, regions=regions)
     electronic = electronic_rows(everything)
     p = everything.subset(~electronic) if without_electronic_voting and electronic.any() else everything
     # The other vote's names may be written otherwise ("Кемеровская область - Кузбасс"): its scope is
     # found by the matching rule's comparison of names (svidok.forensics.history).
-    baseline = (history.counterpart(compare, region=region, tik=tik, without_electronic_voting=without_electronic_voting)
+    baseline = (history.counterpart(compare, region=region, tik=tik, without_electronic_voting=without_electronic_voting,
+                                    regions=regions)
                 if compare is not None else None)
     result = analyze_precincts(p, replicates=replicates, seed=seed, bin_width=bin_width, klimek=klimek,
                                compare=baseline, progress=progress)
     election = result_set.election
     result["params"].update({"region": region, "tik": tik, "without_electronic_voting": without_electronic_voting})
+    if regions:
+        result["params"]["regions"] = list(regions)
     result["electronic_voting"] = {"rows": int(electronic.sum()),
                                    "registered": int(everything.registered[electronic].sum()),
                                    "left_out": bool(without_electronic_voting and electronic.any())}
@@ -90,7 +98,7 @@ def analyze(result_set: ResultSet, *, region: str = "", tik: str = "", replicate
         "precincts_in_file": result_set.precinct_count,
         "compared_with": compare.public_id if compare is not None else None,
     }
-    result["validation"] = scope_flags(result_set, region, tik)
+    result["validation"] = scope_flags(result_set, region, tik, regions)
     return dict(sorted(result.items(), key=lambda kv: _ORDER.index(kv[0]) if kv[0] in _ORDER else 99))
 
 

@@ -20,7 +20,14 @@ def _election_results(request, election, context) -> dict:
         for figure in context["figures"]:
             query = claim_query(figure)
             figure.claim_url = f"{claim_url}{query}" if query else ""
-    return {"result_sets": result_sets, "can_import_results": rules.can(request.user, "forensics.import")}
+    # The results open on the election's territory (Crimea and Sevastopol for a Crimean vote), not on
+    # the whole Russian file; a territory the files do not know opens on the default (the occupied regions).
+    from svidok.forensics.regions import regions_of_place
+
+    territory = election.territory
+    place_query = f"?place={territory.code}" if territory is not None and regions_of_place(territory.code) else ""
+    return {"result_sets": result_sets, "can_import_results": rules.can(request.user, "forensics.import"),
+            "place_query": place_query}
 
 
 def register() -> None:

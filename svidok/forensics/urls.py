@@ -10,6 +10,7 @@ urlpatterns = [
     path("results/<uuid:uuid>/precincts/", views.precinct_list, name="precincts"),
     path("results/<uuid:uuid>/precincts/<int:line>/", views.precinct_detail, name="precinct"),
     path("results/<uuid:uuid>/plots/<slug:name>.<str:fmt>", views.plot, name="plot"),
+    path("results/<uuid:uuid>/plots/<slug:name>/figure/", views.plot_figure, name="plot_figure"),
     path("results/<uuid:uuid>/analyses/new/", views.analysis_run, name="analysis_run"),
     path("results/<uuid:uuid>/claim/", views.claim, name="claim"),
     path("analyses/<uuid:uuid>/", views.analysis_detail, name="analysis"),

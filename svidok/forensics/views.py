@@ -7,6 +7,7 @@ same deny-by-default rules as the rest (``forensics.view``).
 """
 
 import hashlib
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +17,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,10 +30,20 @@ from svidok.forensics.forms import ClaimForm, ImportForm, RunForm, ScopeForm
 from svidok.forensics.history import counterpart
 from svidok.forensics.models import Analysis, Precinct, ResultSet
 from svidok.forensics.parsing import FLAGS, MARKS, ResultsFileError
-from svidok.incidents.models import Election
+from svidok.forensics.regions import is_occupied, occupied_regions, region_label, regions_of_place
+from svidok.incidents.models import Election, Place
 
 # Plots a page can ask for; each takes the scope's precincts (and the report for Shpilkin).
 PLOTS = ("turnout", "leader_share", "fingerprint", "integers", "shpilkin", "change")
+# The text alternative of each plot (the same words as the page's images).
+PLOT_ALTS = {
+    "turnout": gettext_lazy("Histogram of precinct turnout"),
+    "leader_share": gettext_lazy("Histogram of the leader share"),
+    "fingerprint": gettext_lazy("Turnout against leader share"),
+    "integers": gettext_lazy("Fine histogram showing round-percentage spikes"),
+    "shpilkin": gettext_lazy("Votes by turnout bin"),
+    "change": gettext_lazy("Change of turnout at the same precincts"),
+}
 LIVE_REPLICATES = 200
 CACHE_SECONDS = 6 * 3600
 
@@ -44,12 +55,49 @@ def _result_set(uuid) -> ResultSet:
         raise Http404("No such result set") from None
 
 
-def _scope(request, result_set: ResultSet) -> tuple[str, str, ResultSet | None]:
-    """Region, commission and comparison result set from the query string; unknown values are 404."""
+# What the pages open on without a region: the occupied Ukrainian regions the file has (the territory
+# Svidok documents), not the whole Russian file (97,699 precincts in 2018, seconds to analyse).
+TERRITORY_OCCUPIED = "occupied"
+TERRITORY_ALL = "all"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of a result set a page shows: one region (``region``), several (``regions``: a
+    territory such as Crimea and Sevastopol) or the whole file (neither), a commission, and an
+    election to compare with. ``query`` is what a link to the same scope carries."""
+
+    region: str = ""
+    regions: tuple[str, ...] = ()
+    tik: str = ""
+    compare: ResultSet | None = None
+    territory: str = ""      # TERRITORY_OCCUPIED, TERRITORY_ALL, a place's KATOTTG code, or "" (a region asked for)
+    params: tuple = ()       # the query parameters naming this scope, in order
+
+    @property
+    def whole_file(self) -> bool:
+        return not (self.region or self.regions or self.tik)
+
+    @property
+    def label(self) -> str:
+        """The scope in the reader's language: the region or regions, and the commission."""
+        names = [region_label(r) for r in ((self.region,) if self.region else self.regions)]
+        return " · ".join(x for x in (", ".join(names), self.tik) if x)
+
+
+def _scope(request, result_set: ResultSet, *, default: str = TERRITORY_OCCUPIED) -> Scope:
+    """The scope from the query string; unknown values are 404.
+
+    ``region`` (and ``tik``) name one region as the file writes it; ``place`` a gazetteer place
+    (KATOTTG code: the territory of the page the reader came from, e.g. an election's); ``territory=all``
+    the whole file. With none of them the page opens on the occupied Ukrainian regions of the file, or
+    the whole file when it has none."""
     form = ScopeForm(request.GET)
     if not form.is_valid():
         raise Http404("Bad scope")
     region, tik = form.cleaned_data["region"].strip(), form.cleaned_data["tik"].strip()
+    territory = (request.GET.get("territory") or "").strip()
+    place = (request.GET.get("place") or "").strip()
     try:
         services.check_scope(result_set, region, tik)
     except ValidationError:
@@ -59,60 +107,118 @@ def _scope(request, result_set: ResultSet) -> tuple[str, str, ResultSet | None]:
         compare = ResultSet.objects.filter(uuid=form.cleaned_data["compare"]).exclude(pk=result_set.pk).first()
         if compare is None:
             raise Http404("No such result set to compare with")
-    return region, tik, compare
+    compare_param = (("compare", compare.public_id),) if compare is not None else ()
+    if region or tik:
+        params = tuple((k, v) for k, v in (("region", region), ("tik", tik)) if v) + compare_param
+        return Scope(region=region, tik=tik, compare=compare, params=params)
+    if territory == TERRITORY_ALL:
+        return Scope(compare=compare, territory=TERRITORY_ALL, params=(("territory", TERRITORY_ALL), *compare_param))
+    if territory and territory != TERRITORY_OCCUPIED:
+        raise Http404("No such territory")
+    if not territory and not place and default == TERRITORY_ALL:
+        return Scope(compare=compare, territory=TERRITORY_ALL, params=compare_param)
+    present = _regions_present(result_set)
+    if place:
+        wanted = regions_of_place(place)
+        if not wanted or not Place.objects.filter(code=place).exists():
+            raise Http404("No such place")
+        regions = tuple(r for r in wanted if r in present)
+        if regions:
+            return Scope(regions=regions, compare=compare, territory=place, params=(("place", place), *compare_param))
+        # The file has no precinct there: fall through to the occupied regions, which the page says.
+    regions = occupied_regions(present)
+    if not regions:
+        return Scope(compare=compare, territory=TERRITORY_ALL, params=compare_param)
+    return Scope(regions=regions, compare=compare, territory=TERRITORY_OCCUPIED,
+                 params=(("territory", TERRITORY_OCCUPIED), *compare_param))
+
+
+def _regions_present(result_set: ResultSet) -> set[str]:
+    key = _cache_key("regions", result_set.pk, result_set.imported_at.timestamp())
+    found = cache.get(key)
+    if found is None:
+        found = set(Precinct.objects.filter(result_set=result_set).values_list("region", flat=True).distinct())
+        cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 def _cache_key(*parts) -> str:
     return "forensics:" + hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
 
 
-def _live_report(result_set, region, tik, compare, without_electronic=False) -> dict:
+def _live_report(result_set, scope: Scope, without_electronic=False) -> dict:
     """The default analysis of a scope, computed once and kept in the cache (same seed: same result)."""
-    key = _cache_key("report", report.VERSION, result_set.pk, result_set.imported_at.timestamp(), region, tik,
-                     compare.pk if compare else "", LIVE_REPLICATES, without_electronic)
+    compare = scope.compare
+    key = _cache_key("report", report.VERSION, result_set.pk, result_set.imported_at.timestamp(), scope.region,
+                     "\x1e".join(scope.regions), scope.tik, compare.pk if compare else "", LIVE_REPLICATES,
+                     without_electronic)
     result = cache.get(key)
     if result is None:
-        result = report.analyze(result_set, region=region, tik=tik, replicates=LIVE_REPLICATES, seed=0, compare=compare,
-                                without_electronic_voting=without_electronic)
+        result = report.analyze(result_set, region=scope.region, tik=scope.tik, replicates=LIVE_REPLICATES, seed=0,
+                                compare=compare, without_electronic_voting=without_electronic, regions=scope.regions)
         cache.set(key, result, CACHE_SECONDS)
     return result
 
 
-def _scope_query(region: str, tik: str, compare: ResultSet | None = None, without_electronic: bool = False) -> str:
+def _scope_query(region: str, tik: str, compare: ResultSet | None = None, without_electronic: bool = False,
+                 *, scope: Scope | None = None) -> str:
     from urllib.parse import urlencode
 
-    params = {k: v for k, v in (("region", region), ("tik", tik)) if v}
-    if compare is not None:
-        params["compare"] = compare.public_id
+    if scope is not None:
+        params = dict(scope.params)
+    else:
+        # No region nor commission is the whole file, which must be said: a bare URL opens on the territory.
+        params = {k: v for k, v in (("region", region), ("tik", tik)) if v} or {"territory": TERRITORY_ALL}
+        if compare is not None:
+            params["compare"] = compare.public_id
     if without_electronic:
         params[WITHOUT_ELECTRONIC] = "1"
     return ("?" + urlencode(params)) if params else ""
 
 
-def _plot_urls(result_set, region, tik, compare, without_electronic=False) -> dict[str, str]:
-    query = _scope_query(region, tik, compare, without_electronic)
-    names = [n for n in PLOTS if n != "change" or compare is not None]
+def _plot_urls(result_set, region, tik, compare, without_electronic=False, *, scope: Scope | None = None) -> dict[str, str]:
+    query = _scope_query(region, tik, compare, without_electronic, scope=scope)
+    compared = (scope.compare if scope is not None else compare) is not None
+    names = [n for n in PLOTS if n != "change" or compared]
     return {name: reverse("forensics:plot", args=[result_set.uuid, name, "svg"]) + query for name in names}
+
+
+def _plot_figures(result_set, scope: Scope, without_electronic: bool) -> dict[str, dict]:
+    """Per plot: the image's URL and the URL of the fragment that draws it (loaded after the page)."""
+    query = _scope_query("", "", None, without_electronic, scope=scope)
+    return {name: {"src": url, "fragment": reverse("forensics:plot_figure", args=[result_set.uuid, name]) + query}
+            for name, url in _plot_urls(result_set, "", "", None, without_electronic, scope=scope).items()}
 
 
 @login_required
 def result_set_detail(request, uuid):
     require(request.user, "forensics.view")
     result_set = _result_set(uuid)
-    region, tik, compare = _scope(request, result_set)
+    scope = _scope(request, result_set)
+    region, tik, compare = scope.region, scope.tik, scope.compare
     without_electronic = _without_electronic(request)
     precincts = Precinct.objects.filter(result_set=result_set)
     regions = list(precincts.values("region").annotate(n=Count("id")).order_by("region"))
+    for row in regions:
+        row["label"] = region_label(row["region"])
+    regions.sort(key=lambda row: (not is_occupied(row["region"]), row["label"]))
     tiks = list(precincts.filter(region=region).values("tik").annotate(n=Count("id")).order_by("tik")) if region else []
     try:
-        result = _live_report(result_set, region, tik, compare, without_electronic)
+        result = _live_report(result_set, scope, without_electronic)
     except ValueError:
         result = None  # every precinct of the scope lacks a number (kept, flagged): nothing to analyse
-    saved = Analysis.objects.filter(result_set=result_set, region=region, tik=tik).select_related("created_by")[:10]
-    can_analyze = rules.can(request.user, "forensics.analyze")
+    # A saved analysis covers one region or the whole file (Analysis.region); a territory of several
+    # regions is analysed live only.
+    several = len(scope.regions) > 1
+    saved = ([] if several else
+             Analysis.objects.filter(result_set=result_set, region=region or "".join(scope.regions), tik=tik)
+             .select_related("created_by")[:10])
+    can_analyze = rules.can(request.user, "forensics.analyze") and not several
+    default_regions = occupied_regions(_regions_present(result_set))
     return render(request, "forensics/result_set_detail.html", {
         "result_set": result_set,
         "election": result_set.election,
+        "scope": scope,
         "region": region,
         "tik": tik,
         "compare": compare,
@@ -120,18 +226,41 @@ def result_set_detail(request, uuid):
         "tiks": tiks,
         "others": ResultSet.objects.exclude(pk=result_set.pk).select_related("election").order_by("-election__date"),
         "report": result,
-        "plots": _plot_urls(result_set, region, tik, compare, without_electronic) if result else {},
+        "plots": _plot_figures(result_set, scope, without_electronic) if result else {},
         "saved": saved,
-        "run_form": RunForm(initial={"region": region, "tik": tik, "compare": compare,
+        "several_regions": several,
+        "run_form": RunForm(initial={"region": region or "".join(scope.regions), "tik": tik, "compare": compare,
                                      WITHOUT_ELECTRONIC: without_electronic}, result_set=result_set)
         if can_analyze else None,
         "flags": FLAGS,
-        "scope_query": _scope_query(region, tik),
+        "scope_query": _scope_query("", "", scope=Scope(**{**scope.__dict__, "compare": None,
+                                                           "params": tuple(p for p in scope.params if p[0] != "compare")})),
+        "default_regions": default_regions,
+        "default_label": Scope(regions=default_regions).label if default_regions else _("whole file"),
+        "claim_region": region or (scope.regions[0] if len(scope.regions) == 1 else ""),
+        "whole_file_query": "?territory=" + TERRITORY_ALL,
         "checks": checks.import_checks(result_set),
         "electronic_rows": checks.electronic_count(result_set),
         "without_electronic": without_electronic,
         "can_import": rules.can(request.user, "forensics.import"),
     })
+
+
+def _draw(result_set, scope: Scope, name: str, fmt: str, without_electronic: bool) -> bytes:
+    """A plot of the scope, drawn once and kept in the cache. ValueError when it cannot be drawn."""
+    compare = scope.compare
+    key = _cache_key("plot", result_set.pk, result_set.imported_at.timestamp(), scope.region,
+                     "\x1e".join(scope.regions), scope.tik, compare.pk if compare else "", name, fmt, get_language(),
+                     without_electronic)
+    content = cache.get(key)
+    if content is None:
+        p = load_precincts(result_set, region=scope.region, tik=scope.tik, regions=scope.regions,
+                           without_electronic_voting=without_electronic)
+        earlier = (counterpart(compare, region=scope.region, tik=scope.tik, regions=scope.regions,
+                               without_electronic_voting=without_electronic) if compare else None)
+        content = render_plot(name, p, fmt, compare=earlier, scope=scope.label)
+        cache.set(key, content, CACHE_SECONDS)
+    return content
 
 
 @login_required
@@ -140,23 +269,36 @@ def plot(request, uuid, name, fmt):
     if name not in PLOTS or fmt not in ("svg", "png"):
         raise Http404("No such plot")
     result_set = _result_set(uuid)
-    region, tik, compare = _scope(request, result_set)
-    if name == "change" and compare is None:
+    scope = _scope(request, result_set)
+    if name == "change" and scope.compare is None:
+        raise Http404("The change plot needs an election to compare with")
+    try:
+        content = _draw(result_set, scope, name, fmt, _without_electronic(request))
+    except ValueError as exc:
+        return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
+    return plot_response(request, content, fmt, filename=name)
+
+
+@login_required
+def plot_figure(request, uuid, name):
+    """The image of one plot, asked for by the page after its numbers (htmx, ``hx-trigger="load"``):
+    the plot is drawn here, so the image that follows comes from the cache at once."""
+    require(request.user, "forensics.view")
+    if name not in PLOTS:
+        raise Http404("No such plot")
+    result_set = _result_set(uuid)
+    scope = _scope(request, result_set)
+    if name == "change" and scope.compare is None:
         raise Http404("The change plot needs an election to compare with")
     without_electronic = _without_electronic(request)
-    key = _cache_key("plot", result_set.pk, result_set.imported_at.timestamp(), region, tik,
-                     compare.pk if compare else "", name, fmt, get_language(), without_electronic)
-    content = cache.get(key)
-    if content is None:
-        p = load_precincts(result_set, region=region, tik=tik, without_electronic_voting=without_electronic)
-        earlier = (counterpart(compare, region=region, tik=tik, without_electronic_voting=without_electronic)
-                   if compare else None)
-        try:
-            content = render_plot(name, p, fmt, compare=earlier, scope=tik or region)
-        except ValueError as exc:
-            return HttpResponse(str(exc), status=404, content_type="text/plain; charset=utf-8")
-        cache.set(key, content, CACHE_SECONDS)
-    return plot_response(request, content, fmt, filename=name)
+    src = reverse("forensics:plot", args=[result_set.uuid, name, "svg"]) + _scope_query("", "", None, without_electronic,
+                                                                                         scope=scope)
+    context = {"name": name, "src": src, "alt": PLOT_ALTS[name], "failed": False}
+    try:
+        _draw(result_set, scope, name, "svg", without_electronic)
+    except ValueError:
+        context["failed"] = True
+    return render(request, "forensics/_plot.html", context)
 
 
 def plot_response(request, content: bytes, fmt: str, *, filename: str, max_age: int = 3600) -> HttpResponse:
@@ -203,12 +345,16 @@ def precinct_list(request, uuid):
     """The validation report: precincts flagged at import (kept, never dropped), filterable."""
     require(request.user, "forensics.view")
     result_set = _result_set(uuid)
-    region, tik, _compare = _scope(request, result_set)
+    # The validation report is about the file: without a scope it lists the whole file's flags.
+    scope = _scope(request, result_set, default=TERRITORY_ALL)
+    region, tik = scope.region, scope.tik
     flag = request.GET.get("flag", "")
     mark = request.GET.get("mark", "")
     rows = Precinct.objects.filter(result_set=result_set)
     if region:
         rows = rows.filter(region=region)
+    if scope.regions:
+        rows = rows.filter(region__in=scope.regions)
     if tik:
         rows = rows.filter(tik=tik)
     if mark:
@@ -233,13 +379,14 @@ def precinct_list(request, uuid):
         votes = precinct.votes or []
         precinct.leader_share = 100.0 * (votes[leader] or 0) / cast if cast and len(votes) > leader else None
         precinct.flag_labels = [FLAGS.get(f, f) for f in precinct.flag_list]
+        precinct.region_label = region_label(precinct.region)
         precinct.mark_labels = [MARKS[m] for m in checks.row_marks(precinct)]
     return render(request, "forensics/precinct_list.html", {
         "result_set": result_set, "election": result_set.election, "page": page, "flag": flag, "flags": FLAGS,
         "mark": mark, "marks": checks.marks(result_set),
-        "region": region, "tik": tik, "show_all": request.GET.get("all") == "1",
+        "region": region, "tik": tik, "scope": scope, "show_all": request.GET.get("all") == "1",
         # Counts of the scope shown, so that each count matches the rows its link lists.
-        "flag_counts": report.scope_flags(result_set, region, tik),
+        "flag_counts": report.scope_flags(result_set, region, tik, scope.regions),
     })
 
 
@@ -312,7 +459,7 @@ def analysis_plot(request, uuid, fmt):
     if content is None:
         p = load_precincts(analysis.result_set, region=analysis.region, tik=analysis.tik,
                            without_electronic_voting=bool(analysis.params.get(WITHOUT_ELECTRONIC)))
-        content = render_plot("klimek", p, fmt, scope=analysis.tik or analysis.region, klimek=fit)
+        content = render_plot("klimek", p, fmt, scope=analysis.tik or region_label(analysis.region), klimek=fit)
         cache.set(key, content, CACHE_SECONDS)
     return plot_response(request, content, fmt, filename="klimek")
 

@@ -113,10 +113,21 @@ class Place(models.Model):
 
     @property
     def name(self):
+        """The name in the reader's language (docs/names.md, "Places and organizations in the reader's language"):
+        Ukrainian as the codifier writes it; Russian and Crimean Tatar when the gazetteer records
+        them; English the exonym (``data/gazetteer/exonyms.csv``) where English has one. Missing
+        names fall back to a script the reader reads: Russian to Ukrainian, Crimean Tatar (Latin)
+        and English to the national transliteration, and then to Ukrainian."""
+        from svidok.incidents.exonyms import english_name
+
         lang = (get_language() or "en").split("-")[0]
         if lang == "uk":
             return self.name_uk
-        return self.name_latin or self.name_uk
+        if lang == "ru":
+            return self.name_ru or self.name_uk
+        if lang == "crh":
+            return self.name_crh or self.name_latin or self.name_uk
+        return english_name(self.code) or self.name_latin or self.name_uk
 
 
 class Election(models.Model):

@@ -128,8 +128,10 @@ def _incident_for_page(user, reference: str) -> Incident:
                 "person__identity", "organization", "role", "perpetrator_type")),
             # What each protected person agreed to, shown beside them (people.consent; no notes loaded).
             consent.consents_prefetch("involvements__person__consents"),
+            "involvements__organization__names",  # their names in the reader's language
             Prefetch("source_links", queryset=IncidentSource.objects.select_related("source__kind").order_by("id")),
             Prefetch("interventions", queryset=Intervention.objects.select_related("kind", "by_organization", "by_person")),
+            "interventions__by_organization__names",
             "legal_tags",
             "tags",
         )

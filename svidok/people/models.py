@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from svidok.common import crypto
@@ -309,6 +310,28 @@ class Organization(models.Model):
         return self.name
 
     @property
+    def reader_name(self) -> str:
+        """The name in the reader's language when a variant in it is recorded (docs/names.md, "Places
+        and organizations in the reader's language"). English readers get the record's name, unless it
+        is not in Latin letters and an English variant exists; others a variant in their language
+        (official first), else the Ukrainian one, else the Russian one, else the record's name.
+        Reads ``names.all()``: prefetch ``names`` on lists."""
+        lang = (get_language() or "en").split("-")[0]
+        variants = list(self.names.all())
+        if lang == "en":
+            if _latin(self.name):
+                return self.name
+            order = ("en",)
+        else:
+            order = (lang, "uk", "ru")
+        for want in dict.fromkeys(order):
+            found = [v for v in variants if v.lang == want]
+            if found:
+                found.sort(key=lambda v: (v.kind != NameVariant.Kind.OFFICIAL, not v.primary))
+                return found[0].name
+        return self.name
+
+    @property
     def audit_repr(self):
         return self.name
 
@@ -479,3 +502,8 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self):
         return f"{self.left_id}-{self.right_id} ({self.score:.2f})"
+
+
+def _latin(text: str) -> bool:
+    """Whether a name is written in Latin letters (no Cyrillic letter in it)."""
+    return not any("\u0400" <= ch <= "\u04ff" for ch in text)

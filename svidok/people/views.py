@@ -193,7 +193,7 @@ def person_consent_withdraw(request, uuid, consent_uuid):
 def organization_list(request):
     require(request.user, "organization.view")
     q = (request.GET.get("q") or "").strip()
-    queryset = visible_organizations(request.user).select_related("kind")
+    queryset = visible_organizations(request.user).select_related("kind").prefetch_related("names")
     if q:
         queryset = queryset.filter(pk__in=matching_ids("organization", q))
     return render(request, "people/organization_list.html", {"page": paginate(request, queryset.order_by("name")), "q": q})
@@ -202,7 +202,8 @@ def organization_list(request):
 @login_required
 def organization_detail(request, uuid):
     organization = get_organization_for_user(request.user, str(uuid))
-    organization = type(organization).objects.select_related("kind", "parent", "place").get(pk=organization.pk)
+    organization = (type(organization).objects.select_related("kind", "parent", "place").prefetch_related("names")
+                    .get(pk=organization.pk))
     context = {
         "organization": organization,
         "names": organization.names.all(),

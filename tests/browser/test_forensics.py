@@ -43,7 +43,9 @@ def results(vocabularies):
 
 
 def wait_for_plots(page) -> list[int]:
-    """Scroll each plot into view (they load lazily), wait until it is drawn, return the natural widths."""
+    """Wait until every plot has come in after the numbers (htmx swaps each placeholder for its image),
+    scroll each into view, wait until it is drawn, return the natural widths."""
+    expect(page.locator(".plot-slot")).to_have_count(0, timeout=TIMEOUT_MS)
     images = page.locator(".plots img")
     for i in range(images.count()):
         image = images.nth(i)
@@ -59,11 +61,13 @@ def test_analyst_reads_crimea_results_and_tests_the_mejlis_claim(page, console_e
     page.goto(f"/incidents/elections/{election.uuid}/")
     section = page.locator("section").filter(has=page.get_by_role("heading", name="Precinct results", exact=True))
     section.get_by_role("link", name=LABEL).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Precinct results")
+    # No territory on the election: the page opens on the occupied regions of the file, named in English.
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Precinct results · Autonomous Republic of Crimea, Sevastopol")
     page.get_by_label("Region").select_option(CRIMEA)
     page.get_by_role("button", name="Show").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Precinct results · {CRIMEA}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Precinct results · Autonomous Republic of Crimea")
     facts = page.locator(".forensics-block dl.facts")
     expect(facts.locator("dd").nth(1)).to_have_text("1,508,701")
     expect(facts.locator("dd").nth(3)).to_have_text("71.55%")
@@ -114,3 +118,52 @@ def test_results_and_claim_fit_a_phone_screen(phone_page, console_errors, result
     assert {"results": results_width, "details open": opened_width, "claim": claim_width} == {
         "results": PHONE["width"], "details open": PHONE["width"], "claim": PHONE["width"]}
     assert console_errors == []
+
+
+@pytest.fixture
+def crimean_election_results(results):
+    """The results' election placed on the Autonomous Republic of Crimea, as the demo's is."""
+    from svidok.incidents.models import Place
+
+    election, rs = results
+    election.territory = Place.objects.create(code="UA01000000000013043", category="O", name_uk="Автономна Республіка Крим",
+                                              name_latin="Avtonomna Respublika Krym")
+    election.save(update_fields=["territory"])
+    return election, rs
+
+
+def test_results_open_on_the_election_territory_numbers_before_plots(page, console_errors, crimean_election_results):
+    election, rs = crimean_election_results
+    sign_in(page, "analyst")
+
+    page.goto(f"/incidents/elections/{election.uuid}/")
+    expect(page.locator(".facts")).to_contain_text("Autonomous Republic of Crimea")  # the exonym, not "Avtonomna ..."
+    page.get_by_role("link", name=LABEL).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Precinct results · Autonomous Republic of Crimea, Sevastopol")
+    expect(page.locator(".forensics-block dl.facts dd").nth(0)).to_have_text("1,388")
+    assert page.url.endswith(f"/forensics/results/{rs.uuid}/?place=UA01000000000013043")
+    widths = wait_for_plots(page)
+    assert len(widths) == 5 and all(w > 0 for w in widths), widths
+    page.get_by_role("link", name="Show the whole file (1,388 precincts)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Precinct results")
+    wait_for_plots(page)
+    assert console_errors == []
+
+
+def test_plots_without_javascript_are_links(browser, live_server, crimean_election_results):
+    context = browser.new_context(base_url=live_server.url, locale="en-US", java_script_enabled=False)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    _election, rs = crimean_election_results
+    sign_in(page, "analyst")
+
+    page.goto(f"/forensics/results/{rs.uuid}/")
+    links = page.get_by_role("link", name="Open the plot")
+    expect(links).to_have_count(5)
+    response = page.request.get(links.first.get_attribute("href"))
+
+    assert page.locator(".plots img").count() == 0
+    assert (response.status, response.headers["content-type"]) == (200, "image/svg+xml")
+    context.close()

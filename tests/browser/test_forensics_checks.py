@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from svidok.accounts.models import Role
 from svidok.forensics import services
 from svidok.incidents.services import record_election
-from tests.browser.conftest import PHONE, phone_context, shot, sign_in, watch
+from tests.browser.conftest import PHONE, TIMEOUT_MS, phone_context, shot, sign_in, watch
 from tests.forensics.conftest import SYNTHETIC_HEADER, csv_text, synthetic_row
 from tests.helpers import make_user
 
@@ -51,6 +51,12 @@ def result_set(vocabularies):
                                    label="Duma-like synthetic file").result_set
 
 
+def plots_drawn(page) -> None:
+    """Wait until the plots that come after the numbers are in: a test that ends before would leave the
+    server drawing them while the test database is emptied."""
+    expect(page.locator(".plot-slot")).to_have_count(0, timeout=3 * TIMEOUT_MS)
+
+
 def test_analyst_reads_the_checks_and_leaves_electronic_voting_out(page, console_errors, result_set):
     sign_in(page, "analyst")
 
@@ -67,6 +73,7 @@ def test_analyst_reads_the_checks_and_leaves_electronic_voting_out(page, console
     facts = page.locator(".forensics-block dl.facts")
     expect(facts.locator("dd").nth(1)).to_have_text("7,000")
     shot(page, "checks-desktop.png")
+    plots_drawn(page)
 
     page.get_by_label("Leave out the 1 row of remote electronic voting").check()
     page.get_by_role("button", name="Show").click()
@@ -76,6 +83,7 @@ def test_analyst_reads_the_checks_and_leaves_electronic_voting_out(page, console
         "Counted: the polling stations only. 1 row of remote electronic voting (5,000 registered voters) is left out")
     expect(page.get_by_label("Leave out the 1 row of remote electronic voting")).to_be_checked()
     shot(page, "checks-without-electronic-desktop.png")
+    plots_drawn(page)
 
     page.get_by_role("link", name="1 row of remote electronic voting").click()
     expect(page.locator("table.records tbody tr")).to_have_count(1)
@@ -92,6 +100,7 @@ def test_the_checks_fit_a_phone_screen(browser, live_server, console_errors, res
     expect(page.locator("section.forensics-checks")).to_contain_text("does not match registered voters")
     shot(page, "checks-phone.png")
     width = page.evaluate(PAGE_WIDTH)
+    plots_drawn(page)
     context.close()
 
     assert width == PHONE["width"]

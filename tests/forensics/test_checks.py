@@ -195,7 +195,7 @@ def test_validation_report_lists_the_rows_of_a_mark_and_says_what_they_are(clien
 
     assert response.status_code == 200
     assert rows_of(response) == [
-        f"4 Область А {ELECTRONIC} {ELECTRONIC} 5,000 2,000 40.00% 50.00% "
+        f"4 Oblast A {ELECTRONIC} {ELECTRONIC} 5,000 2,000 40.00% 50.00% "  # the region in the reader's letters
         "remote electronic voting, not a polling station"]
 
 
@@ -270,7 +270,7 @@ def test_result_set_page_without_electronic_voting_leaves_it_out_and_says_so(cli
         "Counted: the polling stations only. 1 row of remote electronic voting (5,000 registered voters) is left "
         "out of every figure here.")
     assert 'name="without_electronic_voting" value="1" checked>' in body
-    assert re.findall(r'src="(/forensics/results/[^"]+turnout\.svg[^"]*)"', body) == [
+    assert re.findall(r'href="(/forensics/results/[^"]+turnout\.svg[^"]*)"', body) == [
         f"/forensics/results/{marked.uuid}/plots/turnout.svg?without_electronic_voting=1"]
 
 
@@ -302,7 +302,7 @@ def test_analysis_saved_without_electronic_voting_records_the_choice(client, ana
     shown = client.get(response["Location"]).content.decode()
     assert (analysis.params["without_electronic_voting"], analysis.result["summary"]["registered"]) == (True, 2000)
     assert "Counted: the polling stations only." in text_of(shown)
-    assert "plots/turnout.svg?without_electronic_voting=1" in shown
+    assert "plots/turnout.svg?territory=all&amp;without_electronic_voting=1" in shown
     listed = text_of(page(client, marked).content.decode().split("<h2>Saved analyses</h2>")[1].split("</ul>")[0])
     assert listed.endswith("10 replicates, seed 0 · remote electronic voting left out · analyst")
 

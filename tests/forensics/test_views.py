@@ -13,6 +13,7 @@ import uuid
 import zipfile
 from html import unescape
 from types import SimpleNamespace
+from urllib.parse import urlencode
 from xml.etree import ElementTree
 
 import pytest
@@ -39,6 +40,7 @@ PUTIN = "Путин Владимир Владимирович"
 SVG = "{http://www.w3.org/2000/svg}svg"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 NBSP = "\xa0"
+ARC = "Autonomous Republic of Crimea"  # how English pages name the file's "Республика Крым"
 
 
 def crimea_lines(path, name: str) -> bytes:
@@ -106,7 +108,7 @@ def messages_of(response) -> list[str]:
 def test_result_set_page_whole_file_shows_official_totals(client, results, viewer):
     login(client, viewer)
 
-    response = client.get(page_url(results.rs))
+    response = client.get(page_url(results.rs), {"territory": "all"})
 
     assert response.status_code == 200
     assert facts(response.content.decode()) == {
@@ -156,9 +158,10 @@ def test_result_set_page_region_selector_lists_regions_with_counts(client, resul
     body = client.get(page_url(results.rs), {"region": CRIMEA}).content.decode()
 
     regions = options(body, "id_region")
-    assert (len(regions), regions[0]) == (1 + 87, "whole file")
-    assert f"{CRIMEA} (1,206)" in regions
-    assert selected(body, "id_region") == [f"{CRIMEA} (1,206)"]
+    # The empty choice is the default scope (the occupied regions); they come first, in English.
+    assert (len(regions), regions[:3]) == (1 + 87, ["Autonomous Republic of Crimea, Sevastopol",
+                                                    "Autonomous Republic of Crimea (1,206)", "Sevastopol (182)"])
+    assert selected(body, "id_region") == ["Autonomous Republic of Crimea (1,206)"]
 
 
 def test_result_set_page_commission_selector_only_within_a_region(client, results, viewer):
@@ -188,10 +191,10 @@ def test_result_set_page_lists_saved_analyses_of_its_scope(client, results, anal
     login(client, viewer)
 
     crimea = client.get(page_url(results.rs), {"region": CRIMEA}).content.decode()
-    whole = client.get(page_url(results.rs)).content.decode()
+    whole = client.get(page_url(results.rs), {"territory": "all"}).content.decode()
 
     assert f'<a href="/forensics/analyses/{saved.uuid}/">' in crimea
-    assert f"{CRIMEA} · 10 replicates, seed 3 · analyst" in text_of(crimea)
+    assert f"{ARC} · 10 replicates, seed 3 · analyst" in text_of(crimea)
     assert f"/forensics/analyses/{saved.uuid}/" not in whole
     assert "None for this scope yet." in whole
 
@@ -200,7 +203,7 @@ def test_result_set_page_lists_saved_analyses_of_its_scope(client, results, anal
 def test_result_set_page_run_form_shown_to_analysing_roles(client, results, role):
     login(client, make_user(role, f"user_{role}"))
 
-    body = client.get(page_url(results.rs)).content.decode()
+    body = client.get(page_url(results.rs), {"territory": "all"}).content.decode()
 
     assert f'action="/forensics/results/{results.rs.uuid}/analyses/new/"' in body
     assert "Run and save" in body
@@ -210,7 +213,7 @@ def test_result_set_page_run_form_shown_to_analysing_roles(client, results, role
 def test_result_set_page_run_form_hidden_from_other_roles(client, results, role):
     login(client, make_user(role, f"user_{role}"))
 
-    response = client.get(page_url(results.rs))
+    response = client.get(page_url(results.rs), {"territory": "all"})
 
     assert response.status_code == 200
     assert "/analyses/new/" not in response.content.decode()
@@ -282,9 +285,14 @@ def test_result_set_page_links_every_plot_of_its_scope(client, results, viewer):
 
     body = client.get(page_url(results.rs), {"region": CRIMEA}).content.decode()
 
-    images = re.findall(r'<img src="([^"]+)"', body)
+    # The plots come after the numbers: a placeholder asks for each (htmx) and links the image (no JS).
+    fragments = re.findall(r'hx-get="([^"]+)" hx-trigger="load"', body)
+    links = re.findall(r'<a href="([^"]+)">Open the plot</a>', body)
     query = "?region=%D0%A0%D0%B5%D1%81%D0%BF%D1%83%D0%B1%D0%BB%D0%B8%D0%BA%D0%B0+%D0%9A%D1%80%D1%8B%D0%BC"
-    assert images == [f"/forensics/results/{results.rs.uuid}/plots/{name}.svg{query}" for name in PLOTS if name != "change"]
+    names = [name for name in PLOTS if name != "change"]
+    assert "<img" not in body
+    assert fragments == [f"/forensics/results/{results.rs.uuid}/plots/{name}/figure/{query}" for name in names]
+    assert links == [f"/forensics/results/{results.rs.uuid}/plots/{name}.svg{query}" for name in names]
 
 
 # -- plots --------------------------------------------------------------------------------------------
@@ -451,7 +459,7 @@ def test_analysis_page_renders_the_report_block(client, results, analyst, viewer
     assert facts(body)["Turnout"] == "71.55%"
     assert "Integer-percentage test" in body
     assert "Shpilkin's estimate of anomalous votes" in body
-    assert f"Analysis · {CRIMEA}" in text_of(body)
+    assert f"Analysis · {ARC}" in text_of(body)
     assert "50 replicates, seed 0, format version 1" in text_of(body)
     assert (observed["either"], observed["result"], observed["turnout"]) == (236, 121, 128)
     assert '<td data-label="Observed" class="num">236</td>' in body
@@ -635,7 +643,7 @@ def test_claim_page_opened_with_a_region_fills_it_in_without_errors(client, resu
     body = response.content.decode()
     assert 'class="errors"' not in body
     assert "This field is required." not in body
-    assert selected(body, "id_region") == [CRIMEA]
+    assert selected(body, "id_region") == [ARC]
     assert "Official protocols" not in body
 
 
@@ -827,7 +835,7 @@ def test_election_page_mejlis_estimate_opens_the_claim_tester_filled_in(client, 
     assert links[0] == (f"/forensics/results/{rs.uuid}/claim/?metric=turnout&comparator=le&value=30.00&region="
                         "%D0%A0%D0%B5%D1%81%D0%BF%D1%83%D0%B1%D0%BB%D0%B8%D0%BA%D0%B0+%D0%9A%D1%80%D1%8B%D0%BC")
     assert tester.status_code == 200
-    assert selected(tester.content.decode(), "id_region") == [CRIMEA]
+    assert selected(tester.content.decode(), "id_region") == [ARC]
     assert 'value="30.00"' in tester.content.decode()
     assert "at least 626,921 of the issued ballots — 58.07% — would be fictitious" in claim_text(tester)
 
@@ -1008,3 +1016,94 @@ def test_standalone_html_without_comparison_leaves_the_change_plot_out(results):
 
     assert len(re.findall(r'<img src="data:image/svg\+xml;base64,', html)) == 5
     assert "Same precincts in the other vote" not in html
+
+
+# -- the territory a page opens on, region names, plots after the numbers (issue 13, item 7) ---------
+
+
+def test_result_set_page_without_scope_opens_on_the_occupied_regions(client, results, viewer):
+    login(client, viewer)
+
+    body = client.get(page_url(results.rs)).content.decode()
+
+    shown = facts(body)
+    assert (shown["Precincts"], shown["Registered voters"], shown["Turnout"]) == ("1,388", "1,847,711", "71.53%")
+    assert ("Showing the occupied Ukrainian regions of this file: Autonomous Republic of Crimea, Sevastopol."
+            in text_of(body))
+    assert (f'<a class="button" href="/forensics/results/{results.rs.uuid}/?territory=all">'
+            "Show the whole file (97,699 precincts)</a>") in body
+    assert re.search(r"<h1>(.*?)</h1>", body, re.S).group(1) == (
+        "Precinct results · Autonomous Republic of Crimea, Sevastopol")
+
+
+def test_result_set_page_whole_file_on_request_has_no_territory_note(client, results, viewer):
+    login(client, viewer)
+
+    body = client.get(page_url(results.rs), {"territory": "all"}).content.decode()
+
+    assert facts(body)["Precincts"] == "97,699"
+    assert "Showing the occupied" not in body
+    assert f'<a href="/forensics/results/{results.rs.uuid}/">Only Autonomous Republic of Crimea, Sevastopol</a>' in body
+
+
+def test_result_set_page_unknown_territory_or_place_is_404(client, results, viewer):
+    login(client, viewer)
+
+    assert client.get(page_url(results.rs), {"territory": "moon"}).status_code == 404
+    assert client.get(page_url(results.rs), {"place": "UA99000000000000000"}).status_code == 404
+
+
+def test_result_set_page_names_regions_in_ukrainian(client, results, viewer):
+    login(client, viewer)
+
+    body = client.get(page_url(results.rs), HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+
+    assert re.search(r"<h1>(.*?)</h1>", body, re.S).group(1) == "Результати за дільницями · Автономна Республіка Крим, Севастополь"
+    assert options(body, "id_region")[1:3] == ["Автономна Республіка Крим (1\xa0206)", "Севастополь (182)"]
+
+
+def test_election_page_links_results_on_the_election_territory(client, coordinator, demo_election_with_results):
+    election, rs = demo_election_with_results
+    login(client, coordinator)
+
+    body = client.get(f"/incidents/elections/{election.uuid}/").content.decode()
+    link = re.search(rf'<a href="(/forensics/results/{rs.uuid}/(?:\?[^"]*)?)">', body).group(1)
+    page = client.get(unescape(link)).content.decode()
+
+    assert unescape(link) == f"/forensics/results/{rs.uuid}/?place={demo.ARC_CODE}"
+    assert facts(page)["Precincts"] == "1,388"
+    assert ("Showing the territory of the page you came from: Autonomous Republic of Crimea, Sevastopol."
+            in text_of(page))
+
+
+def test_plot_figure_draws_the_plot_and_points_at_its_image(client, results, viewer):
+    login(client, viewer)
+
+    fragment = client.get(page_url(results.rs, "plots/turnout/figure/"), {"region": CRIMEA})
+    src = re.search(r'<img src="([^"]+)" alt="Histogram of precinct turnout">', fragment.content.decode()).group(1)
+    image = client.get(unescape(src))
+
+    assert fragment.status_code == 200
+    assert unescape(src) == page_url(results.rs, "plots/turnout.svg") + "?" + urlencode({"region": CRIMEA})
+    assert (image.status_code, image["Content-Type"]) == (200, "image/svg+xml")
+    assert ElementTree.fromstring(image.content).tag == SVG
+
+
+def test_plot_svg_titles_the_region_in_the_reader_language(client, results, viewer):
+    login(client, viewer)
+
+    english = client.get(page_url(results.rs, "plots/turnout.svg"), {"region": CRIMEA}).content.decode()
+    ukrainian = client.get(page_url(results.rs, "plots/turnout.svg"), {"region": CRIMEA},
+                           HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+
+    assert "Autonomous Republic of Crimea" in english and CRIMEA not in english
+    assert "Автономна Республіка Крим" in ukrainian and CRIMEA not in ukrainian
+
+
+def test_validation_report_names_regions_in_the_reader_language(client, results, viewer):
+    login(client, viewer)
+
+    body = client.get(page_url(results.rs, "precincts/"), {"region": CRIMEA, "all": "1"}).content.decode()
+
+    cells = set(re.findall(r'<td data-label="Region">(.*?)</td>', body))
+    assert cells == {"Autonomous Republic of Crimea"}

@@ -22,3 +22,11 @@ def flag_label(flag: str) -> str:
 @register.filter
 def weight_label(weight: str) -> str:
     return WEIGHTS.get(weight, weight)
+
+
+@register.filter
+def region_name(region: str) -> str:
+    """A region as a results file writes it, in the reader's language (``data/elections/regions.csv``)."""
+    from svidok.forensics.regions import region_label
+
+    return region_label(region)
