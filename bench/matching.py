@@ -241,11 +241,11 @@ def _threshold(matcher: str) -> float:
 
 def rank(index, name: str, matcher: str, *, birth_date: str | None = None, limit: int = 5) -> list[tuple[str, float]]:
     """``[(record id, score)]`` best first, for one matcher."""
-    from svidok.names import matching
+    from svidok.names import logic_v2, matching
 
     if matcher == "logic-v2 exhaustive":
-        query = matching.ftm_proxy("Person", [name], (birth_date,) if birth_date else ())
-        scored = [(e.record_id or e.id, matching.logic_v2_compare(query, matching.entry_proxy(e, e.birth_dates))[0])
+        query = logic_v2.ftm_proxy("Person", [name], (birth_date,) if birth_date else ())
+        scored = [(e.record_id or e.id, logic_v2.logic_v2_compare(query, logic_v2.entry_proxy(e, e.birth_dates))[0])
                   for e in index.entries]
         scored.sort(key=lambda x: -x[1])
         return scored[:limit]
@@ -256,14 +256,14 @@ def rank(index, name: str, matcher: str, *, birth_date: str | None = None, limit
 
 def pair_score(name_a: str, name_b: str, matcher: str) -> float:
     """``name_b`` as a query against a one-entry index holding ``name_a``."""
-    from svidok.names import matching
+    from svidok.names import logic_v2, matching
 
     entry = matching.make_entry(id="a", schema="Person", caption=name_a, names=[name_a])
     if matcher == "svidok-names":
         return matching.score_entries(matching.query_shapes(name_b), None, [entry])[0][0]
     if matcher == "logic-v2 exhaustive":
-        return matching.logic_v2_compare(matching.ftm_proxy("Person", [name_b]), matching.entry_proxy(entry, ()))[0]
-    return matching.logic_v2_score(name_b, matching.query_shapes(name_b), None, entry, ())[0]
+        return logic_v2.logic_v2_compare(logic_v2.ftm_proxy("Person", [name_b]), logic_v2.entry_proxy(entry, ()))[0]
+    return logic_v2.logic_v2_score(name_b, matching.query_shapes(name_b), None, entry, ())[0]
 
 
 def _first(ranked, record_id) -> bool:
@@ -449,7 +449,7 @@ def _percentile(values, q):
 
 
 def measure_latency(persons_n: int, queries_n: int, eu, *, log=print) -> dict:
-    from svidok.names import matching
+    from svidok.names import logic_v2, matching
 
     started = time.perf_counter()
     persons = synthetic_persons(persons_n)
@@ -485,7 +485,7 @@ def measure_latency(persons_n: int, queries_n: int, eu, *, log=print) -> dict:
                 total += 1
                 entry = by_id[person_id]
                 if algorithm == "logic-v2":
-                    own = matching.logic_v2_score(query, matching.query_shapes(query), birth, entry, entry.birth_dates)[0]
+                    own = logic_v2.logic_v2_score(query, matching.query_shapes(query), birth, entry, entry.birth_dates)[0]
                 else:
                     own = matching.score_entries(matching.query_shapes(query), birth, [entry])[0][0]
                 first += bool(result.results) and own >= result.results[0].score
