@@ -531,8 +531,8 @@ def _loadavg() -> str:
 
 
 def run(*, persons: int = 100_000, queries: int = 500, exhaustive_sample: int = 100, command: str | None = None,
-        log=print) -> dict:
-    """Every figure of the section, from one run."""
+        log=print, matchers=MATCHERS) -> dict:
+    """Every figure of the section, from one run (the accuracy tables for ``matchers`` only)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svidok.settings")
     import django
 
@@ -550,14 +550,14 @@ def run(*, persons: int = 100_000, queries: int = 500, exhaustive_sample: int = 
     eu_seconds = time.perf_counter() - t0
     log(f"EU list: {len(eu):,} entries indexed in {eu_seconds:.1f} s")
     dev = {}
-    for matcher in MATCHERS:
+    for matcher in matchers:
         dev[matcher] = evaluate_dev(index, matcher)
         log(f"dev set, {matcher}: first {dev[matcher]['first']}/{dev[matcher]['variants']}, "
             f"above threshold {dev[matcher]['first_above']}, alerts {dev[matcher]['negative_alerts']}, "
             f"pairs judged same {dev[matcher]['pairs_same']} ({dev[matcher]['seconds']:.0f} s)")
     derived = derived_set(index)
     derived_results = {}
-    for matcher in MATCHERS:
+    for matcher in matchers:
         sample = exhaustive_sample if matcher == "logic-v2 exhaustive" else None
         derived_results[matcher] = evaluate_derived(index, derived, matcher, sample=sample)
         r = derived_results[matcher]
@@ -569,7 +569,7 @@ def run(*, persons: int = 100_000, queries: int = 500, exhaustive_sample: int = 
         "started": started, "command": command or "python bench/matching.py", "machine": _machine(),
         "load_before": load_before, "load_after": _loadavg(),
         "eu": {"entries": len(eu), "words": index.vocabulary_size, "seconds": eu_seconds},
-        "thresholds": {m: _threshold(m) for m in MATCHERS},
+        "thresholds": {m: _threshold(m) for m in matchers},
         "dev": dev, "derived": derived_results, "latency": latency,
     }
 
@@ -651,15 +651,21 @@ def main(argv=None) -> None:
     parser.add_argument("--queries", type=int, default=500, help="queries timed")
     parser.add_argument("--exhaustive-sample", type=int, default=100,
                         help="derived-set queries (and pairs) for exhaustive logic-v2 (about 1 s per query)")
+    parser.add_argument("--matchers", default=",".join(MATCHERS),
+                        help="comma-separated matchers of the accuracy tables (default all: %(default)s); latency "
+                             "always times all three")
     parser.add_argument("--results", help="write the section into this file (e.g. bench/RESULTS.md)")
     args = parser.parse_args(argv)
+    matchers = tuple(m.strip() for m in args.matchers.split(",") if m.strip())
+    if not matchers or set(matchers) - set(MATCHERS):
+        parser.error(f"--matchers: choose among {', '.join(MATCHERS)}")
     command = shlex.join([".venv/bin/python", "bench/matching.py", *(argv if argv is not None else sys.argv[1:])])
 
     def log(message):
         print(message, file=sys.stderr, flush=True)
 
     results = run(persons=args.persons, queries=args.queries, exhaustive_sample=args.exhaustive_sample,
-                  command=command, log=log)
+                  command=command, log=log, matchers=matchers)
     text = markdown(results)
     print(text)
     if args.results:
