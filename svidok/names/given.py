@@ -33,7 +33,7 @@ _KEY = re.compile(r"[a-z]+")
 _SPELLING = re.compile(r"[^\W\d_]+(?:['’ʼ-][^\W\d_]+)*")
 
 
-class TableError(ValueError):
+class TableError(Exception):
     """The given-name table cannot be read: the message names the file, the row and what is wrong."""
 
 

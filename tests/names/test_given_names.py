@@ -134,3 +134,18 @@ def test_given_names_of_different_groups_do_not_match(eu_index):
     # Yurii and George are one name in etymology, two in use; Mykola is not Mikhail.
     assert [r[2] for r in ranked(eu_index, "George Isaev")] == [False, False, False]
     assert [r[2] for r in ranked(eu_index, "Mykhailo Patrushev")] == [False, False, False]
+
+
+def test_a_broken_table_stops_matching_loudly_rather_than_matching_without_it(eu_index, tmp_path, monkeypatch):
+    # TableError is no ValueError: callers that skip an unmatchable name (MatchError) must not
+    # swallow it and report every name as not found.
+    path = tmp_path / "given.csv"
+    path.write_text(HEADER + "oleksandr,m,Олександр,Александр\n", encoding="utf-8")
+    monkeypatch.setattr(given, "TABLE", path)
+    given.table.cache_clear()
+    try:
+        with pytest.raises(given.TableError, match=r"given.csv, row 2: 4 fields, expected 7."):
+            eu_index.match("Alexander Moroz")
+        assert not isinstance(given.TableError("x"), ValueError)
+    finally:
+        given.table.cache_clear()
