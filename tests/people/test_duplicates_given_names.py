@@ -1,4 +1,4 @@
-"""The duplicate finder with the table of equivalent given names (data/names/given-names.csv):
+"""The duplicate finder and the person picker with the table of equivalent given names (data/names/given-names.csv):
 Alexander / Oleksandr, Mykola / Nikolai are one name; two different names are not (issue 13)."""
 
 import pytest
@@ -50,3 +50,15 @@ def test_find_duplicates_never_merges_given_names_of_different_groups(coordinato
     factories.person(coordinator, second)
 
     assert duplicates.find_duplicates() == []
+
+
+def test_person_picker_offers_the_registry_person_under_another_spelling_of_the_given_name(coordinator):
+    from svidok.people import suggest
+
+    recorded = factories.person(coordinator, "Микола Патрушев")
+    factories.person(coordinator, "Михайло Патрушев")
+    matching.CACHE.clear()
+
+    found = suggest.candidates("Nicholas Patrushev")
+
+    assert [(c.person.pk, c.score) for c in found] == [(recorded.pk, 0.95)]
