@@ -6,7 +6,7 @@ rewrites the rest of the file and keeps these parts.
 
 from pathlib import Path
 
-PARTS = ("forensics", "forensics-votes", "matching", "duplicates", "suite", "audit", "evidence-ingest", "evidence-bundle", "news")
+PARTS = ("forensics", "forensics-votes", "matching", "given-names", "duplicates", "suite", "audit", "evidence-ingest", "evidence-bundle", "news")
 
 
 def markers(name: str) -> tuple[str, str]:
