@@ -6,8 +6,8 @@
     .venv/bin/python bench/given_names.py --results bench/RESULTS.md
 
 In memory, no database: the EU list (data/sanctions/) indexed as ``svidok people match --list``
-does. "Without the table" is the same index and scorer with ``names.given.group_of`` answering
-"no group" for every word, which is the scorer before the table.
+does. "Without the table" is the same index and scorer with an empty table (``names.given.table``
+replaced): no word in any group, which is the scorer before the table.
 
 1. **Recall.** Each listed person whose caption's first word is a given name of the table is
    queried as the press of another language would write them: the group's Ukrainian form (its
@@ -114,12 +114,12 @@ def run(command: str) -> dict:
     index = matching.MatchIndex(entries, label="eu-269")
     queries, pairs = _queries(entries, table)
     results = {"with the table": _measure(index, queries, pairs)}
-    real = given.group_of
-    given.group_of = lambda token: -1
+    real = given.table
+    given.table = lambda: given.Table(groups=(), tokens={})
     try:
         results["without the table"] = _measure(index, queries, pairs)
     finally:
-        given.group_of = real
+        given.table = real
     return {"started": started, "load": load, "command": command, "groups": len(table.groups),
             "spellings": len(table.tokens), "entries": len(entries), "results": results}
 

@@ -40,7 +40,9 @@ def _flatten(shapes) -> tuple[list[str], list[str], list[int], list[int]]:
 
 
 def _groups(tokens) -> np.ndarray:
-    return np.fromiter((given.group_of(t) for t in tokens), dtype=np.int32, count=len(tokens))
+    """Each spelling's group in the table of given names (-1: none)."""
+    lookup = given.table().tokens
+    return np.fromiter((lookup.get(t, -1) for t in tokens), dtype=np.int32, count=len(tokens))
 
 
 def token_scores(q_tokens, q_skels, c_tokens, c_skels) -> np.ndarray:
@@ -56,8 +58,9 @@ def token_scores(q_tokens, q_skels, c_tokens, c_skels) -> np.ndarray:
     folded = process.cdist(q_skels, c_skels, scorer=Levenshtein.normalized_similarity, dtype=np.float32, workers=1)
     # Equal skeletons only: skeletons that differ, differ in a consonant (Malyshev / Makushev).
     sim = np.maximum(plain, np.minimum(SKELETON_DISCOUNT * (folded >= 1.0), plain + SKELETON_LIFT))
-    q_groups, c_groups = _groups(q_tokens), _groups(c_tokens)
-    if (q_groups >= 0).any() and (c_groups >= 0).any():
+    q_groups = _groups(q_tokens)
+    if (q_groups >= 0).any():
+        c_groups = _groups(c_tokens)
         same = (q_groups[:, None] == c_groups[None, :]) & (q_groups[:, None] >= 0)
         sim = np.maximum(sim, GIVEN_NAME_EQUIVALENT * same)
     q_initial = np.fromiter((len(t) == 1 for t in q_tokens), dtype=bool, count=len(q_tokens))
