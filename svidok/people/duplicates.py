@@ -51,7 +51,7 @@ from svidok.people import merging
 from svidok.people.models import DuplicateCandidate, NameVariant, PairJudgement, Person, PersonIdentity
 
 FINDER = "svidok-duplicates"
-FINDER_VERSION = "1"
+FINDER_VERSION = "2"  # 2: given names of one group share a token (names.given)
 RARE = 100  # postings of more persons than this are kept once computed (common words recur)
 MAX_POSTING = 300  # a pairing of words shared by more persons than this does not discriminate
 MIN_FUZZY = 6  # shorter skeletons meet only one letter longer ones (alka, alak: Olga, Oleg)
@@ -157,8 +157,9 @@ def _looks_patronymic(token: str) -> bool:
 def _given_name_keys(spellings: set[str]) -> set[str]:
     """A given name's group in the table of equivalents (``names.given``: Alexander / Oleksandr) as
     one more skeleton of the word, so that the spellings of one name share a token in blocking and
-    in the pre-score. The key (``0g`` and the group's number) is shorter than :data:`MIN_FUZZY` and
-    starts with a digit: it meets only itself, and sorts first in the pre-score's text."""
+    in the pre-score. The key (``0g`` and the group's number) is shorter than :data:`MIN_FUZZY` while
+    the table has fewer than 1,000 groups, and starts with a digit: it meets only itself, and sorts
+    first in the pre-score's text."""
     return {f"0g{group}" for group in map(given.group_of, spellings) if group >= 0}
 
 
