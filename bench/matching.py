@@ -241,11 +241,11 @@ def _threshold(matcher: str) -> float:
 
 def rank(index, name: str, matcher: str, *, birth_date: str | None = None, limit: int = 5) -> list[tuple[str, float]]:
     """``[(record id, score)]`` best first, for one matcher."""
-    from svidok.names import matching
+    from svidok.names import logic_v2, matching
 
     if matcher == "logic-v2 exhaustive":
-        query = matching.ftm_proxy("Person", [name], (birth_date,) if birth_date else ())
-        scored = [(e.record_id or e.id, matching.logic_v2_compare(query, matching.entry_proxy(e, e.birth_dates))[0])
+        query = logic_v2.ftm_proxy("Person", [name], (birth_date,) if birth_date else ())
+        scored = [(e.record_id or e.id, logic_v2.logic_v2_compare(query, logic_v2.entry_proxy(e, e.birth_dates))[0])
                   for e in index.entries]
         scored.sort(key=lambda x: -x[1])
         return scored[:limit]
@@ -256,14 +256,14 @@ def rank(index, name: str, matcher: str, *, birth_date: str | None = None, limit
 
 def pair_score(name_a: str, name_b: str, matcher: str) -> float:
     """``name_b`` as a query against a one-entry index holding ``name_a``."""
-    from svidok.names import matching
+    from svidok.names import logic_v2, matching
 
     entry = matching.make_entry(id="a", schema="Person", caption=name_a, names=[name_a])
     if matcher == "svidok-names":
         return matching.score_entries(matching.query_shapes(name_b), None, [entry])[0][0]
     if matcher == "logic-v2 exhaustive":
-        return matching.logic_v2_compare(matching.ftm_proxy("Person", [name_b]), matching.entry_proxy(entry, ()))[0]
-    return matching.logic_v2_score(name_b, matching.query_shapes(name_b), None, entry, ())[0]
+        return logic_v2.logic_v2_compare(logic_v2.ftm_proxy("Person", [name_b]), logic_v2.entry_proxy(entry, ()))[0]
+    return logic_v2.logic_v2_score(name_b, matching.query_shapes(name_b), None, entry, ())[0]
 
 
 def _first(ranked, record_id) -> bool:
@@ -449,7 +449,7 @@ def _percentile(values, q):
 
 
 def measure_latency(persons_n: int, queries_n: int, eu, *, log=print) -> dict:
-    from svidok.names import matching
+    from svidok.names import logic_v2, matching
 
     started = time.perf_counter()
     persons = synthetic_persons(persons_n)
@@ -485,7 +485,7 @@ def measure_latency(persons_n: int, queries_n: int, eu, *, log=print) -> dict:
                 total += 1
                 entry = by_id[person_id]
                 if algorithm == "logic-v2":
-                    own = matching.logic_v2_score(query, matching.query_shapes(query), birth, entry, entry.birth_dates)[0]
+                    own = logic_v2.logic_v2_score(query, matching.query_shapes(query), birth, entry, entry.birth_dates)[0]
                 else:
                     own = matching.score_entries(matching.query_shapes(query), birth, [entry])[0][0]
                 first += bool(result.results) and own >= result.results[0].score
@@ -531,8 +531,8 @@ def _loadavg() -> str:
 
 
 def run(*, persons: int = 100_000, queries: int = 500, exhaustive_sample: int = 100, command: str | None = None,
-        log=print) -> dict:
-    """Every figure of the section, from one run."""
+        log=print, matchers=MATCHERS) -> dict:
+    """Every figure of the section, from one run (the accuracy tables for ``matchers`` only)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "svidok.settings")
     import django
 
@@ -550,14 +550,14 @@ def run(*, persons: int = 100_000, queries: int = 500, exhaustive_sample: int = 
     eu_seconds = time.perf_counter() - t0
     log(f"EU list: {len(eu):,} entries indexed in {eu_seconds:.1f} s")
     dev = {}
-    for matcher in MATCHERS:
+    for matcher in matchers:
         dev[matcher] = evaluate_dev(index, matcher)
         log(f"dev set, {matcher}: first {dev[matcher]['first']}/{dev[matcher]['variants']}, "
             f"above threshold {dev[matcher]['first_above']}, alerts {dev[matcher]['negative_alerts']}, "
             f"pairs judged same {dev[matcher]['pairs_same']} ({dev[matcher]['seconds']:.0f} s)")
     derived = derived_set(index)
     derived_results = {}
-    for matcher in MATCHERS:
+    for matcher in matchers:
         sample = exhaustive_sample if matcher == "logic-v2 exhaustive" else None
         derived_results[matcher] = evaluate_derived(index, derived, matcher, sample=sample)
         r = derived_results[matcher]
@@ -569,7 +569,7 @@ def run(*, persons: int = 100_000, queries: int = 500, exhaustive_sample: int = 
         "started": started, "command": command or "python bench/matching.py", "machine": _machine(),
         "load_before": load_before, "load_after": _loadavg(),
         "eu": {"entries": len(eu), "words": index.vocabulary_size, "seconds": eu_seconds},
-        "thresholds": {m: _threshold(m) for m in MATCHERS},
+        "thresholds": {m: _threshold(m) for m in matchers},
         "dev": dev, "derived": derived_results, "latency": latency,
     }
 
@@ -651,15 +651,21 @@ def main(argv=None) -> None:
     parser.add_argument("--queries", type=int, default=500, help="queries timed")
     parser.add_argument("--exhaustive-sample", type=int, default=100,
                         help="derived-set queries (and pairs) for exhaustive logic-v2 (about 1 s per query)")
+    parser.add_argument("--matchers", default=",".join(MATCHERS),
+                        help="comma-separated matchers of the accuracy tables (default all: %(default)s); latency "
+                             "always times all three")
     parser.add_argument("--results", help="write the section into this file (e.g. bench/RESULTS.md)")
     args = parser.parse_args(argv)
+    matchers = tuple(m.strip() for m in args.matchers.split(",") if m.strip())
+    if not matchers or set(matchers) - set(MATCHERS):
+        parser.error(f"--matchers: choose among {', '.join(MATCHERS)}")
     command = shlex.join([".venv/bin/python", "bench/matching.py", *(argv if argv is not None else sys.argv[1:])])
 
     def log(message):
         print(message, file=sys.stderr, flush=True)
 
     results = run(persons=args.persons, queries=args.queries, exhaustive_sample=args.exhaustive_sample,
-                  command=command, log=log)
+                  command=command, log=log, matchers=matchers)
     text = markdown(results)
     print(text)
     if args.results:

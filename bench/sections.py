@@ -6,7 +6,8 @@ rewrites the rest of the file and keeps these parts.
 
 from pathlib import Path
 
-PARTS = ("forensics", "forensics-votes", "forensics-pages", "matching", "duplicates", "suite", "audit", "evidence-ingest", "evidence-bundle", "news")
+PARTS = ("forensics", "forensics-votes", "forensics-pages", "matching", "given-names", "duplicates", "suite", "audit", "evidence-ingest",
+         "evidence-bundle", "news")
 
 
 def markers(name: str) -> tuple[str, str]:

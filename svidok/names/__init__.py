@@ -3,7 +3,8 @@
 The public API, re-exported from :mod:`svidok.names.text` (normalization, romanization,
 lemmatization, display names, validation) so that callers write ``from svidok.names import fold``.
 The matcher is :mod:`svidok.names.matching` (shapes, scoring, the index); Crimean Tatar
-transliteration is :mod:`svidok.names.crh`. The apps above (people, sanctions) feed the matcher
+transliteration is :mod:`svidok.names.crh`; given names that are one name across languages
+(Oleksandr / Aleksandr / Alexander) are :mod:`svidok.names.given`. The apps above (people, sanctions) feed the matcher
 their records; this package never reads them itself.
 """
 

@@ -19,7 +19,7 @@ from svidok.names.scoring import explain, score_entries
 from svidok.names.shapes import Entry, MatchError, Shape, check_birth_date, query_shapes
 
 ALGORITHM = "svidok-names"
-VERSION = "1"
+VERSION = "2"  # 2: given names of one group in the table of equivalents (names.given) score as variants
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100

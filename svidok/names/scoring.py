@@ -10,10 +10,12 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from svidok.names import given
 from svidok.names.shapes import Entry, Shape
 
 TOKEN_MIN = 0.8  # aligned words less similar than this do not match
 SKELETON_DISCOUNT = 0.95  # equal skeletons but different spellings: a transliteration variant, not identical
+GIVEN_NAME_EQUIVALENT = 0.95  # two spellings of one given name across languages (given.py): a variant, like a transliteration
 SKELETON_LIFT = 0.25  # at most this much above the plain similarity comes from the skeleton
 TOKEN_STEEPNESS = 2.0  # how fast a token's score falls below perfect similarity (typo vs another name)
 PATRONYMIC_WEIGHT = 0.5
@@ -37,10 +39,18 @@ def _flatten(shapes) -> tuple[list[str], list[str], list[int], list[int]]:
     return tokens, skels, starts
 
 
+def _groups(tokens) -> np.ndarray:
+    """Each spelling's group in the table of given names (-1: none)."""
+    lookup = given.table().tokens
+    return np.fromiter((lookup.get(t, -1) for t in tokens), dtype=np.int32, count=len(tokens))
+
+
 def token_scores(q_tokens, q_skels, c_tokens, c_skels) -> np.ndarray:
     """Token-by-token scores 0..1 (matrix): the better of plain Levenshtein similarity on the
     romanizations and, when their skeletons are equal (a transliteration variant),
     :data:`SKELETON_DISCOUNT`, but at most :data:`SKELETON_LIFT` above the plain similarity;
+    :data:`GIVEN_NAME_EQUIVALENT` for two spellings of one given name in the table of
+    equivalents (Alexander / Oleksandr, Michael / Mikhail: :mod:`svidok.names.given`);
     0 below :data:`TOKEN_MIN`; below 1 the score falls :data:`TOKEN_STEEPNESS` times
     faster than the similarity (one letter in a long word is a typo, two in a short one are
     another name: Malyshev / Makushev). Initials match a word that starts with them, weakly."""
@@ -48,6 +58,11 @@ def token_scores(q_tokens, q_skels, c_tokens, c_skels) -> np.ndarray:
     folded = process.cdist(q_skels, c_skels, scorer=Levenshtein.normalized_similarity, dtype=np.float32, workers=1)
     # Equal skeletons only: skeletons that differ, differ in a consonant (Malyshev / Makushev).
     sim = np.maximum(plain, np.minimum(SKELETON_DISCOUNT * (folded >= 1.0), plain + SKELETON_LIFT))
+    q_groups = _groups(q_tokens)
+    if (q_groups >= 0).any():
+        c_groups = _groups(c_tokens)
+        same = (q_groups[:, None] == c_groups[None, :]) & (q_groups[:, None] >= 0)
+        sim = np.maximum(sim, GIVEN_NAME_EQUIVALENT * same)
     q_initial = np.fromiter((len(t) == 1 for t in q_tokens), dtype=bool, count=len(q_tokens))
     c_initial = np.fromiter((len(t) == 1 for t in c_tokens), dtype=bool, count=len(c_tokens))
     if q_initial.any() or c_initial.any():

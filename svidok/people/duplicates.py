@@ -46,12 +46,12 @@ from rapidfuzz import fuzz, process
 from svidok import names as names_module
 from svidok.accounts.rules import require
 from svidok.audit.services import record
-from svidok.names import cyrillic_languages, fold_words, has_cyrillic, lemmatize, matching, romanizations
+from svidok.names import cyrillic_languages, fold_words, given, has_cyrillic, lemmatize, matching, romanizations
 from svidok.people import merging
 from svidok.people.models import DuplicateCandidate, NameVariant, PairJudgement, Person, PersonIdentity
 
 FINDER = "svidok-duplicates"
-FINDER_VERSION = "1"
+FINDER_VERSION = "2"  # 2: given names of one group share a token (names.given)
 RARE = 100  # postings of more persons than this are kept once computed (common words recur)
 MAX_POSTING = 300  # a pairing of words shared by more persons than this does not discriminate
 MIN_FUZZY = 6  # shorter skeletons meet only one letter longer ones (alka, alak: Olga, Oleg)
@@ -154,6 +154,15 @@ def _looks_patronymic(token: str) -> bool:
     return len(token) >= 6 and matching.PATRONYMIC.search(token) is not None
 
 
+def _given_name_keys(spellings: set[str]) -> set[str]:
+    """A given name's group in the table of equivalents (``names.given``: Alexander / Oleksandr) as
+    one more skeleton of the word, so that the spellings of one name share a token in blocking and
+    in the pre-score. The key (``0g`` and the group's number) is shorter than :data:`MIN_FUZZY` while
+    the table has fewer than 1,000 groups, and starts with a digit: it meets only itself, and sorts
+    first in the pre-score's text."""
+    return {f"0g{group}" for group in map(given.group_of, spellings) if group >= 0}
+
+
 def _words(names: dict[str, list[str]]) -> tuple[list[tuple[frozenset[str], frozenset[str]]], list[frozenset[str]]]:
     """The person's words as (skeletons, spellings), the patronymics apart (skeletons only). The forms of a name are
     grouped by their number of words as the matcher's shapes are (``matching.shapes_from_forms``,
@@ -181,7 +190,7 @@ def _words(names: dict[str, list[str]]) -> tuple[list[tuple[frozenset[str], froz
                             break
             for i in range(width):
                 spellings = {row[i] for row in rows}
-                skels = {matching.word_skeleton(t) for t in spellings}
+                skels = {matching.word_skeleton(t) for t in spellings} | _given_name_keys(spellings)
                 home = next((w for w in words if w[0] & skels), None)
                 if home is None:
                     words.append([skels, spellings, patronymic[i]])
