@@ -1058,7 +1058,9 @@ def save_draft(*, actor, incident: Incident | None = None, data: dict[str, list[
 @transaction.atomic
 def discard_draft(*, actor, incident: Incident | None = None, form_token: str = "") -> bool:
     """Forget ``actor``'s draft of a new incident (or of ``incident``), typed on the page
-    ``form_token``; True when there was one."""
+    ``form_token``; True when there was one. Only their own draft is touched, so a role that may
+    write drafts at all (``incident.create``) may discard one, even of an incident it may no longer edit."""
+    require(actor, "incident.create")
     target = "" if incident is None else incident.reference
     had = IncidentDraft.objects.filter(user=actor, target=target).exclude(content="").exists()
     IncidentDraft.objects.update_or_create(

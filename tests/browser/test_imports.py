@@ -36,7 +36,7 @@ def test_coordinator_imports_incidents_from_the_web_page(page, live_server, voca
     page.clock.install()
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
-    page.get_by_label("Incidents").check()
+    page.get_by_label("Incidents", exact=True).check()
     page.locator("input[name=file]").set_input_files(str(bad))
     page.get_by_role("button", name="Upload and import").click()
 
@@ -54,7 +54,7 @@ def test_coordinator_imports_incidents_from_the_web_page(page, live_server, voca
     assert Incident.objects.count() == 0
 
     page.get_by_role("link", name="Import another file").click()
-    page.get_by_label("Incidents").check()
+    page.get_by_label("Incidents", exact=True).check()
     page.locator("input[name=file]").set_input_files(str(good))
     page.get_by_role("button", name="Upload and import").click()
     expect(run).to_contain_text("The file waits for the background worker.")
