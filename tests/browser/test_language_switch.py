@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
-from tests.browser.conftest import give_code
+from tests.browser.conftest import give_code, shot
 from tests.helpers import PASSWORD, authenticator, current_code, make_user
 
 pytestmark = pytest.mark.browser
@@ -13,6 +13,7 @@ pytestmark = pytest.mark.browser
 def test_sign_in_page_switched_to_ukrainian_shows_ukrainian_text(page, console_errors):
     page.goto("/accounts/login/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    shot(page, "sign-in.png", full_page=False)
 
     page.get_by_role("button", name="Українська").click()
 
@@ -20,6 +21,7 @@ def test_sign_in_page_switched_to_ukrainian_shows_ukrainian_text(page, console_e
     expect(page.get_by_role("heading", level=1)).to_have_text("Увійти")
     expect(page.get_by_role("textbox", name="Ім'я користувача")).to_be_visible()
     expect(page.get_by_role("button", name="Українська")).to_have_attribute("aria-pressed", "true")
+    shot(page, "sign-in-uk.png", full_page=False)
     assert console_errors == []
 
 
