@@ -43,14 +43,16 @@ def shot_patterns(tests: Path = BROWSER_TESTS) -> dict[re.Pattern, Path]:
     return patterns
 
 
-def tests_taking(images: set[str], tests: Path = BROWSER_TESTS) -> tuple[dict[str, Path], list[str]]:
-    """The test file that takes each image, and the images no test takes."""
+def tests_taking(images: set[str], tests: Path = BROWSER_TESTS) -> tuple[dict[str, list[Path]], list[str]]:
+    """The test files that may take each image, and the images no test takes. Every file whose
+    name or f-string matches counts ("review-queue.png" is a plain name in one file and matches
+    f"{prefix}-queue.png" in another): running them all is cheaper than guessing wrong."""
     patterns = shot_patterns(tests)
     found, missing = {}, []
     for image in sorted(images):
-        files = [path for pattern, path in patterns.items() if pattern.fullmatch(image)]
+        files = sorted({path for pattern, path in patterns.items() if pattern.fullmatch(image)})
         if files:
-            found[image] = files[0]
+            found[image] = files
         else:
             missing.append(image)
     return found, missing
@@ -67,7 +69,7 @@ def main(argv: list[str]) -> int:
         print("docs/user-guide.md shows images that no browser test takes with shot(page, \"NAME\"): "
               + ", ".join(missing) + ". Add the shot to the test of that step (tests/browser/).", file=sys.stderr)
         return 1
-    print("\n".join(sorted({str(path.relative_to(ROOT)) for path in found.values()})))
+    print("\n".join(sorted({str(path.relative_to(ROOT)) for paths in found.values() for path in paths})))
     return 0
 
 

@@ -59,6 +59,12 @@ def test_shot_names_in_f_strings_match_the_names_they_make(tmp_path):
         'shot(page, f"{prefix}-queue.png")\nshot(second_page, "plain.png", full_page=False)\nshot(page, screenshot)\n',
         encoding="utf-8")
 
-    found, missing = images.tests_taking({"news-desktop-queue.png", "plain.png", "-queue.png", "other.png"}, tmp_path)
+    (tmp_path / "test_other.py").write_text('shot(page, "review-queue.png")\n', encoding="utf-8")
 
-    assert (sorted(found), missing) == (["news-desktop-queue.png", "plain.png"], ["-queue.png", "other.png"])
+    found, missing = images.tests_taking(
+        {"news-desktop-queue.png", "review-queue.png", "plain.png", "-queue.png", "other.png"}, tmp_path)
+
+    assert ({image: [path.name for path in paths] for image, paths in found.items()}, missing) == (
+        {"news-desktop-queue.png": ["test_flow.py"], "plain.png": ["test_flow.py"],
+         "review-queue.png": ["test_flow.py", "test_other.py"]},
+        ["-queue.png", "other.png"])
