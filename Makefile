@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SVIDOK := $(BIN)/svidok
 
-.PHONY: run test setup serve lint bench lock clean
+.PHONY: run test setup serve lint bench lock clean guide
 
 $(BIN)/python:
 	PYTHON=$(PYTHON) scripts/system-deps.sh venv
@@ -38,6 +38,11 @@ serve: $(VENV)/.runtime
 test: $(VENV)/.dev
 	scripts/system-deps.sh test
 	scripts/test.sh
+
+## make guide: the user guide's screenshots (docs/guide/), taken by the browser tests that walk each step
+guide: $(VENV)/.dev
+	scripts/system-deps.sh test
+	scripts/guide-screenshots.sh
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check --no-cache .

@@ -108,12 +108,14 @@ def give_code(page: Page, code: str) -> None:
 PHONE = {"width": 375, "height": 812}
 
 
-def shot(page: Page, name: str) -> None:
-    """A full-page screenshot into $SVIDOK_SCREENSHOT_DIR when it is set (to look at the pages)."""
+def shot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """A screenshot into $SVIDOK_SCREENSHOT_DIR when it is set (to look at the pages, and for the
+    user guide: scripts/guide-screenshots.sh). ``full_page=False`` keeps to the viewport, for long
+    pages whose top is what matters (the guide's images stay small)."""
     directory = os.environ.get("SVIDOK_SCREENSHOT_DIR")
     if directory:
         Path(directory).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(directory) / name), full_page=True)
+        page.screenshot(path=str(Path(directory) / name), full_page=full_page)
 
 
 def phone_context(browser, live_server, locale: str = "en-US"):

@@ -7,7 +7,7 @@ from svidok.accounts.models import Role
 from svidok.people import duplicates
 from svidok.people.models import PairJudgement, Person
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import shot, sign_in
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
@@ -25,6 +25,7 @@ def test_coordinator_links_a_proposed_pair_and_undoes_it(page, console_errors, v
     pair = page.get_by_role("article", name="Inna Guzeeva ⇄ Інна Миколаївна Гузєєва")
     expect(pair.get_by_role("region", name="Інна Миколаївна Гузєєва")).to_contain_text("Інна Миколаївна Гузєєва Cyrl · official")
     pair.get_by_role("textbox", name="Note (optional)").fill("Same commission post in the same years")
+    shot(page, "duplicates.png", full_page=False)
     pair.get_by_role("button", name="Same person").click()
 
     expect(page.get_by_role("status")).to_have_text("Linked: Інна Миколаївна Гузєєва is now shown as Inna Guzeeva.")

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from svidok.accounts.models import Role
 from svidok.forensics import services
 from svidok.incidents.services import record_election
-from tests.browser.conftest import TIMEOUT_MS, sign_in, watch
+from tests.browser.conftest import TIMEOUT_MS, shot, sign_in, watch
 from tests.forensics.conftest import CRIMEA, FILE_2018, SEVASTOPOL
 from tests.helpers import make_user
 
@@ -74,6 +74,8 @@ def test_analyst_reads_crimea_results_and_tests_the_mejlis_claim(page, console_e
     widths = wait_for_plots(page)
     assert len(widths) == 5
     assert all(width > 0 for width in widths), widths
+    page.get_by_role("heading", level=1).scroll_into_view_if_needed()
+    shot(page, "forensics-results.png", full_page=False)
 
     page.get_by_role("link", name="Test a claim").click()
     expect(page.get_by_label("Region")).to_have_value(CRIMEA)
@@ -84,6 +86,7 @@ def test_analyst_reads_crimea_results_and_tests_the_mejlis_claim(page, console_e
     expect(page.locator("section.card")).to_contain_text(
         "at least 626,921 of the issued ballots — 58.07% — would be fictitious")
     expect(page.get_by_text("58.07%", exact=True)).to_be_visible()
+    shot(page, "forensics-claim.png", full_page=False)
     assert console_errors == []
 
 

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.browser
 def test_sign_in_page_switched_to_ukrainian_shows_ukrainian_text(page, console_errors):
     page.goto("/accounts/login/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    shot(page, "sign-in.png", full_page=False)
 
     page.get_by_role("button", name="Українська").click()
 
@@ -23,6 +24,7 @@ def test_sign_in_page_switched_to_ukrainian_shows_ukrainian_text(page, console_e
     expect(page.get_by_role("heading", level=1)).to_have_text("Увійти")
     expect(page.get_by_role("textbox", name="Ім'я користувача")).to_be_visible()
     expect(page.get_by_role("button", name="Українська")).to_have_attribute("aria-pressed", "true")
+    shot(page, "sign-in-uk.png", full_page=False)
     assert console_errors == []
 
 

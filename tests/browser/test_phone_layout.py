@@ -4,8 +4,6 @@ The pages must fit the screen's width (no sideways scrolling). Set SVIDOK_SCREEN
 screenshots of both pages for a look by eye.
 """
 
-import os
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -13,7 +11,7 @@ from playwright.sync_api import expect
 from svidok.accounts.models import Role
 from svidok.incidents.services import add_involvement, link_source
 from tests import factories
-from tests.browser.conftest import TIMEOUT_MS, sign_in, watch
+from tests.browser.conftest import TIMEOUT_MS, shot, sign_in, watch
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
@@ -52,18 +50,12 @@ def incident(vocabularies):
     return incident
 
 
-def _screenshot(page, name: str) -> None:
-    directory = os.environ.get("SVIDOK_SCREENSHOT_DIR")
-    if directory:
-        page.screenshot(path=str(Path(directory) / name), full_page=True)
-
-
 def test_dashboard_fits_phone_width(phone_page, console_errors, incident):
     sign_in(phone_page, "coordinator")
 
     expect(phone_page.get_by_role("heading", level=1)).to_have_text("Dashboard")
 
-    _screenshot(phone_page, "dashboard-phone.png")
+    shot(phone_page, "dashboard-phone.png")
     assert phone_page.evaluate(PAGE_WIDTH) <= PHONE["width"]
     # Name, menu button and search box: at most an eighth of the screen before any content.
     assert phone_page.evaluate(HEADER_HEIGHT) <= PHONE["height"] / 8
@@ -76,7 +68,7 @@ def test_incident_page_fits_phone_width(phone_page, console_errors, incident):
     phone_page.goto(f"/incidents/{incident.reference}/")
 
     expect(phone_page.get_by_role("heading", level=1)).to_have_text(incident.title)
-    _screenshot(phone_page, "incident-phone.png")
+    shot(phone_page, "incident-phone.png", full_page=False)
     assert phone_page.evaluate(PAGE_WIDTH) <= PHONE["width"]
     assert console_errors == []
 
@@ -85,6 +77,8 @@ def test_phone_menu_opens_without_javascript(phone_page, console_errors, inciden
     sign_in(phone_page, "coordinator")
 
     phone_page.get_by_text("Menu").click()
+    expect(phone_page.get_by_role("navigation").get_by_role("link", name="Interventions")).to_be_visible()
+    shot(phone_page, "phone-menu.png", full_page=False)
     phone_page.get_by_role("navigation").get_by_role("link", name="Interventions").click()
 
     expect(phone_page.get_by_role("heading", level=1)).to_have_text("Interventions")

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
 from svidok.sanctions.models import Proposal
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import shot, sign_in
 from tests.helpers import make_user
 from tests.sanctions import proposal_world
 
@@ -34,6 +34,7 @@ def test_coordinator_builds_signs_off_and_exports_a_proposal(page, console_error
     grounds.get_by_role("checkbox", name=f"{world.ordered.reference} · Teachers ordered to vote (2018-03-20)").check()
     grounds.get_by_role("button", name="Save grounds").click()
     expect(page.get_by_role("status")).to_have_text("Grounds saved.")
+    shot(page, "proposal-grounds.png", full_page=False)
 
     page.get_by_role("link", name="Organizers of the 2018 election in occupied Crimea").click()
     page.get_by_role("button", name="Send for review").click()
@@ -49,6 +50,8 @@ def test_coordinator_builds_signs_off_and_exports_a_proposal(page, console_error
     expect(page.locator("#sign-refusal")).to_have_text(
         "You reviewed Mikhail Grigorievich MALYSHEV, so another coordinator signs the proposal off: "
         "a second pair of eyes checks every proposal.")
+    page.locator("#sign-refusal").scroll_into_view_if_needed()
+    shot(page, "proposal-sign-off-refused.png", full_page=False)
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, world.verifier.username)
     page.goto(proposal_url)

@@ -10,7 +10,7 @@ from svidok.sanctions import services as proposals
 from svidok.sanctions.demo import load_demo_list
 from svidok.sanctions.models import Proposal
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import shot, sign_in
 from tests.helpers import make_user
 from tests.sanctions import proposal_world
 
@@ -37,6 +37,8 @@ def test_aksyonov_proposal_warns_and_sign_off_asks_to_confirm(page, console_erro
     expect(warning).to_contain_text("Sergey Aksyonov: possible match (name only):")
     expect(warning).to_contain_text("EU Regulation 269/2014, Annex I, record I.PERSONS/1, listed since 2014-03-17")
     confirm = page.get_by_role("checkbox", name="I have checked the possible matches on reference lists (above).")
+    warning.scroll_into_view_if_needed()
+    shot(page, "proposal-list-warning.png", full_page=False)
 
     page.get_by_role("button", name="Sign off").click()  # the browser asks for the tick first
     assert confirm.evaluate("box => box.validity.valueMissing") is True

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
 from svidok.incidents.models import Incident
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import shot, sign_in
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
@@ -33,6 +33,11 @@ def test_documenter_records_and_submits_incident(page, console_errors, vocabular
     source.get_by_role("textbox", name="Source title", exact=True).fill("Crimean Tatars dismissed for not voting")
     source.get_by_role("combobox", name="Source type", exact=True).select_option(label="News article")
     source.get_by_role("textbox", name="URL", exact=True).fill("https://example.org/news/1")
+    page.get_by_role("textbox", name="Title", exact=True).scroll_into_view_if_needed()
+    shot(page, "incident-form-what.png", full_page=False)
+    victim.scroll_into_view_if_needed()
+    expect(victim.get_by_role("combobox", name="Role", exact=True)).to_be_in_viewport()
+    shot(page, "incident-form-who.png", full_page=False)
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("status")).to_have_text("Incident SV-2018-000001 recorded as a draft.")
@@ -41,6 +46,7 @@ def test_documenter_records_and_submits_incident(page, console_errors, vocabular
     expect(page.get_by_role("status")).to_have_text("Incident SV-2018-000001 submitted for review.")
     expect(page.locator(".status")).to_have_text("submitted")
     expect(page.get_by_role("heading", level=1)).to_have_text("Teachers dismissed for not voting")
+    shot(page, "incident-submitted.png", full_page=False)
     incident = Incident.objects.get()
     assert (incident.reference, incident.status, incident.type.code, incident.date_start, incident.created_by.username) == (
         "SV-2018-000001", "submitted", "dismissal", dt.date(2018, 3, 20), "documenter",
@@ -76,4 +82,6 @@ def test_protected_victim_name_not_shown_to_documenter_on_incident_page(page, co
     pseudonym = Incident.objects.get().involvements.get().person.display_name
     expect(page.get_by_role("link", name=pseudonym)).to_be_visible()
     expect(page.get_by_text("Ayshe Seitova")).to_have_count(0)
+    page.get_by_role("link", name=pseudonym).scroll_into_view_if_needed()
+    shot(page, "incident-protected-victim.png", full_page=False)
     assert console_errors == []

@@ -33,7 +33,8 @@ def test_coordinator_reveals_a_witness_on_a_phone(browser, live_server, console_
     page.get_by_role("button", name="Show the identity").click()
     expect(page.locator("dd.identity").first).to_have_text(NAME)
     expect(page.locator("main")).to_contain_text("+380 50 123 4567")
-    shot(page, "reveal-shown-phone.png")
+    page.locator("dd.identity").first.scroll_into_view_if_needed()
+    shot(page, "reveal-shown-phone.png", full_page=False)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
 
     page.goto(f"/people/persons/{person.uuid}/")

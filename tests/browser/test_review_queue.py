@@ -8,7 +8,7 @@ from svidok.accounts.models import Role
 from svidok.incidents.models import Incident
 from svidok.incidents.services import submit_incident
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import shot, sign_in
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
@@ -23,6 +23,8 @@ def test_coordinator_opens_a_submitted_incident_from_the_queue_and_verifies_it(p
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Review").click()
     item = page.get_by_role("article", name="SV-2018-000001 · Teachers dismissed for not voting")
+    expect(item.get_by_role("link", name="Open to review")).to_be_visible()
+    shot(page, "review-queue.png", full_page=False)
     item.get_by_role("link", name="Open to review").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Teachers dismissed for not voting")
     review = page.get_by_role("region", name="Review")

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from svidok.accounts.models import Role
 from svidok.incidents.services import add_involvement, submit_incident, verify_incident
 from tests import factories
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import shot, sign_in
 from tests.helpers import make_user, second_lead
 
 pytestmark = pytest.mark.browser
@@ -37,6 +37,7 @@ def test_viewer_finds_incident_by_perpetrator_name_in_cyrillic(page, console_err
     incidents = results_section(page, "Incidents")
     expect(incidents.get_by_role("link")).to_have_text(["SV-2018-000001 · Teachers dismissed for not voting"])
     expect(results_section(page, "Persons").get_by_role("link")).to_have_text(["Mikhail Malyshev"])
+    shot(page, "search-any-spelling.png", full_page=False)
     incidents.get_by_role("link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Teachers dismissed for not voting")
     expect(page.get_by_role("row", name="Mikhail Malyshev")).to_contain_text("Perpetrator")

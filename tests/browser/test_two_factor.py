@@ -29,6 +29,7 @@ def test_coordinator_sets_up_an_authenticator_and_signs_in_with_it(page, console
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up your second factor")
     expect(page.locator("figure.qr svg")).to_be_visible()
+    shot(page, "two-factor-setup.png", full_page=False)
     page.goto("/incidents/")  # nothing else is reachable before the set-up
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up your second factor")
     app = TOTP(b32decode(page.locator("#otp-secret").inner_text().replace(" ", "")))
