@@ -44,7 +44,7 @@ def test_tag_two_then_verify_through_the_confirmation_page_then_export(page, con
     page.get_by_role("checkbox", name=f"Select {doctors.reference}").check()
     bulk.get_by_label("Action").select_option(label="Add a tag")
     bulk.get_by_label("Tag").fill("public sector")
-    shot(page, "bulk-tag.png")
+    shot(page, "bulk-tag.png", full_page=False)
     bulk.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("status")).to_have_text("Tag “public sector” added to 2 incidents.")
     assert sorted(Incident.objects.filter(tags__name="public sector").values_list("title", flat=True)) == [
@@ -61,7 +61,7 @@ def test_tag_two_then_verify_through_the_confirmation_page_then_export(page, con
     own = page.get_by_role("region", name="You cannot verify these: you recorded them")
     expect(own).to_contain_text("Commission member searched at home")
     assert set(Incident.objects.values_list("status", flat=True)) == {"submitted"}
-    shot(page, "bulk-verify-confirm.png")
+    shot(page, "bulk-verify-confirm.png", full_page=False)
     to_verify.get_by_role("button", name="Verify these 2 incidents").click()
     expect(page.get_by_role("status")).to_have_text("2 incidents verified.")
     assert dict(Incident.objects.values_list("title", "status")) == {

@@ -48,7 +48,7 @@ def test_reviewer_assigns_and_mentions_and_the_monitor_sees_both(page, second_pa
     expect(page.get_by_role("article", name="Comment by coordinator")).to_contain_text("please add the plant's order")
     expect(page.get_by_role("region", name="Comments")).to_contain_text("Not notified (no member of that name can read this record): @nobody")
     expect(page.get_by_role("region", name="Comments").get_by_role("textbox", name="Comment")).to_have_value("")
-    shot(page, "daily-work-assign-and-comment.png")
+    shot(page, "daily-work-assign-and-comment.png", full_page=False)
 
     sign_in(second_page, "monitor")
     nav = second_page.get_by_role("navigation", name="Main").last
@@ -59,7 +59,7 @@ def test_reviewer_assigns_and_mentions_and_the_monitor_sees_both(page, second_pa
     unread = second_page.get_by_role("region", name="Unread notifications")
     expect(unread).to_contain_text(f"coordinator assigned you incident {incident.reference}")
     expect(unread).to_contain_text(f"coordinator mentioned you on incident {incident.reference}")
-    shot(second_page, "daily-work-dashboard.png")
+    shot(second_page, "daily-work-dashboard.png", full_page=False)
 
     nav.get_by_role("link", name=re.compile("Notifications")).click()
     second_page.get_by_role("button", name="Open and mark read").first.click()

@@ -50,7 +50,7 @@ def test_coordinator_imports_incidents_from_the_web_page(page, live_server, voca
     expect(problems.first).to_contain_text("4")
     expect(problems.first).to_contain_text("End date")
     expect(problems.first).to_contain_text("The end date (March 1, 2018) is before the start date (March 20, 2018).")
-    shot(page, "imports-failed.png")
+    shot(page, "imports-failed.png", full_page=False)
     assert Incident.objects.count() == 0
 
     page.get_by_role("link", name="Import another file").click()
@@ -62,7 +62,7 @@ def test_coordinator_imports_incidents_from_the_web_page(page, live_server, voca
     page.clock.run_for(2_000)
     expect(run).to_contain_text("Imported: 2 incidents, 2 new persons, 0 new organizations, 1 new source.")
     expect(run.locator(".status")).to_have_text("Imported")
-    shot(page, "imports-done.png")
+    shot(page, "imports-done.png", full_page=False)
 
     run.get_by_role("link", name="See the incidents").click()
     expect(page.get_by_role("link", name="Headmistress dismissed after refusing to count ballots")).to_be_visible()

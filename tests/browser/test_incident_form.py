@@ -42,7 +42,7 @@ def test_documenter_adds_a_row_sees_every_error_at_once_fixes_and_saves(page, co
     ])
     expect(page.locator("#id_date_end").locator("xpath=..").locator(".errors")).to_have_text(
         "The end date (March 1, 2018) is before the start date (March 20, 2018).")
-    shot(page, "incident-form-errors.png")
+    shot(page, "incident-form-errors.png", full_page=False)
     summary.nth(3).get_by_role("link").click()
     expect(page.locator("#id_inv-0-role")).to_be_focused()
 

@@ -189,7 +189,7 @@ def test_main_pages_fit_a_phone_and_labels_keep_off_their_numbers(phone_page, co
         expect(phone_page.get_by_role("heading", level=1)).to_be_visible()
         if phone_page.locator(".plot-slot").count():
             expect(phone_page.locator(".plot-slot")).to_have_count(0, timeout=3 * TIMEOUT_MS)  # the plots in place, as a reader sees them
-        _screenshot(phone_page, f"phone-{name.replace(' ', '-')}.png")
+        shot(phone_page, f"phone-{name.replace(' ', '-')}.png", full_page=False)
         if found := phone_page.evaluate(OVERFLOW):
             overflowing[name] = found
         if found := phone_page.evaluate(LABELS_OVERLAP):
