@@ -259,12 +259,8 @@ def _party(actor, row: dict):
     return people_services.record_organization(actor=actor, name=new.pop("name", ""), kind=kind, **new)
 
 
-def _involvement_row(actor, incident: Incident | None, row: dict) -> Involvement | None:
-    """Check one involvement row and create its new party; with an ``incident``, write the
-    involvement and its audit entry. One ValidationError with the row's every problem.
-
-    Without an incident (its own fields failed) the row is only checked: the caller rolls back.
-    """
+def _checked_party(actor, row: dict):
+    """Check an involvement row and find or create its party; one ValidationError with every problem of the row."""
     errors: dict[str, list[str]] = {}
     try:
         check_involvement(row)
@@ -279,6 +275,16 @@ def _involvement_row(actor, incident: Incident | None, row: dict) -> Involvement
                 errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationError(errors)
+    return party
+
+
+def _involvement_row(actor, incident: Incident | None, row: dict) -> Involvement | None:
+    """Check one involvement row and create its new party; with an ``incident``, write the
+    involvement and its audit entry. One ValidationError with the row's every problem.
+
+    Without an incident (its own fields failed) the row is only checked: the caller rolls back.
+    """
+    party = _checked_party(actor, row)
     if incident is None:
         return None
     is_person = party._meta.model_name == "person"
@@ -355,20 +361,7 @@ def _change_involvement(actor, incident: Incident, change) -> None:
     if involvement.incident_id != incident.pk:
         raise ValidationError({"involvement": _("This involvement is not part of the incident.")})
     before = _involvement_ref(involvement)
-    errors: dict[str, list[str]] = {}
-    try:
-        check_involvement(row)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    party = None
-    if "party" not in errors:
-        try:
-            party = _party(actor, row)
-        except ValidationError as exc:
-            for field, messages in _message_dict(exc).items():
-                errors.setdefault(field, []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
+    party = _checked_party(actor, row)
     is_person = party._meta.model_name == "person"
     involvement.person, involvement.organization = (party, None) if is_person else (None, party)
     involvement.role, involvement.perpetrator_type = row["role"], row.get("perpetrator_type")
