@@ -62,7 +62,8 @@ def test_duplicate_list_shows_the_pair_side_by_side_for_a_coordinator(client, co
     page = text(response)
     assert "1 pair waits for a verdict." in page
     assert f'href="{pair_url(a, b)}">Inna Guzeeva ⇄ Інна Миколаївна Гузєєва</a>' in response.content.decode()
-    assert "ГУЗЕЕВА Инна ru Cyrl · as in the press" in page
+    assert "ГУЗЕЕВА Инна Russian · Cyrillic · as in the press" in page
+    assert ["Cyrl" in page, "svidok-names" in page] == [False, False]  # codes of scripts and of the matcher stay inside
     assert "as entered: Iнна Гузєєва" in page  # the raw spelling with a Latin I, repaired in the name
     assert "Birth date 1971-04-02" in page
     assert "Secretary, Election Commission of the Republic of Crimea" in page
