@@ -53,7 +53,9 @@ def person_records(person: Person) -> dict:
         "source_records": records[1:],
         "names": () if person.protected else names,
         "occupancies": Occupancy.objects.filter(person__in=records)
-        .select_related("position__organization", "source", "person").order_by("-start_date", "id"),
+        .select_related("position__organization", "source", "person")
+        .prefetch_related("position__organization__names")  # the organization's name in the reader's language
+        .order_by("-start_date", "id"),
     }
 
 
