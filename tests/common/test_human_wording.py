@@ -36,6 +36,9 @@ ALLOWED_SNAKE = {
     # A command the duplicates page tells coordinators to run on a large registry: typed, not read.
     "find_duplicates",
 }
+# The first characters of an API token ("sv_" and random URL-safe letters), shown on the account page
+# so its owner can tell their tokens apart: data, and random, so it looks like a code only by chance.
+TOKEN_PREFIX = re.compile(r"(?<![\w-])sv_[A-Za-z0-9_-]{1,5}")
 SKIP_PREFIXES = ("api/", "admin/", "i18n/", "static/", "media/")
 
 
@@ -105,6 +108,7 @@ def status_codes() -> set[str]:
 
 
 def violations(text: str) -> list[str]:
+    text = TOKEN_PREFIX.sub("", text)
     found = [f"UUID {m.group(0)}" for m in UUID.finditer(text)]
     found += [f"code {m.group(0)}" for m in SNAKE.finditer(text) if m.group(0) not in ALLOWED_SNAKE]
     return found
@@ -114,6 +118,11 @@ def test_visible_text_drops_tags_attributes_and_scripts():
     html = ('<p title="date_start">Seen <a href="/x/0b1e4a52-0000-4000-8000-000000000000/">link</a></p>'
             '<script>var date_end = 1;</script><style>.a_b{}</style>')
     assert visible_text(html) == "Seen link"
+
+
+def test_a_token_prefix_is_data_not_a_code():
+    assert violations("Token sv_4h437 (created 2026-12-03)") == []
+    assert violations("sv_4h437 date_start") == ["code date_start"]
 
 
 def test_violations_finds_uuid_and_snake_case_codes():
