@@ -236,7 +236,7 @@ def _extent(features: list[dict]) -> tuple[float, float, float, float]:
     if north - south < minimum / 1.6:
         middle = (north + south) / 2
         south, north = middle - minimum / 3.2, middle + minimum / 3.2
-    pad_x, pad_y = (east - west) * 0.08, (north - south) * 0.08
+    pad_x, pad_y = (east - west) * 0.12, (north - south) * 0.12
     return west - pad_x, south - pad_y, east + pad_x, north + pad_y
 
 
@@ -245,8 +245,17 @@ def map_svg(features: list[dict], *, width: int = 800, height: int = 560) -> str
     its count, a legend by type) as an SVG document: no JavaScript, no style attributes, for
     PDF reports and print."""
     legend_rows = legend(features)
-    legend_height = 22 * len(legend_rows) + 12 if legend_rows else 0
-    map_height = height
+    # The legend flows in lines under the map (never over its points), then the attribution.
+    placed, x, line = [], 10, 0
+    for row in legend_rows:
+        text = f'{row["label"]} ({row["count"]})'
+        item_width = 30 + 7 * len(text)
+        if x + item_width > width - 10 and x > 10:
+            x, line = 10, line + 1
+        placed.append((x, line, row["colour"], text))
+        x += item_width
+    legend_height = 22 * (line + 1) + 6 if legend_rows else 0
+    map_height = height - legend_height - 18
     west, south, east, north = _extent(features)
     # Equirectangular with the longitude squeezed by the cosine of the middle latitude: true shapes
     # at these latitudes (44°–50° N), and no projection library needed.
@@ -264,7 +273,8 @@ def map_svg(features: list[dict], *, width: int = 800, height: int = 560) -> str
         f'role="img" aria-labelledby="map-title" font-family="DejaVu Sans, sans-serif">',
         f'<title id="map-title">{escape(_("Map of incidents"))}</title>',
         f'<defs><clipPath id="map-area"><rect x="0" y="0" width="{width}" height="{map_height}"/></clipPath></defs>',
-        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#eef3f7"/>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<rect x="0" y="0" width="{width}" height="{map_height}" fill="#eef3f7"/>',
         '<g clip-path="url(#map-area)">',
     ]
     for level, fill, stroke, stroke_width in (("region", "#fbfaf6", "#5b6770", "1.4"), ("raion", "none", "#9aa5ad", "0.6")):
@@ -295,15 +305,12 @@ def map_svg(features: list[dict], *, width: int = 800, height: int = 560) -> str
                          f'font-weight="bold">{count}</text>')
         parts.append("</g>")
     parts.append("</g>")
-    if legend_rows:
-        box_width = min(width - 20, 40 + 7 * max(len(f'{row["label"]} ({row["count"]})') for row in legend_rows))
-        top = height - legend_height - 22
-        parts.append(f'<g class="legend"><rect x="10" y="{top}" width="{box_width}" height="{legend_height}" fill="#ffffff" '
-                     f'fill-opacity="0.9" stroke="#9aa5ad"/>')
-        for index, row in enumerate(legend_rows):
-            y = top + 16 + 22 * index
-            parts.append(f'<circle cx="24" cy="{y}" r="6" fill="{row["colour"]}"/>'
-                         f'<text x="38" y="{y + 4}" font-size="12" fill="#1b2328">{escape(row["label"])} ({row["count"]})</text>')
+    if placed:
+        parts.append('<g class="legend">')
+        for x, line, colour, text in placed:
+            y = map_height + 16 + 22 * line
+            parts.append(f'<circle cx="{x + 8}" cy="{y}" r="6" fill="{colour}"/>'
+                         f'<text x="{x + 20}" y="{y + 4}" font-size="12" fill="#1b2328">{escape(text)}</text>')
         parts.append("</g>")
     parts.append(f'<text x="{width - 8}" y="{height - 8}" text-anchor="end" font-size="10" fill="#4a555c">'
                  f'{escape(_("Boundaries © OpenStreetMap contributors (ODbL)"))}</text>')
