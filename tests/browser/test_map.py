@@ -60,10 +60,10 @@ def test_map_clusters_points_and_a_click_opens_the_incident(page, console_errors
         "1 incident is not on the map: it has no place, or its place has no position.")
     expect(page.locator(".map-legend li")).to_have_text(["Threat of dismissal (5)", "Dismissal (1)", "Search (1)"])
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap contributors")
-    expect(page.locator("path.leaflet-interactive")).to_have_count(1)  # the lone point in Melitopol
+    expect(page.locator(".map-point")).to_have_count(1)  # the lone point in Melitopol
     shot(page, "map-list.png")
 
-    page.locator("path.leaflet-interactive").click()
+    page.locator(".map-point").click()
     popup = page.locator(".leaflet-popup")
     expect(popup).to_contain_text(world["far"].reference)
     expect(popup).to_contain_text("Melitopol (at the place itself)")
@@ -85,10 +85,23 @@ def test_map_cluster_opens_to_its_points_with_precision(page, console_errors, wo
     expect(page.locator(".marker-cluster")).to_have_count(1)
     shot(page, "map-zoomed.png")
     five.click()  # five at one spot: spread out around it (spiderfied)
-    expect(page.locator("path.leaflet-interactive[fill='#6baed6']")).to_have_count(5)  # threats of dismissal
+    expect(page.locator(".map-point[title^='Teacher ']")).to_have_count(5)
 
-    page.locator("path.leaflet-interactive[fill='#e377c2']").click()  # the search, at the raion's centre
+    page.locator(".map-point[title='Search of a mosque']").click()  # at the raion's centre
     expect(page.locator(".leaflet-popup")).to_contain_text("Bakhchysaraiskyi (placed at the raion's centre)")
+    assert console_errors == []
+
+
+def test_map_point_opens_from_the_keyboard(page, console_errors, world):
+    sign_in(page, "coordinator")
+    page.goto("/incidents/?type=dismissal")
+    _map_loaded(page, 1)
+
+    point = page.locator(".map-point[title='Nurses dismissed after the vote']")
+    point.focus()
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".leaflet-popup")).to_contain_text("Melitopol (at the place itself)")
     assert console_errors == []
 
 

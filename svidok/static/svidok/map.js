@@ -105,8 +105,15 @@
           var features = answer.data.features;
           var markers = features.map(function (feature) {
             var c = feature.geometry.coordinates;
-            var marker = L.circleMarker([c[1], c[0]], {radius: 7, color: "#ffffff", weight: 1.5,
-                                                      fillColor: feature.properties.colour, fillOpacity: 0.9});
+            // A marker (not a vector circle) so that each point takes the keyboard focus and
+            // Enter opens it; its colour is set on the element through the CSSOM.
+            var dot = text("span", "map-dot");
+            dot.style.backgroundColor = feature.properties.colour;
+            var marker = L.marker([c[1], c[0]], {
+              icon: L.divIcon({html: dot, className: "map-point", iconSize: [16, 16]}),
+              title: feature.properties.title || feature.properties.reference,
+              riseOnHover: true
+            });
             marker.bindPopup(function () { return popup(feature.properties, root); });
             return marker;
           });
