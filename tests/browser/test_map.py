@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
 from svidok.incidents.models import Place
+from svidok.incidents.services import record_election
 from tests import factories
 from tests.browser.conftest import TIMEOUT_MS, shot, sign_in, watch
 from tests.helpers import make_user
@@ -40,7 +41,8 @@ def world(vocabularies, places):
     far = factories.incident(coordinator, title="Nurses dismissed after the vote", place=melitopol, type_code="dismissal",
                              date=dt.date(2022, 10, 3))
     nowhere = factories.incident(coordinator, title="Threat by telephone", type_code="intimidation")
-    return {"in_town": in_town, "in_raion": in_raion, "far": far, "nowhere": nowhere}
+    quiet = record_election(actor=coordinator, fields={"name": "Local council vote 2023", "date": dt.date(2023, 9, 10)})
+    return {"in_town": in_town, "in_raion": in_raion, "far": far, "nowhere": nowhere, "quiet_election": quiet}
 
 
 def _map_loaded(page, count: int):
@@ -115,6 +117,17 @@ def test_map_on_the_list_takes_its_filters(page, console_errors, world):
     page.get_by_label("Type", exact=True).select_option(label="Search")
     _map_loaded(page, 1)
     expect(page.locator(".map-legend li")).to_have_text(["Search (1)"])
+    assert console_errors == []
+
+
+def test_map_of_an_election_without_incidents_says_so(page, console_errors, world):
+    sign_in(page, "coordinator")
+
+    page.goto(f"/incidents/elections/{world['quiet_election'].uuid}/")
+
+    _map_loaded(page, 0)
+    expect(page.locator(".incident-map .map-note")).to_have_text("No incidents to show.")
+    expect(page.locator(".leaflet-outline-pane path")).to_have_count(41)  # the outlines still drawn
     assert console_errors == []
 
 
