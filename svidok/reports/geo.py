@@ -184,12 +184,11 @@ def note(*, total: int, considered: int, shown: int) -> str:
     return " ".join(texts)
 
 
-def incident_features(queryset, *, url_for, title_for=None) -> list[dict]:
-    """A Feature per incident of ``queryset`` that has a position, in one query (read in chunks,
-    so a large set never sits in memory as model objects); a list of incidents with ``RELATED``
-    loaded works too. ``title_for(incident)`` gives the title a reader may see (default: the title
-    as stored)."""
-    features = []
+def iter_incident_features(queryset, *, url_for, title_for=None):
+    """A Feature per incident of ``queryset`` that has a position, one at a time, in one query
+    (read in chunks: a report over 100,000 incidents never holds them all); a list of incidents
+    with ``RELATED`` loaded works too. ``title_for(incident)`` gives the title a reader may see
+    (default: the title as stored)."""
     if hasattr(queryset, "select_related"):
         queryset = queryset.select_related(*RELATED).order_by("date_start", "id").iterator(chunk_size=2000)
     for incident in queryset:
@@ -197,8 +196,12 @@ def incident_features(queryset, *, url_for, title_for=None) -> list[dict]:
         if location is None:
             continue
         title = title_for(incident) if title_for else incident.title
-        features.append(feature(incident=incident, title=title, url=url_for(incident), location=location))
-    return features
+        yield feature(incident=incident, title=title, url=url_for(incident), location=location)
+
+
+def incident_features(queryset, *, url_for, title_for=None) -> list[dict]:
+    """``iter_incident_features`` as a list."""
+    return list(iter_incident_features(queryset, url_for=url_for, title_for=title_for))
 
 
 def legend(features: list[dict]) -> list[dict]:
@@ -216,18 +219,18 @@ def _rings(geometry: dict):
         yield from polygon
 
 
-def _extent(features: list[dict]) -> tuple[float, float, float, float]:
+def _extent(positions: list[tuple[float, float]]) -> tuple[float, float, float, float]:
     """(west, south, east, north) to draw: around the points, at least a region wide; all the
     occupied regions when there is no point."""
-    if not features:
+    if not positions:
         xs, ys = [], []
         for item in boundaries()["features"]:
             for ring in _rings(item["geometry"]):
                 xs += [p[0] for p in ring]
                 ys += [p[1] for p in ring]
         return min(xs), min(ys), max(xs), max(ys)
-    xs = [f["geometry"]["coordinates"][0] for f in features]
-    ys = [f["geometry"]["coordinates"][1] for f in features]
+    xs = [x for x, _y in positions]
+    ys = [y for _x, y in positions]
     west, south, east, north = min(xs), min(ys), max(xs), max(ys)
     minimum = 1.6  # degrees: a point alone shows its region around it
     if east - west < minimum:
@@ -240,11 +243,22 @@ def _extent(features: list[dict]) -> tuple[float, float, float, float]:
     return west - pad_x, south - pad_y, east + pad_x, north + pad_y
 
 
-def map_svg(features: list[dict], *, width: int = 800, height: int = 560) -> str:
+def map_svg(features, *, width: int = 800, height: int = 560) -> str:
     """A static map of ``features`` (the region and raion outlines, a circle per place and type with
     its count, a legend by type) as an SVG document: no JavaScript, no style attributes, for
-    PDF reports and print."""
-    legend_rows = legend(features)
+    PDF reports and print. ``features`` may be a generator (``iter_incident_features``): it is
+    read once and only counts per position and type are kept."""
+    # Points at one position (a raion's centre, a town) are drawn once per type, with their count.
+    spots: dict[tuple, list] = {}
+    types: Counter = Counter()
+    for item in features:
+        properties = item["properties"]
+        lon, lat = item["geometry"]["coordinates"]
+        spot = spots.setdefault((lon, lat, properties["colour"]), [0, properties])
+        spot[0] += 1
+        types[(properties["type_label"], properties["colour"])] += 1
+    legend_rows = [{"label": label, "colour": colour, "count": n}
+                   for (label, colour), n in sorted(types.items(), key=lambda item: (-item[1], item[0][0]))]
     # The legend flows in lines under the map (never over its points), then the attribution.
     placed, x, line = [], 10, 0
     for row in legend_rows:
@@ -256,7 +270,7 @@ def map_svg(features: list[dict], *, width: int = 800, height: int = 560) -> str
         x += item_width
     legend_height = 22 * (line + 1) + 6 if legend_rows else 0
     map_height = height - legend_height - 18
-    west, south, east, north = _extent(features)
+    west, south, east, north = _extent([(lon, lat) for lon, lat, _colour in spots])
     # Equirectangular with the longitude squeezed by the cosine of the middle latitude: true shapes
     # at these latitudes (44°–50° N), and no projection library needed.
     squeeze = math.cos(math.radians((south + north) / 2))
@@ -287,15 +301,13 @@ def map_svg(features: list[dict], *, width: int = 800, height: int = 560) -> str
                 path.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in points) + "Z")
             parts.append(f'<path d="{"".join(path)}" fill="{fill}" stroke="{stroke}" stroke-width="{stroke_width}" '
                          f'fill-rule="evenodd"/>')
-    # Points at one position (a raion's centre, a town) are drawn once per type, with their count.
-    groups: dict[tuple, list[dict]] = {}
-    for item in features:
-        x, y = project(*item["geometry"]["coordinates"])
-        groups.setdefault((round(x), round(y), item["properties"]["colour"]), []).append(item)
-    for (x, y, colour), items in sorted(groups.items(), key=lambda g: -len(g[1])):
-        count = len(items)
+    groups: dict[tuple, list] = {}
+    for (lon, lat, colour), (count, properties) in spots.items():
+        x, y = project(lon, lat)
+        group = groups.setdefault((round(x), round(y), colour), [0, properties])
+        group[0] += count
+    for (x, y, colour), (count, first) in sorted(groups.items(), key=lambda g: -g[1][0]):
         radius = 5 + 3 * math.sqrt(count - 1)
-        first = items[0]["properties"]
         label = f'{first["type_label"]}: {count}' if count > 1 else f'{first["reference"]} · {first["type_label"]} · {first["place"]}'
         parts.append(f'<g class="point" data-count="{count}"><title>{escape(label)}</title>'
                      f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="{colour}" fill-opacity="0.85" stroke="#ffffff" '
