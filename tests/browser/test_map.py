@@ -69,6 +69,7 @@ def test_map_clusters_points_and_a_click_opens_the_incident(page, console_errors
     popup = page.locator(".leaflet-popup")
     expect(popup).to_contain_text(world["far"].reference)
     expect(popup).to_contain_text("Melitopol (at the place itself)")
+    shot(page, "map-popup.png", full_page=False)
     popup.get_by_role("link", name="Nurses dismissed after the vote").click()
 
     expect(page).to_have_url(re.compile(f"/incidents/{world['far'].reference}/$"))
