@@ -137,7 +137,9 @@
     load(root.dataset.points);
     if (root.dataset.follow === "list") {
       // The list's filters change the address (hx-push-url): the map takes the same filters.
-      document.body.addEventListener("htmx:afterSettle", function () {
+      document.body.addEventListener("htmx:afterSettle", function (event) {
+        var target = event.detail && event.detail.target;
+        if (!target || target.id !== "results") { return; }  // another part of the page was swapped
         var base = root.dataset.points.split("?")[0];
         load(base + window.location.search.replace(/([?&])(page|sort)=[^&]*/g, "$1"));
       });
