@@ -164,3 +164,19 @@ def test_election_without_incidents_map_says_so(client, coordinator, election):
     _response, data = _points(client, f"?election={election.uuid}")
 
     assert data == {"type": "FeatureCollection", "features": [], "not_shown": 0, "note": "No incidents to show."}
+
+
+def test_points_and_map_words_in_the_readers_language(client, coordinator, documenter, places):
+    factories.incident(documenter, place=places["town"], type_code="search")
+    factories.incident(documenter)
+    login(client, coordinator)
+
+    data = json.loads(client.get(POINTS, HTTP_ACCEPT_LANGUAGE="uk").content)
+    html = client.get("/incidents/", HTTP_ACCEPT_LANGUAGE="uk").content.decode()
+
+    properties = data["features"][0]["properties"]
+    assert (properties["type_label"], properties["place"], properties["precision_label"]) == (
+        "Обшук", "Бахчисарай", "позначено в центрі району")
+    assert data["note"] == "1 інцидент не на мапі: у нього немає місця або місце не має координат."
+    assert "<h2>На мапі</h2>" in html
+    assert 'data-attribution="Межі © учасники OpenStreetMap (ODbL)"' in html
