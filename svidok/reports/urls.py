@@ -5,4 +5,7 @@ from svidok.reports import views
 app_name = "reports"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("reports/statistics/", views.statistics_page, name="statistics"),
+    path("reports/statistics/<slug:key>.svg", views.statistics_chart, name="statistics_chart"),
+    path("reports/statistics/<slug:key>.csv", views.statistics_csv, name="statistics_csv"),
 ]
