@@ -86,10 +86,6 @@ def _ids(incidents):
     return incidents.order_by().values("pk")
 
 
-def _incidents_word(n: int) -> str:
-    return ngettext("%(count)s incident", "%(count)s incidents", n) % {"count": formats.number_format(n, force_grouping=True)}
-
-
 def _no_incidents() -> str:
     return _("No incidents to count: nothing matches these filters, or nothing has been recorded yet.")
 
