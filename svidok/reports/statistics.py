@@ -201,7 +201,7 @@ def by_perpetrator_type(incidents) -> Table:
                   rows=[[t.label, counts[t.pk]] for t in types], empty=_no_incidents())
     total = base.count()
     without = base.exclude(Exists(Involvement.objects.filter(incident=OuterRef("pk"), perpetrator_type__isnull=False))).count()
-    if total and without:
+    if total and without and counts:
         table.note = ngettext("%(count)s incident has no perpetrator type recorded.",
                               "%(count)s incidents have no perpetrator type recorded.", without) % {
             "count": formats.number_format(without, force_grouping=True)}
@@ -233,7 +233,7 @@ def by_victim_group(incidents) -> Table:
     total = base.count()
     named = Involvement.objects.filter(incident=OuterRef("pk"), role__code="victim", role__vocabulary__code="involvement_role")
     without = base.exclude(Exists(named)).count()
-    if total and without:
+    if total and without and counts:
         table.note = ngettext("%(count)s incident has no victim recorded as a person or organization.",
                               "%(count)s incidents have no victim recorded as a person or organization.", without) % {
             "count": formats.number_format(without, force_grouping=True)}
