@@ -247,8 +247,16 @@ def by_status(incidents) -> Table:
     base = _base(incidents)
     counts = {row["status"]: row["n"] for row in base.values("status").annotate(n=Count("id")).order_by()}
     rows = [[capfirst(str(label)), counts[code]] for code, label in Incident.Status.choices if counts.get(code)]
-    return Table(key="by-status", title=_("Verified and reported incidents"), columns=[_("Status"), _("Incidents")], rows=rows,
-                 empty=_no_incidents())
+    table = Table(key="by-status", title=_("Verified and reported incidents"), columns=[_("Status"), _("Incidents")], rows=rows,
+                  empty=_no_incidents())
+    total = sum(counts.values())
+    if total:
+        verified = counts.get(Incident.Status.VERIFIED, 0)
+        table.summary = ngettext("%(verified)s of %(count)s incident is verified (%(share)s%%).",
+                                 "%(verified)s of %(count)s incidents are verified (%(share)s%%).", total) % {
+            "verified": formats.number_format(verified, force_grouping=True), "count": formats.number_format(total, force_grouping=True),
+            "share": formats.number_format(round(100 * verified / total), force_grouping=True)}
+    return table
 
 
 def _verified_at():

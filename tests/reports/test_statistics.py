@@ -153,6 +153,7 @@ def test_by_status_counts_verified_against_reported(documenter, coordinator):
     table = statistics.by_status(Incident.objects.all())
 
     assert _rows(table) == [["Draft", 2], ["Submitted", 1], ["Verified", 1]]
+    assert table.summary == "1 of 4 incidents are verified (25%)."
 
 
 def test_time_to_verification_buckets_and_median_from_the_change_history(documenter, coordinator):
