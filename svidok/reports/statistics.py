@@ -82,6 +82,11 @@ def _base(incidents):
     return Incident.objects.filter(pk__in=incidents.order_by().values("pk")).order_by()
 
 
+def count(incidents) -> int:
+    """How many incidents the queryset holds, each once (see :func:`_base`)."""
+    return _base(incidents).count()
+
+
 def _ids(incidents):
     return incidents.order_by().values("pk")
 
@@ -358,4 +363,4 @@ def table_csv(table: Table) -> str:
     return out.getvalue()
 
 
-__all__ = ["KEYS", "Table", "compute", "median_days", "month_label", "table", "table_csv"]
+__all__ = ["KEYS", "Table", "compute", "count", "median_days", "month_label", "table", "table_csv"]

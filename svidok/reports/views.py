@@ -136,7 +136,7 @@ def statistics_page(request):
                            "chart_url": reverse("reports:statistics_chart", args=[table.key]) + suffix,
                            "csv_url": reverse("reports:statistics_csv", args=[table.key]) + suffix})
     context = {"form": form, "charts": charts, "query": query,
-               "total": incidents.count() if incidents is not None else None}
+               "total": statistics.count(incidents) if incidents is not None else None}
     return render(request, "reports/statistics.html", context, status=200 if incidents is not None else 400)
 
 
