@@ -196,7 +196,8 @@ def test_time_to_verification_says_when_nothing_is_verified_or_it_is_not_on_reco
     assert none_yet.rows == []
     assert none_yet.empty == "No incident is verified yet."
     assert imported.rows == []
-    assert imported.note == ("1 verified incident has no verification in the change history (it was imported already "
+    assert imported.note == ""
+    assert imported.empty == ("1 verified incident has no verification in the change history (it was imported already "
                              "verified): it is not counted.")
 
 
