@@ -113,7 +113,7 @@ def _months(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def month_label(month: dt.date) -> str:
-    """"March 2018", "березень 2018": a month in the reader's language."""
+    """"March 2018", "Березень 2018": a month in the reader's language."""
     return formats.date_format(month, "YEAR_MONTH_FORMAT")
 
 
