@@ -76,7 +76,7 @@ def _bars(table: Table, width: int, height: int | None) -> str:
     rows = table.rows
     row_height, top = 26, 44
     height = height or top + row_height * len(rows) + 24
-    label_width = min(260, max(90, 7 * max(len(str(r[0])) for r in rows) + 12))
+    label_width = min(260, int(width * 0.4), max(90, 7 * max(len(str(r[0])) for r in rows) + 12))
     left, right = 16 + label_width, 64
     top_value = _nice_max(max(r[-1] for r in rows))
     scale = (width - left - right) / top_value
@@ -99,7 +99,8 @@ def _timeline(table: Table, width: int, height: int | None) -> str:
     """Months along, a column per month stacked by type, the election days as red lines."""
     height = height or 400
     series = table.columns[1:-1]
-    legend_rows = (len(series) + 2) // 3
+    per_row = 3 if width >= 560 else 2
+    legend_rows = (len(series) + per_row - 1) // per_row
     left, right, top = 56, 16, 40
     bottom = 58 + 18 * legend_rows
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -137,10 +138,10 @@ def _timeline(table: Table, width: int, height: int | None) -> str:
         fits = x + 3 + 6 * len(label) <= width - right
         body.append(_text(x + 3 if fits else x - 3, top + 8, label, size=10, fill=MARK, anchor="start" if fits else "end"))
     legend_y = base_y + 36
-    column_w = plot_w / 3
+    column_w = plot_w / per_row
     for j, name in enumerate(series):
-        x = left + (j % 3) * column_w
-        y = legend_y + (j // 3) * 18
+        x = left + (j % per_row) * column_w
+        y = legend_y + (j // per_row) * 18
         body.append(f'<rect x="{x:.1f}" y="{y - 10}" width="12" height="12" fill="{PALETTE[j % len(PALETTE)]}"/>')
         body.append(_text(x + 18, y, _clip(name, int(column_w // 7) - 3), size=11))
     description = "; ".join(f"{row[0]}: {_n(row[-1])}" for row in table.rows if row[-1])

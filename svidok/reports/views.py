@@ -156,7 +156,16 @@ def statistics_chart(request, key: str):
         return HttpResponseBadRequest(_("The filters are not valid."), content_type="text/plain; charset=utf-8")
     # Not cached (common.middleware.NoStoreMiddleware, as every answer): the counts are of what this
     # reader may see, and a shared computer's next user must not find them.
-    return HttpResponse(charts.svg(table), content_type="image/svg+xml; charset=utf-8")
+    return HttpResponse(charts.svg(table, width=_chart_width(request)), content_type="image/svg+xml; charset=utf-8")
+
+
+def _chart_width(request) -> int:
+    """The drawing's width in pixels: ``?width=`` (a phone asks for a narrower one, whose text stays
+    readable when the image fits the screen), kept within sane bounds; 720 otherwise."""
+    try:
+        return min(max(int(request.GET.get("width", "")), 320), 1200)
+    except ValueError:
+        return 720
 
 
 @login_required

@@ -103,6 +103,8 @@ def test_statistics_fit_a_phone_in_ukrainian(browser, live_server, console_error
     month = page.locator("section#by-month")
     expect(month.get_by_role("heading", level=2)).to_have_text("Інциденти за місяцями, за типом")
     assert month.get_by_role("img").evaluate(IMAGE_DRAWN)
+    # The phone's own drawing, narrower, so that its words are not shrunk to half their size.
+    assert month.get_by_role("img").evaluate("img => img.naturalWidth") == 400
     expect(month.locator("tbody tr").first).to_contain_text("січень 2018", ignore_case=True)
     expect(page.locator("section#by-status tbody tr")).to_have_text(["Підтверджено 4"], use_inner_text=True)
     # Nothing wider than the screen: a wide table scrolls inside its own box, the images shrink.

@@ -120,6 +120,7 @@ def test_statistics_chart_is_an_svg_image_with_a_title_and_no_style_attribute(cl
     assert "no-store" in response["Cache-Control"]
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
     assert "<title>Incidents per month, by type</title>" in svg
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" width="720"')
     assert "style=" not in svg and "<script" not in svg
     assert "Russian presidential election 2018 in Crimea" in svg
 
@@ -170,3 +171,12 @@ def test_navigation_and_dashboard_link_to_statistics(client, viewer):
     body = client.get("/").content.decode()
 
     assert body.count('href="/reports/statistics/"') == 3  # the phone menu, the wide navigation, the dashboard
+
+
+def test_statistics_chart_draws_a_narrower_picture_for_a_phone_within_bounds(client, coordinator, world):
+    login(client, coordinator)
+
+    widths = [client.get(f"/reports/statistics/by-type.svg?width={w}").content.decode().split('"', 4)[3]
+              for w in ("400", "10", "99999", "wide")]
+
+    assert widths == ["400", "320", "1200", "720"]

@@ -13,3 +13,9 @@ def figure(value):
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
     return formats.number_format(value, decimal_pos=1 if isinstance(value, float) else None, force_grouping=True)
+
+
+@register.filter
+def chart_width(url: str, width) -> str:
+    """A chart image's address asking for a drawing ``width`` pixels wide (``?width=``)."""
+    return f"{url}{'&' if '?' in url else '?'}width={int(width)}"
