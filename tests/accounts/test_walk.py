@@ -289,6 +289,8 @@ def fill(world, route: str, name: str, param: str, sensitivity: str):
         "content_type_id": ContentType.objects.get_for_model(Incident).pk, "app_label": "incidents",
         "url": "walk-nowhere/", "pk": world["device"].pk, "line": 2, "kind": "involvement",
     }
+    if param == "key" and name.startswith("reports:statistics"):
+        return "by-month", False
     if param == "code":
         return (world["place"].code if "place" in name else "incident_type"), False
     return values[param], False
