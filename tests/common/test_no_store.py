@@ -55,6 +55,8 @@ def test_every_url_answers_no_store(client, admin_user):
         response = client.get(url)
         if response.has_header("Cache-Control") and "max-age=3600" in response["Cache-Control"]:
             continue  # a chart of official figures that chose its own caching (forensics plots)
+        if url == reverse("reports:map_boundaries"):
+            continue  # the maps' region outlines: public OpenStreetMap geography, no record data (docs/maps.md)
         assert_not_stored(response, url)
 
 
