@@ -54,9 +54,8 @@ def verified(coordinator, *, title, sensitivity="public", reason=REVIEW_NOTE, **
 @pytest.fixture
 def world(coordinator, places, election):
     """Every kind of incident the brief names, each with a title that says what it is."""
-    town, raion = places["town"], places["raion"]
+    town = places["town"]
     Place.objects.filter(pk=town.pk).update(latitude=Decimal("44.752000"), longitude=Decimal("33.860000"))
-    Place.objects.filter(pk=raion.pk).update(latitude=Decimal("44.700000"), longitude=Decimal("33.900000"))
     lead = second_lead()
     victim = factories.person(coordinator, name=NAME, protected=True)
     witness = factories.person(coordinator, name=CONSENTED, protected=True)
@@ -183,12 +182,12 @@ def test_json_file_follows_its_schema_and_redacts_each_field(client, world):
     assert shown["type_label"] != "" and shown["involvements"][0]["role_label"] != "victim"
     assert (consented["narrative"], consented["involvements"][0]["name"], consented["involvements"][0]["withheld"]) == (
         f"{world['witness'].pseudonym} saw the search.", world["witness"].pseudonym, False)
-    # The hromada has no coordinates: the raion's centre, said so.
-    assert (consented["latitude"], consented["longitude"], consented["location_precision"]) == (44.7, 33.9, "raion")
+    # The hromada has no coordinates: the centre of its raion (data/gazetteer/centroids.csv), said so.
+    assert (consented["latitude"], consented["longitude"], consented["location_precision"]) == (44.70138, 33.92522, "raion")
 
 
-def test_geojson_is_a_feature_collection_with_one_feature_per_incident(client, world, places):
-    Place.objects.filter(pk=places["raion"].pk).update(latitude=None, longitude=None)
+def test_geojson_is_a_feature_collection_with_one_feature_per_incident(client, world):
+    Incident.objects.filter(pk=world["consented"].pk).update(place=None)
     _response, data = body(client, "incidents.geojson")
     document = json.loads(data)
 
@@ -196,7 +195,7 @@ def test_geojson_is_a_feature_collection_with_one_feature_per_incident(client, w
     consented, shown = document["features"]
     assert (shown["type"], shown["id"], shown["geometry"]) == (
         "Feature", world["shown"].reference, {"type": "Point", "coordinates": [33.86, 44.752]})
-    assert consented["geometry"] is None  # neither the hromada nor its raion has coordinates
+    assert consented["geometry"] is None  # no place: still listed, without a point
     assert sorted(shown["properties"]) == sorted(k for k in KEYS if k not in ("latitude", "longitude"))
     assert (shown["properties"]["place_code"], shown["properties"]["sources"][1]["url"]) == (
         "UA01020010010073418", "https://news.example.org/2018/dismissals")
