@@ -87,9 +87,11 @@ def public_records(queryset: QuerySet | None = None) -> Iterator[dict]:
     dict (keys: :data:`KEYS`), in the queryset's order, a batch at a time: an export of 100,000
     incidents holds one batch in memory."""
     queryset = published_incidents() if queryset is None else queryset
-    # Nobody's clearance: the public site never opens a sealed identity, whoever asks for the page.
-    disclosure = Disclosure(actor=AnonymousUser(), purpose=Purpose.PUBLICATION)
     for batch in _batches(_prepared(queryset)):
+        # Nobody's clearance: the public site never opens a sealed identity, whoever asks for the page.
+        # One per batch: a Disclosure keeps every person it decided on and every redaction it made,
+        # which over a whole registry would grow with it.
+        disclosure = Disclosure(actor=AnonymousUser(), purpose=Purpose.PUBLICATION)
         matcher = Matcher(t for incident in batch for t in _texts(incident))
         disclosure.prepare({v.person_id for i in batch for v in i.involvements.all() if v.person_id})
         for incident in batch:
