@@ -269,3 +269,14 @@ def test_open_data_reads_in_a_fixed_number_of_queries(client, world, coordinator
     with django_assert_max_num_queries(14):
         _response, data = body(client, "incidents.json")
     assert len(json.loads(data)["incidents"]) == 7
+
+
+def test_csv_cells_are_never_formulas(client, coordinator):
+    incident = verified(coordinator, title="=HYPERLINK(\"https://evil.example\")", reason="")
+    publication.publish(coordinator, incident)
+
+    _response, data = body(client, "incidents.csv")
+    [row] = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+
+    assert row["title"] == "'=HYPERLINK(\"https://evil.example\")"
+    assert client.head("/public/data/incidents.csv").status_code == 200
