@@ -1,5 +1,7 @@
 """Publication on the incident page, the list's bulk actions and its filter (issue 14, item 4)."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.messages import get_messages
 
@@ -184,3 +186,6 @@ def test_api_filter_published(api, coordinator):
 
     assert [i["reference"] for i in answer["results"]] == [shown.reference]
     assert hidden.reference not in str(answer)
+    shown.refresh_from_db()
+    assert dt.datetime.fromisoformat(answer["results"][0]["published_at"]) == shown.published_at
+    assert api(coordinator).get(f"/api/v1/incidents/{hidden.reference}/").json()["published_at"] is None
