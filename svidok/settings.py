@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "svidok.backup",
     "svidok.work",
     "svidok.reports",
+    "svidok.public",
 ]
 
 MIDDLEWARE = [

@@ -28,5 +28,7 @@ urlpatterns = [
     # News import and review: two url modules (two engineers' pages), one namespace; two includes
     # with the same namespace would hide the first one's names from reverse().
     path("news/", include(([*ingest_urls.urlpatterns, *ingest_review_urls.urlpatterns], "ingest"))),
+    # The public site: anonymous, read-only, only what svidok.public.records lets out.
+    path("public/", include("svidok.public.urls")),
     path("", include("svidok.reports.urls")),
 ]

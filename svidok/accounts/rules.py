@@ -23,6 +23,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "incident.edit": EDITORS,  # documenters: only their own, before verification
     "incident.submit": EDITORS,  # documenters: only their own drafts
     "incident.review": LEADS,  # verify, reject, mark duplicate
+    "incident.publish": LEADS,  # put a verified public incident on the public site, or withdraw it (issue 14)
     "incident.history": ALL_ROLES,  # not counsel: the history names the documenters
     "person.view": ALL_ROLES,
     "person.edit": EDITORS,

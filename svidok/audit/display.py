@@ -278,6 +278,8 @@ ACTION_LABELS = {
     "backup_restored": gettext_lazy("restored from a backup"),
     "revoke": gettext_lazy("revoked"),
     "consent": gettext_lazy("consent recorded"), "consent_withdraw": gettext_lazy("consent withdrawn"),
+    # Publication of incidents on the public site (incidents.publication).
+    "publish": gettext_lazy("published on the public site"), "unpublish": gettext_lazy("withdrawn from the public site"),
 }
 # Entries whose every change is "nothing -> value" (or the reverse): only the value is worth showing.
 ONE_SIDED = {"create": 1, "import": 1, "link": 1, "unlink": 0, "collect": 1, "upload": 1, "download": 1, "export": 1,

@@ -35,7 +35,8 @@ def register() -> None:
     display.register_type("incidents.election", models=("incidents.Election",), source_keys=("source",))
     display.register_type("incidents.case", models=("incidents.Case",))
     display.register_labels({"shared_with": _("Shared with"), "named_access": _("May see this restricted incident"),
-                             "second_person": _("Checked by a second person")})
+                             "second_person": _("Checked by a second person"),
+                             "withdrawal_reason": _("Why it was withdrawn from the public site")})
     # An involvement's role and perpetrator type read the same in every record's history.
     display.register_type("*", vocabulary_keys={"role": "involvement_role", "perpetrator_type": "perpetrator_type"})
     display.register_terms(_terms)

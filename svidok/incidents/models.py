@@ -301,6 +301,12 @@ class Incident(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # On the public site since (None: not published). Only ``incidents.publication`` writes these;
+    # the public site also asks for verified and public (``public.records.published_incidents``), so a
+    # later change of status or sensitivity takes the incident off without anybody withdrawing it.
+    published_at = models.DateTimeField(_("on the public site since"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("published by"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-date_start", "-id"]
@@ -310,6 +316,7 @@ class Incident(models.Model):
             models.Index(fields=["sensitivity", "status"]),
             # The default order of every list (newest first) is read off this index, backwards.
             models.Index(fields=["date_start", "id"], name="incident_date_id"),
+            models.Index(fields=["published_at"], name="incident_published_at"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(date_end__isnull=True) | Q(date_end__gte=models.F("date_start")), name="incident_dates_ordered"),

@@ -151,8 +151,10 @@ class IncidentListSerializer(serializers.ModelSerializer):
         fields = [
             "reference", "title", "type", "date_start", "date_end", "date_precision", "place", "place_text",
             "election", "status", "status_reason", "duplicate_of", "confidence", "sensitivity", "victim_count",
-            "legal_tags", "tags", "created_at", "updated_at",
+            "legal_tags", "tags", "created_at", "updated_at", "published_at",
         ]
+        # On the public site since (null: not published); set only by incidents.publication.
+        read_only_fields = ["published_at"]
 
     def get_legal_tags(self, incident) -> list[str]:
         # Sorted in Python over the prefetched rows: an order_by() here would query again per incident.
