@@ -7,4 +7,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("reports/map/points.geojson", views.map_points, name="map_points"),
     path("reports/map/boundaries.geojson", views.map_boundaries, name="map_boundaries"),
+    path("reports/statistics/", views.statistics_page, name="statistics"),
+    path("reports/statistics/<slug:key>.svg", views.statistics_chart, name="statistics_chart"),
+    path("reports/statistics/<slug:key>.csv", views.statistics_csv, name="statistics_csv"),
 ]

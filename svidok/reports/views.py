@@ -2,25 +2,35 @@
 recent changes, unread notifications, saved searches), then counts over the incidents the user may
 see, each one aggregate query."""
 
+import re
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, F, When
 from django.db.models.functions import TruncMonth
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
 from svidok.accounts import rules
 from svidok.accounts.rules import require
-from svidok.incidents.forms import resolve_place
-from svidok.incidents.models import Incident, Place, Term
+from svidok.common.views import add_service_errors
+from svidok.incidents.forms import IncidentFilterForm, resolve_place
+from svidok.incidents.models import Election, Incident, Place, Term
 from svidok.incidents.queries import filter_incidents, visible_incidents
 from svidok.people import freetext
-from svidok.reports import geo
+from svidok.reports import charts, geo, statistics
 from svidok.work import queries as work
 
 # Each list of the dashboard shows this many; its "all" link the rest.
 SHORT = 5
+
+# Characters a file name may not hold on some system (as incidents.bulk_views).
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
 def _work_panels(request) -> dict:
@@ -122,3 +132,84 @@ def map_boundaries(request):
     response["Cache-Control"] = "public, max-age=86400"
     return response
 
+
+# --- statistics (docs/statistics.md) -------------------------------------------------------------
+
+
+def _statistics_scope(request):
+    """The incidents the statistics count for this request: visible to the user and filtered by the
+    incident list's filters (a place may be given by name). Returns the queryset (None when a filter
+    is malformed), the filter form and the elections whose days the timeline may mark."""
+    require(request.user, "incident.view")
+    incidents = visible_incidents(request.user)
+    # A counsel account reads no election of its own (rule 13): only those of the incidents it sees.
+    elections = None if rules.can(request.user, "election.view") else Election.objects.filter(incidents__in=incidents).distinct()
+    form = IncidentFilterForm(request.GET or None, elections=elections)
+    params = request.GET.copy()
+    try:
+        place = (params.get("place") or "").strip()
+        if place:
+            try:
+                params["place"] = resolve_place(place).code
+            except ValidationError as exc:
+                raise ValidationError({"place": exc.messages}) from None
+        incidents, _cleaned = filter_incidents(incidents, params)
+    except ValidationError as exc:
+        form.is_valid()
+        add_service_errors(form, exc)
+        return None, form, elections
+    return incidents, form, elections
+
+
+def _filter_query(request) -> str:
+    params = request.GET.copy()
+    for key in ("sort", "page"):
+        params.pop(key, None)
+    return params.urlencode()
+
+
+@login_required
+def statistics_page(request):
+    incidents, form, elections = _statistics_scope(request)
+    query = _filter_query(request)
+    charts = []
+    if incidents is not None:
+        for table in statistics.compute(incidents, visible_elections=elections):
+            suffix = f"?{query}" if query else ""
+            charts.append({"table": table,
+                           "chart_url": reverse("reports:statistics_chart", args=[table.key]) + suffix,
+                           "csv_url": reverse("reports:statistics_csv", args=[table.key]) + suffix})
+    context = {"form": form, "charts": charts, "query": query,
+               "total": incidents.count() if incidents is not None else None}
+    return render(request, "reports/statistics.html", context, status=200 if incidents is not None else 400)
+
+
+def _one_table(request, key: str):
+    if key not in statistics.KEYS:
+        raise Http404("No such statistic")
+    incidents, _form, elections = _statistics_scope(request)
+    if incidents is None:
+        return None
+    return statistics.table(incidents, key, visible_elections=elections)
+
+
+@login_required
+def statistics_chart(request, key: str):
+    table = _one_table(request, key)
+    if table is None:
+        return HttpResponseBadRequest(_("The filters are not valid."), content_type="text/plain; charset=utf-8")
+    response = HttpResponse(charts.svg(table), content_type="image/svg+xml; charset=utf-8")
+    # The counts are the reader's own (what they may see): kept by their browser only, briefly.
+    patch_cache_control(response, private=True, max_age=60)
+    return response
+
+
+@login_required
+def statistics_csv(request, key: str):
+    table = _one_table(request, key)
+    if table is None:
+        return HttpResponseBadRequest(_("The filters are not valid."), content_type="text/plain; charset=utf-8")
+    name = " ".join(_UNSAFE_IN_FILE_NAMES.sub(" ", f"{table.title} – {timezone.localdate().isoformat()}").split())[:150]
+    response = HttpResponse(statistics.table_csv(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.csv")
+    return response
