@@ -181,6 +181,9 @@ def _when(start: dt.date, end: dt.date | None, precision: str) -> str:
 
 
 def _records(incidents) -> list[dict]:
+    if incidents.query.is_sliced:  # public_records narrows the queryset again, which a slice forbids
+        ordering = incidents.query.order_by
+        incidents = Incident.objects.filter(pk__in=list(incidents.values_list("pk", flat=True))).order_by(*ordering)
     return [_display(r) for r in public_records(incidents)]
 
 
