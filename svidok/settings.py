@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "svidok.common.middleware.RequestIdMiddleware",
     "svidok.common.middleware.ContentSecurityPolicyMiddleware",
     "svidok.common.middleware.VaultUnavailableMiddleware",
+    # The public portal's pages from its cache, before sessions and authentication it does not need
+    # (svidok/public/cache.py); inside the CSP and security headers, which its answers get as any other.
+    "svidok.public.cache.PortalCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
