@@ -372,3 +372,22 @@ def test_staff_pages_still_need_signing_in(db):
     response = Client().get("/incidents/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_election_page_shows_the_figures_and_plots_of_its_official_results(client, coordinator, world, election):
+    from svidok.forensics import services as forensics
+    from tests.forensics.conftest import csv_text, synthetic_row
+
+    rows = [synthetic_row(uik=str(n), registered=1000 + n, issued_station=600 + 3 * n) for n in range(1, 30)]
+    forensics.import_results(actor=coordinator, election=election, source=csv_text(rows).encode(), name="cec-2018.csv")
+    url = next(u for u in crawl(client, ("/public/elections/",), ("en",)) if "/public/elections/2018" in u).split(" ")[1]
+    text = client.get(url).content.decode()
+    assert "cec-2018.csv" in text
+    assert "<dt>Precincts</dt><dd>29</dd>" in text
+    plots = re.findall(r'<img src="([^"]+\.svg)"', text)
+    assert [p.rsplit("/", 1)[1] for p in plots] == ["turnout.svg", "leader_share.svg", "fingerprint.svg", "integers.svg"]
+    for plot in plots:
+        response = client.get(plot)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/svg+xml"
+        assert response.content.startswith(b"<?xml")
