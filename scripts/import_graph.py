@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "architecture.md"
 BEGIN, END = "<!-- import-graph:begin (scripts/import_graph.py --write) -->", "<!-- import-graph:end -->"
 # Bottom to top, as the layers contract lists them top to bottom.
-LAYERS = ["common", "audit", "accounts", "search", "names", "people", "incidents", "sanctions", "forensics", "evidence", "ingest", "work", "reports", "backup"]
+LAYERS = ["common", "audit", "accounts", "search", "names", "people", "incidents", "sanctions", "forensics", "evidence", "ingest", "work", "reports", "public", "backup"]
 
 
 def app_of(module: str) -> str | None:

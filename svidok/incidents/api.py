@@ -114,6 +114,7 @@ FILTER_PARAMETERS = [
     OpenApiParameter("legal", str, description="a code of the legal_qualification vocabulary (/api/v1/vocabularies/legal_qualification/)",
                      extensions={"x-vocabulary": "legal_qualification"}),
     OpenApiParameter("q", str, description="text in any spelling"),
+    OpenApiParameter("published", str, enum=["yes", "no"], description="on the public site now (published, verified, public) or not"),
     OpenApiParameter("ordering", str, enum=list(SORTS), description="default -date"),
     OpenApiParameter("sort", str, enum=list(SORTS), description="alias of ordering"),
 ]

@@ -9,11 +9,12 @@ class IncidentsConfig(AppConfig):
     setup_order = 10
 
     def ready(self):
-        from svidok.incidents import audit_names, search_index, sections
+        from svidok.incidents import audit_names, publication_views, search_index, sections
 
         audit_names.register()
         search_index.register()
         sections.register()
+        publication_views.register()
 
     def setup_data(self, *, demo: bool, stdout) -> None:
         """``svidok setup``: the vocabularies and the gazetteer; with ``demo``, the demo incidents."""

@@ -398,6 +398,8 @@ class IncidentFilterForm(forms.Form):
     election = forms.ChoiceField(label=_("Election"), required=False)
     sensitivity = forms.ChoiceField(label=_("Sensitivity"), required=False, choices=[("", _("any"))] + list(Incident.Sensitivity.choices))
     tag = forms.CharField(label=_("Tag"), required=False, max_length=60)
+    published = forms.ChoiceField(label=_("On the public site"), required=False, choices=[
+        ("", _("any")), ("yes", _("published on the public site")), ("no", _("not on the public site"))])
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, *args, elections=None, **kwargs):

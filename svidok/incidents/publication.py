@@ -5,11 +5,11 @@ and whose sensitivity is public, one at a time from its page or many at once fro
 nothing, like the other bulk actions). Each publication and each withdrawal is one audit entry in
 the same transaction as the change. A withdrawal needs a reason, kept in the audit log only.
 
-Publishing is a choice, not a state the record keeps true by itself: the public site reads
-``public.records.published_incidents``, which also asks for verified and public, so an incident
-reopened, rejected or made internal after its publication leaves the public site at once; it comes
-back only if somebody publishes it again after it is verified and public again (``published_at``
-is cleared then, so that nothing returns by accident: :func:`is_on_public_site`).
+Publishing is a choice that holds only while its grounds hold: the public site reads
+``public.records.published_incidents``, which also asks for verified and public, and the
+incident services clear the publication (audited with the change) when an incident stops being
+verified or public (reopened, rejected, made internal). So nothing comes back to the public site by
+a later change back: only by a coordinator publishing it again.
 """
 
 from __future__ import annotations
@@ -48,6 +48,11 @@ def is_on_public_site(incident: Incident) -> bool:
             and incident.sensitivity == Incident.Sensitivity.PUBLIC)
 
 
+def _on_site(incidents):
+    return Incident.objects.filter(pk__in=[i.pk for i in incidents], published_at__isnull=False,
+                                   status=Incident.Status.VERIFIED, sensitivity=Incident.Sensitivity.PUBLIC)
+
+
 def _locked(incident: Incident) -> Incident:
     return Incident.objects.select_for_update().get(pk=incident.pk)
 
@@ -72,9 +77,7 @@ def publish(actor, incident: Incident) -> Incident:
 
 @transaction.atomic
 def withdraw(actor, incident: Incident, reason: str) -> Incident:
-    """Take ``incident`` off the public site, saying why (kept in the audit entry). Also clears a
-    publication that no longer shows (the incident was reopened or made internal since), so that it
-    cannot come back without a new decision."""
+    """Take ``incident`` off the public site, saying why (kept in the audit entry)."""
     require(actor, "incident.publish")
     reason = " ".join((reason or "").split())
     if not reason:
@@ -108,7 +111,10 @@ def publish_many(actor, incidents) -> list[Incident]:
     none: one that cannot be published rolls all back, and the error names it and why. Incidents
     already on the public site are left as they are (not refused: the list's filter may hold both)."""
     require(actor, "incident.publish")
-    incidents = [i for i in incidents if not is_on_public_site(i)]
+    incidents = list(incidents)
+    # Read again: the objects may be older than the last publication.
+    shown = set(_on_site(incidents).values_list("pk", flat=True))
+    incidents = [i for i in incidents if i.pk not in shown]
     if not incidents:
         raise ValidationError({"incidents": _("Every chosen incident is already on the public site.")})
     done, refused = _refused(incidents, lambda i: publish(actor, i))
@@ -126,7 +132,10 @@ def withdraw_many(actor, incidents, reason: str) -> list[Incident]:
     require(actor, "incident.publish")
     if not " ".join((reason or "").split()):
         raise ValidationError({"reason": _("Say why the incidents are withdrawn from the public site.")})
-    incidents = [i for i in incidents if i.published_at is not None]
+    incidents = list(incidents)
+    published = set(Incident.objects.filter(pk__in=[i.pk for i in incidents], published_at__isnull=False)
+                    .values_list("pk", flat=True))
+    incidents = [i for i in incidents if i.pk in published]
     if not incidents:
         raise ValidationError({"incidents": _("None of the chosen incidents is on the public site.")})
     done, refused = _refused(incidents, lambda i: withdraw(actor, i, reason))

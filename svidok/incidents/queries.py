@@ -29,7 +29,9 @@ SORTS = {
     "updated": ("updated_at", "id"),
     "-updated": ("-updated_at", "-id"),
 }
-FILTERS = ("type", "status", "date_from", "date_to", "place", "election", "sensitivity", "tag", "q", "legal")
+FILTERS = ("type", "status", "date_from", "date_to", "place", "election", "sensitivity", "tag", "q", "legal", "published")
+# The "published on the public site" filter: yes (shown there now) or no.
+PUBLISHED_CHOICES = ("yes", "no")
 
 
 def visible_incidents(user):
@@ -106,6 +108,12 @@ def filter_incidents(queryset, params) -> "tuple[object, dict]":
         queryset = queryset.filter(legal_tags__code=cleaned["legal"])
     if "q" in cleaned:
         queryset = queryset.filter(pk__in=matching_ids("incident", cleaned["q"]))
+    if "published" in cleaned:
+        if cleaned["published"] not in PUBLISHED_CHOICES:
+            raise ValidationError({"published": _("Choose yes or no.")})
+        # What the public site shows now (public.records.published_incidents, which lies above this app).
+        on_site = Q(published_at__isnull=False, status=Incident.Status.VERIFIED, sensitivity=Incident.Sensitivity.PUBLIC)
+        queryset = queryset.filter(on_site if cleaned["published"] == "yes" else ~on_site)
     return queryset, cleaned
 
 

@@ -480,9 +480,10 @@ def _update(actor, incident: Incident, fields: dict, legal_tags, tags) -> Incide
     collect(lambda: validate_incident(merged), lambda: _check_tags(legal_tags, tags))
     for name, value in merged.items():
         setattr(incident, name, value)
+    unpublished = _leave_public_site(incident, incident.sensitivity == Incident.Sensitivity.PUBLIC)
     incident.save()
     _set_tags(incident, legal_tags, tags)
-    changes = diff(before, snapshot(incident))
+    changes = diff(before, snapshot(incident)) | unpublished
     if changes:
         record(actor=actor, action="update", obj=incident, changes=changes)
     return incident
@@ -527,14 +528,26 @@ def edit_incident(*, actor, incident: Incident, fields: dict, legal_tags=None, t
     return incident
 
 
+def _leave_public_site(incident: Incident, still_publishable: bool) -> dict:
+    """Clear the publication of an incident that stops being verified or public (the public site
+    already stops showing it): it returns only when a coordinator publishes it again
+    (``incidents.publication``), never by a later change back. The audit change, or {}."""
+    if incident.published_at is None or still_publishable:
+        return {}
+    since = timezone.localdate(incident.published_at).isoformat()
+    incident.published_at, incident.published_by = None, None
+    return {"published_at": [since, None]}
+
+
 def _set_status(actor, incident: Incident, status: str, reason: str = "", duplicate_of=None, noted: dict | None = None) -> Incident:
     before = {"status": incident.status, "status_reason": incident.status_reason, "duplicate_of": incident.duplicate_of}
     incident.status = status
     incident.status_reason = reason
     incident.duplicate_of = duplicate_of
-    incident.save(update_fields=["status", "status_reason", "duplicate_of", "updated_at"])
+    unpublished = _leave_public_site(incident, status == Incident.Status.VERIFIED)
+    incident.save(update_fields=["status", "status_reason", "duplicate_of", "updated_at", "published_at", "published_by"])
     after = {"status": status, "status_reason": reason, "duplicate_of": duplicate_of}
-    changes = diff(before, after) | {key: [None, value] for key, value in (noted or {}).items()}
+    changes = diff(before, after) | {key: [None, value] for key, value in (noted or {}).items()} | unpublished
     record(actor=actor, action="status", obj=incident, changes=changes)
     # Apps above hear of it (svidok.work: the recorder is notified), inside this transaction.
     extensions.ask("incidents.status_changed", actor=actor, incident=incident, before=before["status"])

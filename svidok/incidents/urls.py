@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from svidok.incidents import bulk_views, case_views, views, vocabulary_views
+from svidok.incidents import bulk_views, case_views, publication_views, views, vocabulary_views
 
 
 class ReferenceConverter:
@@ -28,6 +28,7 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("bulk/", bulk_views.bulk_action, name="bulk"),
     path("bulk/verify/", bulk_views.bulk_verify, name="bulk_verify"),
+    path("bulk/withdraw-publication/", publication_views.bulk_withdraw, name="bulk_withdraw_publication"),
     path("export/", bulk_views.export_page, name="export"),
     path("vocabularies/", vocabulary_views.vocabulary_list, name="vocabulary_list"),
     path("vocabularies/<slug:code>/", vocabulary_views.vocabulary_detail, name="vocabulary_detail"),
@@ -60,4 +61,6 @@ urlpatterns = [
     path("<ref:reference>/submit/", views.incident_submit, name="submit"),
     path("<ref:reference>/review/", views.incident_review, name="review"),
     path("<ref:reference>/reopen/", views.incident_reopen, name="reopen"),
+    path("<ref:reference>/publish/", publication_views.incident_publish, name="publish"),
+    path("<ref:reference>/withdraw-publication/", publication_views.incident_withdraw, name="withdraw_publication"),
 ]

@@ -24,8 +24,10 @@ LICENCE = {
     "title": "Creative Commons Attribution 4.0 International",
     "url": "https://creativecommons.org/licenses/by/4.0/",
 }
-# The coordinates of places come from GeoNames (CC BY 4.0, data/NOTICE): its attribution travels with them.
-ATTRIBUTION = "Svidok. Contains data from GeoNames (geonames.org), CC BY 4.0."
+# The coordinates of places come from GeoNames (CC BY 4.0), the centres of raions and regions from
+# OpenStreetMap boundaries (ODbL; data/NOTICE): their attributions travel with them.
+ATTRIBUTION = ("Svidok. Contains data from GeoNames (geonames.org), CC BY 4.0, and centres of raions and regions "
+               "computed from OpenStreetMap (© OpenStreetMap contributors, ODbL).")
 LINK_HEADER = f'<{LICENCE["url"]}>; rel="license"'
 
 # The CSV's columns: the record's keys, lists flattened (``docs/open-data.md``).

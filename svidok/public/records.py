@@ -19,7 +19,6 @@ Labels (type, roles, legal qualification, place and election names) are in the a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from svidok.incidents.models import Incident, IncidentSource, Involvement
 from svidok.people.consent import Disclosure, Purpose, Shown
 from svidok.people.freetext import Matcher
+from svidok.reports import geo
 
 BATCH = 500  # incidents whose texts share one blind-index lookup
 
@@ -87,9 +87,11 @@ def public_records(queryset: QuerySet | None = None) -> Iterator[dict]:
     dict (keys: :data:`KEYS`), in the queryset's order, a batch at a time: an export of 100,000
     incidents holds one batch in memory."""
     queryset = published_incidents() if queryset is None else queryset
-    # Nobody's clearance: the public site never opens a sealed identity, whoever asks for the page.
-    disclosure = Disclosure(actor=AnonymousUser(), purpose=Purpose.PUBLICATION)
     for batch in _batches(_prepared(queryset)):
+        # Nobody's clearance: the public site never opens a sealed identity, whoever asks for the page.
+        # One per batch: a Disclosure keeps every person it decided on and every redaction it made,
+        # which over a whole registry would grow with it.
+        disclosure = Disclosure(actor=AnonymousUser(), purpose=Purpose.PUBLICATION)
         matcher = Matcher(t for incident in batch for t in _texts(incident))
         disclosure.prepare({v.person_id for i in batch for v in i.involvements.all() if v.person_id})
         for incident in batch:
@@ -103,26 +105,14 @@ def public_record(incident: Incident) -> dict:
     raise NotPublished(incident.reference)
 
 
-def _coordinate(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
-
-
-def _precision(place) -> str:
-    return {place.Category.REGION: "region", place.Category.RAION: "raion"}.get(place.category, "place")
-
-
 def location(incident) -> tuple[float | None, float | None, str]:
-    """``(latitude, longitude, precision)`` of ``incident``: its place's coordinates, or when the
-    place has none its raion's or region's; precision "place", "raion" or "region" (what the point
-    stands for); ``(None, None, "")`` when nothing is known."""
-    # TODO(issue 14): use reports.geo.incident_location (boundary centroids) once the map's slice is merged.
-    place = incident.place
-    if place is None:
+    """``(latitude, longitude, precision)`` of ``incident``, where the map puts it
+    (``reports.geo.incident_location``): its place's coordinates, or the centre of its raion or
+    region ("place", "raion", "region"); ``(None, None, "")`` when nothing is known."""
+    point = geo.incident_location(incident)
+    if point is None:
         return None, None, ""
-    for candidate in (place, place.raion, place.region):
-        if candidate is not None and candidate.latitude is not None and candidate.longitude is not None:
-            return _coordinate(candidate.latitude), _coordinate(candidate.longitude), _precision(candidate)
-    return None, None, ""
+    return point.latitude, point.longitude, point.precision
 
 
 def _record(incident, disclosure: Disclosure, matcher: Matcher) -> dict:

@@ -27,8 +27,6 @@ from django.utils.translation import ngettext
 from svidok.incidents.gazetteer import data_dir
 from svidok.incidents.models import Place
 
-ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
-
 # One colour per incident type (vocabulary code). The codes only pick a colour; people read the
 # type's label. Types added to the vocabulary later get one of FALLBACK by their code.
 TYPE_COLOURS = {
@@ -308,7 +306,7 @@ def map_svg(features: list[dict], *, width: int = 800, height: int = 560) -> str
                          f'<text x="38" y="{y + 4}" font-size="12" fill="#1b2328">{escape(row["label"])} ({row["count"]})</text>')
         parts.append("</g>")
     parts.append(f'<text x="{width - 8}" y="{height - 8}" text-anchor="end" font-size="10" fill="#4a555c">'
-                 f'{escape(ATTRIBUTION)}</text>')
+                 f'{escape(_("Boundaries © OpenStreetMap contributors (ODbL)"))}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 

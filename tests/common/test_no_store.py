@@ -55,8 +55,8 @@ def test_every_url_answers_no_store(client, admin_user):
         response = client.get(url)
         if response.has_header("Cache-Control") and "max-age=3600" in response["Cache-Control"]:
             continue  # a chart of official figures that chose its own caching (forensics plots)
-        if url == "/reports/map/boundaries.geojson":
-            continue  # public geography (OpenStreetMap outlines, docs/maps.md), the same for everybody
+        if url == reverse("reports:map_boundaries"):
+            continue  # the maps' region outlines: public OpenStreetMap geography, no record data (docs/maps.md)
         if url.startswith("/public/") and response.status_code == 200 and "public" in response.get("Cache-Control", ""):
             # The public portal (docs/public-portal.md): published records only, the same for everybody,
             # kept by browsers for a minute. Its errors (404) are not kept.

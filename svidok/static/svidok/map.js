@@ -61,6 +61,9 @@
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution(root.dataset.attribution);
     map.setView([46.5, 35.5], 6);
+    // The outlines lie under the points in a pane of their own (Leaflet's overlay pane is 400),
+    // arriving before or after them.
+    map.createPane("outline").style.zIndex = 350;
     var outline = null;
     var cluster = L.markerClusterGroup({showCoverageOnHover: false, maxClusterRadius: 45, spiderfyOnMaxZoom: true});
     map.addLayer(cluster);
@@ -70,6 +73,7 @@
       .then(function (response) { return response.json(); })
       .then(function (data) {
         outline = L.geoJSON(data, {
+          pane: "outline",
           interactive: false,
           style: function (feature) {
             var region = feature.properties.level === "region";
@@ -78,8 +82,7 @@
           }
         });
         outline.addTo(map);
-        outline.bringToBack();
-        if (!cluster.getLayers().length) { map.fitBounds(outline.getBounds()); }
+        if (!cluster.getLayers().length) { map.fitBounds(outline.getBounds(), {animate: false}); }
       })
       .catch(function () { /* the points still show, on the sea colour */ });
 
@@ -111,9 +114,9 @@
           note.textContent = answer.data.note || "";
           legend(list, features);
           if (markers.length) {
-            map.fitBounds(cluster.getBounds(), {maxZoom: 10, padding: [24, 24]});
+            map.fitBounds(cluster.getBounds(), {maxZoom: 10, padding: [40, 40], animate: false});
           } else if (outline) {
-            map.fitBounds(outline.getBounds());
+            map.fitBounds(outline.getBounds(), {animate: false});
           }
           root.setAttribute("data-points-loaded", String(markers.length));
         })
