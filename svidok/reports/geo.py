@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from django.utils import formats
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from svidok.incidents.gazetteer import data_dir
 from svidok.incidents.models import Place
@@ -62,6 +62,11 @@ class Location:
 
 
 def precision_label(precision: str) -> str:
+    return _precision_label(precision, get_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _precision_label(precision: str, _language: str) -> str:
     return {
         "place": _("at the place itself"),
         "raion": _("placed at the raion's centre"),
@@ -120,8 +125,12 @@ def incident_location(incident) -> Location | None:
 
 def date_text(incident) -> str:
     """The incident's date as the lists show it, in the reader's format."""
-    start = incident.date_start
-    precision = incident.date_precision
+    return _date_text(incident.date_start, incident.date_end, incident.date_precision, get_language())
+
+
+# Incidents share dates: formatting each once per language keeps 20,000 points fast.
+@functools.lru_cache(maxsize=8192)
+def _date_text(start, end, precision: str, _language: str) -> str:
     if precision == "year":
         return str(start.year)
     if precision == "month":
@@ -129,8 +138,8 @@ def date_text(incident) -> str:
     text = formats.date_format(start, "DATE_FORMAT")
     if precision == "approximate":
         return "≈ " + text
-    if incident.date_end and incident.date_end != start:
-        return f"{text} – {formats.date_format(incident.date_end, 'DATE_FORMAT')}"
+    if end and end != start:
+        return f"{text} – {formats.date_format(end, 'DATE_FORMAT')}"
     return text
 
 
@@ -164,6 +173,12 @@ def feature_collection(features: list[dict], *, not_shown: int | None = None) ->
 
 
 RELATED = ("type", "place", "place__raion", "place__region")
+# The columns a Feature reads: ``queryset.select_related(*RELATED).only(*ONLY)`` builds points from
+# slimmer rows (a caller whose url_for reads other fields must not use it: each would be a query).
+ONLY = ("reference", "title", "date_start", "date_end", "date_precision", *RELATED, "type__code", "type__label_en",
+        "type__label_uk", "type__label_ru", "type__label_crh", "place__code", "place__category", "place__latitude",
+        "place__longitude", "place__name_uk", "place__name_ru", "place__name_latin", "place__name_crh",
+        "place__raion__code", "place__region__code")
 
 
 def note(*, total: int, considered: int, shown: int) -> str:
@@ -184,12 +199,11 @@ def note(*, total: int, considered: int, shown: int) -> str:
     return " ".join(texts)
 
 
-def incident_features(queryset, *, url_for, title_for=None) -> list[dict]:
-    """A Feature per incident of ``queryset`` that has a position, in one query (read in chunks,
-    so a large set never sits in memory as model objects); a list of incidents with ``RELATED``
-    loaded works too. ``title_for(incident)`` gives the title a reader may see (default: the title
-    as stored)."""
-    features = []
+def iter_incident_features(queryset, *, url_for, title_for=None):
+    """A Feature per incident of ``queryset`` that has a position, one at a time, in one query
+    (read in chunks: a report over 100,000 incidents never holds them all); a list of incidents
+    with ``RELATED`` loaded works too. ``title_for(incident)`` gives the title a reader may see
+    (default: the title as stored)."""
     if hasattr(queryset, "select_related"):
         queryset = queryset.select_related(*RELATED).order_by("date_start", "id").iterator(chunk_size=2000)
     for incident in queryset:
@@ -197,8 +211,12 @@ def incident_features(queryset, *, url_for, title_for=None) -> list[dict]:
         if location is None:
             continue
         title = title_for(incident) if title_for else incident.title
-        features.append(feature(incident=incident, title=title, url=url_for(incident), location=location))
-    return features
+        yield feature(incident=incident, title=title, url=url_for(incident), location=location)
+
+
+def incident_features(queryset, *, url_for, title_for=None) -> list[dict]:
+    """``iter_incident_features`` as a list."""
+    return list(iter_incident_features(queryset, url_for=url_for, title_for=title_for))
 
 
 def legend(features: list[dict]) -> list[dict]:
@@ -216,18 +234,18 @@ def _rings(geometry: dict):
         yield from polygon
 
 
-def _extent(features: list[dict]) -> tuple[float, float, float, float]:
+def _extent(positions: list[tuple[float, float]]) -> tuple[float, float, float, float]:
     """(west, south, east, north) to draw: around the points, at least a region wide; all the
     occupied regions when there is no point."""
-    if not features:
+    if not positions:
         xs, ys = [], []
         for item in boundaries()["features"]:
             for ring in _rings(item["geometry"]):
                 xs += [p[0] for p in ring]
                 ys += [p[1] for p in ring]
         return min(xs), min(ys), max(xs), max(ys)
-    xs = [f["geometry"]["coordinates"][0] for f in features]
-    ys = [f["geometry"]["coordinates"][1] for f in features]
+    xs = [x for x, _y in positions]
+    ys = [y for _x, y in positions]
     west, south, east, north = min(xs), min(ys), max(xs), max(ys)
     minimum = 1.6  # degrees: a point alone shows its region around it
     if east - west < minimum:
@@ -236,18 +254,38 @@ def _extent(features: list[dict]) -> tuple[float, float, float, float]:
     if north - south < minimum / 1.6:
         middle = (north + south) / 2
         south, north = middle - minimum / 3.2, middle + minimum / 3.2
-    pad_x, pad_y = (east - west) * 0.08, (north - south) * 0.08
+    pad_x, pad_y = (east - west) * 0.12, (north - south) * 0.12
     return west - pad_x, south - pad_y, east + pad_x, north + pad_y
 
 
-def map_svg(features: list[dict], *, width: int = 800, height: int = 560) -> str:
+def map_svg(features, *, width: int = 800, height: int = 560) -> str:
     """A static map of ``features`` (the region and raion outlines, a circle per place and type with
     its count, a legend by type) as an SVG document: no JavaScript, no style attributes, for
-    PDF reports and print."""
-    legend_rows = legend(features)
-    legend_height = 22 * len(legend_rows) + 12 if legend_rows else 0
-    map_height = height
-    west, south, east, north = _extent(features)
+    PDF reports and print. ``features`` may be a generator (``iter_incident_features``): it is
+    read once and only counts per position and type are kept."""
+    # Points at one position (a raion's centre, a town) are drawn once per type, with their count.
+    spots: dict[tuple, list] = {}
+    types: Counter = Counter()
+    for item in features:
+        properties = item["properties"]
+        lon, lat = item["geometry"]["coordinates"]
+        spot = spots.setdefault((lon, lat, properties["colour"]), [0, properties])
+        spot[0] += 1
+        types[(properties["type_label"], properties["colour"])] += 1
+    legend_rows = [{"label": label, "colour": colour, "count": n}
+                   for (label, colour), n in sorted(types.items(), key=lambda item: (-item[1], item[0][0]))]
+    # The legend flows in lines under the map (never over its points), then the attribution.
+    placed, x, line = [], 10, 0
+    for row in legend_rows:
+        text = f'{row["label"]} ({row["count"]})'
+        item_width = 30 + 7 * len(text)
+        if x + item_width > width - 10 and x > 10:
+            x, line = 10, line + 1
+        placed.append((x, line, row["colour"], text))
+        x += item_width
+    legend_height = 22 * (line + 1) + 6 if legend_rows else 0
+    map_height = height - legend_height - 18
+    west, south, east, north = _extent([(lon, lat) for lon, lat, _colour in spots])
     # Equirectangular with the longitude squeezed by the cosine of the middle latitude: true shapes
     # at these latitudes (44°–50° N), and no projection library needed.
     squeeze = math.cos(math.radians((south + north) / 2))
@@ -264,7 +302,8 @@ def map_svg(features: list[dict], *, width: int = 800, height: int = 560) -> str
         f'role="img" aria-labelledby="map-title" font-family="DejaVu Sans, sans-serif">',
         f'<title id="map-title">{escape(_("Map of incidents"))}</title>',
         f'<defs><clipPath id="map-area"><rect x="0" y="0" width="{width}" height="{map_height}"/></clipPath></defs>',
-        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#eef3f7"/>',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<rect x="0" y="0" width="{width}" height="{map_height}" fill="#eef3f7"/>',
         '<g clip-path="url(#map-area)">',
     ]
     for level, fill, stroke, stroke_width in (("region", "#fbfaf6", "#5b6770", "1.4"), ("raion", "none", "#9aa5ad", "0.6")):
@@ -277,15 +316,13 @@ def map_svg(features: list[dict], *, width: int = 800, height: int = 560) -> str
                 path.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in points) + "Z")
             parts.append(f'<path d="{"".join(path)}" fill="{fill}" stroke="{stroke}" stroke-width="{stroke_width}" '
                          f'fill-rule="evenodd"/>')
-    # Points at one position (a raion's centre, a town) are drawn once per type, with their count.
-    groups: dict[tuple, list[dict]] = {}
-    for item in features:
-        x, y = project(*item["geometry"]["coordinates"])
-        groups.setdefault((round(x), round(y), item["properties"]["colour"]), []).append(item)
-    for (x, y, colour), items in sorted(groups.items(), key=lambda g: -len(g[1])):
-        count = len(items)
+    groups: dict[tuple, list] = {}
+    for (lon, lat, colour), (count, properties) in spots.items():
+        x, y = project(lon, lat)
+        group = groups.setdefault((round(x), round(y), colour), [0, properties])
+        group[0] += count
+    for (x, y, colour), (count, first) in sorted(groups.items(), key=lambda g: -g[1][0]):
         radius = 5 + 3 * math.sqrt(count - 1)
-        first = items[0]["properties"]
         label = f'{first["type_label"]}: {count}' if count > 1 else f'{first["reference"]} · {first["type_label"]} · {first["place"]}'
         parts.append(f'<g class="point" data-count="{count}"><title>{escape(label)}</title>'
                      f'<circle cx="{x}" cy="{y}" r="{radius:.1f}" fill="{colour}" fill-opacity="0.85" stroke="#ffffff" '
@@ -295,15 +332,12 @@ def map_svg(features: list[dict], *, width: int = 800, height: int = 560) -> str
                          f'font-weight="bold">{count}</text>')
         parts.append("</g>")
     parts.append("</g>")
-    if legend_rows:
-        box_width = min(width - 20, 40 + 7 * max(len(f'{row["label"]} ({row["count"]})') for row in legend_rows))
-        top = height - legend_height - 22
-        parts.append(f'<g class="legend"><rect x="10" y="{top}" width="{box_width}" height="{legend_height}" fill="#ffffff" '
-                     f'fill-opacity="0.9" stroke="#9aa5ad"/>')
-        for index, row in enumerate(legend_rows):
-            y = top + 16 + 22 * index
-            parts.append(f'<circle cx="24" cy="{y}" r="6" fill="{row["colour"]}"/>'
-                         f'<text x="38" y="{y + 4}" font-size="12" fill="#1b2328">{escape(row["label"])} ({row["count"]})</text>')
+    if placed:
+        parts.append('<g class="legend">')
+        for x, line, colour, text in placed:
+            y = map_height + 16 + 22 * line
+            parts.append(f'<circle cx="{x + 8}" cy="{y}" r="6" fill="{colour}"/>'
+                         f'<text x="{x + 20}" y="{y + 4}" font-size="12" fill="#1b2328">{escape(text)}</text>')
         parts.append("</g>")
     parts.append(f'<text x="{width - 8}" y="{height - 8}" text-anchor="end" font-size="10" fill="#4a555c">'
                  f'{escape(_("Boundaries © OpenStreetMap contributors (ODbL)"))}</text>')

@@ -115,10 +115,13 @@ def map_points(request):
     except ValidationError as exc:
         return JsonResponse({"errors": [message for messages in exc.message_dict.values() for message in messages]}, status=400)
     total = incidents.count()
-    rows = list(incidents.select_related(*geo.RELATED).order_by("-date_start", "-id")[:MAP_LIMIT])
+    rows = list(incidents.select_related(*geo.RELATED).only(*geo.ONLY).order_by("-date_start", "-id")[:MAP_LIMIT])
     reader = freetext.reader_for(request)
     reader.expect(incident.title for incident in rows)
-    features = geo.incident_features(rows, url_for=lambda incident: reverse("incidents:detail", args=[incident.reference]),
+    # One reverse() for all: 20,000 of them were a tenth of the answer's time.
+    sample = "SV-0000-000000"
+    detail = reverse("incidents:detail", args=[sample])
+    features = geo.incident_features(rows, url_for=lambda incident: detail.replace(sample, incident.reference),
                                      title_for=lambda incident: reader(incident.title))
     collection = geo.feature_collection(features, not_shown=len(rows) - len(features))
     collection["note"] = geo.note(total=total, considered=len(rows), shown=len(features))

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
 from svidok.incidents.models import Place
+from svidok.incidents.services import record_election
 from tests import factories
 from tests.browser.conftest import TIMEOUT_MS, shot, sign_in, watch
 from tests.helpers import make_user
@@ -40,7 +41,8 @@ def world(vocabularies, places):
     far = factories.incident(coordinator, title="Nurses dismissed after the vote", place=melitopol, type_code="dismissal",
                              date=dt.date(2022, 10, 3))
     nowhere = factories.incident(coordinator, title="Threat by telephone", type_code="intimidation")
-    return {"in_town": in_town, "in_raion": in_raion, "far": far, "nowhere": nowhere}
+    quiet = record_election(actor=coordinator, fields={"name": "Local council vote 2023", "date": dt.date(2023, 9, 10)})
+    return {"in_town": in_town, "in_raion": in_raion, "far": far, "nowhere": nowhere, "quiet_election": quiet}
 
 
 def _map_loaded(page, count: int):
@@ -60,13 +62,14 @@ def test_map_clusters_points_and_a_click_opens_the_incident(page, console_errors
         "1 incident is not on the map: it has no place, or its place has no position.")
     expect(page.locator(".map-legend li")).to_have_text(["Threat of dismissal (5)", "Dismissal (1)", "Search (1)"])
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap contributors")
-    expect(page.locator("path.leaflet-interactive")).to_have_count(1)  # the lone point in Melitopol
+    expect(page.locator(".map-point")).to_have_count(1)  # the lone point in Melitopol
     shot(page, "map-list.png")
 
-    page.locator("path.leaflet-interactive").click()
+    page.locator(".map-point").click()
     popup = page.locator(".leaflet-popup")
     expect(popup).to_contain_text(world["far"].reference)
     expect(popup).to_contain_text("Melitopol (at the place itself)")
+    shot(page, "map-popup.png", full_page=False)
     popup.get_by_role("link", name="Nurses dismissed after the vote").click()
 
     expect(page).to_have_url(re.compile(f"/incidents/{world['far'].reference}/$"))
@@ -85,10 +88,23 @@ def test_map_cluster_opens_to_its_points_with_precision(page, console_errors, wo
     expect(page.locator(".marker-cluster")).to_have_count(1)
     shot(page, "map-zoomed.png")
     five.click()  # five at one spot: spread out around it (spiderfied)
-    expect(page.locator("path.leaflet-interactive[fill='#6baed6']")).to_have_count(5)  # threats of dismissal
+    expect(page.locator(".map-point[title^='Teacher ']")).to_have_count(5)
 
-    page.locator("path.leaflet-interactive[fill='#e377c2']").click()  # the search, at the raion's centre
+    page.locator(".map-point[title='Search of a mosque']").click()  # at the raion's centre
     expect(page.locator(".leaflet-popup")).to_contain_text("Bakhchysaraiskyi (placed at the raion's centre)")
+    assert console_errors == []
+
+
+def test_map_point_opens_from_the_keyboard(page, console_errors, world):
+    sign_in(page, "coordinator")
+    page.goto("/incidents/?type=dismissal")
+    _map_loaded(page, 1)
+
+    point = page.locator(".map-point[title='Nurses dismissed after the vote']")
+    point.focus()
+    page.keyboard.press("Enter")
+
+    expect(page.locator(".leaflet-popup")).to_contain_text("Melitopol (at the place itself)")
     assert console_errors == []
 
 
@@ -102,6 +118,17 @@ def test_map_on_the_list_takes_its_filters(page, console_errors, world):
     page.get_by_label("Type", exact=True).select_option(label="Search")
     _map_loaded(page, 1)
     expect(page.locator(".map-legend li")).to_have_text(["Search (1)"])
+    assert console_errors == []
+
+
+def test_map_of_an_election_without_incidents_says_so(page, console_errors, world):
+    sign_in(page, "coordinator")
+
+    page.goto(f"/incidents/elections/{world['quiet_election'].uuid}/")
+
+    _map_loaded(page, 0)
+    expect(page.locator(".incident-map .map-note")).to_have_text("No incidents to show.")
+    expect(page.locator(".leaflet-outline-pane path")).to_have_count(41)  # the outlines still drawn
     assert console_errors == []
 
 

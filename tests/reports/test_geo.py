@@ -172,3 +172,18 @@ def test_map_svg_without_points_draws_the_regions():
     assert root.findall(f".//{SVG}g[@class='point']") == []
     assert len(root.findall(f".//{SVG}path")) == 41
     assert "OpenStreetMap" in root.findall(f"{SVG}text")[-1].text
+
+
+@pytest.mark.django_db
+def test_map_svg_reads_a_generator_of_features_once(documenter, places):
+    for day in range(1, 5):
+        factories.incident(documenter, place=places["town"], date=dt.date(2018, 1, day))
+    factories.incident(documenter, place=places["crimea"], type_code="search")
+    factories.incident(documenter)  # no place: not drawn
+
+    features = geo.iter_incident_features(Incident.objects.all(), url_for=lambda i: "")
+    root = ET.fromstring(geo.map_svg(features))
+
+    counts = sorted(int(p.get("data-count")) for p in root.findall(f".//{SVG}g[@class='point']"))
+    assert counts == [1, 4]
+    assert next(features, None) is None  # consumed, not copied

@@ -105,8 +105,15 @@
           var features = answer.data.features;
           var markers = features.map(function (feature) {
             var c = feature.geometry.coordinates;
-            var marker = L.circleMarker([c[1], c[0]], {radius: 7, color: "#ffffff", weight: 1.5,
-                                                      fillColor: feature.properties.colour, fillOpacity: 0.9});
+            // A marker (not a vector circle) so that each point takes the keyboard focus and
+            // Enter opens it; its colour is set on the element through the CSSOM.
+            var dot = text("span", "map-dot");
+            dot.style.backgroundColor = feature.properties.colour;
+            var marker = L.marker([c[1], c[0]], {
+              icon: L.divIcon({html: dot, className: "map-point", iconSize: [16, 16]}),
+              title: feature.properties.title || feature.properties.reference,
+              riseOnHover: true
+            });
             marker.bindPopup(function () { return popup(feature.properties, root); });
             return marker;
           });
@@ -130,7 +137,9 @@
     load(root.dataset.points);
     if (root.dataset.follow === "list") {
       // The list's filters change the address (hx-push-url): the map takes the same filters.
-      document.body.addEventListener("htmx:afterSettle", function () {
+      document.body.addEventListener("htmx:afterSettle", function (event) {
+        var target = event.detail && event.detail.target;
+        if (!target || target.id !== "results") { return; }  // another part of the page was swapped
         var base = root.dataset.points.split("?")[0];
         load(base + window.location.search.replace(/([?&])(page|sort)=[^&]*/g, "$1"));
       });
