@@ -41,16 +41,21 @@ def _clip(label: str, limit: int) -> str:
 
 
 def _nice_max(value: float) -> int:
-    """The axis top: the smallest of 1, 2, 2.5, 5 × 10^k at or above ``value``."""
+    """The axis top: the smallest whole number of 1, 2, 2.5, 4, 5, 6, 8 × 10^k at or above ``value``."""
     if value <= 0:
         return 1
     step = 1
     while True:
-        for factor in (1, 2, 2.5, 5):
+        for factor in (1, 2, 2.5, 4, 5, 6, 8):
             top = factor * step
             if top >= value and top == int(top):
                 return int(top)
         step *= 10
+
+
+def _ticks(top: int) -> tuple:
+    """Zero, the half when it is a whole number, and the top: counts have no halves."""
+    return (0, top // 2, top) if top % 2 == 0 else (0, top)
 
 
 def _svg(width: int, height: int, title: str, body: list[str], description: str = "") -> str:
@@ -76,7 +81,7 @@ def _bars(table: Table, width: int, height: int | None) -> str:
     top_value = _nice_max(max(r[-1] for r in rows))
     scale = (width - left - right) / top_value
     body = [_text(16, 26, table.title, size=15, weight="bold")]
-    for tick in (0, top_value / 2, top_value):
+    for tick in _ticks(top_value):
         x = left + tick * scale
         body.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{top + row_height * len(rows)}" stroke="{GRID}" stroke-width="1"/>')
     for i, row in enumerate(rows):
@@ -105,10 +110,10 @@ def _timeline(table: Table, width: int, height: int | None) -> str:
     step = plot_w / count
     base_y = top + plot_h
     body = [_text(16, 24, table.title, size=15, weight="bold")]
-    for tick in (0, top_value / 2, top_value):
+    for tick in _ticks(top_value):
         y = base_y - tick * scale
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
-        body.append(_text(left - 6, y + 4, _n(tick if tick != int(tick) else int(tick)), size=11, anchor="end"))
+        body.append(_text(left - 6, y + 4, _n(tick), size=11, anchor="end"))
     for i, row in enumerate(table.rows):
         x, y = left + i * step, base_y
         for j, value in enumerate(row[1:-1]):
@@ -120,14 +125,17 @@ def _timeline(table: Table, width: int, height: int | None) -> str:
     # Month labels: as many as fit, always the first and the last.
     every = max(1, int(70 // step) + 1)
     for i in range(count):
-        if i % every == 0 or i == count - 1 and (count - 1) % every > every / 2:
+        if i % every == 0 or i == count - 1 and (count - 1) % every >= every * 0.8:
             body.append(_text(left + (i + 0.5) * step, base_y + 16, months[i].strftime("%Y-%m"), size=10, anchor="middle"))
     for day, label in table.marks:
         index = (day.year - months[0].year) * 12 + day.month - months[0].month
         x = left + (index + (day.day - 0.5) / 31) * step
         body.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{base_y}" stroke="{MARK}" stroke-width="1.5" stroke-dasharray="4 3">'
                     f"<title>{escape(label)} ({escape(formats.date_format(day, 'SHORT_DATE_FORMAT'))})</title></line>")
-        body.append(_text(x + 3, top + 8, _clip(label, 40), size=10, fill=MARK))
+        label = _clip(label, 40)
+        # The name to the right of its line, or to the left where it would run off the picture.
+        fits = x + 3 + 6 * len(label) <= width - right
+        body.append(_text(x + 3 if fits else x - 3, top + 8, label, size=10, fill=MARK, anchor="start" if fits else "end"))
     legend_y = base_y + 36
     column_w = plot_w / 3
     for j, name in enumerate(series):

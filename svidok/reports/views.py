@@ -12,7 +12,6 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonRespo
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
@@ -183,7 +182,7 @@ def statistics_page(request):
                            "chart_url": reverse("reports:statistics_chart", args=[table.key]) + suffix,
                            "csv_url": reverse("reports:statistics_csv", args=[table.key]) + suffix})
     context = {"form": form, "charts": charts, "query": query,
-               "total": incidents.count() if incidents is not None else None}
+               "total": statistics.count(incidents) if incidents is not None else None}
     return render(request, "reports/statistics.html", context, status=200 if incidents is not None else 400)
 
 
@@ -201,10 +200,9 @@ def statistics_chart(request, key: str):
     table = _one_table(request, key)
     if table is None:
         return HttpResponseBadRequest(_("The filters are not valid."), content_type="text/plain; charset=utf-8")
-    response = HttpResponse(charts.svg(table), content_type="image/svg+xml; charset=utf-8")
-    # The counts are the reader's own (what they may see): kept by their browser only, briefly.
-    patch_cache_control(response, private=True, max_age=60)
-    return response
+    # Not cached (common.middleware.NoStoreMiddleware, as every answer): the counts are of what this
+    # reader may see, and a shared computer's next user must not find them.
+    return HttpResponse(charts.svg(table), content_type="image/svg+xml; charset=utf-8")
 
 
 @login_required

@@ -290,6 +290,8 @@ def fill(world, route: str, name: str, param: str, sensitivity: str):
         "url": "walk-nowhere/", "pk": world["device"].pk, "line": 2, "kind": "involvement",
         "slug": "walk-nowhere", "key": "by-month",
     }
+    if param == "key" and name.startswith("reports:statistics"):
+        return "by-month", False
     if param == "code":
         return (world["place"].code if "place" in name else "incident_type"), False
     return values[param], False

@@ -153,6 +153,7 @@ def test_by_status_counts_verified_against_reported(documenter, coordinator):
     table = statistics.by_status(Incident.objects.all())
 
     assert _rows(table) == [["Draft", 2], ["Submitted", 1], ["Verified", 1]]
+    assert table.summary == "1 of 4 incidents are verified (25%)."
 
 
 def test_time_to_verification_buckets_and_median_from_the_change_history(documenter, coordinator):
@@ -195,7 +196,8 @@ def test_time_to_verification_says_when_nothing_is_verified_or_it_is_not_on_reco
     assert none_yet.rows == []
     assert none_yet.empty == "No incident is verified yet."
     assert imported.rows == []
-    assert imported.note == ("1 verified incident has no verification in the change history (it was imported already "
+    assert imported.note == ""
+    assert imported.empty == ("1 verified incident has no verification in the change history (it was imported already "
                              "verified): it is not counted.")
 
 

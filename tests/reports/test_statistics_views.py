@@ -117,7 +117,7 @@ def test_statistics_chart_is_an_svg_image_with_a_title_and_no_style_attribute(cl
     svg = response.content.decode()
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
-    assert "private" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"]
     assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
     assert "<title>Incidents per month, by type</title>" in svg
     assert "style=" not in svg and "<script" not in svg
