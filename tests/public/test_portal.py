@@ -391,3 +391,28 @@ def test_election_page_shows_the_figures_and_plots_of_its_official_results(clien
         assert response.status_code == 200
         assert response["Content-Type"] == "image/svg+xml"
         assert response.content.startswith(b"<?xml")
+
+
+@pytest.mark.parametrize("url", ["/public/", "/public/incidents/", "/public/statistics/", "/public/map/points.geojson"])
+def test_pages_read_in_a_number_of_queries_that_does_not_grow_with_the_incidents(client, coordinator, world, places,
+                                                                                  monkeypatch, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(portal_cache, "GENERATION_SECONDS", 3600)
+
+    def queries() -> int:
+        caches[portal_cache.PAGES].clear()
+        portal_cache.generation()  # read once, outside the count
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for n in range(3):
+        incident = verified(coordinator, title=f"Another dismissal {n}", place=places["town"])
+        add_involvement(actor=coordinator, incident=incident, role=factories.term("involvement_role", "perpetrator"),
+                        person=world["official"])
+        link_source(actor=coordinator, incident=incident, source=factories.source(coordinator, title=f"Report {n}"))
+        publication.publish(coordinator, incident)
+    assert queries() == before
