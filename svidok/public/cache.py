@@ -74,7 +74,8 @@ def bump_generation() -> None:
 def page_key(request) -> str:
     # The language as LocaleMiddleware will choose it (cookie, then Accept-Language), read before it runs.
     language = get_language_from_request(request)
-    raw = "\x1f".join([request.path, repr(sorted(request.GET.lists())), language])
+    # The host and scheme too: the embed code a page offers names the address it was asked at.
+    raw = "\x1f".join([request.scheme, request.get_host(), request.path, repr(sorted(request.GET.lists())), language])
     return f"page:{generation()}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 

@@ -416,3 +416,12 @@ def test_pages_read_in_a_number_of_queries_that_does_not_grow_with_the_incidents
         link_source(actor=coordinator, incident=incident, source=factories.source(coordinator, title=f"Report {n}"))
         publication.publish(coordinator, incident)
     assert queries() == before
+
+
+def test_a_page_asked_at_another_host_is_kept_apart(client, world, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "svidok.example.org"]
+    first = client.get("/public/statistics/")
+    other = client.get("/public/statistics/", HTTP_HOST="svidok.example.org")
+    assert (first["X-Portal-Cache"], other["X-Portal-Cache"]) == ("miss", "miss")
+    assert "http://svidok.example.org/public/embed/chart/by-month/" in other.content.decode()
+    assert client.get("/public/statistics/", HTTP_HOST="evil.example").status_code == 400
