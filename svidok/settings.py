@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "svidok.common.middleware.RequestIdMiddleware",
     "svidok.common.middleware.ContentSecurityPolicyMiddleware",
     "svidok.common.middleware.VaultUnavailableMiddleware",
+    # The public portal's pages from its cache, before sessions and authentication it does not need
+    # (svidok/public/cache.py); inside the CSP and security headers, which its answers get as any other.
+    "svidok.public.cache.PortalCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -338,6 +341,12 @@ SVIDOK_RATE_LIMITS = {
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "svidok_ratelimit"},
+    # The public portal (svidok/public/cache.py): whole pages in each process's memory, and the
+    # generation number that publication bumps, in a table every process reads.
+    "public": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "svidok-public",
+               "TIMEOUT": 300, "OPTIONS": {"MAX_ENTRIES": 5000}},
+    "public_generation": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "svidok_public_generation", "TIMEOUT": None},
 }
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_VIEW = "svidok.common.ratelimits.rate_limited"

@@ -1,4 +1,5 @@
 import logging
+from functools import wraps
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -24,6 +25,26 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+# The public portal's embeds (the map and the charts that partners put in an iframe on their sites,
+# docs/public-portal.md) may be framed by any site; every other page by none (clickjacking).
+EMBED_PREFIX = "/public/embed/"
+CSP_EMBEDDABLE = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+
+
+def embeddable(view):
+    """Mark a view's answers as framable by any site: the CSP says ``frame-ancestors *`` and no
+    ``X-Frame-Options`` is sent. Honoured only under ``EMBED_PREFIX``, so that a decorator put on
+    the wrong view cannot open a page with a form or a record to clickjacking."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if request.path.startswith(EMBED_PREFIX):
+            response.embeddable = True
+            response.xframe_options_exempt = True  # django.middleware.clickjacking leaves it out
+        return response
+
+    return wrapped
 
 
 class RequestIdMiddleware:
@@ -53,7 +74,8 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         # The browsable API and the admin carry inline scripts; they are for staff only.
         if not request.path.startswith(("/admin/", "/api/")) or not settings.DEBUG:
-            response.setdefault("Content-Security-Policy", CSP)
+            embed = getattr(response, "embeddable", False) and request.path.startswith(EMBED_PREFIX)
+            response.setdefault("Content-Security-Policy", CSP_EMBEDDABLE if embed else CSP)
         return response
 
 

@@ -288,6 +288,7 @@ def fill(world, route: str, name: str, param: str, sensitivity: str):
         "fmt": "csv" if name == "sanctions:proposal_export" else "svg",
         "content_type_id": ContentType.objects.get_for_model(Incident).pk, "app_label": "incidents",
         "url": "walk-nowhere/", "pk": world["device"].pk, "line": 2, "kind": "involvement",
+        "slug": "walk-nowhere", "key": "by-month",
     }
     if param == "key" and name.startswith("reports:statistics"):
         return "by-month", False

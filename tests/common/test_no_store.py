@@ -57,6 +57,11 @@ def test_every_url_answers_no_store(client, admin_user):
             continue  # a chart of official figures that chose its own caching (forensics plots)
         if url == reverse("reports:map_boundaries"):
             continue  # the maps' region outlines: public OpenStreetMap geography, no record data (docs/maps.md)
+        if url.startswith("/public/") and response.status_code == 200 and "public" in response.get("Cache-Control", ""):
+            # The public portal (docs/public-portal.md): published records only, the same for everybody,
+            # kept by browsers for a minute. Its errors (404) are not kept.
+            assert (url, response["Cache-Control"]) == (url, "public, max-age=60")
+            continue
         assert_not_stored(response, url)
 
 
