@@ -18,6 +18,13 @@ $(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+# The map's browser libraries (Leaflet, leaflet.markercluster) from npm, checked against the integrity
+# hashes of package-lock.json and served as static files from node_modules/ (docs/maps.md).
+node_modules/.installed: package.json package-lock.json
+	scripts/system-deps.sh node
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@
@@ -25,7 +32,7 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 ## make run: install, migrate, load gazetteer and demo data, serve on http://127.0.0.1:$${SVIDOK_PORT:-8000}
 run: setup serve
 
-setup: $(VENV)/.runtime
+setup: $(VENV)/.runtime node_modules/.installed
 	scripts/system-deps.sh run
 	$(SVIDOK) compilemessages --ignore=.venv -v0
 	$(SVIDOK) collectstatic --noinput -v0
@@ -35,19 +42,19 @@ serve: $(VENV)/.runtime
 	$(SVIDOK) serve
 
 ## make test: the whole suite (lint, checks, unit, API, browser) on SQLite and on PostgreSQL
-test: $(VENV)/.dev
+test: $(VENV)/.dev node_modules/.installed
 	scripts/system-deps.sh test
 	scripts/test.sh
 
 ## make guide: the user guide's screenshots (docs/guide/), taken by the browser tests that walk each step
-guide: $(VENV)/.dev
+guide: $(VENV)/.dev node_modules/.installed
 	scripts/system-deps.sh test
 	scripts/guide-screenshots.sh
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check --no-cache .
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev node_modules/.installed
 	scripts/system-deps.sh test
 	$(BIN)/python bench/run.py
 
@@ -61,4 +68,4 @@ lock: | $(BIN)/python
 	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Install the Debian packages a target needs when they are missing (as root; otherwise say what to install).
-#   scripts/system-deps.sh venv|run|test
+#   scripts/system-deps.sh venv|node|run|test
 #     venv: what `python3 -m venv` and the pip install need (ensurepip, ICU headers, a C++ compiler);
+#     node: npm (and Node.js), which installs the map's browser libraries (package-lock.json);
 #     run: + gettext, Pango and DejaVu fonts (PDF dossiers); test: + PostgreSQL server, Chromium, fonts
 set -euo pipefail
 target=${1:-run}
 need=()
+if [ "$target" = node ]; then
+  # Debian's npm package brings nodejs with it.
+  command -v npm >/dev/null || need+=(npm)
+  command -v node >/dev/null || need+=(nodejs)
+else
 # Debian splits ensurepip (needed by `python3 -m venv`) into python3-venv.
 "${PYTHON:-python3}" -c 'import ensurepip, venv' 2>/dev/null || need+=(python3-venv)
 # pyicu (pulled in by normality, which followthemoney and rigour need) compiles against the system ICU when
@@ -22,6 +28,7 @@ if [ "$target" != venv ]; then
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
   # python-magic sniffs evidence types with libmagic.
   [[ $libs == *libmagic.so.1* ]] || need+=(libmagic1)
+fi
 fi
 if [ "$target" = test ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)

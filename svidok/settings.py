@@ -209,7 +209,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 # WhiteNoise warns on every request when the directory is missing (before collectstatic runs).
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS = [BASE_DIR / "svidok" / "static"]
+# The map's browser libraries (Leaflet, its marker clusters) come from npm (package-lock.json, with
+# integrity hashes) into node_modules/, installed by `make setup` and `make test` (`npm ci`), and are
+# served from there under vendor/: never copied into the repository (docs/maps.md).
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    BASE_DIR / "svidok" / "static",
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/leaflet.markercluster", NODE_MODULES / "leaflet.markercluster" / "dist"),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -745,7 +745,9 @@ def place_detail(request, code):
     page = paginate(request, incident_rows(sort_incidents(incidents, "-date")))
     expect_incidents(request, page)
     children = place.children.order_by("name_uk")[:200]
-    return render(request, "incidents/place_detail.html", {"place": place, "chain": chain, "page": page, "children": children})
+    # Apps above add sections (reports: the map) through common.extensions.
+    context = {"place": place, "chain": chain, "page": page, "children": children}
+    return render(request, "incidents/place_detail.html", extensions.extend_page("incidents.place", request, place, context))
 
 
 # --- elections ---------------------------------------------------------------------------------------

@@ -3,13 +3,20 @@ recent changes, unread notifications, saved searches), then counts over the inci
 see, each one aggregate query."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, F, When
 from django.db.models.functions import TruncMonth
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from svidok.accounts import rules
+from svidok.accounts.rules import require
+from svidok.incidents.forms import resolve_place
 from svidok.incidents.models import Incident, Place, Term
-from svidok.incidents.queries import visible_incidents
+from svidok.incidents.queries import filter_incidents, visible_incidents
+from svidok.people import freetext
+from svidok.reports import geo
 from svidok.work import queries as work
 
 # Each list of the dashboard shows this many; its "all" link the rest.
@@ -72,3 +79,46 @@ def dashboard(request):
         **_work_panels(request),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+# --- the map (docs/maps.md) ------------------------------------------------------------------------
+
+# The most points one map draws: beyond it the browser slows down and a list of filters serves better.
+MAP_LIMIT = 20000
+
+
+@login_required
+def map_points(request):
+    """The incidents of the list's filters that the user may see, as GeoJSON points; a bad filter is
+    a 400 whose message names the field."""
+    require(request.user, "incident.view")
+    params = request.GET.copy()
+    try:
+        place = (params.get("place") or "").strip()
+        if place:
+            # As on the list: a place may be given by its name; the shared filter takes its code.
+            try:
+                params["place"] = resolve_place(place).code
+            except ValidationError as exc:
+                raise ValidationError({"place": exc.messages}) from None
+        incidents, _cleaned = filter_incidents(visible_incidents(request.user), params)
+    except ValidationError as exc:
+        return JsonResponse({"errors": [message for messages in exc.message_dict.values() for message in messages]}, status=400)
+    total = incidents.count()
+    rows = list(incidents.select_related(*geo.RELATED).order_by("-date_start", "-id")[:MAP_LIMIT])
+    reader = freetext.reader_for(request)
+    reader.expect(incident.title for incident in rows)
+    features = geo.incident_features(rows, url_for=lambda incident: reverse("incidents:detail", args=[incident.reference]),
+                                     title_for=lambda incident: reader(incident.title))
+    collection = geo.feature_collection(features, not_shown=len(rows) - len(features))
+    collection["note"] = geo.note(total=total, considered=len(rows), shown=len(features))
+    return JsonResponse(collection, content_type="application/geo+json", json_dumps_params={"ensure_ascii": False})
+
+
+def map_boundaries(request):
+    """The outlines of the occupied regions and raions: public geography (OpenStreetMap, ODbL),
+    the same for everybody, so anonymous and cached by browsers for a day."""
+    response = HttpResponse(geo.boundaries_text(), content_type="application/geo+json")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
