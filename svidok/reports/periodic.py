@@ -317,30 +317,29 @@ def _charts(incidents) -> list[Chart]:
 
 
 def _map(report: Report, incidents) -> None:
-    """One point per place and type, not per incident: the map of 100,000 incidents is drawn from a
-    few thousand points, and its titles are counts and types, never an incident's title (which, for
-    publication, could hold a protected name)."""
+    """Points grouped by place and type in the database, not read per incident: the map of 100,000
+    incidents costs a few thousand rows. ``geo.map_svg`` draws one circle per position and type with
+    the number of its features, so a group's feature is repeated (the same dict, not copies) once per
+    incident. A point's title is its type, never an incident's title (which could name a protected
+    person in a report for publication)."""
     from svidok.reports import geo
 
     groups = list(incidents.exclude(place=None).values("place_id", "type_id").annotate(n=Count("id"), first=Min("id")))
     representatives = Incident.objects.in_bulk([g["first"] for g in groups])
-    # The representatives' places, raions and regions, for the location (one query, not one per point).
-    places = Place.objects.select_related("raion", "region", "parent").in_bulk({g["place_id"] for g in groups})
+    places = Place.objects.select_related("raion", "region").in_bulk({g["place_id"] for g in groups})
     types = Term.objects.in_bulk({g["type_id"] for g in groups})
     unplaced = centred = 0
     for group in sorted(groups, key=lambda g: (-g["n"], g["first"])):
         incident = representatives[group["first"]]
-        incident.place = places[group["place_id"]]
-        incident.type = types[group["type_id"]]
+        incident.place, incident.type = places[group["place_id"]], types[group["type_id"]]
         location = geo.incident_location(incident)
         if location is None:
             unplaced += group["n"]
             continue
-        if getattr(location, "precision", "place") != "place":
+        if location.precision != "place":
             centred += group["n"]
-        title = ngettext("%(count)d incident: %(type)s", "%(count)d incidents: %(type)s", group["n"]) % {
-            "count": group["n"], "type": incident.type.label}
-        report.map_features.append(geo.feature(incident=incident, title=title, url="", location=location))
+        point = geo.feature(incident=incident, title=incident.type.label, url="", location=location)
+        report.map_features.extend([point] * group["n"])
     report.map_svg = geo.map_svg(report.map_features)
     notes = []
     if centred:

@@ -199,8 +199,11 @@ def map_png(features: list[dict]) -> io.BytesIO | None:
         for polygon in polygons if geometry.get("type") in ("Polygon", "MultiPolygon") else []:
             for ring in polygon:
                 axes.plot([p[0] for p in ring], [p[1] for p in ring], color="#9aa5b1", linewidth=0.4)
-    seen = {}
+    seen, drawn = {}, set()
     for feature in features:
+        if id(feature) in drawn:  # a group's point is repeated once per incident (periodic._map)
+            continue
+        drawn.add(id(feature))
         lon, lat = feature["geometry"]["coordinates"]
         props = feature["properties"]
         label = props.get("type_label", "")
