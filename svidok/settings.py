@@ -273,6 +273,7 @@ SVIDOK_PERIODIC_JOBS = {
     "svidok.evidence.capture.fail_interrupted_captures": 600,
     "svidok.ingest.services.fail_interrupted_fetches": 600,
     "svidok.ingest.data_imports.fail_interrupted_imports": 600,
+    "svidok.reports.runs.fail_interrupted_reports": 600,
 }
 # Web capture: limits of one capture, and the user agent it announces.
 SVIDOK_CAPTURE_TIMEOUT = env_int("SVIDOK_CAPTURE_TIMEOUT", 30, minimum=1, maximum=600)  # seconds per fetch

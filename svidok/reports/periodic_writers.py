@@ -304,8 +304,8 @@ def write_docx(report: Report, path, progress=None) -> None:
         from django.utils.translation import ngettext
 
         document.add_paragraph(ngettext(
-            "%(count)d time a protected person is shown under a pseudonym or withheld.",
-            "%(count)d times a protected person is shown under a pseudonym or withheld.",
+            "%(count)s time a protected person is shown under a pseudonym or withheld.",
+            "%(count)s times a protected person is shown under a pseudonym or withheld.",
             report.redactions) % {"count": report.redactions})
     document.add_paragraph(_("Made by Svidok on %(date)s. The figures are those of that day: incidents recorded or "
                              "verified later are not in them.") % {"date": day(report.generated_on)})

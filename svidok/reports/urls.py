@@ -1,10 +1,13 @@
 from django.urls import path
 
-from svidok.reports import views
+from svidok.reports import periodic_views, views
 
 app_name = "reports"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("reports/map/points.geojson", views.map_points, name="map_points"),
     path("reports/map/boundaries.geojson", views.map_boundaries, name="map_boundaries"),
+    path("reports/periodic/", periodic_views.reports, name="periodic"),
+    path("reports/periodic/<uuid:public_id>/", periodic_views.run_detail, name="periodic_run"),
+    path("reports/periodic/<uuid:public_id>/download/", periodic_views.download, name="periodic_download"),
 ]
