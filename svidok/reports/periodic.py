@@ -456,6 +456,8 @@ def incident_entries(report: Report, *, batch: Callable[[int], None] | None = No
     order; read in batches (``incidents.exporting``). ``batch(n)`` is told after each incident."""
     disclosure = Disclosure(actor=report.actor, purpose=report.purpose)
     labels = _labels()
+    # The export item names its election in English; the report names it in its own language.
+    labels.update({("election", e.name): e.display_name for e in Election.objects.all()})
     places: dict[str, str] = {}
     for item in incident_items(actor=report.actor, disclosure=disclosure, within=report.listed_incidents()):
         # Only how many: kept one by one, 100,000 incidents' redactions would fill the memory.
@@ -513,5 +515,5 @@ def _entry(item: dict, labels: dict, places: dict) -> dict:
                for s in item["sources"]]
     return {"reference": item["reference"], "title": item["title"], "date": date_text(start, end, item["date_precision"]),
             "place": place or _("place not known"), "type": labels.get(("incident_type", item["type"]), ""),
-            "election": item["election"], "narrative": item["narrative"], "people": people, "sources": sources,
+            "election": labels.get(("election", item["election"]), item["election"]), "narrative": item["narrative"], "people": people, "sources": sources,
             "legal": [labels.get(("legal_qualification", code), "") for code in item["legal_tags"]]}

@@ -109,8 +109,11 @@ def write_pdf(report: Report, path, progress=None) -> None:
             parts.append(name)
             context["first_page"] = context.get("first_page", 1) + pages
 
-        part(head=True)
-        for batch in _batches(incident_entries(report, batch=progress)):
+        # The list of incidents begins on a page of its own, its heading with its first incidents.
+        part(head=True, heading_later=True)
+        batches = _batches(incident_entries(report, batch=progress))
+        part(heading=True, entries=next(batches, []))
+        for batch in batches:
             part(entries=batch)
         part(tail=True)
         writer = PdfWriter()
