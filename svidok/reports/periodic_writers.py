@@ -9,8 +9,9 @@ memory as soon as they are written:
 - **PDF** is rendered by WeasyPrint in parts (the head, then :data:`PART` incidents at a time, each
   part numbering its pages on from the last) and the parts are joined by pypdf: WeasyPrint lays out
   a whole document in memory, so one document of 100,000 incidents would not fit a small server.
-- **DOCX** (python-docx) keeps its document in memory until it is saved; its pictures are PNGs drawn
-  with matplotlib from the same tables and points.
+- **DOCX**: python-docx keeps a document in memory, so it makes everything but the incidents, and
+  the incidents are written into its ``word/document.xml`` batch by batch as the ZIP is copied
+  (:func:`_docx_stream`); its pictures are PNGs drawn with matplotlib from the same tables and points.
 
 :func:`write` writes to a temporary file beside the target and renames it only when complete: a
 failed report leaves no half-written file.
@@ -286,7 +287,58 @@ def write_docx(report: Report, path, progress=None) -> None:
     document.add_heading(_("Verified incidents"), level=1)
     if not report.listed:
         document.add_paragraph(_("No verified incident in this report's scope."))
-    for entry in incident_entries(report, batch=progress):
+    document.add_paragraph(_DOCX_MARK)
+    head = Path(path).with_name(Path(path).name + ".head")
+    document.save(head)
+    try:
+        _docx_stream(report, head, path, progress)
+    finally:
+        head.unlink(missing_ok=True)
+
+
+# A paragraph of the head document that the incidents replace (text no report holds).
+_DOCX_MARK = "svidok-periodic-report-incidents-go-here"
+
+
+def _docx_stream(report: Report, head: Path, path, progress) -> None:
+    """Copy the head document into ``path`` with the incidents (and the closing section) written in
+    place of the mark, batch by batch: python-docx holds a whole document in memory, so the
+    incidents are made as paragraphs of a small scratch document per batch, written out as XML and
+    dropped. The scratch documents come from python-docx's own template, as the head does, so their
+    styles and numbering are the head's."""
+    import zipfile
+
+    from docx import Document
+    from lxml import etree
+
+    def paragraphs(fill) -> Iterator[bytes]:
+        scratch = Document()
+        fill(scratch)
+        for child in scratch.element.body.iterchildren():
+            if etree.QName(child).localname != "sectPr":
+                yield etree.tostring(child, encoding="utf-8")
+
+    with zipfile.ZipFile(head) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename != "word/document.xml":
+                target.writestr(item, source.read(item.filename))
+                continue
+            xml = source.read(item.filename).decode("utf-8")
+            mark = xml.index(_DOCX_MARK)
+            begin = max(xml.rfind("<w:p>", 0, mark), xml.rfind("<w:p ", 0, mark))
+            finish = xml.index("</w:p>", mark) + len("</w:p>")
+            with target.open("word/document.xml", "w") as out:
+                out.write(xml[:begin].encode("utf-8"))
+                for batch in _batches(incident_entries(report, batch=progress)):
+                    for chunk in paragraphs(lambda scratch, batch=batch: _docx_incidents(scratch, batch)):
+                        out.write(chunk)
+                for chunk in paragraphs(lambda scratch: _docx_closing(scratch, report)):
+                    out.write(chunk)
+                out.write(xml[finish:].encode("utf-8"))
+
+
+def _docx_incidents(document, entries: list[dict]) -> None:
+    for entry in entries:
         document.add_heading(f"{entry['reference']} · {entry['title']}", level=3)
         meta = " · ".join(filter(None, [entry["date"], entry["place"], entry["type"], entry["election"]]))
         document.add_paragraph(meta)
@@ -302,17 +354,18 @@ def write_docx(report: Report, path, progress=None) -> None:
             text = ", ".join(filter(None, [source["title"], source["publisher"], source["date"]]))
             document.add_paragraph(f"{text} {source['url']}".strip(), style="List Number")
 
+
+def _docx_closing(document, report: Report) -> None:
+    from django.utils.translation import ngettext
+
     document.add_heading(_("About this report"), level=1)
     if report.redactions:
-        from django.utils.translation import ngettext
-
         document.add_paragraph(ngettext(
             "%(count)s time a protected person is shown under a pseudonym or withheld.",
             "%(count)s times a protected person is shown under a pseudonym or withheld.",
             report.redactions) % {"count": report.redactions})
     document.add_paragraph(_("Made by Svidok on %(date)s. The figures are those of that day: incidents recorded or "
                              "verified later are not in them.") % {"date": day(report.generated_on)})
-    document.save(path)
 
 
 def _docx_forensics(document, report: Report) -> None:

@@ -72,6 +72,7 @@ def test_report_docx_for_publication(reported, election, tmp_path):
 
     text = "\n".join(p.text for p in Document(out).paragraphs)
     assert reported.reference in text and "Звіт для оприлюднення" in text
+    assert text.index(reported.reference) < text.index("Про цей звіт")  # incidents streamed in before the closing
     with zipfile.ZipFile(out) as package:
         assert any(name.startswith("word/media/") and name.endswith(".png") for name in package.namelist())
 
