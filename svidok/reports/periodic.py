@@ -325,7 +325,9 @@ def _map(report: Report, incidents) -> None:
     from svidok.reports import geo
 
     groups = list(incidents.exclude(place=None).values("place_id", "type_id").annotate(n=Count("id"), first=Min("id")))
-    representatives = Incident.objects.in_bulk([g["first"] for g in groups])
+    # A representative needs only what a map point shows (reference, dates); not its texts.
+    representatives = (Incident.objects.only("id", "reference", "date_start", "date_end", "date_precision", "place_id",
+                                             "type_id").in_bulk([g["first"] for g in groups]))
     places = Place.objects.select_related("raion", "region").in_bulk({g["place_id"] for g in groups})
     types = Term.objects.in_bulk({g["type_id"] for g in groups})
     unplaced = centred = 0
