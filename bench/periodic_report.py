@@ -85,21 +85,27 @@ def main(argv=None) -> None:
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--formats", nargs="+", default=["html", "pdf", "docx"], choices=["html", "pdf", "docx"])
     parser.add_argument("--results", help="write the figures into this RESULTS.md (section periodic-report)")
+    parser.add_argument("--reuse", help="a folder of an earlier run (its var/ and fixture.json): skip the load")
     args = parser.parse_args(argv)
 
-    folder = Path(tempfile.mkdtemp(prefix="svidok-bench-report-"))
+    import json
+
+    folder = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="svidok-bench-report-"))
     env = {**os.environ, "SVIDOK_VAR_DIR": str(folder / "var"), "PYTHONPATH": str(ROOT), "SVIDOK_PLAIN_STATIC": "1"}
     env.pop("DATABASE_URL", None)
     load = os.getloadavg()
-    print(f"loading {args.incidents:,} incidents into {folder} ...", flush=True)
-    start = time.perf_counter()
-    import json
-
-    setup = subprocess.run([PYTHON, "-c", SETUP, str(args.incidents)], env=env, cwd=ROOT, check=True,
-                           capture_output=True, text=True)
-    fixture = json.loads(setup.stdout.strip().splitlines()[-1])
-    print(f"  loaded in {time.perf_counter() - start:.0f} s: {fixture['counted']:,} counted, {fixture['verified']:,} "
-          f"verified; places: {fixture['places']}", flush=True)
+    if args.reuse:
+        fixture = json.loads((folder / "fixture.json").read_text())
+    else:
+        print(f"loading {args.incidents:,} incidents into {folder} ...", flush=True)
+        start = time.perf_counter()
+        setup = subprocess.run([PYTHON, "-c", SETUP, str(args.incidents)], env=env, cwd=ROOT, check=True,
+                               capture_output=True, text=True)
+        fixture = json.loads(setup.stdout.strip().splitlines()[-1])
+        (folder / "fixture.json").write_text(json.dumps(fixture))
+        print(f"  loaded in {time.perf_counter() - start:.0f} s: {fixture['counted']:,} counted, "
+              f"{fixture['verified']:,} verified; places: {fixture['places']}", flush=True)
+    args.incidents = fixture["incidents"]
 
     rows = []
     for fmt in args.formats:

@@ -203,20 +203,24 @@ def map_png(features: list[dict]) -> io.BytesIO | None:
         for polygon in polygons if geometry.get("type") in ("Polygon", "MultiPolygon") else []:
             for ring in polygon:
                 axes.plot([p[0] for p in ring], [p[1] for p in ring], color="#9aa5b1", linewidth=0.4)
-    seen, drawn = {}, set()
+    # One scatter per type (a call per point would take minutes for a report's thousands of places);
+    # a group's point is repeated once per incident in ``features`` (periodic._map): drawn once.
+    by_type: dict[tuple[str, str], tuple[list, list]] = {}
+    drawn = set()
     for feature in features:
-        if id(feature) in drawn:  # a group's point is repeated once per incident (periodic._map)
+        if id(feature) in drawn:
             continue
         drawn.add(id(feature))
         lon, lat = feature["geometry"]["coordinates"]
         props = feature["properties"]
-        label = props.get("type_label", "")
-        axes.scatter([lon], [lat], s=18, color=props.get("colour", "#1f4f82"), edgecolors="white", linewidths=0.4,
-                     label=None if label in seen else label, zorder=3)
-        seen[label] = True
+        xs, ys = by_type.setdefault((props.get("type_label", ""), props.get("colour", "#1f4f82")), ([], []))
+        xs.append(lon)
+        ys.append(lat)
+    for (label, colour), (xs, ys) in by_type.items():
+        axes.scatter(xs, ys, s=18, color=colour, edgecolors="white", linewidths=0.4, label=label, zorder=3)
     axes.set_aspect(1.4)
     axes.set_axis_off()
-    if seen:
+    if by_type:
         axes.legend(fontsize=7, loc="lower left")
     return _png(figure)
 
