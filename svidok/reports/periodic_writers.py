@@ -184,7 +184,6 @@ def table_png(table) -> io.BytesIO | None:
         axes.set_xticks(range(0, len(rows), step), labels[::step], rotation=45, ha="right", fontsize=7)
     if len(numeric) > 1:
         axes.legend(fontsize=7)
-    axes.set_title(str(table.title), fontsize=9)
     return _png(figure)
 
 
