@@ -177,3 +177,32 @@ def test_viewer_may_not_make_a_report(world, viewer):
 
     with pytest.raises(PermissionDenied):
         periodic.build(actor=viewer, scope=periodic.resolve_scope(election=world.election.name))
+
+
+def test_election_with_results_gets_the_findings_of_its_results_page(world, coordinator, tmp_path):
+    from svidok.forensics import services as forensics_services
+    from tests.forensics.conftest import csv_text, synthetic_row
+
+    rows = [synthetic_row(uik=str(n), registered=1000 + 10 * n, issued_station=500 + 7 * n, stationary_box=550 + 7 * n,
+                          valid=630 + 7 * n, ivanov=400 + 5 * n, petrov=230 + 2 * n) for n in range(1, 21)]
+    forensics_services.import_results(actor=coordinator, election=world.election, source=csv_text(rows).encode(),
+                                      name="results.csv")
+    report = periodic.build(actor=coordinator, scope=periodic.resolve_scope(election=world.election.name))
+
+    periodic_writers.write(report, "html", tmp_path / "r.html")
+    periodic_writers.write(report, "docx", tmp_path / "r.docx")
+
+    found = report.forensics[0]
+    assert (found.has_results, found.problem, found.scope_label) == (True, "", "the whole file")
+    assert found.summary["precincts"] == 20
+    assert found.summary["registered"] == sum(1000 + 10 * n for n in range(1, 21))
+    assert sorted(found.plots) == ["fingerprint", "turnout"]
+    assert not any("No official precinct results" in line for line in report.unknown)
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Whole percentages beyond chance (z)" in html and 'alt="Histogram of precinct turnout"' in html
+    from docx import Document
+
+    document = Document(tmp_path / "r.docx")
+    assert "Territory analysed: the whole file." in [p.text for p in document.paragraphs]
+    drawn = [c for c in report.charts if periodic_writers.table_png(c.table) is not None]  # a table with no rows has no chart
+    assert len(document.inline_shapes) == 1 + len(drawn) + 2  # map, charts, the two forensic plots

@@ -136,3 +136,21 @@ def test_report_whose_election_was_removed_fails_with_a_reason(client, coordinat
     text = visible_text(client.get(f"/reports/periodic/{run.uuid}/").content.decode())
     assert "Not made What the report covers no longer exists (an election or place was removed)." in text
     assert not runs.stored_file(run).exists()
+
+
+def test_report_cut_off_by_a_stopped_worker_is_marked_failed(coordinator, election):
+    import datetime
+
+    from django.utils import timezone
+
+    run = runs.start_report(actor=coordinator, scope=runs.periodic.resolve_scope(election=election), purpose="internal",
+                            fmt="pdf", language="en")
+    runs.report_dir().mkdir(parents=True)
+    runs.stored_file(run).write_bytes(b"%PDF- partial")
+    ReportRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now() - datetime.timedelta(hours=7))
+
+    assert runs.fail_interrupted_reports() == 1
+
+    run.refresh_from_db()
+    assert (run.status, run.reason) == ("failed", {"code": "interrupted"})
+    assert not runs.stored_file(run).exists()
