@@ -14,7 +14,7 @@ from svidok.accounts.models import Role
 from svidok.incidents.services import record_election, submit_incident, verify_incident
 from svidok.reports.models import ReportRun
 from tests import factories
-from tests.browser.conftest import run_worker, sign_in, watch
+from tests.browser.conftest import run_worker, shot, sign_in, watch
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
@@ -40,6 +40,7 @@ def test_analyst_makes_a_periodic_report_and_downloads_it(page, live_server, voc
     page.get_by_label("Language").select_option("uk")
     page.get_by_label("PDF").check()
     page.get_by_label("publication").check()
+    shot(page, "periodic-report-form.png", full_page=False)
     page.get_by_role("button", name="Make the report").click()
 
     run = page.locator("#report-run")
@@ -47,6 +48,7 @@ def test_analyst_makes_a_periodic_report_and_downloads_it(page, live_server, voc
     run_worker()
     page.clock.run_for(2_000)
     expect(run.locator(".status")).to_have_text("Ready")
+    shot(page, "periodic-report-ready.png", full_page=False)
     with page.expect_download() as download_info:
         run.get_by_role("link", name="Download").click()
     download = download_info.value
