@@ -407,4 +407,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint tells every step of every document at INFO: a periodic report renders its PDF in
+    # parts (dozens of documents), which would fill the log with nothing to act on.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
