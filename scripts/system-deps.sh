@@ -37,6 +37,8 @@ if [ "$target" = test ]; then
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
   # Evidence metadata: audio/video duration and codecs come from ffprobe; the tests make media with ffmpeg.
   command -v ffprobe >/dev/null || need+=(ffmpeg)
+  # The periodic report's PDF is looked at page by page as PNG (pdftoppm) and as text (pdftotext).
+  command -v pdftoppm >/dev/null || need+=(poppler-utils)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then

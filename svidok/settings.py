@@ -277,6 +277,7 @@ SVIDOK_PERIODIC_JOBS = {
     "svidok.evidence.capture.fail_interrupted_captures": 600,
     "svidok.ingest.services.fail_interrupted_fetches": 600,
     "svidok.ingest.data_imports.fail_interrupted_imports": 600,
+    "svidok.reports.runs.fail_interrupted_reports": 600,
 }
 # Web capture: limits of one capture, and the user agent it announces.
 SVIDOK_CAPTURE_TIMEOUT = env_int("SVIDOK_CAPTURE_TIMEOUT", 30, minimum=1, maximum=600)  # seconds per fetch
@@ -416,4 +417,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint tells every step of every document at INFO: a periodic report renders its PDF in
+    # parts (dozens of documents), which would fill the log with nothing to act on.
+    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
 }
