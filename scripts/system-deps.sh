@@ -3,7 +3,7 @@
 #   scripts/system-deps.sh venv|node|run|test
 #     venv: what `python3 -m venv` and the pip install need (ensurepip, ICU headers, a C++ compiler);
 #     node: npm (and Node.js), which installs the map's browser libraries (package-lock.json);
-#     run: + gettext, Pango and DejaVu fonts (PDF dossiers); test: + PostgreSQL server, Chromium, fonts
+#     run: + gettext, Pango and DejaVu fonts (PDF dossiers), poppler-utils (joining a report's PDF parts); test: + PostgreSQL server, Chromium, fonts
 set -euo pipefail
 target=${1:-run}
 need=()
@@ -28,6 +28,8 @@ if [ "$target" != venv ]; then
   [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
   # python-magic sniffs evidence types with libmagic.
   [[ $libs == *libmagic.so.1* ]] || need+=(libmagic1)
+  # The periodic report's PDF is rendered in parts and joined by pdfunite (pypdf held every page: 940 MiB).
+  command -v pdfunite >/dev/null || need+=(poppler-utils)
 fi
 fi
 if [ "$target" = test ]; then

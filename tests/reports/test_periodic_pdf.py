@@ -84,3 +84,26 @@ def test_pdf_pages_as_png_are_not_blank(report_world, tmp_path, language):
     with translation.override(language):
         assert _("Pressure around the “elections” in occupied Ukraine").split()[0] in text
     assert PLACE[language] in text
+
+
+@needs_poppler
+def test_a_pdf_joined_from_one_part_per_incident_keeps_every_page_in_order_and_its_title(report_world, tmp_path, monkeypatch):
+    from svidok.reports import periodic_writers
+
+    path = tmp_path / "report.pdf"
+    whole = _pdf(report_world, "uk", tmp_path / "whole.pdf")
+    batches = periodic_writers._batches
+    # Each incident a part of its own (six parts instead of four), as 100,000 incidents make 100 parts.
+    monkeypatch.setattr(periodic_writers, "_batches", lambda entries, size=1: batches(entries, 1))
+    pdf = _pdf(report_world, "uk", path)
+
+    info = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    with translation.override("uk"):
+        title = _("Pressure around the “elections” in occupied Ukraine")
+    assert pdf.metadata.title.startswith(title) and pdf.metadata.creator == "Svidok"
+    assert f"Title:           {title}" in info  # poppler reads the incremental update too
+    assert len(pdf.pages) > len(whole.pages)  # each incident on a page of its own
+    text = [page.extract_text() for page in pdf.pages]
+    firsts = [next(i for i, t in enumerate(text) if f"SV-2018-00000{n}" in t) for n in (1, 2, 3)]
+    assert firsts == sorted(firsts)
+    assert text[-1].strip().endswith(str(len(pdf.pages)))
