@@ -122,6 +122,19 @@ def _fresh_match_indexes():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_public_pages():
+    """The public site's pages are cached per process under a generation kept in the database; a
+    rolled-back test can leave a page whose generation the next test's data repeats, so each test
+    starts with none (tests/public tests the cache itself)."""
+    yield
+    from django.core.cache import caches
+
+    from svidok.public import cache as portal_cache
+
+    caches[portal_cache.PAGES].clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests hash many passwords and do not test its strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -46,7 +46,10 @@ class SecondFactorMiddleware:
             auth.logout(request)
             messages.info(request, _("Your session has ended. Please sign in again."))
             return redirect(f"{reverse('accounts:login')}?{urlencode({'next': request.get_full_path()})}")
-        if not user.needs_second_factor or user.is_verified() or request.path in _open_paths() or request.path.startswith("/i18n/"):
+        # The public site (/public/) is what anybody reads without signing in: a half-signed-in
+        # person reads it as everybody does.
+        if (not user.needs_second_factor or user.is_verified() or request.path in _open_paths()
+                or request.path.startswith(("/i18n/", "/public/"))):
             return self.get_response(request)
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": _("Give the code of your second factor first (sign in on the web page).")}, status=403)

@@ -164,6 +164,16 @@ def test_documenter_without_authenticator_reaches_only_the_set_up_page(client, d
     assert client.get("/accounts/two-factor/setup/").status_code == 200
 
 
+def test_the_public_site_is_read_before_the_second_factor_as_without_signing_in(client, documenter):
+    sign_in(client, "documenter")
+
+    public = client.get("/public/")
+    private = client.get("/incidents/")
+
+    assert public.status_code == 200
+    assert private.status_code == 302 and private["Location"].startswith("/accounts/two-factor/setup/")
+
+
 def test_admin_site_needs_the_second_factor_too(client, admin_user):
     authenticator(admin_user)
     sign_in(client, "admin")
