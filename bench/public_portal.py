@@ -203,7 +203,8 @@ def run(args) -> dict:
             ]
             references = [
                 ("reference: static file (app.css, WhiteNoise)", "/static/svidok/app.css"),
-                ("reference: home, not from the cache (new query string each time)", lambda n: f"/public/?bench={n}"),
+                ("reference: home, not from the cache (a new 'since' date each time, before every incident)",
+                 lambda n: f"/public/?since={(dt.date(1990, 1, 1) + dt.timedelta(days=n)).isoformat()}"),
             ]
             rows = []
             for label, path in [*cases, *references]:
@@ -225,7 +226,7 @@ def run(args) -> dict:
                     raise SystemExit(f"{path}: {status}")
                 requests = args.requests if isinstance(path, str) and not path.startswith("/public/data/") else args.requests // 4
                 result = load(port, path, requests=requests, seconds=args.seconds, clients=args.clients)
-                result.update(label=label, path=path if isinstance(path, str) else "/public/?bench=N", first_ms=first_ms)
+                result.update(label=label, path=path if isinstance(path, str) else "/public/?since=DATE", first_ms=first_ms)
                 rows.append(result)
                 log(f"{label}: {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, p95 {result['p95']:.1f} ms, "
                     f"{result['errors']} errors")

@@ -21,9 +21,10 @@ it with the finished answer, headers and all.
 import hashlib
 import time
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.core.cache import caches
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language_from_request
 from django.views.decorators.http import require_safe
@@ -45,6 +46,13 @@ KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Content-Language", "Link
 # A streamed answer (the open data files) is kept when it ends within this size; a bigger one is
 # streamed every time, never held in memory.
 STREAM_KEEP_BYTES = 8 * 1024 * 1024
+
+# The query parameters the portal reads (its filters, the page of a list, the open data's language,
+# a chart's width, the language switch's way back). An address with any other is sent, by a cheap
+# redirect, to the same address without it: otherwise any made-up parameter (?x=1, ?x=2, ...) would
+# be a new cache entry and a page rendered afresh (20 a second here instead of 2,000: a way to
+# take the portal down with plain requests), and the cache would fill with copies of one page.
+PARAMETERS = frozenset({"type", "region", "election", "since", "until", "page", "lang", "width", "next"})
 
 _seen = {"value": None, "until": 0.0}
 
@@ -107,6 +115,8 @@ class PortalCacheMiddleware:
     def __call__(self, request):
         if request.method not in ("GET", "HEAD") or not request.path.startswith(PREFIX):
             return self.get_response(request)
+        if any(name not in PARAMETERS for name in request.GET):
+            return _canonical(request)
         key = page_key(request)
         kept = caches[PAGES].get(key)
         if kept is not None:
@@ -122,6 +132,15 @@ class PortalCacheMiddleware:
             caches[PAGES].set(key, (response.content, headers, embeddable), PAGE_SECONDS)
         response["X-Portal-Cache"] = "miss"
         return response
+
+
+def _canonical(request) -> HttpResponseRedirect:
+    """The same address without the parameters the portal does not read (302: a parameter the
+    portal learns to read later must not be remembered away by browsers)."""
+    kept = [(name, value) for name, values in request.GET.lists() if name in PARAMETERS for value in values]
+    response = HttpResponseRedirect(request.path + ("?" + urlencode(kept) if kept else ""))
+    response["Cache-Control"] = f"public, max-age={BROWSER_SECONDS}"
+    return response
 
 
 def _from_cache(kept) -> HttpResponse:

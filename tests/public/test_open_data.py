@@ -116,8 +116,8 @@ def world(coordinator, places, election):
     return {"shown": shown, "consented": consented, "victim": victim, "witness": witness}
 
 
-def body(client, name, **params):
-    response = client.get(f"/public/data/{name}", params)
+def body(client, name, headers=None, **params):
+    response = client.get(f"/public/data/{name}", params, headers=headers)
     assert response.status_code == 200
     return response, b"".join(response.streaming_content)
 
@@ -214,7 +214,7 @@ def test_csv_is_flat_with_one_row_per_incident(client, world):
 
 
 def test_labels_follow_the_lang_parameter_not_the_browser(client, world):
-    _response, english = body(client, "incidents.json", HTTP_ACCEPT_LANGUAGE="uk")
+    _response, english = body(client, "incidents.json", headers={"Accept-Language": "uk"})
     _response, ukrainian = body(client, "incidents.json", lang="uk")
 
     assert json.loads(english)["incidents"][1]["place_name"] == "Bakhchysarai"

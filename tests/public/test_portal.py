@@ -253,6 +253,19 @@ def test_pages_are_cached_per_language_and_public_for_a_minute(client, world, dj
     assert "Опубліковані інциденти" in ukrainian.content.decode()
 
 
+def test_a_parameter_the_portal_does_not_read_is_redirected_away_not_rendered_or_cached(client, world, django_assert_max_num_queries):
+    client.get("/public/incidents/?type=dismissal&page=1")  # the canonical address, now cached
+
+    with django_assert_max_num_queries(0):  # no page rendered, not even the generation read
+        made_up = client.get("/public/incidents/?type=dismissal&utm_source=x&page=1&x=2")
+    followed = client.get(made_up["Location"])
+
+    assert made_up.status_code == 302
+    assert made_up["Location"] == "/public/incidents/?type=dismissal&page=1"
+    assert followed["X-Portal-Cache"] == "hit"
+    assert client.get("/public/?cachebust=1")["Location"] == "/public/"
+
+
 def test_a_publication_in_another_process_shows_within_a_second(client, world, monkeypatch):
     assert client.get("/public/")["X-Portal-Cache"] == "miss"
     assert client.get("/public/")["X-Portal-Cache"] == "hit"
