@@ -320,10 +320,16 @@ def time_to_verification(incidents) -> Table:
         table.empty = _("No incident is verified yet.")
     if n:
         median = _median(incidents, n)
-        table.summary = ngettext(
-            "Median: %(days)s days, over %(count)s verified incident.",
-            "Median: %(days)s days, over %(count)s verified incidents.", n,
-        ) % {"days": formats.number_format(median, decimal_pos=1), "count": formats.number_format(n, force_grouping=True)}
+        if median < 1:  # "0.0 days" reads as "verified at once"; what it means is within the day
+            table.summary = ngettext(
+                "Median: less than a day, over %(count)s verified incident.",
+                "Median: less than a day, over %(count)s verified incidents.", n,
+            ) % {"count": formats.number_format(n, force_grouping=True)}
+        else:
+            table.summary = ngettext(
+                "Median: %(days)s days, over %(count)s verified incident.",
+                "Median: %(days)s days, over %(count)s verified incidents.", n,
+            ) % {"days": formats.number_format(median, decimal_pos=1), "count": formats.number_format(n, force_grouping=True)}
     if untimed:
         table.note = ngettext(
             "%(count)s verified incident has no verification in the change history (it was imported already verified): it is not counted.",

@@ -246,3 +246,16 @@ def test_table_csv_has_headers_in_the_readers_language_and_safe_cells(documenter
         text = statistics.table_csv(statistics.by_raion(Incident.objects.all()))
 
     assert list(csv.reader(io.StringIO(text))) == [["Район", "Інциденти"], ["'=Бахчисарайський", "1"]]
+
+
+def test_a_median_under_a_day_is_said_in_words_not_as_zero_days(documenter, coordinator):
+    for hours in (1, 2, 30):
+        incident = factories.incident(documenter)
+        Incident.objects.filter(pk=incident.pk).update(created_at=timezone.now() - dt.timedelta(hours=hours))
+        submit_incident(actor=documenter, incident=incident)
+        verify_incident(actor=coordinator, incident=incident)
+
+    table = statistics.time_to_verification(Incident.objects.all())
+
+    assert table.summary == "Median: less than a day, over 3 verified incidents."
+    assert statistics.median_days(Incident.objects.all()) == 0.1
