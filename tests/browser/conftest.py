@@ -7,10 +7,13 @@ is logged by Chromium as a console error, and the ``console_errors`` fixture col
 
 import os
 import re
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from svidok.accounts.models import User
@@ -20,6 +23,44 @@ from tests.helpers import PASSWORD, authenticator, current_code
 # made from that thread (the fixtures that create users) as "async-unsafe". They are not: the
 # loop only talks to the browser.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+
+class _OneRequestAtATimeOnASharedConnection(ThreadedWSGIServer):
+    """The live server, answering one request at a time when its threads share the test's
+    database connection (in-memory SQLite: Django hands every request thread the test thread's
+    connection). Requests on one shared sqlite3 connection from several threads can deadlock: one
+    thread steps a query that calls a Python SQL function (``django_date_trunc`` for ``TruncMonth``)
+    and waits for the GIL while holding the connection's mutex, while another holds the GIL and
+    waits for that mutex to bind its parameters. A page with several chart images (the statistics
+    and the public site) asks for them at once and hung a CI run that way. Each answer is read to
+    its end inside the lock, since a streamed body queries as it is read. On PostgreSQL each thread
+    has its own connection and requests run side by side as before."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        self.serialize = bool(connections_override)
+        super().__init__(*args, connections_override=connections_override, **kwargs)
+
+    def set_app(self, application):
+        if not self.serialize:
+            return super().set_app(application)
+        lock = self._lock
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                result = application(environ, start_response)
+                try:
+                    return [b"".join(result)]
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+
+        return super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = _OneRequestAtATimeOnASharedConnection
 
 CHROMIUM = Path("/usr/bin/chromium")
 # launch() gives every run a fresh temporary profile (Playwright adds --user-data-dir itself);
