@@ -18,7 +18,6 @@ from django.db.models import Count, Max, Min, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import check_for_language
@@ -162,22 +161,8 @@ def _display(record: dict) -> dict:
     for source in shown["sources"]:
         source["published"] = dt.date.fromisoformat(source["published_on"]) if source.get("published_on") else None
     shown["url"] = reverse("public:incident", args=[record["reference"]])
-    shown["when"] = _when(shown["date_start"], shown["date_end"], record["date_precision"])
+    shown["when"] = geo.dates_text(shown["date_start"], shown["date_end"], record["date_precision"])
     return shown
-
-
-def _when(start: dt.date, end: dt.date | None, precision: str) -> str:
-    """The incident's date as far as it is known, in the reader's format (like the map's points)."""
-    if precision == "year":
-        return str(start.year)
-    if precision == "month":
-        return formats.date_format(start, "YEAR_MONTH_FORMAT")
-    text = formats.date_format(start, "DATE_FORMAT")
-    if precision == "approximate":
-        return "≈ " + text
-    if end and end != start:
-        return f"{text} – {formats.date_format(end, 'DATE_FORMAT')}"
-    return text
 
 
 def _records(incidents) -> list[dict]:

@@ -125,7 +125,13 @@ def incident_location(incident) -> Location | None:
 
 def date_text(incident) -> str:
     """The incident's date as the lists show it, in the reader's format."""
-    return _date_text(incident.date_start, incident.date_end, incident.date_precision, get_language())
+    return dates_text(incident.date_start, incident.date_end, incident.date_precision)
+
+
+def dates_text(start, end, precision: str) -> str:
+    """An incident's date as far as it is known, in the active language's format ("2018", "March
+    2018", "≈ 18 March 2018", "1 – 5 March 2018"): the map's points and the public site's records."""
+    return _date_text(start, end, precision, get_language())
 
 
 # Incidents share dates: formatting each once per language keeps 20,000 points fast.
