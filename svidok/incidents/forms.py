@@ -14,6 +14,7 @@ from svidok.common.forms import TermChoiceField as BaseTermChoiceField
 from svidok.common.validation import is_uuid, public_id_in
 from svidok.incidents import services
 from svidok.incidents.models import DatePrecision, Election, ElectionFigure, Incident, Intervention, Place, Source, Term
+from svidok.incidents.queries import filter_incidents
 from svidok.people import freetext, suggest
 from svidok.people import services as people_services
 from svidok.people.models import PROTECTED_ROLES, Organization, Person
@@ -64,6 +65,21 @@ def resolve_place(text: str) -> Place | None:
         several=gettext("Several places match: %(names)s. Enter the KATOTTG code of the one you mean."),
         label=lambda p: f"{p.name} ({p.code})",
     )
+
+
+def filter_with_place_names(queryset, params):
+    """The incident list's filters (``queries.filter_incidents``) with the place given by its code
+    or by any spelling of its name, as people type it in the list, the map and the statistics.
+    Returns the filtered queryset and the cleaned filters; a name that fits no place, or several,
+    is a ValidationError on ``place``."""
+    params = params.copy()
+    place = (params.get("place") or "").strip()
+    if place:
+        try:
+            params["place"] = resolve_place(place).code
+        except ValidationError as exc:
+            raise ValidationError({"place": exc.messages}) from None
+    return filter_incidents(queryset, params)
 
 
 def _party_by_id(value: str):

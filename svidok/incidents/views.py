@@ -41,7 +41,7 @@ from svidok.incidents.forms import (
     SourceFormSet,
     SourceRecordForm,
     VerifyForm,
-    resolve_place,
+    filter_with_place_names,
 )
 from svidok.incidents.models import (
     Election,
@@ -89,14 +89,7 @@ def incident_list(request):
     status = 200
     page = None
     try:
-        place = (params.get("place") or "").strip()
-        if place:
-            # Names are resolved here; the shared filter takes a KATOTTG code.
-            try:
-                params["place"] = resolve_place(place).code
-            except ValidationError as exc:
-                raise ValidationError({"place": exc.messages}) from None
-        queryset, _cleaned = filter_incidents(queryset, params)
+        queryset, _cleaned = filter_with_place_names(queryset, params)
         queryset = sort_incidents(queryset, params.get("sort"))
         page = paginate(request, incident_rows(queryset))
         expect_incidents(request, page)

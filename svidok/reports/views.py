@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from svidok.accounts import rules
 from svidok.accounts.rules import require
 from svidok.common.views import add_service_errors
-from svidok.incidents.forms import IncidentFilterForm, resolve_place
+from svidok.incidents.forms import IncidentFilterForm, filter_with_place_names
 from svidok.incidents.models import Election, Incident, Place, Term
-from svidok.incidents.queries import filter_incidents, visible_incidents
+from svidok.incidents.queries import visible_incidents
 from svidok.people import freetext
 from svidok.reports import charts, geo, statistics
 from svidok.work import queries as work
@@ -102,16 +102,8 @@ def map_points(request):
     """The incidents of the list's filters that the user may see, as GeoJSON points; a bad filter is
     a 400 whose message names the field."""
     require(request.user, "incident.view")
-    params = request.GET.copy()
     try:
-        place = (params.get("place") or "").strip()
-        if place:
-            # As on the list: a place may be given by its name; the shared filter takes its code.
-            try:
-                params["place"] = resolve_place(place).code
-            except ValidationError as exc:
-                raise ValidationError({"place": exc.messages}) from None
-        incidents, _cleaned = filter_incidents(visible_incidents(request.user), params)
+        incidents, _cleaned = filter_with_place_names(visible_incidents(request.user), request.GET)
     except ValidationError as exc:
         return JsonResponse({"errors": [message for messages in exc.message_dict.values() for message in messages]}, status=400)
     total = incidents.count()
@@ -148,15 +140,8 @@ def _statistics_scope(request):
     # A counsel account reads no election of its own (rule 13): only those of the incidents it sees.
     elections = None if rules.can(request.user, "election.view") else Election.objects.filter(incidents__in=incidents).distinct()
     form = IncidentFilterForm(request.GET or None, elections=elections)
-    params = request.GET.copy()
     try:
-        place = (params.get("place") or "").strip()
-        if place:
-            try:
-                params["place"] = resolve_place(place).code
-            except ValidationError as exc:
-                raise ValidationError({"place": exc.messages}) from None
-        incidents, _cleaned = filter_incidents(incidents, params)
+        incidents, _cleaned = filter_with_place_names(incidents, request.GET)
     except ValidationError as exc:
         form.is_valid()
         add_service_errors(form, exc)
