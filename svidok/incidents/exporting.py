@@ -78,7 +78,9 @@ def incident_items(*, actor, disclosure: Disclosure | None = None, within=None) 
     return _items(actor, disclosure, within)
 
 
-def _batches(queryset) -> Iterator[list]:
+def batches(queryset) -> Iterator[list]:
+    """The incidents of ``queryset`` in lists of ``BATCH``, read in chunks (the export and the public
+    site's records: the texts of one batch share one blind-index lookup)."""
     batch = []
     for incident in queryset.iterator(chunk_size=2000):
         batch.append(incident)
@@ -100,7 +102,7 @@ def _texts(incident) -> Iterator[str]:
 def _items(actor, disclosure: Disclosure, within=None) -> Iterator[dict]:
     # Internal use by a reader who may see identities shows everything: no need to look for names.
     everything = disclosure.purpose is Purpose.INTERNAL and disclosure.cleared
-    for batch in _batches(_queryset(actor, disclosure.purpose, within)):
+    for batch in batches(_queryset(actor, disclosure.purpose, within)):
         matcher = None if everything else Matcher(t for i in batch for t in _texts(i))
         disclosure.prepare({v.person_id for i in batch for v in i.involvements.all() if v.person_id})
         for incident in batch:

@@ -25,12 +25,11 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from svidok.incidents.exporting import batches
 from svidok.incidents.models import Incident, IncidentSource, Involvement
 from svidok.people.consent import Disclosure, Purpose, Shown
 from svidok.people.freetext import Matcher
 from svidok.reports import geo
-
-BATCH = 500  # incidents whose texts share one blind-index lookup
 
 # The keys of a public record, in the order the flat (CSV) file writes them.
 KEYS = ("reference", "title", "narrative", "type", "type_label", "date_start", "date_end", "date_precision",
@@ -65,17 +64,6 @@ def _prepared(queryset) -> QuerySet:
     )
 
 
-def _batches(queryset) -> Iterator[list]:
-    batch = []
-    for incident in queryset.iterator(chunk_size=BATCH):
-        batch.append(incident)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _texts(incident) -> Iterator[str]:
     yield from (incident.title, incident.narrative)
     for link in incident.source_links.all():
@@ -87,7 +75,7 @@ def public_records(queryset: QuerySet | None = None) -> Iterator[dict]:
     dict (keys: :data:`KEYS`), in the queryset's order, a batch at a time: an export of 100,000
     incidents holds one batch in memory."""
     queryset = published_incidents() if queryset is None else queryset
-    for batch in _batches(_prepared(queryset)):
+    for batch in batches(_prepared(queryset)):
         # Nobody's clearance: the public site never opens a sealed identity, whoever asks for the page.
         # One per batch: a Disclosure keeps every person it decided on and every redaction it made,
         # which over a whole registry would grow with it.
