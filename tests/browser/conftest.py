@@ -149,6 +149,13 @@ def give_code(page: Page, code: str) -> None:
 PHONE = {"width": 375, "height": 812}
 
 
+def map_still(page: Page) -> None:
+    """Wait until the incident map stops moving. A popup opened near the edge pans the map into view
+    (animated), and a click during that pan lands where a link was a moment before: mousedown on the
+    link, mouseup beside it, no click on it. map.js marks a moving map with data-map-moving."""
+    expect(page.locator("[data-incident-map][data-map-moving]")).to_have_count(0, timeout=TIMEOUT_MS)
+
+
 def shot(page: Page, name: str, *, full_page: bool = True) -> None:
     """A screenshot into $SVIDOK_SCREENSHOT_DIR when it is set (to look at the pages, and for the
     user guide: scripts/guide-screenshots.sh). ``full_page=False`` keeps to the viewport, for long

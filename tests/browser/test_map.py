@@ -17,7 +17,7 @@ from svidok.accounts.models import Role
 from svidok.incidents.models import Place
 from svidok.incidents.services import record_election
 from tests import factories
-from tests.browser.conftest import TIMEOUT_MS, shot, sign_in, watch
+from tests.browser.conftest import TIMEOUT_MS, map_still, shot, sign_in, watch
 from tests.helpers import make_user
 
 pytestmark = pytest.mark.browser
@@ -69,10 +69,11 @@ def test_map_clusters_points_and_a_click_opens_the_incident(page, console_errors
     popup = page.locator(".leaflet-popup")
     expect(popup).to_contain_text(world["far"].reference)
     expect(popup).to_contain_text("Melitopol (at the place itself)")
+    map_still(page)
     shot(page, "map-popup.png", full_page=False)
     popup.get_by_role("link", name="Nurses dismissed after the vote").click()
 
-    expect(page).to_have_url(re.compile(f"/incidents/{world['far'].reference}/$"))
+    expect(page).to_have_url(re.compile(f"/incidents/{world['far'].reference}/$"), timeout=TIMEOUT_MS)
     expect(page.get_by_role("heading", level=1)).to_have_text("Nurses dismissed after the vote")
     assert console_errors == []
 
@@ -87,9 +88,11 @@ def test_map_cluster_opens_to_its_points_with_precision(page, console_errors, wo
     five = page.get_by_role("button", name="5", exact=True)
     expect(page.locator(".marker-cluster")).to_have_count(1)
     shot(page, "map-zoomed.png")
+    map_still(page)
     five.click()  # five at one spot: spread out around it (spiderfied)
     expect(page.locator(".map-point[title^='Teacher ']")).to_have_count(5)
 
+    map_still(page)
     page.locator(".map-point[title='Search of a mosque']").click()  # at the raion's centre
     expect(page.locator(".leaflet-popup")).to_contain_text("Bakhchysaraiskyi (placed at the raion's centre)")
     assert console_errors == []

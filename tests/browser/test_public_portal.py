@@ -18,7 +18,7 @@ from svidok.incidents import publication
 from svidok.incidents.models import Place
 from svidok.incidents.services import add_involvement, submit_incident, verify_incident
 from tests import factories
-from tests.browser.conftest import TIMEOUT_MS, shot, watch
+from tests.browser.conftest import TIMEOUT_MS, map_still, shot, watch
 from tests.helpers import second_lead
 from tests.loopback import Handler, Site
 
@@ -88,9 +88,10 @@ def test_portal_home_shows_map_and_chart_and_a_click_opens_an_incident(page, con
     page.locator(".map-point").click()  # the lone point in Melitopol
     popup = page.locator(".leaflet-popup")
     expect(popup).to_contain_text(far.reference)
+    map_still(page)
     popup.get_by_role("link", name="[protected name] and other nurses dismissed after the vote").click()
 
-    expect(page).to_have_url(re.compile(f"/public/incidents/{far.reference}/$"))
+    expect(page).to_have_url(re.compile(f"/public/incidents/{far.reference}/$"), timeout=TIMEOUT_MS)
     expect(page.get_by_role("heading", level=1)).to_have_text("[protected name] and other nurses dismissed after the vote")
     expect(page.locator("main")).not_to_contain_text(NAME)
     expect(page.locator("main")).to_contain_text("a protected person")

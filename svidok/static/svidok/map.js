@@ -61,6 +61,10 @@
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution(root.dataset.attribution);
     map.setView([46.5, 35.5], 6);
+    // While the map moves (a popup pans it into view, a cluster zooms), a click meant for what
+    // moves may land beside it; the page says so, for scripts and tests that wait for it to settle.
+    map.on("movestart zoomstart", function () { root.setAttribute("data-map-moving", ""); });
+    map.on("moveend zoomend", function () { root.removeAttribute("data-map-moving"); });
     // The outlines lie under the points in a pane of their own (Leaflet's overlay pane is 400),
     // arriving before or after them.
     map.createPane("outline").style.zIndex = 350;
