@@ -310,6 +310,12 @@ def test_two_web_processes_two_workers_a_replica_and_s3(scale_dir):
               f"{len(primary_reads)} ({100 * len(replica_reads) / (len(replica_reads) + len(primary_reads)):.0f}% on "
               f"the replica); {JOBS} jobs run once each (worker 1: {by_worker[0]}, worker 2: {by_worker[1]}); "
               f"replay lag at the end {lag}; load average {os.getloadavg()[0]:.2f}")
+    except BaseException:
+        # What each process said, for the failure report (logs hold no personal data: test records only).
+        for log in sorted(scale_dir.glob("*.log")) + sorted((scale_dir / "pg").glob("*.log")):
+            lines = log.read_text(errors="replace").splitlines()
+            print(f"\n--- {log.name} (last 40 of {len(lines)} lines)\n" + "\n".join(lines[-40:]))
+        raise
     finally:
         processes.stop()
         cluster.stop()
