@@ -280,6 +280,11 @@ def test_two_web_processes_two_workers_a_replica_and_s3(scale_dir):
         assert replica_reads, "no read of incidents or search keys reached the replica"
         assert not [line for line in replica_web if re.search(r"statement: (INSERT|UPDATE|DELETE)", line)]
 
+        # With the replica's replay paused it is behind every write, for certain: each writer's next read,
+        # through the other process, must still see the write (the cookie keeps it on the primary), while
+        # the same session without that cookie gets the replica's stale answer.
+        pinned = paused(cluster, sessions, bases)
+
         # Every job done, each by exactly one worker, once; each periodic job queued once.
         until(lambda: cluster.sql(cluster.primary_port, "SELECT count(*) FROM django_tasks_database_dbtaskresult "
                                   "WHERE task_path LIKE '%run_periodic' AND args_kwargs->'args'->>0 LIKE 'scale.test.%' "
@@ -306,7 +311,7 @@ def test_two_web_processes_two_workers_a_replica_and_s3(scale_dir):
         print(f"\nscale-out: setup and start {ready - started:.1f} s, load {load_seconds:.1f} s, total "
               f"{time.monotonic() - started:.1f} s; {requests_made} requests by {PEOPLE} people over 2 web processes, "
               f"{writes} writes each read back through the other process (the replica had not yet replayed the write "
-              f"at {behind} of them); incidents/search SELECTs on the replica {len(replica_reads)}, on the primary "
+              f"at {behind} of them; {pinned} more with its replay paused); incidents/search SELECTs on the replica {len(replica_reads)}, on the primary "
               f"{len(primary_reads)} ({100 * len(replica_reads) / (len(replica_reads) + len(primary_reads)):.0f}% on "
               f"the replica); {JOBS} jobs run once each (worker 1: {by_worker[0]}, worker 2: {by_worker[1]}); "
               f"replay lag at the end {lag}; load average {os.getloadavg()[0]:.2f}")
@@ -320,6 +325,38 @@ def test_two_web_processes_two_workers_a_replica_and_s3(scale_dir):
         processes.stop()
         cluster.stop()
         s3.stop()
+
+
+def paused(cluster: Cluster, sessions: dict, bases: list[str]) -> int:
+    cluster.sql(cluster.replica_port, "SELECT pg_wal_replay_pause()")
+    written = []
+    try:
+        for number, name in enumerate(sorted(sessions)):
+            session, here, there = sessions[name], bases[number % 2], bases[(number + 1) % 2]
+            title = f"Director {number} threatened while replay is paused"
+            created = session.post(f"{here}/api/v1/incidents/", timeout=120, json={
+                "title": title, "type": "dismissal", "date_start": "2024-03-21", "sensitivity": "internal"})
+            assert created.status_code == 201, created.text[:300]
+            reference = created.json()["reference"]
+            written.append(reference)
+            assert cluster.sql(cluster.replica_port, f"SELECT count(*) FROM incidents_incident WHERE reference = "
+                               f"'{reference}'") == "0", "the replica replayed the write although paused"
+            read = session.get(f"{there}/api/v1/incidents/{reference}/", timeout=120)
+            assert read.status_code == 200 and read.json()["title"] == title, f"stale read of {reference}: {read.status_code}"
+            blind = requests.get(f"{there}/api/v1/incidents/{reference}/", timeout=120,
+                                 cookies={"sessionid": session.cookies["sessionid"]})
+            assert blind.status_code == 404, f"without the cookie {reference} was read from the primary: {blind.status_code}"
+    finally:
+        cluster.sql(cluster.replica_port, "SELECT pg_wal_replay_resume()")
+    # Replayed, the writers' reads go back to the replica and the cookie is dropped.
+    until(lambda: cluster.sql(cluster.replica_port, "SELECT count(*) FROM incidents_incident WHERE reference IN ("
+                              + ",".join(f"'{reference}'" for reference in written) + ")") == str(len(written)),
+          READY_TIMEOUT, "the replica to replay the paused writes")
+    for number, name in enumerate(sorted(sessions)):
+        session = sessions[name]
+        assert session.get(f"{bases[number % 2]}/incidents/", timeout=120).status_code == 200
+        assert "svidok_primary_lsn" not in session.cookies, f"{name}'s cookie was kept after the replica caught up"
+    return len(written)
 
 
 def _answers(url: str) -> bool:
