@@ -3,6 +3,12 @@ what never is. Without a real replica here, the two questions the middleware ask
 replica reachable, has it replayed the person's last write) are answered by the test; the whole path,
 on a real primary and streaming replica, is tests/scale/test_scale_out.py."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.contrib.sessions.models import Session
 from django.core import signing
@@ -180,3 +186,50 @@ def test_without_replicas_nothing_is_installed(settings):
     assert not settings.SVIDOK_REPLICA_DATABASES  # the suite runs without DATABASE_REPLICA_URLS
     assert "svidok.common.db_router.ReplicaReadsMiddleware" not in settings.MIDDLEWARE
     assert not settings.DATABASE_ROUTERS
+
+
+# --- the settings ----------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOW = """
+import json, os
+os.environ["DJANGO_SETTINGS_MODULE"] = "svidok.settings"
+from django.conf import settings
+print(json.dumps({"replicas": settings.SVIDOK_REPLICA_DATABASES, "routers": settings.DATABASE_ROUTERS,
+                  "mirror": [settings.DATABASES[a]["TEST"] for a in settings.SVIDOK_REPLICA_DATABASES],
+                  "hosts": [settings.DATABASES[a]["HOST"] for a in settings.SVIDOK_REPLICA_DATABASES],
+                  "middleware": settings.MIDDLEWARE[:3]}))
+"""
+
+
+def settings_with(tmp_path, **variables) -> subprocess.CompletedProcess:
+    """Settings are read once per process: each environment in a process of its own (no connection is made)."""
+    env = {name: value for name, value in os.environ.items() if name not in ("DATABASE_URL", "DATABASE_REPLICA_URLS")}
+    env.update(SVIDOK_VAR_DIR=str(tmp_path / "var"), **variables)
+    return subprocess.run([sys.executable, "-c", SHOW], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_replicas_are_aliases_mirrored_in_tests_with_the_router_and_middleware_installed(tmp_path):
+    done = settings_with(tmp_path, DATABASE_URL="postgres://svidok@db1/svidok",
+                         DATABASE_REPLICA_URLS="postgres://ro@db2/svidok, postgres://ro@db3/svidok")
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert shown == {"replicas": ["replica1", "replica2"], "routers": ["svidok.common.db_router.ReplicaRouter"],
+                     "mirror": [{"MIRROR": "default"}] * 2, "hosts": ["db2", "db3"],
+                     "middleware": ["django.middleware.security.SecurityMiddleware",
+                                    "whitenoise.middleware.WhiteNoiseMiddleware",
+                                    "svidok.common.db_router.ReplicaReadsMiddleware"]}
+
+
+@pytest.mark.parametrize(("variables", "message"), [
+    ({"DATABASE_REPLICA_URLS": "postgres://ro@db2/svidok"},
+     "DATABASE_REPLICA_URLS needs DATABASE_URL to be a PostgreSQL database."),
+    ({"DATABASE_URL": "postgres://svidok@db1/svidok", "DATABASE_REPLICA_URLS": "sqlite:////tmp/copy.sqlite3"},
+     "DATABASE_REPLICA_URLS must name PostgreSQL streaming replicas."),
+    ({"DATABASE_URL": "postgres://svidok@db1/svidok", "DATABASE_REPLICA_URLS": "nonsense://x"},
+     "DATABASE_REPLICA_URLS has an invalid database URL"),
+])
+def test_a_bad_replica_setting_stops_start_up_naming_it(tmp_path, variables, message):
+    done = settings_with(tmp_path, **variables)
+    assert done.returncode != 0
+    assert message in done.stderr
