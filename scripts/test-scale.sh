@@ -12,4 +12,5 @@ trap 'rm -rf "$SVIDOK_VAR_DIR"' EXIT
 export SVIDOK_VAR_DIR SVIDOK_PLAIN_STATIC=1 SVIDOK_TESTS_SCALE=1
 mkdir -p "$SVIDOK_VAR_DIR/static"
 unset DATABASE_URL DATABASE_REPLICA_URLS
-exec pytest -q -p no:xdist -s tests/scale "$@"
+# Not exec: the trap above removes the temporary var/ when pytest ends.
+pytest -q -p no:xdist -s tests/scale "$@"
