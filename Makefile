@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SVIDOK := $(BIN)/svidok
 
-.PHONY: run test setup serve lint bench lock clean guide
+.PHONY: run test test-scale setup serve lint bench lock clean guide
 
 $(BIN)/python:
 	PYTHON=$(PYTHON) scripts/system-deps.sh venv
@@ -45,6 +45,11 @@ serve: $(VENV)/.runtime
 test: $(VENV)/.dev node_modules/.installed
 	scripts/system-deps.sh test
 	scripts/test.sh
+
+## make test-scale: the scale-out test: a PostgreSQL primary and streaming replica, S3, two web processes and two workers on loopback
+test-scale: $(VENV)/.dev node_modules/.installed
+	scripts/system-deps.sh test
+	scripts/test-scale.sh
 
 ## make guide: the user guide's screenshots (docs/guide/), taken by the browser tests that walk each step
 guide: $(VENV)/.dev node_modules/.installed

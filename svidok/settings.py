@@ -147,6 +147,49 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Streaming replicas for reads (docs/deploy.md, "A primary with replicas"): comma-separated URLs,
+# aliases replica1, replica2, ...; only with PostgreSQL. svidok.common.db_router decides what is read
+# there (the models below, in GET requests, outside transactions, after the person's last write has
+# been replayed); writes, migrations and everything sensitive stay on the primary.
+SVIDOK_REPLICA_DATABASES = []
+for _number, _replica_url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL to be a PostgreSQL database.")
+    try:
+        _replica = dj_database_url.parse(_replica_url, conn_max_age=60)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS has an invalid database URL: {exc}") from None
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must name PostgreSQL streaming replicas.")
+    # Tests make no database of their own for a replica: it is the primary's (Django's MIRROR).
+    DATABASES[f"replica{_number}"] = {**_replica, "TEST": {"MIRROR": "default"}}
+    SVIDOK_REPLICA_DATABASES.append(f"replica{_number}")
+if SVIDOK_REPLICA_DATABASES:
+    DATABASE_ROUTERS = ["svidok.common.db_router.ReplicaRouter"]
+    # Before everything that reads: the portal cache's generation, sessions, authentication.
+    MIDDLEWARE.insert(MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+                      "svidok.common.db_router.ReplicaReadsMiddleware")
+# The models read on a replica in an eligible request: records and reference data whose copy a few
+# milliseconds old harms nobody. Not here, so always on the primary: accounts, sessions, second
+# factor, lockouts (axes), permission shares (CaseShare, IncidentAccess), drafts, reference counters,
+# the identity vault and consents (people), evidence and its custody, the audit log, job queues and
+# run states, rate-limit and cache tables.
+SVIDOK_REPLICA_MODELS = frozenset({
+    "incidents.vocabulary", "incidents.term", "incidents.place", "incidents.election", "incidents.electionfigure",
+    "incidents.source", "incidents.tag", "incidents.incident", "incidents.incidentsource", "incidents.involvement",
+    "incidents.intervention", "incidents.case",
+    "search.searchentry",
+    "sanctions.referencelist", "sanctions.referenceentity", "sanctions.proposal", "sanctions.proposalmember",
+    "sanctions.listing",
+    "forensics.resultset", "forensics.precinct", "forensics.analysis",
+    "ingest.article", "ingest.candidate",
+    "work.assignment", "work.comment", "work.notification", "work.savedsearch",
+})
+# Requests under these paths read only from the primary: the public portal (its page cache would
+# keep a stale page for minutes), the admin, and sign-in.
+SVIDOK_REPLICA_EXCLUDED_PATHS = ("/public/", "/admin/", "/accounts/")
+# The longest a person's reads are kept on the primary waiting for a replica to replay their write (seconds).
+SVIDOK_REPLICA_PIN_MAX_AGE = env_int("SVIDOK_REPLICA_PIN_MAX_AGE", 24 * 3600, minimum=60)
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

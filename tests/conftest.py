@@ -37,7 +37,16 @@ def uses_database(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     """SVIDOK_TESTS_DATABASE_ONLY=1 (scripts/test.sh, second pass on PostgreSQL) leaves out the tests
     that cannot reach a database: they ran in the first pass, and a second database changes nothing
-    for them (docs/decisions.md, decision 40)."""
+    for them (docs/decisions.md, decision 40).
+
+    The scale-out test (marked ``scale``) makes its own database cluster and processes: it runs only
+    with SVIDOK_TESTS_SCALE=1 (`make test-scale`), and then alone."""
+    scale = os.environ.get("SVIDOK_TESTS_SCALE") == "1"
+    chosen = [item for item in items if (item.get_closest_marker("scale") is not None) == scale]
+    if len(chosen) < len(items):
+        kept = set(map(id, chosen))
+        config.hook.pytest_deselected(items=[item for item in items if id(item) not in kept])
+        items[:] = chosen
     if os.environ.get("SVIDOK_TESTS_DATABASE_ONLY") != "1":
         return
     keep = [item for item in items if uses_database(item)]

@@ -5,6 +5,12 @@ seconds between its runs. :func:`schedule_periodic_jobs` (called when ``svidok w
 queues one :func:`run_periodic` task per job unless one is already waiting; each run queues the
 next, ``run_after`` the interval. The schedule lives in the task table, so any number of workers
 share it and a restarted worker picks it up.
+
+Two workers starting at once, or one starting while another finishes a run, would each see no run
+waiting and each queue one: the job would then run twice per interval, for ever. ``schedule`` looks
+and queues under one lock (a transaction-scoped advisory lock on PostgreSQL; on SQLite the
+transaction's ``BEGIN IMMEDIATE`` is that lock), so the second sees the first's run. Claiming a job
+is django-tasks-db's ``SELECT ... FOR UPDATE SKIP LOCKED``: one worker per job.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import task
@@ -36,11 +43,20 @@ def _importable(path: str) -> bool:
     return True
 
 
+# pg_advisory_xact_lock's key for the periodic schedule: any fixed number no other lock of ours uses.
+SCHEDULE_LOCK = 0x5F1D0C01
+
+
 def schedule(path: str, *, delay: int = 0) -> bool:
     """Queue the periodic job ``path`` to run in ``delay`` seconds, unless a run is already waiting."""
-    if _waiting(path):
-        return False
-    run_periodic.using(run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue(path)
+    with transaction.atomic(using=DEFAULT_DB_ALIAS):
+        connection = connections[DEFAULT_DB_ALIAS]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEDULE_LOCK])
+        if _waiting(path):
+            return False
+        run_periodic.using(run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue(path)
     return True
 
 
