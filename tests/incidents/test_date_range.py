@@ -90,3 +90,23 @@ def test_same_result_as_the_plain_overlap_test(documenter):
         assert _found({"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}) == expected
         expected_from = {title for title, start, end in rows if _overlaps(start, end, date_from, None)}
         assert _found({"date_from": date_from.isoformat()}) == expected_from
+
+
+def test_list_counts_a_date_range_exactly_below_the_cap_and_says_more_than_above(client, coordinator, documenter, monkeypatch):
+    from svidok.common.pagination import CappedPaginator
+    from tests.helpers import login
+
+    for day in (1, 2, 3):
+        factories.incident(documenter, title=f"in {day}", date=D(2019, 5, day), date_end=D(2019, 6, day))
+    factories.incident(documenter, title="outside", date=D(2019, 1, 1))
+    login(client, coordinator)
+    period = {"date_from": "2019-05-15", "date_to": "2019-12-31"}
+
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 3)
+    page = client.get("/incidents/", period).context["page"]
+    assert (page.paginator.count, page.paginator.capped) == (3, False)
+
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 2)
+    response = client.get("/incidents/", period)
+    assert response.context["page"].paginator.capped
+    assert "More than 2 incidents" in response.content.decode()
