@@ -427,7 +427,7 @@ def _row_builder(model, fixed_now, rng: random.Random):
     """
     from django.db import models as djm
 
-    fields = [f for f in model._meta.concrete_fields]
+    fields = [f for f in model._meta.concrete_fields if not f.generated]  # the database fills generated columns
     names = [f.attname for f in fields]
     fill = []
     for f in fields:

@@ -4,12 +4,18 @@ Each case calls the code the web UI runs (``visible_incidents`` → ``filter_inc
 ``sort_incidents`` → ``incident_rows`` → ``paginate``, or ``search.api.search``), records the SQL
 it sends, and times the same statements with the bare DB-API cursor. ORM and bare runs alternate,
 so both see the same cache state; parameters rotate so no case is one repeated query.
+
+Every case runs twice on the same database: "before", with the query shapes of commit 7ffac52
+swapped in (``bench/read_before.py``), and "after", with today's; the bench checks that both give
+the same page and count for every parameter set.
 """
 
+import fcntl
+import os
 import statistics
 import time
 
-from bench import generate
+from bench import generate, read_before
 
 # Query words for the search cases: a surname in Cyrillic and Latin, Crimean Tatar Latin and
 # Cyrillic, a Russian name in Latin, a town in four spellings. All must find the same records
@@ -110,15 +116,29 @@ def run(n: int, *, reps: int, log) -> dict:
     log(f"read benchmark: loading {n:,} incidents")
     fixture = generate.load_read_fixture(n, log=log)
     log(f"  loaded in {fixture['seconds']} s ({fixture['places']} places)")
+    lock_path = os.environ.get("SVIDOK_BENCH_READ_LOCK")
+    if lock_path:
+        # Load outside the benchmark lock, time inside it: the fixture of one database can be loaded
+        # while another benchmark times, and nothing is timed while another benchmark holds the lock.
+        lock = open(lock_path, "a")  # noqa: SIM115 (held until the process ends)
+        log(f"  waiting for {lock_path}")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        log(f"  {lock_path} taken; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     analyst, _ = User.objects.get_or_create(username="bench-analyst", defaults={"role": Role.ANALYST})
     coordinator, _ = User.objects.get_or_create(username="bench-coordinator", defaults={"role": Role.COORDINATOR})
     request = RequestFactory().get("/incidents/")
 
-    def list_page(user, params):
+    def list_page(user, params, ids=False):
         queryset, _cleaned = filter_incidents(visible_incidents(user), params)
         page = paginate(request, incident_rows(sort_incidents(queryset, params.get("sort"))))
         rows = list(page.object_list)
+        if ids:
+            return page.paginator.count, [row.pk for row in rows]
         return page.paginator.count if rows or page.paginator.count == 0 else -1
+
+    def search_all(q, ids=False):
+        found = search(analyst, q)
+        return {k: [r.pk for r in v] for k, v in found.items()} if ids else sum(len(v) for v in found.values())
 
     # The raions with most incidents first: a filter that selects something is the realistic one.
     raions = list(
@@ -132,14 +152,24 @@ def run(n: int, *, reps: int, log) -> dict:
     status_raion = [{"status": statuses[i % 3], "place": raions[i % len(raions)]} for i in range(max(6, min(12, len(raions))))]
     text_filter = [{"q": q, "status": "verified"} for q in SEARCH_QUERIES]
 
-    cases = [
-        measure("list: type + date range (analyst)", lambda p: list_page(analyst, p), type_date, reps, log),
-        measure("list: status + raion (analyst)", lambda p: list_page(analyst, p), status_raion, reps, log),
-        measure("list: no filter, newest first (coordinator)", lambda p: list_page(coordinator, p), [{}], reps, log),
-        measure("list: text + status (analyst)", lambda p: list_page(analyst, p), text_filter, reps, log),
-        measure("search: all types, 20 each (analyst)",
-                lambda q: sum(len(v) for v in search(analyst, q).values()), SEARCH_QUERIES, reps, log),
+    specs = [
+        ("list: type + date range (analyst)", lambda p, ids=False: list_page(analyst, p, ids), type_date),
+        ("list: status + raion (analyst)", lambda p, ids=False: list_page(analyst, p, ids), status_raion),
+        ("list: no filter, newest first (coordinator)", lambda p, ids=False: list_page(coordinator, p, ids), [{}]),
+        ("list: text + status (analyst)", lambda p, ids=False: list_page(analyst, p, ids), text_filter),
+        ("search: all types, 20 each (analyst)", search_all, SEARCH_QUERIES),
     ]
+    cases = []
+    for name, fn, param_sets in specs:
+        with read_before.shapes():
+            before = measure(name + " [before]", fn, param_sets, reps, log)
+            before_ids = [fn(p, ids=True) for p in param_sets]
+        after = measure(name, fn, param_sets, reps, log)
+        after_ids = [fn(p, ids=True) for p in param_sets]
+        after["before"] = before
+        after["same_results"] = before_ids == after_ids
+        log(f"    same results before and after: {after['same_results']}")
+        cases.append(after)
     spellings = {}
     for group in SPELLING_GROUPS:
         found = [sorted(matching_ids("incident", q).values_list("object_id", flat=True)[:100000]) for q in group]

@@ -93,6 +93,12 @@ def _read_section(reads: dict) -> list[str]:
         "from that run, sent through the bare DB-API cursor. Milliseconds; ORM and bare runs alternate; parameters "
         "rotate over several types/years/raions/queries.",
         "",
+        "Each case runs twice on the same fixture database: **before**, the query shapes of commit 7ffac52 "
+        "(the date overlap test alone; every key of a search word scanned, redundant prefixes included) swapped into "
+        "the same code path by `bench/read_before.py`, and **after**, today's (`docs/search.md`, \"Reads at scale\"). "
+        "Both run with today's indexes. \"same results\" compares, for every parameter set, the count and the ids "
+        "of the page (or of the 4 search lists) before and after.",
+        "",
     ]
     for db, r in reads.items():
         fx = r["fixture"]
@@ -103,14 +109,18 @@ def _read_section(reads: dict) -> list[str]:
                    f"{fx['seconds']:.0f} s straight into the tables (no audit entries: fixture for reads); ANALYZE after.")
     out += [
         "",
-        "| database | case | queries | ORM p50 | ORM p95 | bare p50 | bare p95 | ORM/bare p50 | ORM/bare p95 | matches (median) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| database | case | before: ORM p50 | before: ORM p95 | before: ORM/bare p95 | queries | ORM p50 | ORM p95 | bare p50 | bare p95 "
+        "| ORM/bare p50 | ORM/bare p95 | matches (median) | same results |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for db, r in reads.items():
         for c in r["cases"]:
-            out.append(f"| {db} | {c['case']} | {c['queries']:g} | {_ms(c['orm_p50'])} | {_ms(c['orm_p95'])} | "
+            b = c.get("before") or {}
+            same = {True: "yes", False: "**NO**"}.get(c.get("same_results"), "")
+            out.append(f"| {db} | {c['case']} | {_ms(b.get('orm_p50'))} | {_ms(b.get('orm_p95'))} | {_ratio(b.get('ratio_p95'))} | "
+                       f"{c['queries']:g} | {_ms(c['orm_p50'])} | {_ms(c['orm_p95'])} | "
                        f"{_ms(c['bare_p50'])} | {_ms(c['bare_p95'])} | {_ratio(c['ratio_p50'])} | {_ratio(c['ratio_p95'])} | "
-                       f"{_count(c['rows'])} |")
+                       f"{_count(c['rows'])} | {same} |")
     out.append("")
     for db, r in reads.items():
         checks = "; ".join(f"{k}: {'same' if v['same_ids'] else 'DIFFERENT'} {v['incidents']:,} incidents"

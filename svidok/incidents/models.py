@@ -10,7 +10,8 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Func, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -259,6 +260,23 @@ class Tag(models.Model):
         return self.name
 
 
+class DaysBetween(Func):
+    """Whole days from the second date to the first, an integer, on SQLite and PostgreSQL alike.
+
+    Deterministic on both, so it may define a stored generated column.
+    """
+
+    arity = 2
+    output_field = models.IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="CAST(julianday(%(expressions)s) AS INTEGER)",
+                           arg_joiner=") - julianday(", **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="(%(expressions)s)", arg_joiner=" - ", **extra)
+
+
 class Incident(models.Model):
     """One fact of pressure: what happened, when, where, to whom, by whom, and how we know."""
 
@@ -285,6 +303,10 @@ class Incident(models.Model):
     type = models.ForeignKey(Term, verbose_name=_("type"), on_delete=models.PROTECT, related_name="+")
     date_start = models.DateField(_("date"))
     date_end = models.DateField(_("until"), null=True, blank=True)
+    # Days from date_start to date_end (0 for a one-day incident), kept by the database. Its largest
+    # value bounds a date-range filter by date_start, which an index can serve (queries.filter_incidents).
+    span_days = models.GeneratedField(expression=DaysBetween(Coalesce("date_end", "date_start"), "date_start"),
+                                      output_field=models.IntegerField(), db_persist=True)
     date_precision = models.CharField(_("date precision"), max_length=12, choices=DatePrecision.choices, default=DatePrecision.DAY)
     place = models.ForeignKey(Place, verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT, related_name="incidents")
     place_text = models.CharField(_("place details"), max_length=300, blank=True)
@@ -317,6 +339,8 @@ class Incident(models.Model):
             # The default order of every list (newest first) is read off this index, backwards.
             models.Index(fields=["date_start", "id"], name="incident_date_id"),
             models.Index(fields=["published_at"], name="incident_published_at"),
+            # The longest span in one index step (queries.longest_span).
+            models.Index(fields=["span_days"], name="incident_span_days"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(date_end__isnull=True) | Q(date_end__gte=models.F("date_start")), name="incident_dates_ordered"),

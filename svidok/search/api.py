@@ -19,6 +19,16 @@ MAX_QUERY_WORDS = 8
 _SEARCHABLE: dict[str, tuple[int, Callable]] = {}
 
 
+def shortest_prefixes(keys) -> list[str]:
+    """``keys`` without those that start with another of them: a prefix lookup of ``savcank`` already
+    finds every key that ``savcanka`` would, so scanning both reads the same index range twice."""
+    kept: list[str] = []
+    for key in sorted(keys):
+        if not any(key.startswith(shorter) for shorter in kept):
+            kept.append(key)
+    return kept
+
+
 def matching_ids(object_type: str, q: str):
     """Ids of ``object_type`` records whose names or text match ``q`` in any spelling.
 
@@ -35,7 +45,7 @@ def matching_ids(object_type: str, q: str):
     ids = None
     for keys in groups:
         condition = Q()
-        for key in sorted(keys):
+        for key in shortest_prefixes(keys):
             condition |= lookup(prefix + key)
         entries = SearchEntry.objects.filter(condition)
         if ids is not None:

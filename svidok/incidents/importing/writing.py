@@ -53,7 +53,7 @@ def _save_all(model, objs: list, key: str, now) -> None:
     """Insert model instances and give them their primary keys, found again by the unique ``key``."""
     if not objs:
         return
-    concrete = [f for f in model._meta.concrete_fields if not f.primary_key]
+    concrete = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]  # the database fills generated ones
     for f in concrete:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             for obj in objs:
