@@ -109,8 +109,13 @@ def make_fixture(n: int) -> dict:
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session.save()
             sessions.append({"role": role, "session": session.session_key})
+    from svidok.incidents.queries import visible_incidents
+
     references = list(Incident.objects.order_by("?").values_list("reference", flat=True)[:500])
-    return {"sessions": sessions, "references": references, "incidents": Incident.objects.count(),
+    # A documenter opens the incidents a documenter may see (not others' drafts, nor restricted ones).
+    writer = User.objects.get(username="load-documenter-0")
+    writer_references = list(visible_incidents(writer).order_by("?").values_list("reference", flat=True)[:500])
+    return {"sessions": sessions, "references": references, "writer_references": writer_references, "incidents": Incident.objects.count(),
             "fixture_seconds": round(time.perf_counter() - started, 1), "facts": {k: v for k, v in facts.items() if k != "rows"}}
 
 
@@ -251,7 +256,8 @@ class Person:
             status, _body = self.request("GET", "/search/?" + urllib.parse.urlencode({"q": rng.choice(SEARCH_WORDS)}))
             return status == 200
         if kind == "incident":
-            status, _body = self.request("GET", f"/incidents/{rng.choice(self.fixture['references'])}/")
+            references = self.fixture["references" if self.role == "coordinator" else "writer_references"]
+            status, _body = self.request("GET", f"/incidents/{rng.choice(references)}/")
             return status == 200
         if kind == "match":
             self.ensure_csrf()
@@ -447,7 +453,7 @@ def main(argv=None) -> None:
     parser.add_argument("--incidents", type=int, default=20_000)
     parser.add_argument("--base", help="a checkout of the code before the change, run first against the same data")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each measured run (default 60)")
-    parser.add_argument("--warmup", type=float, default=10.0, help="unmeasured load before the runs (default 10)")
+    parser.add_argument("--warmup", type=float, default=20.0, help="unmeasured load before the runs (default 20)")
     parser.add_argument("--think", type=float, default=5.0, help="mean think time in seconds (default 5)")
     parser.add_argument("--results", help="write the section into this file (e.g. bench/RESULTS.md)")
     parser.add_argument("--json", help="also write the raw figures here")
