@@ -373,7 +373,7 @@ def run(args) -> dict:
         fixture = json.loads(out.read_text())
         log(f"fixture: {fixture['incidents']:,} incidents in {fixture['fixture_seconds']} s")
         database = database_version(env)
-        trees = ([("before", Path(args.base).resolve())] if args.base else []) + [("after", ROOT)]
+        trees = ([("before", Path(args.base).resolve())] if args.base else []) + [("after", Path(args.after or ROOT).resolve())]
         results = {}
         for label, code in trees:
             port = free_port()
@@ -420,7 +420,7 @@ def markdown(result: dict, args, command: str) -> str:
         "(Python threads, keep-alive) on the same machine",
         f"- {result['incidents']:,} incidents (bench.generate), the EU 269/2014 annex as reference list `eu-269`; "
         f"{READERS} coordinators (readers) and {WRITERS} documenters (writers), each signed in with a verified second factor",
-        "- " + "; ".join(f"{label}: `{trees[label]['commit']}` ({'the code before the change' if label == 'before' else 'this tree'}), "
+        "- " + "; ".join(f"{label}: `{trees[label]['commit']}` ({'the code before the change' if label == 'before' else 'with the changes'}), "
                          f"load average {trees[label]['loadavg_before']} → {trees[label]['loadavg_after']}" for label in labels),
         f"- user model: think time exponential with mean {args.think:g} s between one person's clicks (then none: saturation); "
         f"{args.seconds:g} s per run after a {args.warmup:g} s warm-up; reader mix "
@@ -452,6 +452,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--incidents", type=int, default=20_000)
     parser.add_argument("--base", help="a checkout of the code before the change, run first against the same data")
+    parser.add_argument("--after", help="the code after the change (default: this tree)")
     parser.add_argument("--seconds", type=float, default=60.0, help="length of each measured run (default 60)")
     parser.add_argument("--warmup", type=float, default=20.0, help="unmeasured load before the runs (default 20)")
     parser.add_argument("--think", type=float, default=5.0, help="mean think time in seconds (default 5)")
