@@ -127,7 +127,7 @@ def test_match_file_one_result_per_line_with_line_numbers_in_json(capsys, eu_fil
         people(capsys, "match", "--file", str(names), "--list", "eu-269", "--json", "--limit", "1")
     data = json.loads(capsys.readouterr().out)
 
-    assert str(caught.value) == "2 of 4 names could not be matched (line 5, 6); the others were."
+    assert str(caught.value) == "2 of 4 names could not be matched (lines 5, 6); the others were."
     assert [(row["line"], row.get("query"), [r["record_id"] for r in row.get("results", [])]) for row in data] == [
         (2, "Михаила Малышева", ["I.PERSONS/30"]), (4, "Inna Guzeeva", ["I.PERSONS/162"]), (5, None, []), (6, None, [])]
     assert data[2]["error"] == "A name cannot be initials only: write at least one name in full."

@@ -135,7 +135,8 @@ class Command(BaseCommand):
         self.stdout.write(_dumps(rows) if json else "\n\n".join(rows))
         if failed:
             shown = ", ".join(str(n) for n in failed[:20]) + (", ..." if len(failed) > 20 else "")
-            raise CommandError(f"{len(failed)} of {len(queries)} names could not be matched (line {shown}); the others were.")
+            raise CommandError(f"{len(failed)} of {len(queries)} names could not be matched (line{'s' if len(failed) > 1 else ''} "
+                               f"{shown}); the others were.")
 
     def handle_export_proposal(self, *, proposal, fmt, output, username, **options):
         actor = find_actor(username)
@@ -168,7 +169,7 @@ def _read_names(path: str) -> list[tuple[int, str, str | None]]:
     except OSError as exc:
         raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
     except UnicodeDecodeError as exc:
-        line = text_line(exc)
+        line = _text_line(exc)
         raise CommandError(f"{path} is not UTF-8 text (line {line}); nothing was matched.") from None
     queries = []
     if path.lower().endswith(".csv"):
@@ -197,7 +198,7 @@ def _read_names(path: str) -> list[tuple[int, str, str | None]]:
     return queries
 
 
-def text_line(exc: UnicodeDecodeError) -> int:
+def _text_line(exc: UnicodeDecodeError) -> int:
     return exc.object[:exc.start].count(b"\n") + 1
 
 
