@@ -7,7 +7,7 @@ rewrites the rest of the file and keeps these parts.
 from pathlib import Path
 
 PARTS = ("forensics", "forensics-votes", "forensics-pages", "matching", "given-names", "duplicates", "suite", "audit", "evidence-ingest",
-         "evidence-bundle", "news", "open-data", "public-portal", "periodic-report")
+         "evidence-bundle", "news", "open-data", "public-portal", "periodic-report", "load-sqlite", "load-postgresql", "first-match")
 
 
 def markers(name: str) -> tuple[str, str]:

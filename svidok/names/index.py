@@ -4,17 +4,28 @@ itself: candidates from the index, scored by :mod:`svidok.names.scoring` or logi
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import itertools
+import logging
+import os
+import pickle
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from svidok.names import logic_v2
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: processes may build the same index at once, which is only slower
+    fcntl = None
 from svidok.names.scoring import explain, score_entries
 from svidok.names.shapes import Entry, MatchError, Shape, check_birth_date, query_shapes
 
@@ -29,6 +40,9 @@ CANDIDATE_MIN = 0.7  # similarity below which a vocabulary word is not a candida
 CANDIDATE_FLOOR = 0.6  # similarity that would count zero in the candidate ranking
 SIMILAR_CACHE = 50_000  # query words whose similar vocabulary words are kept (per index)
 SPELLING, SKELETON = 0, 1
+STORE_FORMAT = 1  # raise when MatchIndex's attributes change: stored indexes of another layout are rebuilt
+
+logger = logging.getLogger(__name__)
 
 ALGORITHMS = {
     ALGORITHM: {"threshold": DEFAULT_THRESHOLD, "description": "Svidok's token-alignment scorer over normalized name forms"},
@@ -87,9 +101,24 @@ class MatchIndex:
         self._similar: dict[tuple[int, str], tuple[np.ndarray, np.ndarray]] = {}
         self._similar_lock = threading.Lock()
         self.build_seconds = time.perf_counter() - started
+        self.load_seconds = None  # set when read from the store (IndexCache) instead
 
     def __len__(self):
         return len(self.entries)
+
+    def __getstate__(self):
+        # What is stored (IndexCache's files): the entries and arrays; not the per-process cache of
+        # similar words, its lock, or the birth-date reader (a function of the process that uses it).
+        state = self.__dict__.copy()
+        for name in ("_similar", "_similar_lock", "birth_dates"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._similar = {}
+        self._similar_lock = threading.Lock()
+        self.birth_dates = None
 
     @property
     def vocabulary_size(self) -> int:
@@ -256,12 +285,21 @@ def _positions(shapes: tuple[Shape, ...]) -> list[tuple[set[str], set[str]]]:
 
 
 class IndexCache:
-    """Indexes by key, each built once per process and rebuilt when its source's state changed
-    (``state`` is any hashable the source computes cheaply: counts, last ids, a file digest)."""
+    """Indexes by key, each built once and rebuilt when its source's state changed (``state`` is any
+    hashable, picklable value the source computes cheaply: counts, last ids, a file digest).
 
-    def __init__(self):
+    With a ``directory`` (set by the app that owns the data: ``SVIDOK_VAR_DIR/cache/names``), a
+    built index is also written there, with the state it was built for, and the next process that
+    needs the index for the same state reads it instead of building it (a pickle, far faster than
+    computing every entry's name forms again). A process building an index holds a lock on its
+    file: the other processes wait for the file rather than building the same index at once. A
+    file for another state, another matcher version or layout, or that cannot be read is ignored
+    and replaced; a directory that cannot be written leaves the index in memory only."""
+
+    def __init__(self, directory: str | Path | None = None):
         self._cache: dict[str, MatchIndex] = {}
         self._lock = threading.Lock()
+        self.directory = directory
 
     def get(self, key: str, state: Hashable, build: Callable[[], list[Entry]], *, birth_dates=None) -> MatchIndex:
         index = self._cache.get(key)
@@ -270,12 +308,80 @@ class IndexCache:
         with self._lock:
             index = self._cache.get(key)
             if index is None or index.state != state:
-                index = MatchIndex(build(), label=key, state=state, birth_dates=birth_dates)
+                index = self._load_or_build(key, state, build)
+                index.birth_dates = birth_dates
                 self._cache[key] = index
+        return index
+
+    def path(self, key: str) -> Path | None:
+        """The file of ``key``'s index (its name says nothing of the key: a list's name may be anything)."""
+        if self.directory is None:
+            return None
+        return Path(self.directory) / f"index-{hashlib.sha256(key.encode()).hexdigest()[:24]}.pickle"
+
+    def _load_or_build(self, key: str, state: Hashable, build: Callable[[], list[Entry]]) -> MatchIndex:
+        path = self.path(key)
+        if path is None:
+            return MatchIndex(build(), label=key, state=state)
+        stamp = (STORE_FORMAT, VERSION, key, state)
+        index = _read_index(path, stamp)
+        if index is not None:
+            return index
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            lock = open(path.with_suffix(".lock"), "a+b")  # noqa: SIM115 (held while building)
+        except OSError as exc:
+            logger.warning("The matcher's index store %s cannot be used (%s): the index stays in memory.", path.parent, exc.strerror)
+            return MatchIndex(build(), label=key, state=state)
+        with lock:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            # Another process may have written it while this one waited for the lock.
+            index = _read_index(path, stamp)
+            if index is None:
+                index = MatchIndex(build(), label=key, state=state)
+                _write_index(path, stamp, index)
         return index
 
     def clear(self) -> None:
         self._cache.clear()
+
+
+def _read_index(path: Path, stamp: tuple) -> MatchIndex | None:
+    """The stored index if ``path`` holds one for ``stamp``, else None. The first pickle of the file
+    is the stamp, so a stale index is not read at all."""
+    started = time.perf_counter()
+    try:
+        with open(path, "rb") as handle:
+            if pickle.load(handle) != stamp:
+                return None
+            index = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a truncated or foreign file: build the index again and replace it
+        logger.warning("The matcher's stored index %s could not be read (%s): building it again.", path.name, type(exc).__name__)
+        return None
+    if not isinstance(index, MatchIndex):
+        return None
+    index.load_seconds = time.perf_counter() - started
+    return index
+
+
+def _write_index(path: Path, stamp: tuple, index: MatchIndex) -> None:
+    """Write the stamp and the index to a private temporary file beside ``path``, then put it in
+    place in one step: a reader sees the old file or the new one, never half of one."""
+    try:
+        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=".index-", suffix=".tmp", delete=False)  # noqa: SIM115
+        try:
+            with handle:
+                pickle.dump(stamp, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(handle.name, path)
+        except BaseException:
+            os.unlink(handle.name)
+            raise
+    except OSError as exc:
+        logger.warning("The matcher's index could not be stored in %s (%s): it stays in memory.", path.parent, exc.strerror)
 
 
 CACHE = IndexCache()

@@ -19,7 +19,14 @@ class PeopleConfig(AppConfig):
     verbose_name = "People and organizations"
 
     def ready(self):
+        from django.conf import settings
+
+        from svidok.names.index import CACHE
         from svidok.people import audit_names, search_index
+
+        # The matcher's indexes (the registry's, the reference lists'), built once for all the
+        # processes of this installation (svidok.names.index.IndexCache).
+        CACHE.directory = settings.VAR_DIR / "cache" / "names"
 
         checks.register(identity_key_check)
         audit_names.register()

@@ -4,13 +4,18 @@ for a user (the registry's birth dates count only for those who may see identiti
 from __future__ import annotations
 
 import functools
+import logging
+import threading
+import time
 
 from svidok.accounts import rules
 from svidok.names.index import ALGORITHM, CACHE, DEFAULT_LIMIT, MatchIndex, MatchResult
 from svidok.names.index import result_json as _result_json
-from svidok.names.shapes import Entry, make_entry
+from svidok.names.shapes import Entry, MatchError, make_entry
 from svidok.people.registry import REGISTRY, registry_index
 from svidok.sanctions.models import ReferenceList
+
+logger = logging.getLogger(__name__)
 
 
 def entry_from_record(entity) -> Entry:
@@ -55,6 +60,57 @@ def match_for(actor, name: str, *, dataset: str | None = None, birth_date=None, 
                        persons=schema == "Person", use_birth_dates=use_birth_dates)
 
 
+def match_many(actor, queries, *, dataset: str | None = None, limit: int = DEFAULT_LIMIT, threshold: float | None = None,
+               algorithm: str = ALGORITHM, schema: str = "Person"):
+    """:func:`match_for` for many ``(name, birth_date)`` at once: the permission checked and the index
+    found once. Yields a :class:`MatchResult` or the :class:`MatchError` of each query, in order.
+    ``PermissionDenied``, ``LookupError`` (unknown list) before the first."""
+    rules.require(actor, "person.match")
+    index = get_index(dataset)
+    use_birth_dates = dataset not in (None, "", REGISTRY) or rules.can(actor, "person.identity")
+    for name, birth_date in queries:
+        try:
+            yield index.match(name, birth_date=birth_date, limit=limit, threshold=threshold, algorithm=algorithm,
+                              persons=schema == "Person", use_birth_dates=use_birth_dates)
+        except MatchError as exc:
+            yield exc
+
+
 def result_json(result: MatchResult, *, dataset: str | None = None) -> dict:
     """The command line's JSON (see :func:`svidok.names.index.result_json`)."""
     return _result_json(result, dataset=dataset or REGISTRY)
+
+
+def warm() -> dict[str, float]:
+    """Make the registry's index and every reference list's ready in this process (read from the
+    store, or built and stored for the other processes). Seconds per index."""
+    took = {}
+    for name in [REGISTRY, *ReferenceList.objects.order_by("name").values_list("name", flat=True)]:
+        started = time.perf_counter()
+        try:
+            get_index(name)
+        except LookupError:  # deleted meanwhile
+            continue
+        took[name] = time.perf_counter() - started
+    return took
+
+
+def warm_in_background() -> threading.Thread:
+    """:func:`warm` in a daemon thread, so that a server answers at once and the first name check
+    of a new process finds its indexes ready. A failure is logged, never raised (the first match
+    then builds the index as before)."""
+
+    def run():
+        from django.db import connections
+
+        try:
+            took = warm()
+            logger.info("Matcher indexes ready: %d in %.1f s", len(took), sum(took.values()))
+        except Exception:
+            logger.warning("The matcher's indexes could not be prepared at start-up; the first match will.", exc_info=True)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name="svidok-warm-matcher", daemon=True)
+    thread.start()
+    return thread

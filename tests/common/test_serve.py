@@ -114,3 +114,31 @@ def _get(url: str):
             return response.status
     except OSError:
         return None
+
+
+def test_serve_passes_threads_and_its_workers_store_the_matchers_indexes_at_start(var_dir):
+    """The gunicorn workers read or build the matcher's indexes in the background as they start
+    (docs/matching.md, "Stored indexes and start-up"): the registry's index appears in the store
+    without anybody asking for a match."""
+    store = Path(var_dir["SVIDOK_VAR_DIR"]) / "cache" / "names"
+    port = closed_port()
+    serve = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())", "serve", "--port", str(port),
+         "--workers", "1", "--threads", "2", "--no-worker"],
+        env=var_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_for(lambda: _get(f"http://127.0.0.1:{port}/accounts/login/")) == 200
+        gunicorn = [command_line(pid) for pid in children_of(serve.pid)]
+        assert len(gunicorn) == 1 and " --threads 2 " in gunicorn[0]
+        assert wait_for(lambda: sorted(p.suffix for p in store.glob("index-*"))) == [".lock", ".pickle"]
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(timeout=60)
+
+
+def test_serve_refuses_no_threads(var_dir):
+    done = subprocess.run([sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())", "serve",
+                           "--threads", "0"], env=var_dir, capture_output=True, text=True, timeout=120)
+
+    assert done.returncode != 0
+    assert "--workers and --threads must be at least 1." in done.stderr

@@ -308,3 +308,24 @@ def test_incident_row_picked_person_wins_over_a_namesake(client, documenter, cha
     assert response.status_code == 302
     assert Incident.objects.get().involvements.get().person == chair
     assert namesake != chair
+
+
+def test_suggest_fragment_queries_do_not_grow_with_the_candidates(client, documenter, coordinator, chair):
+    """The name box is asked at every pause in typing: its queries are a fixed number, not one more
+    per candidate shown (their names, their canonical record)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, documenter)
+    form = {"name": "Михаил Малышев", "prefix": ""}
+    client.post("/people/persons/suggest/", form, HTTP_HX_REQUEST="true")  # the index built, the session read once
+    with CaptureQueriesContext(connection) as one:
+        first = client.post("/people/persons/suggest/", form, HTTP_HX_REQUEST="true")
+    for patronymic in ("Петрович", "Иванович", "Сергеевич", "Андреевич"):
+        factories.person(coordinator, name=f"Михаил {patronymic} Малышев", names=[{"name": f"Mikhail Malyshev {patronymic}", "lang": "en"}])
+    client.post("/people/persons/suggest/", form, HTTP_HX_REQUEST="true")
+    with CaptureQueriesContext(connection) as five:
+        many = client.post("/people/persons/suggest/", form, HTTP_HX_REQUEST="true")
+
+    assert (len(first.context["box"].candidates), len(many.context["box"].candidates)) == (1, 5)
+    assert len(five) == len(one), [q["sql"][:120] for q in five.captured_queries]

@@ -116,3 +116,106 @@ def test_match_bad_input_is_a_clear_error(capsys, args, message):
         people(capsys, "match", *args)
 
     assert str(caught.value) == message
+
+
+def test_match_file_one_result_per_line_with_line_numbers_in_json(capsys, eu_file, tmp_path):
+    people(capsys, "import-list", str(eu_file), "--name", "eu-269")
+    names = tmp_path / "names.txt"
+    names.write_text("# checked on 3 December\nМихаила Малышева\n\nInna Guzeeva\nИ. Н.\n12345\n", encoding="utf-8")
+
+    with pytest.raises(CommandError) as caught:
+        people(capsys, "match", "--file", str(names), "--list", "eu-269", "--json", "--limit", "1")
+    data = json.loads(capsys.readouterr().out)
+
+    assert str(caught.value) == "2 of 4 names could not be matched (lines 5, 6); the others were."
+    assert [(row["line"], row.get("query"), [r["record_id"] for r in row.get("results", [])]) for row in data] == [
+        (2, "Михаила Малышева", ["I.PERSONS/30"]), (4, "Inna Guzeeva", ["I.PERSONS/162"]), (5, None, []), (6, None, [])]
+    assert data[2]["error"] == "A name cannot be initials only: write at least one name in full."
+    assert data[3]["error"] == "A name must contain letters."
+    assert data[0]["dataset"] == "eu-269" and data[0]["results"][0]["match"] is True
+
+
+def test_match_file_csv_with_birth_dates_and_text_output(capsys, eu_file, tmp_path):
+    people(capsys, "import-list", str(eu_file), "--name", "eu-269")
+    names = tmp_path / "names.csv"
+    names.write_text("name,birth_date\nInna Guzeeva,1971-05-20\n\"Malyshev, Mikhail\",\n", encoding="utf-8")
+
+    out = people(capsys, "match", "--file", str(names), "--list", "eu-269", "--limit", "1")
+
+    blocks = out.split("\n\n")
+    assert len(blocks) == 2
+    assert blocks[0].splitlines()[:3] == [
+        "line 2: Inna Guzeeva",
+        "1 candidate(s) in list 'eu-269', 1 at or above the threshold 0.8 (svidok-names):",
+        "  1. 1.000 MATCH Inna Nikolayevna GUZEYEVA  [I.PERSONS/162]  listed since 2018-05-14",
+    ]
+    assert blocks[0].splitlines()[3].endswith("birth date: agrees")
+    assert blocks[1].startswith("line 3: Malyshev, Mikhail\n")
+    assert "MALYSHEV  [I.PERSONS/30]" in blocks[1]
+
+
+def test_match_file_builds_the_index_once(capsys, eu_file, tmp_path, monkeypatch):
+    from svidok.names import index as index_module
+
+    people(capsys, "import-list", str(eu_file), "--name", "eu-269")
+    names = tmp_path / "names.txt"
+    names.write_text("\n".join(["Mikhail Malyshev", "Inna Guzeeva", "Sergei Ivanov"] * 10), encoding="utf-8")
+    built = []
+    original = index_module.MatchIndex.__init__
+
+    def counting(self, *args, **kwargs):
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(index_module.MatchIndex, "__init__", counting)
+    monkeypatch.setattr(index_module.CACHE, "directory", None)  # the store would spare the build: count it
+    index_module.CACHE.clear()
+
+    data = json.loads(people(capsys, "match", "--file", str(names), "--list", "eu-269", "--json"))
+
+    assert (len(data), len(built)) == (30, 1)
+
+
+@pytest.mark.parametrize(("content", "extra", "message"), [
+    (None, [], "Cannot read {path}: No such file or directory."),
+    (b"\n# only a comment\n", [], "{path} holds no names; nothing was matched."),
+    (b"Inna \xff Guzeeva\n", [], "{path} is not UTF-8 text (line 1); nothing was matched."),
+    (b"Inna Guzeeva\n", ["--birth-date", "1971"],
+     "--birth-date goes with one name; in a file, give each name's birth date in a birth_date column."),
+])
+def test_match_file_whole_file_problems_match_nothing(capsys, tmp_path, content, extra, message):
+    path = tmp_path / "names.txt"
+    if content is not None:
+        path.write_bytes(content)
+
+    with pytest.raises(CommandError) as caught:
+        people(capsys, "match", "--file", str(path), *extra)
+
+    assert (str(caught.value), capsys.readouterr().out) == (message.format(path=path), "")
+
+
+def test_match_csv_without_a_name_column_and_a_bad_birth_date_line(capsys, eu_file, tmp_path):
+    people(capsys, "import-list", str(eu_file), "--name", "eu-269")
+    headless = tmp_path / "headless.csv"
+    headless.write_text("Inna Guzeeva,1971-05-20\n", encoding="utf-8")
+    dated = tmp_path / "dated.csv"
+    dated.write_text("birth_date,name\n20.05.1971,Inna Guzeeva\n", encoding="utf-8")
+
+    with pytest.raises(CommandError) as headless_error:
+        people(capsys, "match", "--file", str(headless), "--list", "eu-269")
+    with pytest.raises(CommandError) as dated_error:
+        people(capsys, "match", "--file", str(dated), "--list", "eu-269")
+
+    assert str(headless_error.value).endswith("the first line must name the columns, among them 'name' (and 'birth_date' if any); "
+                                              "nothing was matched.")
+    assert capsys.readouterr().out == "line 2: the birth date is not a date (YYYY-MM-DD or YYYY).\n"
+    assert str(dated_error.value) == "1 of 1 names could not be matched (line 2); the others were."
+
+
+def test_match_needs_a_name_or_a_file_not_both(capsys, tmp_path):
+    with pytest.raises(CommandError) as neither:
+        people(capsys, "match")
+    with pytest.raises(CommandError) as both:
+        people(capsys, "match", "Inna Guzeeva", "--file", str(tmp_path / "x.txt"))
+
+    assert (str(neither.value), str(both.value)) == ("Give a name, or --file with names.", "Give a name or --file, not both.")

@@ -27,17 +27,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("SVIDOK_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=settings.PORT)
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("SVIDOK_WORKERS", "2")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("SVIDOK_WORKERS", "2")),
+                            help="gunicorn worker processes (default: SVIDOK_WORKERS, else 2)")
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("SVIDOK_THREADS", "4")),
+                            help="threads per worker process (default: SVIDOK_THREADS, else 4)")
         parser.add_argument("--no-worker", action="store_true",
                             help="Start no background worker (when workers run elsewhere: svidok worker).")
 
-    def handle(self, *args, host, port, workers, no_worker, **options):
+    def handle(self, *args, host, port, workers, threads, no_worker, **options):
+        if workers < 1 or threads < 1:
+            raise CommandError("--workers and --threads must be at least 1.")
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
         if gunicorn is None:
             raise CommandError("gunicorn is not installed in this environment")
         commands = [[
             gunicorn, "svidok.wsgi:application", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--threads", "4", "--access-logfile", "-", "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+            "--threads", str(threads), "--access-logfile", "-", "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
         ]]
         if not no_worker:
             commands.append([sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())",
