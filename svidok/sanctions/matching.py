@@ -63,17 +63,21 @@ def match_for(actor, name: str, *, dataset: str | None = None, birth_date=None, 
 def match_many(actor, queries, *, dataset: str | None = None, limit: int = DEFAULT_LIMIT, threshold: float | None = None,
                algorithm: str = ALGORITHM, schema: str = "Person"):
     """:func:`match_for` for many ``(name, birth_date)`` at once: the permission checked and the index
-    found once. Yields a :class:`MatchResult` or the :class:`MatchError` of each query, in order.
-    ``PermissionDenied``, ``LookupError`` (unknown list) before the first."""
+    found once, when called (``PermissionDenied``, ``LookupError`` for an unknown list). Returns an
+    iterator of a :class:`MatchResult` or the :class:`MatchError` of each query, in order."""
     rules.require(actor, "person.match")
     index = get_index(dataset)
     use_birth_dates = dataset not in (None, "", REGISTRY) or rules.can(actor, "person.identity")
-    for name, birth_date in queries:
-        try:
-            yield index.match(name, birth_date=birth_date, limit=limit, threshold=threshold, algorithm=algorithm,
-                              persons=schema == "Person", use_birth_dates=use_birth_dates)
-        except MatchError as exc:
-            yield exc
+
+    def each():
+        for name, birth_date in queries:
+            try:
+                yield index.match(name, birth_date=birth_date, limit=limit, threshold=threshold, algorithm=algorithm,
+                                  persons=schema == "Person", use_birth_dates=use_birth_dates)
+            except MatchError as exc:
+                yield exc
+
+    return each()
 
 
 def result_json(result: MatchResult, *, dataset: str | None = None) -> dict:

@@ -98,7 +98,7 @@ def test_use_cases_are_found():
 
 
 # Use cases open to every role (reads, and one's own account): the viewer does not apply to them.
-VIEWER_MAY = {"match_for", "record_view", "tokens_for", "start_totp_enrollment"}
+VIEWER_MAY = {"match_for", "match_many", "record_view", "tokens_for", "start_totp_enrollment"}
 CASES = [pytest.param(who, *case.values, id=f"{who}-{case.id}")
          for case in use_cases() for who in ("nobody", "anonymous", "inactive admin", "viewer")
          if not (who == "viewer" and case.values[0].__name__ in VIEWER_MAY)]
