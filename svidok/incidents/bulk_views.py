@@ -31,8 +31,8 @@ from svidok.accounts.rules import require
 from svidok.common.ratelimits import limited
 from svidok.incidents import bulk, exporting
 from svidok.incidents.bulk_forms import BulkForm, ExportForm
-from svidok.incidents.forms import resolve_place
-from svidok.incidents.queries import filter_incidents, sort_incidents, visible_incidents
+from svidok.incidents.forms import filter_with_place_names
+from svidok.incidents.queries import sort_incidents, visible_incidents
 from svidok.people.consent import Purpose
 
 
@@ -51,14 +51,7 @@ class BulkAction:
 def filtered(user, params):
     """The incidents of the list page for ``params`` (its query string): visible to ``user``,
     filtered and sorted as the page shows them. A bad filter raises a field-keyed ValidationError."""
-    params = params.copy()
-    place = (params.get("place") or "").strip()
-    if place:
-        try:
-            params["place"] = resolve_place(place).code
-        except ValidationError as exc:
-            raise ValidationError({"place": exc.messages}) from None
-    queryset, _cleaned = filter_incidents(visible_incidents(user), params)
+    queryset, _cleaned = filter_with_place_names(visible_incidents(user), params)
     return sort_incidents(queryset, params.get("sort"))
 
 
