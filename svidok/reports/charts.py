@@ -123,11 +123,12 @@ def _timeline(table: Table, width: int, height: int | None) -> str:
                 y -= h
                 body.append(f'<rect x="{x + step * 0.1:.1f}" y="{y:.1f}" width="{max(step * 0.8, 1):.1f}" height="{h:.1f}" '
                             f'fill="{PALETTE[j % len(PALETTE)]}"><title>{escape(str(row[0]))}, {escape(series[j])}: {escape(_n(value))}</title></rect>')
-    # Month labels: as many as fit, always the first and the last.
+    # Month labels: as many as fit, always the first and the last; "03.2018", the short month form of the
+    # incident dates ({% incident_date %}), read alike in every language (a month's name would not fit).
     every = max(1, int(70 // step) + 1)
     for i in range(count):
         if i % every == 0 or i == count - 1 and (count - 1) % every >= every * 0.8:
-            body.append(_text(left + (i + 0.5) * step, base_y + 16, months[i].strftime("%Y-%m"), size=10, anchor="middle"))
+            body.append(_text(left + (i + 0.5) * step, base_y + 16, months[i].strftime("%m.%Y"), size=10, anchor="middle"))
     for day, label in table.marks:
         index = (day.year - months[0].year) * 12 + day.month - months[0].month
         x = left + (index + (day.day - 0.5) / 31) * step

@@ -138,7 +138,7 @@ def find_election(value) -> Election:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        listed = "; ".join(f"{e.display_name} ({e.date.isoformat()})" for e in matches)
+        listed = "; ".join(f"{e.display_name} ({day(e.date)})" for e in matches)
         raise ValidationError({"election": _("Several elections are called “%(name)s”: %(list)s. Give the address "
                                              "of the election's page instead.") % {"name": text, "list": listed}})
     raise ValidationError({"election": _("No election is called “%(name)s”. Give its name as the election "

@@ -6,11 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from svidok.incidents.models import Election
 from svidok.reports.models import ReportRun
+from svidok.reports.periodic import day
 
 
 class ElectionChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.display_name} ({obj.date:%Y-%m-%d})"
+        return f"{obj.display_name} ({day(obj.date)})"  # the date in the reader's language
 
 
 class PeriodicReportForm(forms.Form):

@@ -36,7 +36,7 @@ def test_analyst_makes_a_periodic_report_and_downloads_it(page, live_server, voc
     page.clock.install()
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Periodic reports").click()
-    page.get_by_label("Election").select_option(label="Browser test vote (2018-03-18)")
+    page.get_by_label("Election").select_option(label="Browser test vote (March 18, 2018)")
     page.get_by_label("Language").select_option("uk")
     page.get_by_label("PDF").check()
     page.get_by_label("publication").check()

@@ -176,6 +176,7 @@ def main_pages(incident):
         "forensics region": f"{results}/?region={CRIMEA}", "validation report": f"{results}/precincts/?all=1",
         "claim": f"{results}/claim/?metric=turnout&comparator=le&value=30&region={CRIMEA}",
         "series": "/forensics/series/", "news review": "/news/", "search": "/search/?q=Malyshev",
+        "statistics": "/reports/statistics/", "periodic reports": "/reports/periodic/",
     }
 
 

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from svidok.accounts.models import Role
 from svidok.sanctions import services as proposals
 from svidok.sanctions.demo import load_demo_list
+from svidok.sanctions.matching import warm
 from svidok.sanctions.models import Proposal
 from tests import factories
 from tests.browser.conftest import shot, sign_in
@@ -28,6 +29,9 @@ def test_aksyonov_proposal_warns_and_sign_off_asks_to_confirm(page, console_erro
                           sources=[world.appointment])
     proposals.send_for_review(actor=coordinator, proposal=proposal)
     proposals.review_member(actor=coordinator, member=member, note="Checked.")
+    # The indexes made ready as a server does at start (svidok/wsgi.py): built inside the page's
+    # request, the list's index took more than the page's 10 s on a machine busy with two test workers.
+    warm()
     sign_in(page, world.verifier.username)  # four eyes: who reviewed the member does not sign off
 
     page.goto(f"/people/proposals/{proposal.uuid}/")

@@ -40,7 +40,7 @@ def test_timeline_stacks_types_per_month_and_marks_election_days():
     marks = [line for line in root.iter(f"{SVG}line") if line.get("stroke") == charts.MARK]
     assert len(marks) == 1
     assert marks[0].find(f"{SVG}title").text == "Presidential election (03/18/2018)"
-    assert [t.text for t in root.iter(f"{SVG}text")].count("2018-03") == 1
+    assert [t.text for t in root.iter(f"{SVG}text")].count("03.2018") == 1
 
 
 def test_empty_table_draws_what_is_missing():

@@ -169,7 +169,7 @@ def test_two_elections_of_one_name_are_listed_with_their_dates(world, coordinato
     with pytest.raises(ValidationError) as refused:
         periodic.resolve_scope(election=world.election.name.upper())
 
-    assert "(2018-03-18)" in refused.value.messages[0] and "(2024-03-17)" in refused.value.messages[0]
+    assert "(March 18, 2018)" in refused.value.messages[0] and "(March 17, 2024)" in refused.value.messages[0]
 
 
 def test_viewer_may_not_make_a_report(world, viewer):

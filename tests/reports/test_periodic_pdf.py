@@ -79,7 +79,7 @@ def test_pdf_pages_as_png_are_not_blank(report_world, tmp_path, language):
     assert len(pages) == len(pdf.pages)
     for png in pages:
         image = Image.open(png).convert("L")
-        dark = sum(1 for value in image.getdata() if value < 200)
+        dark = sum(image.histogram()[:200])  # pixels darker than 200 of 255
         assert dark > 200, f"{png.name} is blank"
     with translation.override(language):
         assert _("Pressure around the “elections” in occupied Ukraine").split()[0] in text
