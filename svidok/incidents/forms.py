@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +42,7 @@ class ElectionChoiceField(forms.ModelChoiceField):
         super().__init__(queryset=Election.objects.order_by("-date"), to_field_name="uuid", **kwargs)
 
     def label_from_instance(self, obj):
-        return f"{obj.display_name} ({obj.date:%Y-%m-%d})"
+        return f"{obj.display_name} ({date_format(obj.date, 'DATE_FORMAT')})"  # the date in the reader's language
 
 
 def resolve_place(text: str) -> Place | None:
