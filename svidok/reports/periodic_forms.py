@@ -4,18 +4,12 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from svidok.incidents.models import Election
+from svidok.incidents.forms import ElectionChoiceField
 from svidok.reports.models import ReportRun
-from svidok.reports.periodic import day
-
-
-class ElectionChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.display_name} ({day(obj.date)})"  # the date in the reader's language
 
 
 class PeriodicReportForm(forms.Form):
-    election = ElectionChoice(label=_("Election"), queryset=Election.objects.all(), to_field_name="uuid", required=False,
+    election = ElectionChoiceField(label=_("Election"), required=False,
                               empty_label=_("(none: a period)"),
                               help_text=_("The incidents tied to this vote, and the findings on its official results."))
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
