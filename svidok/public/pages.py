@@ -18,6 +18,7 @@ from django.db.models import Count, Max, Min, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import check_for_language
@@ -260,7 +261,7 @@ def chart_svg(request, key):
 def chart_csv(request, key):
     table = _table_or_404(request, key)
     response = HttpResponse(statistics.table_csv(table), content_type="text/csv; charset=utf-8")
-    name = f"{table.title} – {dt.date.today().isoformat()}.csv".replace('"', "'")
+    name = f"{table.title} – {timezone.localdate().isoformat()}.csv".replace('"', "'")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}"
     return response
 

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from svidok.accounts.models import Role
@@ -75,7 +76,7 @@ def test_tag_two_then_verify_through_the_confirmation_page_then_export(page, con
     with page.expect_download() as downloading:
         page.get_by_role("button", name="Download").click()
     download = downloading.value
-    assert download.suggested_filename == f"Incidents – {dt.date.today().isoformat()}.csv"
+    assert download.suggested_filename == f"Incidents – {timezone.localdate().isoformat()}.csv"
     rows = list(csv.DictReader(io.StringIO(open(download.path(), encoding="utf-8").read())))
     assert sorted((r["title"], r["status"], r["tags"]) for r in rows) == [
         ("Doctors threatened with dismissal", "verified", "public sector"),

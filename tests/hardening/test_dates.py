@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import timezone
 
 from svidok.audit.models import AuditEntry
 from svidok.common.validation import check_date
@@ -27,7 +28,7 @@ EARLY_MESSAGE = "Date 0197-12-03 is before 1900; check the year."
 
 def test_check_date_takes_1900_01_01_and_today_and_refuses_the_day_before():
     check_date("date", dt.date(1900, 1, 1))
-    check_date("date", dt.date.today())
+    check_date("date", timezone.localdate())
 
     with pytest.raises(ValidationError) as caught:
         check_date("date", dt.date(1899, 12, 31))

@@ -7,6 +7,7 @@ import json
 from urllib.parse import unquote
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from svidok.audit.models import AuditEntry
@@ -212,7 +213,7 @@ def test_export_csv_of_the_filter_streams_the_rows_and_names_the_file(client, co
     rows = list(csv.DictReader(io.StringIO(_body(response))))
     assert response.streaming
     assert [r["title"] for r in rows] == ["Nurses threatened"]
-    day = dt.date.today().isoformat()
+    day = timezone.localdate().isoformat()
     assert unquote(response["Content-Disposition"]) == f"attachment; filename*=utf-8''Incidents – {day}.csv"
     entry = AuditEntry.objects.filter(action="export").latest("id")
     assert entry.changes["export"][1] == {"format": "csv", "purpose": "internal", "partner": "", "incidents": 1,
@@ -240,7 +241,7 @@ def test_export_xlsx_holds_the_incidents_and_the_redactions_sheet(client, coordi
     titles = sorted(row[1] for row in sheet.iter_rows(min_row=2, values_only=True))
     assert (workbook.sheetnames, titles) == (["incidents", "redactions"], [
         "Commission member searched", "Nurses threatened", "School director dismissed"])
-    assert unquote(response["Content-Disposition"]).endswith(f"Incidents for litigation – {dt.date.today().isoformat()}.xlsx")
+    assert unquote(response["Content-Disposition"]).endswith(f"Incidents for litigation – {timezone.localdate().isoformat()}.xlsx")
 
 
 def _body_bytes(response):

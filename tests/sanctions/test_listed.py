@@ -5,6 +5,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.utils import timezone
 
 from svidok.names import matching
 from svidok.sanctions import matching as sanctions_matching
@@ -72,7 +73,7 @@ def test_person_page_shows_a_possible_match_apart_from_facts(client, viewer, cha
             '<span class="badge">possible match (name only, not confirmed)</span> <small>score 0.98</small></td> '
             '<td data-label="Entry"><code>eu-5178</code> Mikhail Grigorievich MALYSHEV</td> '
             '<td data-label="Listed since">2018-05-14</td>') in html
-    imported = lists[1].imported_at.strftime("%Y-%m-%d")
+    imported = timezone.localtime(lists[1].imported_at).strftime("%Y-%m-%d")
     assert ('<td data-label="List">UK list (test) <small>uk-test</small></td> <td data-label="On the list?">'
             f'not found in the list imported on {imported}</td>') in html
     assert "Listing records" not in html

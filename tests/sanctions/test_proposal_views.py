@@ -467,7 +467,7 @@ def test_proposal_page_names_the_lists_a_member_was_not_found_in(client, coordin
 
     body = " ".join(client.get(detail_url(world)).content.decode().split())
 
-    imported = eu_test_list.imported_at.strftime("%Y-%m-%d")
+    imported = timezone.localtime(eu_test_list.imported_at).strftime("%Y-%m-%d")
     assert f"Not found in the loaded reference lists (EU list (test), imported {imported}): " in body
     assert member.organization.name in body.split("Not found in the loaded reference lists", 1)[1].split("</p>", 1)[0]
 
@@ -496,7 +496,7 @@ def test_list_warnings_and_confirmation_in_ukrainian(client, coordinator, world,
 
     body = " ".join(client.get(detail_url(world), HTTP_ACCEPT_LANGUAGE="uk").content.decode().split())
 
-    imported = eu_test_list.imported_at.strftime("%Y-%m-%d")
+    imported = timezone.localtime(eu_test_list.imported_at).strftime("%Y-%m-%d")
     assert "Можливо, вже є в довідковому списку" in body
     assert ("можливий збіг (лише за іменем): Mikhail Grigorievich MALYSHEV, EU list (test), запис eu-5178, у списку з "
             "2018-05-14") in body
