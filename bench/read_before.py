@@ -3,7 +3,8 @@ read benchmark's "before" columns.
 
 :func:`shapes` swaps them in for the duration of a ``with`` block, so the same code path (views'
 filters, ``search.api.search``) runs against the same fixture database with the old statements.
-The indexes are today's: the old statements run with every index the new ones have.
+:func:`indexes` puts the incident table's indexes back as they were before migrations incidents
+0009 and 0010 for the "before" runs.
 Bench only; nothing in ``svidok`` imports this.
 """
 
@@ -44,13 +45,87 @@ def old_matching_ids(object_type: str, q: str):
     return ids
 
 
+def old_places_under(code: str) -> list[int]:
+    """The place filter's ids as they were: the code ORed across joins to parent, raion and region."""
+    from svidok.incidents.models import Place
+
+    places = Place.objects.filter(Q(code=code) | Q(parent__code=code) | Q(raion__code=code) | Q(region__code=code))
+    return list(places.values_list("pk", flat=True))
+
+
+# The indexes of the incident list before migration incidents 0010 (and, on PostgreSQL, 0009).
+OLD_TYPE_INDEX = ("incidents_i_type_id_ab43c5_idx", ["type", "date_start"])
+NEW_INDEXES = ("incident_type_date", "incident_place_status")
+
+
+@contextlib.contextmanager
+def indexes(log=print):
+    """Inside the block the incident table has the indexes it had before: the new ones dropped,
+    (type, date_start) back; ANALYZE after each switch. Minutes at a million incidents."""
+    import importlib
+
+    from django.db import connection, models
+
+    from svidok.incidents.models import Incident
+
+    visibility = importlib.import_module("svidok.incidents.migrations.0009_incident_id_visibility")
+    new = [index for index in Incident._meta.indexes if index.name in NEW_INDEXES]
+    old = models.Index(fields=OLD_TYPE_INDEX[1], name=OLD_TYPE_INDEX[0])
+    postgresql = connection.vendor == "postgresql"
+
+    def analyze():
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE incidents_incident")
+
+    log("  indexes as before: dropping " + ", ".join(NEW_INDEXES) + (", incident_id_visibility" if postgresql else ""))
+    with connection.schema_editor(atomic=False) as editor:
+        for index in new:
+            editor.remove_index(Incident, index)
+        if postgresql:
+            editor.execute(visibility.DROP)
+        editor.add_index(Incident, old)
+    analyze()
+    try:
+        yield
+    finally:
+        log("  indexes as today: building them again")
+        with connection.schema_editor(atomic=False) as editor:
+            editor.remove_index(Incident, old)
+            for index in new:
+                editor.add_index(Incident, index)
+            if postgresql:
+                editor.execute(visibility.CREATE)
+        analyze()
+
+
+def old_incident_page(request, queryset):
+    """The list's page as it was: the whole rows, joined to type, place and election, sorted and cut."""
+    from svidok.common.views import paginate
+    from svidok.incidents.views import incident_rows
+
+    return paginate(request, incident_rows(queryset))
+
+
+def old_find_incidents(user, q: str, limit: int) -> list:
+    """The search page's incidents as they were: joined rows sorted, not their ids first."""
+    from svidok.incidents.queries import visible_incidents
+    from svidok.search.api import matching_ids
+
+    return (visible_incidents(user).filter(pk__in=matching_ids("incident", q))
+            .select_related("type", "place").order_by("-date_start", "-id")[:limit])
+
+
 @contextlib.contextmanager
 def shapes():
     """Run the read paths with the old statements inside the block."""
+    from svidok.search import api
+
     with contextlib.ExitStack() as stack:
         for target, replacement in OLD.items():
             module, name = target.rsplit(".", 1)
             stack.enter_context(mock.patch(f"{module}.{name}", replacement))
+        order, _find = api._SEARCHABLE["incidents"]
+        stack.enter_context(mock.patch.dict(api._SEARCHABLE, {"incidents": (order, old_find_incidents)}))
         yield
 
 
@@ -61,4 +136,6 @@ OLD = {
     "svidok.incidents.search_index.matching_ids": old_matching_ids,
     "svidok.people.search_index.matching_ids": old_matching_ids,
     "svidok.search.api.matching_ids": old_matching_ids,
+    "svidok.incidents.views.incident_page": old_incident_page,
+    "svidok.incidents.queries.places_under": old_places_under,
 }

@@ -88,15 +88,18 @@ def _read_section(reads: dict) -> list[str]:
         f"## Reads at {fx['incidents']:,} incidents",
         "",
         "The code path the web UI runs (`visible_incidents` → `filter_incidents` → `sort_incidents` → "
-        "`incident_rows` (select_related) → `paginate`, 50 per page: a COUNT and a page query), or `search.api.search` "
+        "`incident_page`, 50 per page: a COUNT, the page's ids, then their rows with type, place and election), or `search.api.search` "
         "(4 queries: incidents, persons, organizations, places, 20 each), against the same SQL statements, captured "
         "from that run, sent through the bare DB-API cursor. Milliseconds; ORM and bare runs alternate; parameters "
         "rotate over several types/years/raions/queries.",
         "",
         "Each case runs twice on the same fixture database: **before**, the query shapes of commit 7ffac52 "
-        "(the date overlap test alone; every key of a search word scanned, redundant prefixes included) swapped into "
+        "(the date overlap test alone; every key of a search word scanned, redundant prefixes included; several words "
+        "nested; the page joined before it was cut; a place code ORed across joins) swapped into "
         "the same code path by `bench/read_before.py`, and **after**, today's (`docs/search.md`, \"Reads at scale\"). "
-        "Both run with today's indexes. \"same results\" compares, for every parameter set, the count and the ids "
+        "\"Before\" runs on the incident table's indexes as they were before migrations incidents 0009 and 0010 "
+        "((type, date_start) back; the covering indexes dropped), \"after\" on today's; every \"before\" runs first, then every "
+        "\"after\". \"same results\" compares, for every parameter set, the count and the ids "
         "of the page (or of the 4 search lists) before and after.",
         "",
     ]
@@ -106,7 +109,8 @@ def _read_section(reads: dict) -> list[str]:
         out.append(f"Fixture on {db}: {fx['incidents']:,} incidents, {fx['involvements']:,} involvements, "
                    f"{sum(v for k, v in rows.items() if k.endswith('person')):,} persons, "
                    f"{rows.get('search_searchentry', 0):,} search keys, places: {fx['places']}; loaded in "
-                   f"{fx['seconds']:.0f} s straight into the tables (no audit entries: fixture for reads); ANALYZE after.")
+                   f"{fx['seconds']:.0f} s straight into the tables (no audit entries: fixture for reads); ANALYZE after"
+                   f"{' (loaded by an earlier run and kept: `--keep`)' if fx.get('reused') else ''}.")
     out += [
         "",
         "| database | case | before: ORM p50 | before: ORM p95 | before: ORM/bare p95 | queries | ORM p50 | ORM p95 | bare p50 | bare p95 "

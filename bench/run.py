@@ -36,11 +36,15 @@ def parse_args(argv=None):
     parser.add_argument("--reps", type=int, help="timed repetitions per read case (default 60; quick 10)")
     parser.add_argument("--results", help="where to write the report (default bench/RESULTS.md; quick: nowhere)")
     parser.add_argument("--profile", action="store_true", help="profile the import service (cProfile) and print the hot spots")
+    parser.add_argument("--keep", metavar="DIR", help="keep each database in DIR and reuse the read fixture found there "
+                        "(a million incidents take 8-30 min to load); without it every run starts from empty databases")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: path of the JSON result file
     args = parser.parse_args(argv)
     args.import_n = args.import_n or (2000 if args.quick else 100_000)
     args.read_n = args.read_n or (10_000 if args.quick else 1_000_000)
     args.reps = args.reps or (10 if args.quick else 60)
+    if args.keep and args.parts != "read":
+        parser.error("--keep reuses the read fixture: use it with --parts read (the import part needs empty tables)")
     if args.results is None and not args.quick:
         args.results = str(ROOT / "bench" / "RESULTS.md")
     return args
@@ -120,8 +124,16 @@ def run_children(args, argv) -> dict:
     for db in args.db.split(","):
         with tempfile.TemporaryDirectory(prefix=f"svidok-bench-{db}-") as tmp:
             out = Path(tmp) / "result.json"
-            env = dict(os.environ, SVIDOK_VAR_DIR=tmp, SVIDOK_PLAIN_STATIC="1", PYTHONUNBUFFERED="1")
+            var = tmp
+            env = dict(os.environ, SVIDOK_PLAIN_STATIC="1", PYTHONUNBUFFERED="1")
             env.pop("DATABASE_URL", None)
+            if args.keep:
+                var = str(Path(args.keep).resolve() / f"{db}-var")
+                Path(var).mkdir(parents=True, exist_ok=True)
+                os.chmod(var, 0o777)
+                if db == "postgresql":
+                    env["SVIDOK_PG_DIR"] = str(Path(args.keep).resolve() / "postgresql")
+            env["SVIDOK_VAR_DIR"] = var
             cmd = [sys.executable, str(ROOT / "bench" / "run.py"), *passthrough, "--child", str(out)]
             if db == "postgresql":
                 cmd = [str(ROOT / "scripts" / "with-postgres.sh"), *cmd]

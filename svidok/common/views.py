@@ -10,9 +10,22 @@ from svidok.common.pagination import CappedPaginator
 PAGE_SIZE = 50
 
 
-def paginate(request, queryset, per_page: int = PAGE_SIZE):
-    """One page of ``queryset``; a bad or out-of-range ``page`` falls back to the nearest page."""
-    return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
+def paginate(request, queryset, per_page: int = PAGE_SIZE, *, rows=None):
+    """One page of ``queryset``; a bad or out-of-range ``page`` falls back to the nearest page.
+
+    With ``rows(ids)``, the page's primary keys are read first (``queryset`` filtered and sorted,
+    without its joins and columns), then ``rows`` fetches those records: the database counts and
+    sorts narrow rows, which an index can cover, and joins only the page's rows. ``queryset``'s
+    ``select_related`` does not matter then; ``rows`` says what a record carries.
+    """
+    if rows is None:
+        return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset.values_list("pk", flat=True), per_page).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    by_pk = {record.pk: record for record in rows(ids)} if ids else {}
+    # A record removed between the two reads is left out of the page, not shown as an error.
+    page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
+    return page
 
 
 def render_htmx(request, full_template: str, partial_template: str, context: dict, status: int = 200):

@@ -334,13 +334,22 @@ class Incident(models.Model):
         ordering = ["-date_start", "-id"]
         indexes = [
             models.Index(fields=["status", "date_start"]),
-            models.Index(fields=["type", "date_start"]),
+            # A type and a period: the range on date_start, then the end, status and sensitivity
+            # tested from the index itself (docs/search.md, "Reads at scale").
+            models.Index(fields=["type", "date_start", "date_end", "status", "sensitivity", "id"], name="incident_type_date"),
             models.Index(fields=["sensitivity", "status"]),
             # The default order of every list (newest first) is read off this index, backwards.
             models.Index(fields=["date_start", "id"], name="incident_date_id"),
             models.Index(fields=["published_at"], name="incident_published_at"),
             # The longest span in one index step (queries.longest_span).
             models.Index(fields=["span_days"], name="incident_span_days"),
+            # A place (with what lies under it, a list of place ids) and a status: the count and the
+            # page's ids come from this index alone, without reading the rows (docs/search.md).
+            models.Index(fields=["place", "status", "sensitivity", "date_start", "id"], name="incident_place_status"),
+            # On PostgreSQL only, migration 0009 adds "incident_id_visibility": the primary key
+            # INCLUDE (status, sensitivity, date_start), so the ids a search matched are tested for
+            # visibility, status and order by index probes, not reads of the rows (docs/search.md).
+            # SQLite reads its rows by rowid either way and would ignore it.
         ]
         constraints = [
             models.CheckConstraint(condition=Q(date_end__isnull=True) | Q(date_end__gte=models.F("date_start")), name="incident_dates_ordered"),

@@ -89,6 +89,16 @@ def ends_on_or_after(day: dt.date) -> Q:
     return exact & Q(date_start__gte=earliest)
 
 
+def places_under(code: str) -> list[int]:
+    """Ids of the place with KATOTTG ``code`` and of every place whose parent, raion or region it is."""
+    # The place's id first: ORing its code across three joins read the whole gazetteer (14 ms).
+    place_id = Place.objects.filter(code=code).values_list("pk", flat=True).first()
+    if place_id is None:
+        return []
+    under = Q(pk=place_id) | Q(parent_id=place_id) | Q(raion_id=place_id) | Q(region_id=place_id)
+    return list(Place.objects.filter(under).values_list("pk", flat=True))
+
+
 def filter_incidents(queryset, params) -> "tuple[object, dict]":
     """Apply the list filters shared by the web UI and the API.
 
@@ -116,11 +126,9 @@ def filter_incidents(queryset, params) -> "tuple[object, dict]":
     if "date_from" in cleaned and "date_to" in cleaned and cleaned["date_to"] < cleaned["date_from"]:
         raise ValidationError({"date_to": _("The end of the period is before its start.")})
     if "place" in cleaned:
-        code = cleaned["place"]
         # The place and everything under it, as a list of place ids first: ORing codes across
         # joins to the place table made the database scan every incident.
-        places = Place.objects.filter(Q(code=code) | Q(parent__code=code) | Q(raion__code=code) | Q(region__code=code))
-        queryset = queryset.filter(place_id__in=list(places.values_list("pk", flat=True)))
+        queryset = queryset.filter(place_id__in=places_under(cleaned["place"]))
     if "election" in cleaned:
         queryset = queryset.filter(election__uuid=cleaned["election"]) if is_uuid(cleaned["election"]) else queryset.none()
     if "tag" in cleaned:

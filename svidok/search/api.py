@@ -37,21 +37,20 @@ def matching_ids(object_type: str, q: str):
     if object_type not in OBJECT_TYPES:
         raise ValueError(object_type)
     prefix = SearchEntry.TYPE_PREFIX[object_type]
-    # Longest keys first: the most selective word becomes the innermost subquery.
     groups = sorted(query_keys(q), key=lambda keys: -max(map(len, keys)))[:MAX_QUERY_WORDS]
     if not groups:
         return SearchEntry.objects.none().values("object_id")
     lookup = backend().prefix
-    ids = None
+    words = []
     for keys in groups:
         condition = Q()
         for key in shortest_prefixes(keys):
             condition |= lookup(prefix + key)
-        entries = SearchEntry.objects.filter(condition)
-        if ids is not None:
-            entries = entries.filter(object_id__in=ids)
-        ids = entries.values("object_id")
-    return ids
+        words.append(SearchEntry.objects.filter(condition).values("object_id"))
+    # Several words: the ids each word finds, intersected. Each is one range of the covering key
+    # index; nesting them (``object_id IN (...)``) let SQLite look every id of one word up by
+    # object and read each of its ~30 keys from the table (340 ms at a million for two names).
+    return words[0] if len(words) == 1 else words[0].intersection(*words[1:])
 
 
 def register_searchable(result: str, find: Callable, *, order: int) -> None:

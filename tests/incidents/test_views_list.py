@@ -63,6 +63,23 @@ def test_list_filters_by_place_name_including_settlements_of_raion(client, coord
     assert _refs(by_name) == [in_town.reference]
 
 
+def test_place_filter_takes_each_level_and_what_lies_under_it(coordinator, documenter, places):
+    from svidok.incidents.models import Incident
+    from svidok.incidents.queries import filter_incidents
+
+    at = {name: factories.incident(documenter, title=f"At the {name}", place=places[name]) for name in places}
+    factories.incident(documenter, title="Nowhere in particular")
+
+    def titles(code):
+        return sorted(filter_incidents(Incident.objects.all(), {"place": code})[0].values_list("title", flat=True))
+
+    assert titles(places["crimea"].code) == sorted(i.title for i in at.values())
+    assert titles(places["raion"].code) == ["At the hromada", "At the raion", "At the town"]
+    assert titles(places["hromada"].code) == ["At the hromada", "At the town"]
+    assert titles(places["town"].code) == ["At the town"]
+    assert titles("UA01999999999999999") == []
+
+
 def test_list_filters_by_election_sensitivity_tag_and_text(client, coordinator, documenter, election, verified):
     tagged = factories.incident(documenter, title="Commission threat", election=election, sensitivity="restricted")
     from svidok.incidents.services import update_incident

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _ids(object_type, q):
-    return sorted(matching_ids(object_type, q).values_list("object_id", flat=True).distinct())
+    return sorted(set(matching_ids(object_type, q).values_list("object_id", flat=True)))
 
 
 @pytest.fixture
@@ -75,6 +75,27 @@ def test_every_query_word_must_match(documenter):
     factories.person(documenter, "Emil Petrenko")
 
     assert (_ids("person", "Emil Kurbedinov"), _ids("person", "Emil Kurbedinov Zzyzx")) == ([person.pk], [])
+
+
+def test_three_words_each_must_match_whatever_their_order(documenter):
+    both = factories.incident(documenter, title="Lenur Asanov detained in Bakhchysarai")
+    factories.incident(documenter, title="Lenur Seitumerov detained in Bakhchysarai")
+    factories.incident(documenter, title="Asanov threatened in Simferopol")
+
+    found = [_ids("incident", q) for q in ("Ленур Асанов Бахчисарай", "Bakhchysarai Asanov Lenur", "Asanov Lenur")]
+
+    assert found == [[both.pk]] * 3
+
+
+def test_several_words_are_intersected_ranges_not_nested_lookups(documenter):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        list(matching_ids("incident", "Ленур Асанов"))
+
+    (sql,) = [q["sql"] for q in captured.captured_queries]
+    assert "INTERSECT" in sql.upper() and '"object_id" IN' not in sql
 
 
 def test_protected_person_real_name_finds_nothing(documenter):
