@@ -4,7 +4,8 @@ read benchmark's "before" columns.
 :func:`shapes` swaps them in for the duration of a ``with`` block, so the same code path (views'
 filters, ``search.api.search``) runs against the same fixture database with the old statements.
 :func:`indexes` puts the incident table's indexes back as they were before migrations incidents
-0009 and 0010 for the "before" runs.
+0009 and 0010 for the "before" runs, and on PostgreSQL the planner's settings of before
+(``random_page_cost`` 4, PostgreSQL's default; the search key's default statistics: search migration 0002).
 Bench only; nothing in ``svidok`` imports this.
 """
 
@@ -64,18 +65,30 @@ def indexes(log=print):
     (type, date_start) back; ANALYZE after each switch. Minutes at a million incidents."""
     import importlib
 
+    from django.conf import settings
     from django.db import connection, models
 
     from svidok.incidents.models import Incident
 
     visibility = importlib.import_module("svidok.incidents.migrations.0009_incident_id_visibility")
+    key_target = importlib.import_module("svidok.search.migrations.0002_key_statistics").TARGET
     new = [index for index in Incident._meta.indexes if index.name in NEW_INDEXES]
     old = models.Index(fields=OLD_TYPE_INDEX[1], name=OLD_TYPE_INDEX[0])
     postgresql = connection.vendor == "postgresql"
 
-    def analyze():
+    def analyze(*tables):
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE incidents_incident")
+            for table in ("incidents_incident", *tables):
+                cursor.execute(f"ANALYZE {table}")
+
+    def planner(before: bool):
+        # PostgreSQL: the planner's settings of before too (random_page_cost 4, the key
+        # column's default sample: search migration 0002), set back afterwards.
+        with connection.cursor() as cursor:
+            # 4 is PostgreSQL's own default (RESET would give back the connection's option).
+            cursor.execute("SET random_page_cost = " + ("4" if before else settings.PG_RANDOM_PAGE_COST))
+            cursor.execute(f"ALTER TABLE search_searchentry ALTER COLUMN key SET STATISTICS {-1 if before else key_target}")
+        analyze("search_searchentry")
 
     log("  indexes as before: dropping " + ", ".join(NEW_INDEXES) + (", incident_id_visibility" if postgresql else ""))
     with connection.schema_editor(atomic=False) as editor:
@@ -85,6 +98,8 @@ def indexes(log=print):
             editor.execute(visibility.DROP)
         editor.add_index(Incident, old)
     analyze()
+    if postgresql:
+        planner(before=True)
     try:
         yield
     finally:
@@ -96,6 +111,8 @@ def indexes(log=print):
             if postgresql:
                 editor.execute(visibility.CREATE)
         analyze()
+        if postgresql:
+            planner(before=False)
 
 
 def old_incident_page(request, queryset):

@@ -98,7 +98,8 @@ def _read_section(reads: dict) -> list[str]:
         "nested; the page joined before it was cut; a place code ORed across joins) swapped into "
         "the same code path by `bench/read_before.py`, and **after**, today's (`docs/search.md`, \"Reads at scale\"). "
         "\"Before\" runs on the incident table's indexes as they were before migrations incidents 0009 and 0010 "
-        "((type, date_start) back; the covering indexes dropped), \"after\" on today's; every \"before\" runs first, then every "
+        "((type, date_start) back; the covering indexes dropped; on PostgreSQL also random_page_cost 4, PostgreSQL's default, and the "
+        "search key's default statistics), \"after\" on today's; every \"before\" runs first, then every "
         "\"after\". \"same results\" compares, for every parameter set, the count and the ids "
         "of the page (or of the 4 search lists) before and after.",
         "",

@@ -125,10 +125,29 @@ TEMPLATES = [
     }
 ]
 
+# PostgreSQL plans with random_page_cost 4 by default (a page read at random costs four read in
+# sequence: spinning disks). A Svidok database is read from memory or SSD, where that made the
+# planner scan a whole table rather than probe an index for a thousand ids (docs/search.md, "Reads
+# at scale"); 1.1 is the usual figure for SSD. Set on each connection, so any server gets it.
+PG_RANDOM_PAGE_COST = env_str("SVIDOK_PG_RANDOM_PAGE_COST", "1.1")
+try:
+    if PG_RANDOM_PAGE_COST and not float(PG_RANDOM_PAGE_COST) > 0:
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured("SVIDOK_PG_RANDOM_PAGE_COST must be a number above 0 (or empty: the server's own).") from None
+
+
+def _postgresql_options(database: dict) -> dict:
+    if database.get("ENGINE") == "django.db.backends.postgresql" and PG_RANDOM_PAGE_COST:
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c random_page_cost={PG_RANDOM_PAGE_COST}".strip()
+    return database
+
+
 _database_url = env_str("DATABASE_URL")
 if _database_url:
     try:
-        DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+        DATABASES = {"default": _postgresql_options(dj_database_url.parse(_database_url, conn_max_age=60))}
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
 else:
@@ -160,7 +179,7 @@ for _number, _replica_url in enumerate(env_list("DATABASE_REPLICA_URLS", []), st
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs DATABASE_URL to be a PostgreSQL database.")
     try:
-        _replica = dj_database_url.parse(_replica_url, conn_max_age=60)
+        _replica = _postgresql_options(dj_database_url.parse(_replica_url, conn_max_age=60))
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS has an invalid database URL: {exc}") from None
     if _replica["ENGINE"] != "django.db.backends.postgresql":
