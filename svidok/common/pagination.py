@@ -20,3 +20,12 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.COUNT_CAP
+
+
+def rows_in_order(ids, rows) -> list:
+    """The records ``rows(ids)`` fetched, in the order of ``ids``: a page's keys are read sorted
+    first, its rows after (by key, in no order). A record removed between the two reads is left
+    out, not shown as an error."""
+    ids = list(ids)
+    by_pk = {record.pk: record for record in rows(ids)} if ids else {}
+    return [by_pk[pk] for pk in ids if pk in by_pk]

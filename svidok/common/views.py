@@ -5,7 +5,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
-from svidok.common.pagination import CappedPaginator
+from svidok.common.pagination import CappedPaginator, rows_in_order
 
 PAGE_SIZE = 50
 
@@ -21,10 +21,7 @@ def paginate(request, queryset, per_page: int = PAGE_SIZE, *, rows=None):
     if rows is None:
         return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
     page = CappedPaginator(queryset.values_list("pk", flat=True), per_page).get_page(request.GET.get("page"))
-    ids = list(page.object_list)
-    by_pk = {record.pk: record for record in rows(ids)} if ids else {}
-    # A record removed between the two reads is left out of the page, not shown as an error.
-    page.object_list = [by_pk[pk] for pk in ids if pk in by_pk]
+    page.object_list = rows_in_order(page.object_list, rows)
     return page
 
 

@@ -5,6 +5,7 @@ from django.db.models import Case, When
 
 from svidok.accounts import rules
 from svidok.common import extensions
+from svidok.common.pagination import rows_in_order
 from svidok.incidents.models import Incident, Involvement, Place
 from svidok.incidents.queries import visible_incidents
 from svidok.people import freetext
@@ -96,8 +97,7 @@ def find_incidents(user, q: str, limit: int) -> list:
     # joins type and place for the ``limit`` shown only, not for every match of a common word.
     ids = list(visible_incidents(user).filter(pk__in=matching_ids("incident", q))
                .order_by("-date_start", "-id").values_list("pk", flat=True)[:limit])
-    by_pk = Incident.objects.select_related("type", "place").in_bulk(ids) if ids else {}
-    return [by_pk[pk] for pk in ids if pk in by_pk]
+    return rows_in_order(ids, lambda page: Incident.objects.select_related("type", "place").filter(pk__in=page))
 
 
 def find_places(user, q: str, limit: int) -> list:
