@@ -484,6 +484,7 @@ def load_read_fixture(n: int, *, seed: int = 2018, log=print) -> dict:
     from svidok.incidents import search_index as indexing
     from svidok.incidents.models import Election, Incident, Involvement, Place, ReferenceCounter, Tag, Term
     from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
+    from svidok.search.indexing import day_rank
     from svidok.search.models import SearchEntry
 
     t0 = time.perf_counter()
@@ -602,15 +603,15 @@ def load_read_fixture(n: int, *, seed: int = 2018, log=print) -> dict:
                     found |= keys.text_keys(name)
                 for key in sorted(found):
                     entry_id += 1
-                    yield (entry_id, "person", p.key + 1, prefix["person"] + key)
+                    yield (entry_id, "person", p.key + 1, prefix["person"] + key, 0)
             for v in range(world.n_victims):
                 for key in sorted(keys.text_keys(pseudonym(v))):
                     entry_id += 1
-                    yield (entry_id, "person", n_perp + v + 1, prefix["person"] + key)
+                    yield (entry_id, "person", n_perp + v + 1, prefix["person"] + key, 0)
             for o in world.organizations:
                 for key in sorted(keys.text_keys(o.name)):
                     entry_id += 1
-                    yield (entry_id, "organization", o.key + 1, prefix["organization"] + key)
+                    yield (entry_id, "organization", o.key + 1, prefix["organization"] + key, 0)
             for item in incidents(world, seed=seed + 2):
                 place = place_by_code[item["place"]]
                 found = (keys.text_keys(item["reference"]) | keys.text_keys(item["title"])
@@ -620,11 +621,12 @@ def load_read_fixture(n: int, *, seed: int = 2018, log=print) -> dict:
                     found |= keys.text_keys(victim["pseudonym"])
                 for party in item["perpetrators"]:
                     found |= keys.text_keys(party.name)
+                rank = day_rank(item["date_start"])
                 for key in sorted(found):
                     entry_id += 1
-                    yield (entry_id, "incident", item["index"] + 1, prefix["incident"] + key)
+                    yield (entry_id, "incident", item["index"] + 1, prefix["incident"] + key, rank)
 
-        writer.write(SearchEntry, ["id", "object_type", "object_id", "key"], search_rows())
+        writer.write(SearchEntry, ["id", "object_type", "object_id", "key", "rank"], search_rows())
         log(f"  search keys: {time.perf_counter() - t0:.0f} s")
         reset_sequences(connection, [Person, PersonIdentity, NameVariant, Organization, Incident, Involvement,
                                      tag_through, legal_through, SearchEntry])

@@ -123,6 +123,16 @@ def old_incident_page(request, queryset):
     return paginate(request, incident_rows(queryset))
 
 
+def old_list_page(request, queryset, q: str, sort):
+    """The list with a text as it was: every match filtered and sorted by the database, and
+    counted up to the general cap (10,000), not walked newest first from the index."""
+    from svidok.incidents.queries import sort_incidents
+
+    if q:
+        queryset = queryset.filter(pk__in=old_matching_ids("incident", q))
+    return old_incident_page(request, sort_incidents(queryset, sort))
+
+
 def old_find_incidents(user, q: str, limit: int) -> list:
     """The search page's incidents as they were: joined rows sorted, not their ids first."""
     from svidok.incidents.queries import visible_incidents
@@ -154,5 +164,6 @@ OLD = {
     "svidok.people.search_index.matching_ids": old_matching_ids,
     "svidok.search.api.matching_ids": old_matching_ids,
     "svidok.incidents.views.incident_page": old_incident_page,
+    "svidok.incidents.views.list_page": old_list_page,
     "svidok.incidents.queries.places_under": old_places_under,
 }

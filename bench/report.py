@@ -87,21 +87,23 @@ def _read_section(reads: dict) -> list[str]:
     out = [
         f"## Reads at {fx['incidents']:,} incidents",
         "",
-        "The code path the web UI runs (`visible_incidents` → `filter_incidents` → `sort_incidents` → "
-        "`incident_page`, 50 per page: a COUNT, the page's ids, then their rows with type, place and election), or `search.api.search` "
+        "The code path the web UI runs (`visible_incidents` → `filter_incidents` → `views.list_page`, 50 per page: "
+        "a COUNT, the page's ids, then their rows with type, place and election; with a text, the matches walked newest "
+        "first from the search index and counted up to 1,000), or `search.api.search` "
         "(4 queries: incidents, persons, organizations, places, 20 each), against the same SQL statements, captured "
         "from that run, sent through the bare DB-API cursor. Milliseconds; ORM and bare runs alternate; parameters "
         "rotate over several types/years/raions/queries.",
         "",
         "Each case runs twice on the same fixture database: **before**, the query shapes of commit 7ffac52 "
         "(the date overlap test alone; every key of a search word scanned, redundant prefixes included; several words "
-        "nested; the page joined before it was cut; a place code ORed across joins) swapped into "
+        "nested; the page joined before it was cut; a place code ORed across joins; a text's matches all filtered, "
+        "sorted and counted up to 10,000) swapped into "
         "the same code path by `bench/read_before.py`, and **after**, today's (`docs/search.md`, \"Reads at scale\"). "
         "\"Before\" runs on the incident table's indexes as they were before migrations incidents 0009 and 0010 "
         "((type, date_start) back; the covering indexes dropped; on PostgreSQL also random_page_cost 4, PostgreSQL's default, and the "
         "search key's default statistics), \"after\" on today's; every \"before\" runs first, then every "
-        "\"after\". \"same results\" compares, for every parameter set, the count and the ids "
-        "of the page (or of the 4 search lists) before and after.",
+        "\"after\". \"same results\" compares, for every parameter set, the count (with a text: up to 1,001, "
+        "where today's count stops) and the ids of the page (or of the 4 search lists) before and after.",
         "",
     ]
     for db, r in reads.items():

@@ -4,22 +4,27 @@ from django.utils.functional import cached_property
 
 
 class CappedPaginator(Paginator):
-    """Counts at most ``COUNT_CAP`` + 1 rows: "more than 10,000" is as useful as the exact figure,
-    and counting a million matching incidents for every page took most of a second."""
+    """Counts at most ``count_cap`` + 1 rows (``COUNT_CAP`` unless told): "more than 10,000" is as
+    useful as the exact figure, and counting a million matching incidents for every page took most
+    of a second."""
 
     COUNT_CAP = 10_000
+
+    def __init__(self, object_list, per_page, *args, count_cap: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.count_cap = count_cap or self.COUNT_CAP
 
     @cached_property
     def count(self) -> int:
         rows = self.object_list
         if isinstance(rows, QuerySet):
             # Which rows are counted does not matter, only how many: no ORDER BY.
-            return rows.order_by()[: self.COUNT_CAP + 1].count()
-        return min(len(rows), self.COUNT_CAP + 1)
+            return rows.order_by()[: self.count_cap + 1].count()
+        return min(len(rows), self.count_cap + 1)
 
     @property
     def capped(self) -> bool:
-        return self.count > self.COUNT_CAP
+        return self.count > self.count_cap
 
 
 def rows_in_order(ids, rows) -> list:

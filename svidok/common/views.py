@@ -10,17 +10,20 @@ from svidok.common.pagination import CappedPaginator, rows_in_order
 PAGE_SIZE = 50
 
 
-def paginate(request, queryset, per_page: int = PAGE_SIZE, *, rows=None):
+def paginate(request, queryset, per_page: int = PAGE_SIZE, *, rows=None, count_cap: int | None = None):
     """One page of ``queryset``; a bad or out-of-range ``page`` falls back to the nearest page.
+    The count stops past ``count_cap`` (``CappedPaginator.COUNT_CAP`` unless told).
 
     With ``rows(ids)``, the page's primary keys are read first (``queryset`` filtered and sorted,
     without its joins and columns), then ``rows`` fetches those records: the database counts and
     sorts narrow rows, which an index can cover, and joins only the page's rows. ``queryset``'s
-    ``select_related`` does not matter then; ``rows`` says what a record carries.
+    ``select_related`` does not matter then; ``rows`` says what a record carries. With ``rows``,
+    ``queryset`` may also be the list of ids itself, in order.
     """
     if rows is None:
-        return CappedPaginator(queryset, per_page).get_page(request.GET.get("page"))
-    page = CappedPaginator(queryset.values_list("pk", flat=True), per_page).get_page(request.GET.get("page"))
+        return CappedPaginator(queryset, per_page, count_cap=count_cap).get_page(request.GET.get("page"))
+    ids = queryset if isinstance(queryset, list) else queryset.values_list("pk", flat=True)
+    page = CappedPaginator(ids, per_page, count_cap=count_cap).get_page(request.GET.get("page"))
     page.object_list = rows_in_order(page.object_list, rows)
     return page
 

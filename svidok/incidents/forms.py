@@ -68,7 +68,7 @@ def resolve_place(text: str) -> Place | None:
     )
 
 
-def filter_with_place_names(queryset, params):
+def filter_with_place_names(queryset, params, *, match_text: bool = True):
     """The incident list's filters (``queries.filter_incidents``) with the place given by its code
     or by any spelling of its name, as people type it in the list, the map and the statistics.
     Returns the filtered queryset and the cleaned filters; a name that fits no place, or several,
@@ -80,7 +80,7 @@ def filter_with_place_names(queryset, params):
             params["place"] = resolve_place(place).code
         except ValidationError as exc:
             raise ValidationError({"place": exc.messages}) from None
-    return filter_incidents(queryset, params)
+    return filter_incidents(queryset, params, match_text=match_text)
 
 
 def _party_by_id(value: str):

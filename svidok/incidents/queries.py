@@ -99,11 +99,14 @@ def places_under(code: str) -> list[int]:
     return list(Place.objects.filter(under).values_list("pk", flat=True))
 
 
-def filter_incidents(queryset, params) -> "tuple[object, dict]":
+def filter_incidents(queryset, params, *, match_text: bool = True) -> "tuple[object, dict]":
     """Apply the list filters shared by the web UI and the API.
 
     ``params`` is a mapping of filter name to string (a QueryDict works). Returns the filtered
     queryset and the cleaned filters; a malformed value raises a field-keyed ValidationError.
+    With ``match_text=False`` the text (``q``) is checked and returned in the cleaned filters but
+    not applied: the caller walks its matches in the search index's order instead
+    (``views.incident_list``).
     """
     cleaned = {k: (params.get(k) or "").strip() for k in FILTERS if (params.get(k) or "").strip()}
     for key, value in cleaned.items():
@@ -135,7 +138,7 @@ def filter_incidents(queryset, params) -> "tuple[object, dict]":
         queryset = queryset.filter(tags__name=cleaned["tag"].lower())
     if "legal" in cleaned:
         queryset = queryset.filter(legal_tags__code=cleaned["legal"])
-    if "q" in cleaned:
+    if "q" in cleaned and match_text:
         queryset = queryset.filter(pk__in=matching_ids("incident", cleaned["q"]))
     if "published" in cleaned:
         if cleaned["published"] not in PUBLISHED_CHOICES:

@@ -5,12 +5,13 @@ from django.db.models import Case, When
 
 from svidok.accounts import rules
 from svidok.common import extensions
+from svidok.common.idlists import among
 from svidok.common.pagination import rows_in_order
 from svidok.incidents.models import Incident, Involvement, Place
 from svidok.incidents.queries import visible_incidents
 from svidok.people import freetext
 from svidok.search import indexing
-from svidok.search.api import matching_ids, register_searchable
+from svidok.search.api import first_matching, matching_ids, register_searchable
 from svidok.search.normalize import text_keys
 
 # A narrative can be long; its first words carry the names and places that people search for,
@@ -53,7 +54,7 @@ def incident_keys(incident, party_names=None, place=None, matcher=None) -> set[s
 
 
 def index_incident(incident) -> None:
-    indexing.replace_keys("incident", {incident.pk: incident_keys(incident)})
+    indexing.replace_keys("incident", {incident.pk: incident_keys(incident)}, {incident.pk: indexing.day_rank(incident.date_start)})
 
 
 def index_incidents(incidents) -> None:
@@ -69,7 +70,8 @@ def index_incidents(incidents) -> None:
             names[incident_id].append(person_name or organization_name or "")
     places = Place.objects.in_bulk({i.place_id for i in incidents if i.place_id})
     matcher = freetext.Matcher(t for i in incidents for t in (i.title, i.narrative, i.place_text))
-    indexing.replace_keys("incident", {i.pk: incident_keys(i, names[i.pk], places.get(i.place_id), matcher) for i in incidents})
+    indexing.replace_keys("incident", {i.pk: incident_keys(i, names[i.pk], places.get(i.place_id), matcher) for i in incidents},
+                          {i.pk: indexing.day_rank(i.date_start) for i in incidents})
 
 
 def reindex_party_incidents(**involvement_filter) -> None:
@@ -93,10 +95,10 @@ def index_places(places) -> None:
 
 
 def find_incidents(user, q: str, limit: int) -> list:
-    # The ids first, then their rows: the database sorts narrow rows (an index covers them) and
-    # joins type and place for the ``limit`` shown only, not for every match of a common word.
-    ids = list(visible_incidents(user).filter(pk__in=matching_ids("incident", q))
-               .order_by("-date_start", "-id").values_list("pk", flat=True)[:limit])
+    # The newest matches first from the index (search.api.first_matching), kept when ``user``
+    # may see them; then the rows of the ``limit`` shown, with their type and place.
+    visible = visible_incidents(user).order_by()
+    ids = first_matching("incident", q, lambda batch: set(visible.filter(pk__in=among(batch)).values_list("pk", flat=True)), limit)
     return rows_in_order(ids, lambda page: Incident.objects.select_related("type", "place").filter(pk__in=page))
 
 

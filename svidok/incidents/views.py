@@ -25,7 +25,8 @@ from svidok.audit.display import readable, texts_of
 from svidok.audit.services import history
 from svidok.common import extensions
 from svidok.common.forms import error_items
-from svidok.common.views import add_service_errors, paginate, render_htmx, submit_form
+from svidok.common.idlists import among
+from svidok.common.views import PAGE_SIZE, add_service_errors, paginate, render_htmx, submit_form
 from svidok.incidents import bulk_views, services
 from svidok.incidents.forms import (
     DuplicateForm,
@@ -54,6 +55,7 @@ from svidok.incidents.models import (
     Source,
 )
 from svidok.incidents.queries import (
+    SORTS,
     draft_for,
     filter_incidents,
     get_incident_for_user,
@@ -62,9 +64,15 @@ from svidok.incidents.queries import (
 )
 from svidok.people import consent, freetext, suggest
 from svidok.people.queries import get_person_for_user
-from svidok.search.api import matching_ids
+from svidok.search.api import first_matching, matching_ids
 
 LIST_RELATED = ("type", "place", "election")
+
+
+# A text search counts its matches up to this many ("more than 1,000 incidents: narrow the
+# filters"): each match of a common name is one look-up of its incident for the filters and
+# visibility, and past a thousand the figure no longer helps anyone choose (docs/search.md).
+TEXT_COUNT_CAP = 1_000
 
 
 def incident_rows(queryset):
@@ -72,11 +80,36 @@ def incident_rows(queryset):
     return queryset.select_related(*LIST_RELATED)
 
 
-def incident_page(request, queryset):
+def incident_page(request, queryset, count_cap: int | None = None):
     """One page of the incident table for ``queryset`` (filtered and sorted): its ids first, then
     their rows (``common.views.paginate``); at a million incidents the database otherwise joined
     type, place and election for every match before it sorted out the 50 shown."""
-    return paginate(request, queryset, rows=lambda ids: incident_rows(Incident.objects.filter(pk__in=ids)))
+    return paginate(request, queryset, rows=lambda ids: incident_rows(Incident.objects.filter(pk__in=ids)), count_cap=count_cap)
+
+
+def list_page(request, queryset, q: str, sort: str | None):
+    """The page of the incident list for ``queryset`` (filtered, but not by the text ``q``).
+
+    With a text in the list's own order (newest first), the matches come newest first from the
+    search index (``search.api.first_matching``) and only as many are looked up as the count (up
+    to ``TEXT_COUNT_CAP``) and the page need; in another order every match is sorted by the
+    database, as without a text.
+    """
+    if not q:
+        return incident_page(request, sort_incidents(queryset, sort))
+    if SORTS.get(sort or "-date") != SORTS["-date"]:
+        return incident_page(request, sort_incidents(queryset.filter(pk__in=matching_ids("incident", q)), sort),
+                             count_cap=TEXT_COUNT_CAP)
+    last_page = TEXT_COUNT_CAP // PAGE_SIZE + 1
+    try:
+        number = min(max(int(request.GET.get("page") or 1), 1), last_page)
+    except ValueError:
+        number = 1
+    unordered = queryset.order_by()
+    ids = first_matching("incident", q, lambda batch: set(unordered.filter(pk__in=among(batch)).values_list("pk", flat=True)),
+                         max(TEXT_COUNT_CAP + 1, number * PAGE_SIZE))
+    return paginate(request, ids, PAGE_SIZE, rows=lambda page_ids: incident_rows(Incident.objects.filter(pk__in=page_ids)),
+                    count_cap=TEXT_COUNT_CAP)
 
 
 # --- list ---------------------------------------------------------------------------------------
@@ -96,9 +129,8 @@ def incident_list(request):
     status = 200
     page = None
     try:
-        queryset, _cleaned = filter_with_place_names(queryset, params)
-        queryset = sort_incidents(queryset, params.get("sort"))
-        page = incident_page(request, queryset)
+        queryset, cleaned = filter_with_place_names(queryset, params, match_text=False)
+        page = list_page(request, queryset, cleaned.get("q", ""), params.get("sort"))
         expect_incidents(request, page)
     except ValidationError as exc:
         form.is_valid()

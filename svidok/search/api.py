@@ -5,8 +5,10 @@ A query matches a record when every word of the query is, in some spelling, the 
 of the record (see :mod:`svidok.search.normalize` and ``docs/search.md``).
 """
 
+import heapq
 from collections.abc import Callable
 
+from django.db import connection
 from django.db.models import Q
 
 from svidok.search.backends import backend
@@ -51,6 +53,109 @@ def matching_ids(object_type: str, q: str):
     # index; nesting them (``object_id IN (...)``) let SQLite look every id of one word up by
     # object and read each of its ~30 keys from the table (340 ms at a million for two names).
     return words[0] if len(words) == 1 else words[0].intersection(*words[1:])
+
+
+# A word whose prefix covers at most this many keys reads each key's entries in rank order and
+# merges them; beyond it, the prefix's entries are sorted by the database.
+MAX_WALKED_KEYS = 32
+
+
+def ranked_ids(object_type: str, q: str, limit: int | None = None) -> list[int]:
+    """The ids of :func:`matching_ids`, highest ``SearchEntry.rank`` first, then highest id (for
+    incidents: newest first, as their lists show them), each once; the first ``limit`` of them.
+
+    The order comes from the key index alone, no record is read: for one word, the keys under its
+    prefix (a loose index scan) are each read backwards along (key, rank, id), at most ``limit``
+    entries each, and merged; a prefix of more than ``MAX_WALKED_KEYS`` keys, or several words
+    (intersected), are sorted by the database.
+    """
+    if object_type not in OBJECT_TYPES:
+        raise ValueError(object_type)
+    prefix = SearchEntry.TYPE_PREFIX[object_type]
+    groups = sorted(query_keys(q), key=lambda keys: -max(map(len, keys)))[:MAX_QUERY_WORDS]
+    if not groups:
+        return []
+    db = backend()
+    if len(groups) == 1:
+        keys: list[str] = []
+        for key in shortest_prefixes(groups[0]):
+            keys += db.keys_under(prefix + key, MAX_WALKED_KEYS + 1 - len(keys))
+            if len(keys) > MAX_WALKED_KEYS:
+                break
+        else:
+            # (rank, id) pairs, each key's in descending order: merged as they come, no key function.
+            return _first_each(((object_id, rank) for rank, object_id in heapq.merge(*(_walk(key, limit) for key in keys), reverse=True)),
+                               limit)
+    words = []
+    for keys in groups:
+        condition = Q()
+        for key in shortest_prefixes(keys):
+            condition |= db.prefix(prefix + key)
+        words.append(SearchEntry.objects.filter(condition).values_list("object_id", "rank"))
+    ordered = (words[0].distinct() if len(words) == 1 else words[0].intersection(*words[1:])).order_by("-rank", "-object_id")
+    return _first_each(ordered[:limit] if limit else ordered, limit)
+
+
+def _walk(key: str, limit: int | None) -> list[tuple[int, int]]:
+    """The (rank, id) of ``key``'s entries, highest first: its part of the key index, read backwards.
+    Through the cursor: the thousands of rows of a common name cost twice as much as model rows."""
+    table, rank, object_id, key_ = map(connection.ops.quote_name, (SearchEntry._meta.db_table, "rank", "object_id", "key"))
+    sql = f"SELECT {rank}, {object_id} FROM {table} WHERE {key_} = %s ORDER BY {rank} DESC, {object_id} DESC"
+    with connection.cursor() as cursor:
+        cursor.execute(sql + (" LIMIT %s" if limit else ""), [key, limit] if limit else [key])
+        return cursor.fetchall()
+
+
+def _first_each(rows, limit: int | None) -> list[int]:
+    ids: list[int] = []
+    seen: set[int] = set()
+    for object_id, _rank in rows:
+        if object_id not in seen:
+            seen.add(object_id)
+            ids.append(object_id)
+            if limit and len(ids) == limit:
+                break
+    return ids
+
+
+# The least and the most ids handed to ``keep`` at once (SQLite takes at most 32,766 parameters).
+MIN_PROBE, MAX_PROBE = 100, 10_000
+
+
+def first_matching(object_type: str, q: str, keep: Callable[[list[int]], set[int]], need: int) -> list[int]:
+    """The first ``need`` ids, in :func:`ranked_ids` order, of the records matching ``q`` that
+    ``keep(ids)`` keeps (it returns the subset of ``ids`` to keep: those a user may see, under the
+    list's other filters).
+
+    The matches come in rank order from the index, a few times ``need`` at first and eight times
+    more each time they run out; ``keep`` sees them in batches sized by the share it kept so far,
+    and the walk stops once ``need`` are found. A common name (30,000 incidents of a million) then
+    costs a few thousand look-ups of its newest matches, not one per match for a count and
+    another for the sort (docs/search.md, "Reads at scale").
+    """
+    if need <= 0:
+        return []
+    limit = max(MIN_PROBE, 3 * need)
+    candidates = ranked_ids(object_type, q, limit)
+    position = 0
+    found: list[int] = []
+    kept_count = 0
+    while len(found) < need:
+        if position == len(candidates):
+            if len(candidates) < limit:
+                break  # every match was read
+            limit *= 8
+            candidates = ranked_ids(object_type, q, limit)
+            continue
+        # Enough for what is missing at the share kept so far (a half before anything is known).
+        share = (kept_count + 1) / (position + 2)
+        size = min(MAX_PROBE, max(MIN_PROBE, round((need - len(found)) / share * 1.2)))
+        batch = candidates[position:position + size]
+        position += len(batch)
+        kept = keep(batch)
+        found.extend(pk for pk in batch if pk in kept)
+        kept_count += len(kept)
+    return found[:need]
 
 
 def register_searchable(result: str, find: Callable, *, order: int) -> None:

@@ -6,6 +6,7 @@ writes them with :func:`replace_keys`; it registers how to rebuild all its recor
 pseudonym only: their real name never reaches the index, so no search reveals it.
 """
 
+import datetime as dt
 from collections.abc import Callable
 
 from svidok.common.bulk import insert_rows
@@ -16,16 +17,26 @@ BATCH = 2000
 _REBUILDERS: dict[str, tuple[int, Callable, Callable]] = {}
 
 
-def replace_keys(object_type: str, keys_by_id: dict[int, set[str]]) -> None:
-    """Replace every key of the records ``keys_by_id`` names with the keys given."""
+EPOCH = dt.date(1970, 1, 1)
+
+
+def day_rank(day: dt.date) -> int:
+    """The rank of a record listed by a day, newest first (``SearchEntry.rank``): days since 1970."""
+    return (day - EPOCH).days
+
+
+def replace_keys(object_type: str, keys_by_id: dict[int, set[str]], ranks: dict[int, int] | None = None) -> None:
+    """Replace every key of the records ``keys_by_id`` names with the keys given, each with the
+    record's rank from ``ranks`` (0 for a record not in it)."""
     prefix = SearchEntry.TYPE_PREFIX[object_type]
     ids = list(keys_by_id)
+    ranks = ranks or {}
     for start in range(0, len(ids), BATCH):
         SearchEntry.objects.filter(object_type=object_type, object_id__in=ids[start:start + BATCH]).delete()
     # A bulk insert, not bulk_create: an import writes hundreds of thousands of keys, and building
     # a model instance per key cost more than the insert itself.
-    rows = ((object_type, pk, prefix + key) for pk, keys in keys_by_id.items() for key in sorted(keys))
-    insert_rows(SearchEntry, ["object_type", "object_id", "key"], rows, batch=10 * BATCH)
+    rows = ((object_type, pk, prefix + key, ranks.get(pk, 0)) for pk, keys in keys_by_id.items() for key in sorted(keys))
+    insert_rows(SearchEntry, ["object_type", "object_id", "key", "rank"], rows, batch=10 * BATCH)
 
 
 def is_empty(object_type: str) -> bool:

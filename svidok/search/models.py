@@ -8,6 +8,11 @@ class SearchEntry(models.Model):
 
     ``key`` starts with the record type's letter (``TYPE_PREFIX``) so that a prefix lookup of one
     type is a single range scan of one covering index.
+
+    ``rank`` is the record's place in the order its lists show first, the same in each of its
+    entries: for an incident the day it began (days since 1970-01-01), so the matches of a common
+    name come newest first from the index alone and only the first of them are looked up in the
+    incident table (:func:`svidok.search.api.first_matching`); 0 for the types not ranked.
     """
 
     TYPE_PREFIX = {"incident": "i", "person": "p", "organization": "o", "place": "l"}
@@ -15,12 +20,16 @@ class SearchEntry(models.Model):
     object_type = models.CharField(max_length=12)
     object_id = models.BigIntegerField()
     key = models.CharField(max_length=48)
+    rank = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         indexes = [
             # Covering index for lookups; the operator classes matter on PostgreSQL only (LIKE
             # 'prefix%' under a non-C collation) and are ignored elsewhere.
-            models.Index(fields=["key", "object_id"], name="search_entry_key", opclasses=["varchar_pattern_ops", "int8_ops"]),
+            # Covering, and within one key in rank order: the newest matches of a key are the
+            # first entries read backwards (search.api.ranked_ids).
+            models.Index(fields=["key", "rank", "object_id"], name="search_entry_key_rank",
+                         opclasses=["varchar_pattern_ops", "int4_ops", "int8_ops"]),
             models.Index(fields=["object_type", "object_id"], name="search_entry_object"),
         ]
         verbose_name_plural = "search entries"

@@ -160,3 +160,55 @@ def test_list_query_count_does_not_grow_with_rows(client, coordinator, documente
 
     assert len(response.context["page"]) == 30
     assert len(many) == len(few)
+
+
+def test_a_text_search_counts_up_to_its_own_smaller_cap(client, coordinator, documenter, monkeypatch):
+    from svidok.common.pagination import CappedPaginator
+    from svidok.incidents import views
+
+    for n in range(4):
+        factories.incident(documenter, title=f"Dismissal of teacher Hordiienko {n}")
+    factories.incident(documenter, title="Threat to a nurse")
+    monkeypatch.setattr(CappedPaginator, "COUNT_CAP", 4)
+    monkeypatch.setattr(views, "TEXT_COUNT_CAP", 3)
+    login(client, coordinator)
+
+    searched = client.get("/incidents/", {"q": "Hordiienko"})
+    listed = client.get("/incidents/")
+
+    assert (searched.context["page"].paginator.count, searched.context["page"].paginator.capped) == (4, True)
+    assert "More than 3 incidents" in searched.content.decode()
+    assert len(_refs(searched)) == 4
+    # Without a text, the list counts up to the general cap.
+    assert (listed.context["page"].paginator.count, listed.context["page"].paginator.capped) == (5, True)
+    assert "More than 4 incidents" in listed.content.decode()
+
+
+def test_a_text_search_lists_its_matches_newest_first_under_the_other_filters_page_by_page(client, coordinator, documenter, monkeypatch):
+    from svidok.incidents import views
+    from svidok.incidents.models import Incident
+
+    made = []
+    for n in range(9):
+        incident = factories.incident(documenter, title=f"Teacher Hordiienko dismissed {n}",
+                                      date=dt.date(2014, 3, 16) + dt.timedelta(days=200 * (n % 5)))
+        if n % 3:
+            submit_incident(actor=documenter, incident=incident)
+        made.append(incident)
+    factories.incident(documenter, title="Nurse threatened")
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "TEXT_COUNT_CAP", 4)
+    login(client, coordinator)
+    expected = list(Incident.objects.filter(pk__in=[i.pk for i in made], status="submitted")
+                    .order_by("-date_start", "-id").values_list("reference", flat=True))
+
+    pages = [client.get("/incidents/", {"q": "hordiienko", "status": "submitted", "page": n}) for n in (1, 2, 3)]
+
+    assert len(expected) == 6
+    # The count stops at 5 ("more than 4"): the third page holds the fifth, as any capped count pages.
+    assert [_refs(page) for page in pages] == [expected[0:2], expected[2:4], expected[4:5]]
+    assert {(p.context["page"].paginator.count, p.context["page"].paginator.capped) for p in pages} == {(5, True)}
+    # Sorted another way, the same matches, sorted by the database.
+    by_title = client.get("/incidents/", {"q": "hordiienko", "status": "submitted", "sort": "title"})
+    assert _refs(by_title) == list(Incident.objects.filter(pk__in=[i.pk for i in made], status="submitted")
+                                   .order_by("title", "id").values_list("reference", flat=True))[:5]

@@ -179,12 +179,12 @@ def test_search_for_anonymous_user_is_empty(documenter, bakhchysarai):
 def test_rebuild_recreates_the_same_index(documenter, bakhchysarai):
     person = factories.person(documenter, "Emil Kurbedinov")
     factories.incident(documenter, place=bakhchysarai)
-    before = sorted(SearchEntry.objects.values_list("object_type", "object_id", "key"))
+    before = sorted(SearchEntry.objects.values_list("object_type", "object_id", "key", "rank"))
 
     SearchEntry.objects.all().delete()
     counts = rebuild()
 
-    assert sorted(SearchEntry.objects.values_list("object_type", "object_id", "key")) == before
+    assert sorted(SearchEntry.objects.values_list("object_type", "object_id", "key", "rank")) == before
     assert counts == {"place": 1, "person": 1, "organization": 0, "incident": 1}
     assert Person.objects.get(pk=person.pk).display_name == "Emil Kurbedinov"
 
