@@ -5,13 +5,12 @@ from django.db.models import Case, When
 
 from svidok.accounts import rules
 from svidok.common import extensions
-from svidok.common.idlists import among
 from svidok.common.pagination import rows_in_order
 from svidok.incidents.models import Incident, Involvement, Place
 from svidok.incidents.queries import visible_incidents
 from svidok.people import freetext
 from svidok.search import indexing
-from svidok.search.api import first_matching, matching_ids, register_searchable
+from svidok.search.api import first_matching, kept_by, matching_ids, register_searchable
 from svidok.search.normalize import text_keys
 
 # A narrative can be long; its first words carry the names and places that people search for,
@@ -97,8 +96,7 @@ def index_places(places) -> None:
 def find_incidents(user, q: str, limit: int) -> list:
     # The newest matches first from the index (search.api.first_matching), kept when ``user``
     # may see them; then the rows of the ``limit`` shown, with their type and place.
-    visible = visible_incidents(user).order_by()
-    ids = first_matching("incident", q, lambda batch: set(visible.filter(pk__in=among(batch)).values_list("pk", flat=True)), limit)
+    ids = first_matching("incident", q, kept_by(visible_incidents(user)), limit)
     return rows_in_order(ids, lambda page: Incident.objects.select_related("type", "place").filter(pk__in=page))
 
 

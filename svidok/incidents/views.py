@@ -25,7 +25,6 @@ from svidok.audit.display import readable, texts_of
 from svidok.audit.services import history
 from svidok.common import extensions
 from svidok.common.forms import error_items
-from svidok.common.idlists import among
 from svidok.common.views import PAGE_SIZE, add_service_errors, paginate, render_htmx, submit_form
 from svidok.incidents import bulk_views, services
 from svidok.incidents.forms import (
@@ -64,7 +63,7 @@ from svidok.incidents.queries import (
 )
 from svidok.people import consent, freetext, suggest
 from svidok.people.queries import get_person_for_user
-from svidok.search.api import first_matching, matching_ids
+from svidok.search.api import first_matching, kept_by, matching_ids
 
 LIST_RELATED = ("type", "place", "election")
 
@@ -105,9 +104,7 @@ def list_page(request, queryset, q: str, sort: str | None):
         number = min(max(int(request.GET.get("page") or 1), 1), last_page)
     except ValueError:
         number = 1
-    unordered = queryset.order_by()
-    ids = first_matching("incident", q, lambda batch: set(unordered.filter(pk__in=among(batch)).values_list("pk", flat=True)),
-                         max(TEXT_COUNT_CAP + 1, number * PAGE_SIZE))
+    ids = first_matching("incident", q, kept_by(queryset), max(TEXT_COUNT_CAP + 1, number * PAGE_SIZE))
     return paginate(request, ids, PAGE_SIZE, rows=lambda page_ids: incident_rows(Incident.objects.filter(pk__in=page_ids)),
                     count_cap=TEXT_COUNT_CAP)
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.db import connection
 from django.db.models import Q
 
+from svidok.common.idlists import among
 from svidok.search.backends import backend
 from svidok.search.models import SearchEntry
 from svidok.search.normalize import query_keys
@@ -156,6 +157,13 @@ def first_matching(object_type: str, q: str, keep: Callable[[list[int]], set[int
         found.extend(pk for pk in batch if pk in kept)
         kept_count += len(kept)
     return found[:need]
+
+
+def kept_by(queryset) -> Callable[[list[int]], set[int]]:
+    """The ``keep`` of :func:`first_matching` for ``queryset``: which of the ids it holds, asked
+    as one array of ids (``common.idlists.among``)."""
+    unordered = queryset.order_by()
+    return lambda ids: set(unordered.filter(pk__in=among(ids)).values_list("pk", flat=True))
 
 
 def register_searchable(result: str, find: Callable, *, order: int) -> None:
