@@ -6,6 +6,7 @@ of the record (see :mod:`svidok.search.normalize` and ``docs/search.md``).
 """
 
 import heapq
+import math
 from collections.abc import Callable
 
 from django.db import connection
@@ -56,19 +57,30 @@ def matching_ids(object_type: str, q: str):
     return words[0] if len(words) == 1 else words[0].intersection(*words[1:])
 
 
-# A word whose prefix covers at most this many keys reads each key's entries in rank order and
-# merges them; beyond it, the prefix's entries are sorted by the database.
+# How a word's matches are read in rank order: a two-letter word from the stem index; a longer
+# one by how many keys lie under its prefix: up to MAX_WALKED_KEYS, each key's entries in rank
+# order, merged; more, but fewer than FEW_ENTRIES entries under them, sorted by the database; else
+# up to MAX_SEEKED_KEYS (a three-letter word: "Пра" has 126 keys and 1.4 million entries at a
+# million incidents), all keys together one band of ranks at a time, highest first; beyond that,
+# sorted by the database again.
 MAX_WALKED_KEYS = 32
+FEW_ENTRIES = 10_000
+MAX_SEEKED_KEYS = 16_384
+# The first band of ranks read (for incidents: 32 days), before the share of matches is known.
+FIRST_BAND = 32
 
 
 def ranked_ids(object_type: str, q: str, limit: int | None = None) -> list[int]:
     """The ids of :func:`matching_ids`, highest ``SearchEntry.rank`` first, then highest id (for
     incidents: newest first, as their lists show them), each once; the first ``limit`` of them.
 
-    The order comes from the key index alone, no record is read: for one word, the keys under its
-    prefix (a loose index scan) are each read backwards along (key, rank, id), at most ``limit``
-    entries each, and merged; a prefix of more than ``MAX_WALKED_KEYS`` keys, or several words
-    (intersected), are sorted by the database.
+    The order comes from the search indexes alone, no record is read. For one word, a prefix of
+    ``STEM_LENGTH`` (a two-letter word) is read backwards along the stem index, one range; for a
+    longer prefix the keys under it are found first (a loose index scan); up to
+    ``MAX_WALKED_KEYS`` of them, each is read backwards along (key, rank, id), at most ``limit``
+    entries each, and the streams merged; with more keys and many entries, bands of ranks are read
+    across all of them (:func:`_by_bands`). Few entries, more keys than ``MAX_SEEKED_KEYS``, or
+    several words (intersected) are sorted by the database.
     """
     if object_type not in OBJECT_TYPES:
         raise ValueError(object_type)
@@ -77,24 +89,78 @@ def ranked_ids(object_type: str, q: str, limit: int | None = None) -> list[int]:
     if not groups:
         return []
     db = backend()
-    if len(groups) == 1:
-        keys: list[str] = []
-        for key in shortest_prefixes(groups[0]):
-            keys += db.keys_under(prefix + key, MAX_WALKED_KEYS + 1 - len(keys))
-            if len(keys) > MAX_WALKED_KEYS:
-                break
-        else:
-            # (rank, id) pairs, each key's in descending order: merged as they come, no key function.
-            return _first_each(((object_id, rank) for rank, object_id in heapq.merge(*(_walk(key, limit) for key in keys), reverse=True)),
-                               limit)
     words = []
     for keys in groups:
         condition = Q()
         for key in shortest_prefixes(keys):
             condition |= db.prefix(prefix + key)
         words.append(SearchEntry.objects.filter(condition).values_list("object_id", "rank"))
+    if len(groups) == 1 and limit:
+        prefixes = [prefix + key for key in shortest_prefixes(groups[0])]
+        # A stem (two letters) is one range of the stem index; the longer prefixes' keys each one.
+        stems = [p for p in prefixes if len(p) == SearchEntry.STEM_LENGTH]
+        keys = _keys_under(db, [p for p in prefixes if p not in stems], MAX_WALKED_KEYS)
+        if keys is not None:
+            # (rank, id) pairs, each stream in descending order: merged as they come, no key function.
+            streams = [*(_walk_stem(stem, limit) for stem in stems), *(_walk(key, limit) for key in keys)]
+            return _first_each(((object_id, rank) for rank, object_id in heapq.merge(*streams, reverse=True)), limit)
+        if words[0][:FEW_ENTRIES].count() == FEW_ENTRIES:
+            keys = _keys_under(db, prefixes, MAX_SEEKED_KEYS)
+            if keys is not None:
+                return _by_bands(db, keys, limit)
     ordered = (words[0].distinct() if len(words) == 1 else words[0].intersection(*words[1:])).order_by("-rank", "-object_id")
     return _first_each(ordered[:limit] if limit else ordered, limit)
+
+
+def _keys_under(db, prefixes: list[str], most: int) -> list[str] | None:
+    """The keys that start with one of ``prefixes``, or None when there are more than ``most``."""
+    keys: list[str] = []
+    for prefix in prefixes:
+        keys += db.keys_under(prefix, most + 1 - len(keys))
+        if len(keys) > most:
+            return None
+    return keys
+
+
+def _by_bands(db, keys: list[str], limit: int) -> list[int]:
+    """The first ``limit`` ids of the entries of ``keys``, in rank order, read one band of ranks at a
+    time from the highest down, each band one range of the key index per key.
+
+    The first band holds the highest rank and the ``FIRST_BAND - 1`` below it; each next one is as
+    wide as the share of matches found so far says the missing ones need, with a quarter more, and
+    at least as wide as all read before, so that a common prefix takes two or three bands (at a
+    million incidents the keys of "Се" hold a million entries, the newest 3,000 of them within 50
+    days). A band that finds nothing (a gap in the dates, or the end) makes the next one eight times
+    as wide as all read before, and the lowest rank is looked up to know where the end lies; when
+    the matches are so sparse that the next band would be wider than that, it takes all the rest.
+    """
+    top = db.extreme_rank(keys, highest=True)
+    if top is None:
+        return []
+    ids: list[int] = []
+    seen: set[int] = set()
+    bottom: int | None = None
+    low: int | None = top - FIRST_BAND + 1
+    high: int | None = None
+    while True:
+        before = len(ids)
+        for _rank, object_id in sorted(db.ranked_between(keys, low, high), reverse=True):
+            if object_id not in seen:
+                seen.add(object_id)
+                ids.append(object_id)
+                if len(ids) == limit:
+                    return ids
+        if low is None:
+            return ids
+        read = top + 1 - low
+        if len(ids) == before:
+            bottom = db.extreme_rank(keys, highest=False) if bottom is None else bottom
+            width = 8 * read
+        else:
+            width = max(read, math.ceil((limit - len(ids)) * read / len(ids) * 1.25))
+        high, low = low, low - width
+        if width > 8 * read or (bottom is not None and low <= bottom):
+            low = None
 
 
 def _walk(key: str, limit: int | None) -> list[tuple[int, int]]:
@@ -104,6 +170,21 @@ def _walk(key: str, limit: int | None) -> list[tuple[int, int]]:
     sql = f"SELECT {rank}, {object_id} FROM {table} WHERE {key_} = %s ORDER BY {rank} DESC, {object_id} DESC"
     with connection.cursor() as cursor:
         cursor.execute(sql + (" LIMIT %s" if limit else ""), [key, limit] if limit else [key])
+        return cursor.fetchall()
+
+
+def _stem_statement(stem: str, limit: int) -> tuple[str, list]:
+    """The (rank, id) of the records with a key that starts with ``stem`` (``STEM_LENGTH`` long),
+    highest first, each once: the stem index read backwards, each record's entries neighbours in it."""
+    table, rank, object_id = map(connection.ops.quote_name, (SearchEntry._meta.db_table, "rank", "object_id"))
+    sql = (f"SELECT DISTINCT {rank}, {object_id} FROM {table} WHERE {backend().stem_expression} = %s "
+           f"ORDER BY {rank} DESC, {object_id} DESC LIMIT %s")
+    return sql, [stem, limit]
+
+
+def _walk_stem(stem: str, limit: int) -> list[tuple[int, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute(*_stem_statement(stem, limit))
         return cursor.fetchall()
 
 

@@ -60,15 +60,110 @@ def test_ranked_ids_are_newest_first_then_highest_id_each_once(documenter):
     assert api.ranked_ids("incident", "Hordiien", 2) == expected[:2]
 
 
-@pytest.mark.parametrize("walked", [1, 32])
-def test_a_prefix_of_many_keys_is_sorted_by_the_database_in_the_same_order(documenter, monkeypatch, walked):
-    # Keys under "hordi": hordiienko, hordiienka, hordiichuk, hordii ... (more than one).
-    made = [factories.incident(documenter, title=title, date=D(2014 + n % 4, 1 + n, 1)) for n, title in enumerate(
-        ["Hordiienko", "Hordiichuk", "Hordii Petrenko", "Hordiienka", "Hordiichuka", "Hordiienko Hordiichuk"])]
-    monkeypatch.setattr(api, "MAX_WALKED_KEYS", walked)
+# Each way a word's matches are read in rank order (search.api.ranked_ids): its keys' streams
+# merged, bands of ranks across its keys, or sorted by the database (few entries, or too many keys).
+READS = {
+    "merged": {},
+    "bands": {"MAX_WALKED_KEYS": 1, "FEW_ENTRIES": 1, "FIRST_BAND": 1},
+    "sorted, few entries": {"MAX_WALKED_KEYS": 1, "FEW_ENTRIES": 10**6},
+    "sorted, too many keys": {"MAX_WALKED_KEYS": 1, "FEW_ENTRIES": 1, "MAX_SEEKED_KEYS": 1},
+}
 
-    assert api.ranked_ids("incident", "Hordi") == _newest_first(*made)
-    assert api.ranked_ids("incident", "Hordi", 3) == _newest_first(*made)[:3]
+
+@pytest.mark.parametrize("read", READS)
+def test_a_prefix_of_many_keys_gives_the_same_order_whichever_way_it_is_read(documenter, monkeypatch, read):
+    # Keys under "hordi": hordiienko, hordiienka, hordiichuk, hordii ... (more than one); ties on a
+    # day, a day before 1970 (a negative rank) and a gap of years between the newest and the rest.
+    dates = [D(2014, 1, 1), D(2014, 1, 1), D(2015, 6, 1), D(1968, 5, 1), D(2016, 2, 1), D(2024, 3, 17), D(2014, 1, 2)]
+    titles = ["Hordiienko", "Hordiichuk", "Hordii Petrenko", "Hordiienka", "Hordiichuka", "Hordiienko Hordiichuk", "Hordiiv"]
+    made = [factories.incident(documenter, title=title, date=day) for title, day in zip(titles, dates, strict=True)]
+    factories.incident(documenter, title="Nurse threatened", date=D(2024, 3, 18))
+    for name, value in READS[read].items():
+        monkeypatch.setattr(api, name, value)
+    expected = _newest_first(*made)
+
+    assert [api.ranked_ids("incident", "Hordi", limit) for limit in (None, 1, 2, 3, 6, 7, 50)] == [
+        expected, *(expected[:limit] for limit in (1, 2, 3, 6, 7, 50))]
+
+
+def test_a_two_letter_word_is_read_from_the_stem_index_in_the_same_order(documenter, monkeypatch):
+    # "Ho" is the stem "ika": Hordiienko, Horlivka, Kolomiiets, Khan... (h, k and kh are one letter).
+    titles = ["Hordiienko", "Horlivka", "Kolomiiets", "Khan Hordii", "Nurse threatened", "Hordiichuk"]
+    dates = [D(2014, 1, 1), D(2014, 1, 1), D(2016, 2, 1), D(1968, 5, 1), D(2024, 3, 18), D(2015, 6, 1)]
+    made = [factories.incident(documenter, title=title, date=day) for title, day in zip(titles, dates, strict=True)]
+    factories.incident(documenter, title="Teacher Melnyk", date=D(2023, 1, 1))
+    expected = _newest_first(*(i for i in made if i.title != "Nurse threatened"))
+    walked = []
+    monkeypatch.setattr(api, "_walk_stem", lambda stem, limit, walk=api._walk_stem: walked.append(stem) or walk(stem, limit))
+
+    found = [api.ranked_ids("incident", "Ho", limit) for limit in (1, 2, 4, 5, 50)]
+
+    assert walked == ["ika"] * 5
+    assert found == [expected[:limit] for limit in (1, 2, 4, 5, 50)]
+    # The same as the database's sort of the prefix's entries.
+    monkeypatch.setattr(SearchEntry, "STEM_LENGTH", 0)
+    for name, value in READS["sorted, few entries"].items():
+        monkeypatch.setattr(api, name, value)
+    assert [api.ranked_ids("incident", "Ho", limit) for limit in (1, 2, 4, 5, 50)] == found
+
+
+def test_the_stem_walk_is_one_range_of_the_stem_index(documenter):
+    made = factories.incident(documenter, title="Hordiienko", date=D(2014, 1, 1))
+    sql, params = api._stem_statement("ika", 10)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A handful of rows: PostgreSQL would rather read the table than any index.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(("EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ") + sql, params)
+        plan = " ".join(str(cell) for row in cursor.fetchall() for cell in row)
+
+    assert api._walk_stem("ika", 10) == [(day_rank(D(2014, 1, 1)), made.pk)]
+    assert "search_entry_stem_rank" in plan
+    # In the index's order, each record's entries are neighbours: no sort, no table of seen ids.
+    assert "TEMP B-TREE" not in plan and "Sort" not in plan
+
+
+def test_bands_go_down_from_the_highest_rank_and_reach_the_lowest_when_matches_are_sparse(documenter, monkeypatch):
+    from svidok.search.backends import backend
+
+    newest = [factories.incident(documenter, title=f"Hordiienko {n}", date=D(2024, 3, 1 + n)) for n in range(4)]
+    oldest = factories.incident(documenter, title="Hordiichuk", date=D(1990, 1, 1))
+    for name, value in READS["bands"].items():
+        monkeypatch.setattr(api, name, value)
+    bands = []
+    db = backend()
+    monkeypatch.setattr(db, "ranked_between", staticmethod(
+        lambda keys, low, high, read=db.ranked_between: bands.append((low, high)) or read(keys, low, high)))
+
+    assert api.ranked_ids("incident", "Hordi", 2) == _newest_first(*newest)[:2]
+    top = day_rank(D(2024, 3, 4))
+    # The highest day alone first (FIRST_BAND = 1), then as wide as one match a day says two need.
+    assert bands == [(top, None), (top - 2, top)]
+
+    bands.clear()
+    assert api.ranked_ids("incident", "Hordi", 5) == _newest_first(*newest, oldest)
+    # 34 years of nothing below the newest four: each empty band eight times as wide as all before,
+    # until one reaches the lowest rank and takes the rest.
+    assert bands[-1][0] is None and bands[-1][1] is not None
+    assert len(bands) <= 7
+
+
+def test_the_highest_rank_and_a_band_of_ranks_of_some_keys(documenter):
+    from svidok.search.backends import backend
+
+    made = [factories.incident(documenter, title="Hordiienko", date=day) for day in (D(2014, 3, 16), D(2018, 3, 18), D(2024, 3, 17))]
+    keys = ["ikardanka", "izzzz"]
+    ranks = {pk: day_rank(i.date_start) for i, pk in ((i, i.pk) for i in made)}
+    db = backend()
+
+    assert db.extreme_rank(keys, highest=True) == day_rank(D(2024, 3, 17))
+    assert db.extreme_rank(keys, highest=False) == day_rank(D(2014, 3, 16))
+    assert db.extreme_rank(["izzzz"], highest=True) is None
+    assert sorted(db.ranked_between(keys, None, None)) == sorted((rank, pk) for pk, rank in ranks.items())
+    assert db.ranked_between(keys, day_rank(D(2018, 3, 18)), day_rank(D(2024, 3, 17))) == [(day_rank(D(2018, 3, 18)), made[1].pk)]
+    assert sorted(db.ranked_between(keys, None, day_rank(D(2018, 3, 19)))) == sorted(
+        (ranks[i.pk], i.pk) for i in made[:2])
 
 
 def test_keys_under_a_prefix_are_read_one_step_each_and_stop_at_the_limit(documenter):
