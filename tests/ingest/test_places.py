@@ -2,7 +2,7 @@
 
 import pytest
 
-from svidok.ingest.extraction.places import Gazetteer, best_place
+from svidok.ingest.extraction.places import Gazetteer, best_place, cyrillic_keys
 from svidok.ingest.extraction.shapes import PlaceMention
 
 SIMFEROPOL = "UA01160330010074014"
@@ -304,3 +304,12 @@ def test_another_stage_loading_its_own_analyzer_breaks_nothing(gazetteer):
     pymorphy3.MorphAnalyzer(lang="uk")
     places._common_word.cache_clear()
     assert gazetteer.find("Мирне життя скінчилося.", 0, "uk") == []
+
+
+def test_a_letter_without_a_unicode_name_is_read_as_an_unknown_word(gazetteer):
+    # pymorphy3 asks unicodedata for each letter's name; U+17000 (Tangut) has none in Python 3.11,
+    # and a word that starts with it reaches that question.
+    word = "\U00017000ка"
+    assert cyrillic_keys(word) == frozenset({"c:" + word})
+    # After a capitalised word, as the fuzz test found it; the place after it is still found.
+    assert "Керч" in [m.name for m in gazetteer.find("Новий \U00017000ка і Керч", 0, "uk")]

@@ -114,6 +114,16 @@ def analyzers():
     return pymorphy3.MorphAnalyzer(lang="uk"), pymorphy3.MorphAnalyzer(lang="ru")
 
 
+def parses(analyzer, word: str) -> list:
+    """``analyzer.parse(word)``, or no reading when pymorphy3 cannot read the word: it asks
+    unicodedata for each letter's name, and a letter newer than Python's tables (Tangut) or an
+    unassigned code point has none."""
+    try:
+        return analyzer.parse(word)
+    except ValueError:
+        return []
+
+
 # Adjectival names (Первомайське, Нова Каховка, Новая Каховка) as the analyzers lemmatize their
 # inflected forms: to the masculine. Written as rules because lemmatizing 6,000 names with
 # pymorphy3 takes seconds; the extra keys of a noun ("каховкий") meet nothing.
@@ -141,7 +151,7 @@ def cyrillic_keys(word: str) -> frozenset[str]:
     folded = fold(word)
     keys = {folded}
     for analyzer in analyzers():
-        keys.update(fold(p.normal_form) for p in analyzer.parse(folded)[:4])
+        keys.update(fold(p.normal_form) for p in parses(analyzer, folded)[:4])
     return frozenset("c:" + k for k in keys)
 
 
@@ -627,7 +637,7 @@ def _person_name(word: str) -> bool:
     if not _CYRILLIC.search(word):
         return False
     lowered = word.lower()
-    return any(p.is_known and {"Name", "Surn", "Patr"} & p.tag.grammemes for analyzer in analyzers() for p in analyzer.parse(lowered))
+    return any(p.is_known and {"Name", "Surn", "Patr"} & p.tag.grammemes for analyzer in analyzers() for p in parses(analyzer, lowered))
 
 
 @functools.lru_cache(maxsize=20_000)
@@ -635,10 +645,10 @@ def _common_word(word: str) -> bool:
     """The analyzers know the lower-cased word as a dictionary word that is not a place name."""
     lowered = word.lower()
     for analyzer in analyzers():
-        parses = [p for p in analyzer.parse(lowered) if p.is_known]
+        known = [p for p in parses(analyzer, lowered) if p.is_known]
         # p.tag.grammemes, not "Geox" in p.tag: the tag class validates a grammeme against the
         # dictionary loaded last in the process (uk has no Geox) and raises.
-        if parses and not any("Geox" in p.tag.grammemes for p in parses):
+        if known and not any("Geox" in p.tag.grammemes for p in known):
             return True
     return False
 
