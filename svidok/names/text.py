@@ -214,18 +214,24 @@ def analyzer(lang: str):
     return analyzer
 
 
+def parses(analyzer, word: str) -> list:
+    """``analyzer.parse(word)`` of a pymorphy3 analyzer, or no reading when it cannot read the
+    word: it asks unicodedata for each letter's name, and a letter newer than Python's tables
+    (Tangut) or an unassigned code point has none."""
+    try:
+        return analyzer.parse(word)
+    except ValueError:
+        return []
+
+
 @functools.lru_cache(maxsize=100_000)
 def name_parses(lang: str, word: str) -> tuple:
     """The readings of ``word`` as a singular given name, surname or patronymic (cached: the
     same given names and patronymics recur in every list)."""
     if len(word) < 2:
         return ()  # an initial says nothing about case or gender
-    try:
-        parses = analyzer(lang).parse(word)
-    except ValueError:  # pymorphy3 asks unicodedata for each letter's name; letters newer than it have none
-        return ()
     return tuple(
-        p for p in parses
+        p for p in parses(analyzer(lang), word)
         if _NAME_TAGS & p.tag.grammemes and not {"plur", "Init", "Abbr"} & p.tag.grammemes
     )
 

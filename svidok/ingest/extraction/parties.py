@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from svidok.ingest.extraction.shapes import Party
+from svidok.names.text import parses
 
 if TYPE_CHECKING:
     from svidok.names.index import MatchIndex
@@ -143,10 +144,7 @@ def _one_blas_thread() -> None:
 
 @functools.lru_cache(maxsize=50_000)
 def _parses_cached(morph_id: int, word: str):
-    try:
-        return tuple(_MORPHS[morph_id].parse(word)[:4])
-    except ValueError:
-        return ()  # pymorphy3 asks unicodedata for the name of a letter that has none (some scripts)
+    return tuple(parses(_MORPHS[morph_id], word)[:4])
 
 
 _MORPHS: dict[int, object] = {}

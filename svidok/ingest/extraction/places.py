@@ -36,6 +36,7 @@ from anyascii import anyascii
 from translitua import translit
 
 from svidok.ingest.extraction.shapes import PlaceMention
+from svidok.names.text import parses
 from svidok.search.normalize import word_keys
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ`][^\W\d_]+)*", re.UNICODE)
@@ -112,16 +113,6 @@ def analyzers():
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer(lang="uk"), pymorphy3.MorphAnalyzer(lang="ru")
-
-
-def parses(analyzer, word: str) -> list:
-    """``analyzer.parse(word)``, or no reading when pymorphy3 cannot read the word: it asks
-    unicodedata for each letter's name, and a letter newer than Python's tables (Tangut) or an
-    unassigned code point has none."""
-    try:
-        return analyzer.parse(word)
-    except ValueError:
-        return []
 
 
 # Adjectival names (Первомайське, Нова Каховка, Новая Каховка) as the analyzers lemmatize their

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from razdel import sentenize
 
 from svidok.ingest.extraction.shapes import Sentence
+from svidok.names.text import parses
 
 # pymorphy announces each dictionary it loads (natasha brings pymorphy2 along).
 logging.getLogger("pymorphy3").setLevel(logging.WARNING)
@@ -61,10 +62,7 @@ def lemma(word: str, language: str) -> str:
     lower = word.lower().translate(_APOSTROPHES)
     if language not in ("uk", "ru") or not lower.isalpha() and "'" not in lower and "-" not in lower:
         return lower
-    try:
-        parsed = _analyzer(language).parse(lower)
-    except ValueError:  # pymorphy3 asks unicodedata for each letter's name; letters newer than it (Tangut) have none
-        return lower
+    parsed = parses(_analyzer(language), lower)
     return parsed[0].normal_form.replace("ё", "е") if parsed else lower
 
 
