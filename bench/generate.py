@@ -484,7 +484,7 @@ def load_read_fixture(n: int, *, seed: int = 2018, log=print) -> dict:
     from svidok.incidents import search_index as indexing
     from svidok.incidents.models import Election, Incident, Involvement, Place, ReferenceCounter, Tag, Term
     from svidok.people.models import NameVariant, Organization, Person, PersonIdentity
-    from svidok.search.indexing import day_rank
+    from svidok.search.indexing import day_rank, name_rank
     from svidok.search.models import SearchEntry
 
     t0 = time.perf_counter()
@@ -603,11 +603,13 @@ def load_read_fixture(n: int, *, seed: int = 2018, log=print) -> dict:
                     found |= keys.text_keys(name)
                 for key in sorted(found):
                     entry_id += 1
-                    yield (entry_id, "person", p.key + 1, prefix["person"] + key, 0)
+                    yield (entry_id, "person", p.key + 1, prefix["person"] + key, name_rank(p.name))
             for v in range(world.n_victims):
-                for key in sorted(keys.text_keys(pseudonym(v))):
+                name = pseudonym(v)
+                rank = name_rank(name)
+                for key in sorted(keys.text_keys(name)):
                     entry_id += 1
-                    yield (entry_id, "person", n_perp + v + 1, prefix["person"] + key, 0)
+                    yield (entry_id, "person", n_perp + v + 1, prefix["person"] + key, rank)
             for o in world.organizations:
                 for key in sorted(keys.text_keys(o.name)):
                     entry_id += 1

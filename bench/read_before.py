@@ -142,6 +142,14 @@ def old_find_incidents(user, q: str, limit: int) -> list:
             .select_related("type", "place").order_by("-date_start", "-id")[:limit])
 
 
+def old_find_persons(user, q: str, limit: int) -> list:
+    """The search page's persons as they were: every match sorted by name by the database."""
+    from svidok.people.queries import visible_persons
+    from svidok.people.search_index import matching_persons
+
+    return visible_persons(user).filter(matching_persons(user, q)).order_by("display_name", "id")[:limit]
+
+
 @contextlib.contextmanager
 def shapes():
     """Run the read paths with the old statements inside the block."""
@@ -151,8 +159,8 @@ def shapes():
         for target, replacement in OLD.items():
             module, name = target.rsplit(".", 1)
             stack.enter_context(mock.patch(f"{module}.{name}", replacement))
-        order, _find = api._SEARCHABLE["incidents"]
-        stack.enter_context(mock.patch.dict(api._SEARCHABLE, {"incidents": (order, old_find_incidents)}))
+        old = {"incidents": old_find_incidents, "persons": old_find_persons}
+        stack.enter_context(mock.patch.dict(api._SEARCHABLE, {kind: (api._SEARCHABLE[kind][0], find) for kind, find in old.items()}))
         yield
 
 

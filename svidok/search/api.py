@@ -82,6 +82,27 @@ def ranked_ids(object_type: str, q: str, limit: int | None = None) -> list[int]:
     across all of them (:func:`_by_bands`). Few entries, more keys than ``MAX_SEEKED_KEYS``, or
     several words (intersected) are sorted by the database.
     """
+    return [object_id for object_id, _rank in _ranked(object_type, q, limit)]
+
+
+def ranked_ties(object_type: str, q: str, limit: int, most: int) -> list[int] | None:
+    """The ids of the first ``limit`` of :func:`ranked_ids` and of every other match with the same
+    rank as the last of them, in no order; None when that is more than ``most``.
+
+    These are all the matches that can be among the first ``limit`` in an order that the rank only
+    approximates, never contradicts: persons by name (``indexing.name_rank``), where a match of a
+    lower rank has ``limit`` matches before it. The caller sorts them exactly.
+    """
+    pairs = _ranked(object_type, q, most + 1)
+    if len(pairs) <= limit:
+        return [object_id for object_id, _rank in pairs]
+    last = pairs[limit - 1][1]
+    ids = [object_id for object_id, rank in pairs if rank >= last]
+    return ids if len(ids) <= most else None
+
+
+def _ranked(object_type: str, q: str, limit: int | None) -> list[tuple[int, int]]:
+    """The (id, rank) of :func:`ranked_ids`."""
     if object_type not in OBJECT_TYPES:
         raise ValueError(object_type)
     prefix = SearchEntry.TYPE_PREFIX[object_type]
@@ -122,8 +143,8 @@ def _keys_under(db, prefixes: list[str], most: int) -> list[str] | None:
     return keys
 
 
-def _by_bands(db, keys: list[str], limit: int) -> list[int]:
-    """The first ``limit`` ids of the entries of ``keys``, in rank order, read one band of ranks at a
+def _by_bands(db, keys: list[str], limit: int) -> list[tuple[int, int]]:
+    """The (id, rank) of the first ``limit`` of the entries of ``keys``, in rank order, read one band of ranks at a
     time from the highest down, each band one range of the key index per key.
 
     The first band holds the highest rank and the ``FIRST_BAND - 1`` below it; each next one is as
@@ -137,17 +158,17 @@ def _by_bands(db, keys: list[str], limit: int) -> list[int]:
     top = db.extreme_rank(keys, highest=True)
     if top is None:
         return []
-    ids: list[int] = []
+    ids: list[tuple[int, int]] = []
     seen: set[int] = set()
     bottom: int | None = None
     low: int | None = top - FIRST_BAND + 1
     high: int | None = None
     while True:
         before = len(ids)
-        for _rank, object_id in sorted(db.ranked_between(keys, low, high), reverse=True):
+        for rank, object_id in sorted(db.ranked_between(keys, low, high), reverse=True):
             if object_id not in seen:
                 seen.add(object_id)
-                ids.append(object_id)
+                ids.append((object_id, rank))
                 if len(ids) == limit:
                     return ids
         if low is None:
@@ -188,13 +209,13 @@ def _walk_stem(stem: str, limit: int) -> list[tuple[int, int]]:
         return cursor.fetchall()
 
 
-def _first_each(rows, limit: int | None) -> list[int]:
-    ids: list[int] = []
+def _first_each(rows, limit: int | None) -> list[tuple[int, int]]:
+    ids: list[tuple[int, int]] = []
     seen: set[int] = set()
-    for object_id, _rank in rows:
+    for object_id, rank in rows:
         if object_id not in seen:
             seen.add(object_id)
-            ids.append(object_id)
+            ids.append((object_id, rank))
             if limit and len(ids) == limit:
                 break
     return ids

@@ -33,6 +33,12 @@ class SQLiteBackend:
     stem_expression = "SUBSTR" + _STEM_ARGS
 
     @staticmethod
+    def sorts_by_code_point(field) -> bool:
+        """Whether the database orders ``field`` (a text model field) by code point, as
+        ``indexing.name_rank`` does: SQLite's BINARY collation compares UTF-8 bytes."""
+        return field.db_collation is None
+
+    @staticmethod
     def prefix(key: str) -> Q:
         # Keys are ASCII [a-z0-9]; "~" sorts after all of them in SQLite's BINARY collation.
         return Q(key__gte=key, key__lt=key + "~")
@@ -71,6 +77,19 @@ class PostgreSQLBackend:
     stem_expression = "SUBSTRING" + _STEM_ARGS
 
     @staticmethod
+    def sorts_by_code_point(field) -> bool:
+        """Whether the database orders ``field`` by code point: the C collations compare UTF-8
+        bytes (``C.UTF-8`` too, the one scripts/with-postgres.sh and docs/deploy.md create; a
+        test checks it); a language's collation (``uk_UA.UTF-8``) does not. Asked once."""
+        key = (connection.settings_dict["NAME"], field.db_collation)
+        if key not in _CODE_POINT_ORDER:
+            collation = field.db_collation
+            if collation is None:
+                (collation,) = _rows("SELECT datcollate FROM pg_database WHERE datname = current_database()", [])[0]
+            _CODE_POINT_ORDER[key] = collation in CODE_POINT_COLLATIONS
+        return _CODE_POINT_ORDER[key]
+
+    @staticmethod
     def prefix(key: str) -> Q:
         return Q(key__startswith=key)
 
@@ -100,6 +119,11 @@ class PostgreSQLBackend:
         bounds, params = _bounds(low, high, "e.")
         return _rows(f"SELECT e.rank, e.object_id FROM unnest(%s::varchar[]) k(key) JOIN {{table}} e ON e.key = k.key{bounds}",
                      [keys, *params])
+
+
+# PostgreSQL collations that order text by code point; what each database was asked (by name).
+CODE_POINT_COLLATIONS = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
+_CODE_POINT_ORDER: dict[tuple, bool] = {}
 
 
 def _bounds(low: int | None, high: int | None, alias: str = "") -> tuple[str, list[int]]:

@@ -25,6 +25,44 @@ def day_rank(day: dt.date) -> int:
     return (day - EPOCH).days
 
 
+# A record listed by name, A first (persons: people.search_index), ranks by its name's first
+# NAME_RANK_LETTERS characters, each mapped to a number in an order-keeping way; the highest rank
+# is the first name. Names of the same rank are ordered by the database (search.api.ranked_ties).
+NAME_RANK_LETTERS = 3
+# Code points below this are their own number: ASCII, Latin-1 and Latin Extended-A and -B (the
+# Crimean Tatar letters among them); then one number for everything up to Cyrillic, Cyrillic and
+# its supplement one each, and one for everything after.
+_LATIN_END, _CYRILLIC, _CYRILLIC_END = 0x250, 0x400, 0x530
+_LETTER_NUMBERS = _LATIN_END + 1 + (_CYRILLIC_END - _CYRILLIC) + 1
+
+
+def _letter_number(letter: str) -> tuple[int, bool]:
+    """The letter's number, and whether it is the only letter with that number."""
+    code = ord(letter)
+    if code < _LATIN_END:
+        return code, True
+    if code < _CYRILLIC:
+        return _LATIN_END, False
+    if code < _CYRILLIC_END:
+        return _LATIN_END + 1 + code - _CYRILLIC, True
+    return _LETTER_NUMBERS - 1, False
+
+
+def name_rank(name: str) -> int:
+    """The rank of a record listed by ``name`` in code-point order (``SearchEntry.rank``): never
+    higher for a name that sorts after another. A missing letter counts as less than any letter;
+    after a letter that shares its number with others, no letter counts (their order would not
+    follow the names')."""
+    number = 0
+    exact = True
+    for position in range(NAME_RANK_LETTERS):
+        letter_number = 0
+        if exact and position < len(name):
+            letter_number, exact = _letter_number(name[position])
+        number = number * _LETTER_NUMBERS + letter_number
+    return -number
+
+
 def replace_keys(object_type: str, keys_by_id: dict[int, set[str]], ranks: dict[int, int] | None = None) -> None:
     """Replace every key of the records ``keys_by_id`` names with the keys given, each with the
     record's rank from ``ranks`` (0 for a record not in it)."""
