@@ -82,33 +82,43 @@ def ranked_ids(object_type: str, q: str, limit: int | None = None) -> list[int]:
     across all of them (:func:`_by_bands`). Few entries, more keys than ``MAX_SEEKED_KEYS``, or
     several words (intersected) are sorted by the database.
     """
-    return [object_id for object_id, _rank in _ranked(object_type, q, limit)]
+    pairs, _of_rank = _ranked(object_type, q, limit)
+    return [object_id for object_id, _rank in pairs]
 
 
 def ranked_ties(object_type: str, q: str, limit: int, most: int) -> list[int] | None:
     """The ids of the first ``limit`` of :func:`ranked_ids` and of every other match with the same
-    rank as the last of them, in no order; None when that is more than ``most``.
+    rank as the last of them, in no order; None when that is more than ``most``, or when they
+    cannot be read in rank order from the index alone: several words, or a prefix of more than
+    ``MAX_WALKED_KEYS`` keys with at least ``FEW_ENTRIES`` entries.
 
     These are all the matches that can be among the first ``limit`` in an order that the rank only
     approximates, never contradicts: persons by name (``indexing.name_rank``), where a match of a
-    lower rank has ``limit`` matches before it. The caller sorts them exactly.
+    lower rank has ``limit`` matches before it. The caller sorts them exactly. The matches of the
+    last rank are read by that rank, one range of the index per key or stem, at most ``most + 1``.
     """
-    pairs = _ranked(object_type, q, most + 1)
-    if len(pairs) <= limit:
+    pairs, of_rank = _ranked(object_type, q, limit, ties=True)
+    # Several words, or a prefix with many entries not walked: the caller sorts every match.
+    if of_rank is None:
+        return None
+    if len(pairs) < limit:
         return [object_id for object_id, _rank in pairs]
-    last = pairs[limit - 1][1]
-    ids = [object_id for object_id, rank in pairs if rank >= last]
-    return ids if len(ids) <= most else None
+    last = pairs[-1][1]
+    tied = of_rank(last, most + 1)
+    ids = {object_id for object_id, rank in pairs if rank > last} | tied
+    return list(ids) if len(ids) <= most else None
 
 
-def _ranked(object_type: str, q: str, limit: int | None) -> list[tuple[int, int]]:
-    """The (id, rank) of :func:`ranked_ids`."""
+def _ranked(object_type: str, q: str, limit: int | None, *, ties: bool = False):
+    """The (id, rank) pairs of :func:`ranked_ids`, and a function giving the ids of the matches
+    of one rank, at most as many as asked (None after bands of ranks). With ``ties``, nothing is
+    read and the function is None unless the matches are walked in order or are few: one word."""
     if object_type not in OBJECT_TYPES:
         raise ValueError(object_type)
     prefix = SearchEntry.TYPE_PREFIX[object_type]
     groups = sorted(query_keys(q), key=lambda keys: -max(map(len, keys)))[:MAX_QUERY_WORDS]
     if not groups:
-        return []
+        return [], lambda rank, most: set()
     db = backend()
     words = []
     for keys in groups:
@@ -116,6 +126,11 @@ def _ranked(object_type: str, q: str, limit: int | None) -> list[tuple[int, int]
         for key in shortest_prefixes(keys):
             condition |= db.prefix(prefix + key)
         words.append(SearchEntry.objects.filter(condition).values_list("object_id", "rank"))
+
+    def sorted_of(rank: int, most: int) -> set[int]:
+        of_rank = [word.filter(rank=rank).values_list("object_id", flat=True) for word in words]
+        return set((of_rank[0].distinct() if len(of_rank) == 1 else of_rank[0].intersection(*of_rank[1:]))[:most])
+
     if len(groups) == 1 and limit:
         prefixes = [prefix + key for key in shortest_prefixes(groups[0])]
         # A stem (two letters) is one range of the stem index; the longer prefixes' keys each one.
@@ -124,13 +139,18 @@ def _ranked(object_type: str, q: str, limit: int | None) -> list[tuple[int, int]
         if keys is not None:
             # (rank, id) pairs, each stream in descending order: merged as they come, no key function.
             streams = [*(_walk_stem(stem, limit) for stem in stems), *(_walk(key, limit) for key in keys)]
-            return _first_each(((object_id, rank) for rank, object_id in heapq.merge(*streams, reverse=True)), limit)
+            pairs = _first_each(((object_id, rank) for rank, object_id in heapq.merge(*streams, reverse=True)), limit)
+            return pairs, lambda rank, most: _of_rank(stems, keys, rank, most)
         if words[0][:FEW_ENTRIES].count() == FEW_ENTRIES:
+            if ties:
+                return [], None
             keys = _keys_under(db, prefixes, MAX_SEEKED_KEYS)
             if keys is not None:
-                return _by_bands(db, keys, limit)
+                return _by_bands(db, keys, limit), None
+    elif ties:
+        return [], None
     ordered = (words[0].distinct() if len(words) == 1 else words[0].intersection(*words[1:])).order_by("-rank", "-object_id")
-    return _first_each(ordered[:limit] if limit else ordered, limit)
+    return _first_each(ordered[:limit] if limit else ordered, limit), sorted_of
 
 
 def _keys_under(db, prefixes: list[str], most: int) -> list[str] | None:
@@ -207,6 +227,22 @@ def _walk_stem(stem: str, limit: int) -> list[tuple[int, int]]:
     with connection.cursor() as cursor:
         cursor.execute(*_stem_statement(stem, limit))
         return cursor.fetchall()
+
+
+def _of_rank(stems: list[str], keys: list[str], rank: int, most: int) -> set[int]:
+    """The ids of the records with ``rank`` and a key under one of ``stems`` or among ``keys``, at
+    most ``most``: one range of the stem or key index each."""
+    table, rank_, object_id, key_ = map(connection.ops.quote_name, (SearchEntry._meta.db_table, "rank", "object_id", "key"))
+    found: set[int] = set()
+    with connection.cursor() as cursor:
+        for expression, values in ((backend().stem_expression, stems), (key_, keys)):
+            for value in values:
+                cursor.execute(f"SELECT DISTINCT {object_id} FROM {table} WHERE {expression} = %s AND {rank_} = %s LIMIT %s",
+                               [value, rank, most])
+                found.update(row[0] for row in cursor.fetchall())
+                if len(found) >= most:
+                    return found
+    return found
 
 
 def _first_each(rows, limit: int | None) -> list[tuple[int, int]]:

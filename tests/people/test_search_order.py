@@ -98,8 +98,11 @@ def test_the_migration_gives_existing_entries_their_names_rank(coordinator):
     assert [_person_ranks(p) for p in persons] == [{name_rank(p.display_name)} for p in persons]
 
 
+@pytest.mark.parametrize("walked", [api.MAX_WALKED_KEYS, 0], ids=["walked", "sorted"])
 @pytest.mark.parametrize("q", ["Ів", "Ив", "Iv", "Ivan", "Шевчук", "і", "ivan iv", "Ωμέγα", "1"])
-def test_the_first_persons_by_name_are_those_every_match_sorted_gives(coordinator, analyst, q):
+def test_the_first_persons_by_name_are_those_every_match_sorted_gives(coordinator, analyst, monkeypatch, q, walked):
+    # "sorted": no prefix's keys are walked, the database sorts the (few) matches by rank.
+    monkeypatch.setattr(api, "MAX_WALKED_KEYS", walked)
     for name in NAMES:
         factories.person(coordinator, name)
     # Ties: many persons whose names share the first three letters, and a protected one whose real
@@ -141,3 +144,13 @@ def test_ranked_ties_give_the_first_matches_and_every_one_of_the_same_rank(coord
     assert sorted(api.ranked_ties("person", "Ivan", 4, 100)) == sorted(p.pk for p in first + tied)
     assert sorted(api.ranked_ties("person", "Ivan", 20, 100)) == sorted(Person.objects.values_list("pk", flat=True))
     assert api.ranked_ties("person", "Ivan", 4, 6) is None
+
+
+def test_ranked_ties_leave_several_words_and_many_entries_to_the_database(coordinator, monkeypatch):
+    for n in range(5):
+        factories.person(coordinator, f"Ab Ivan {n}")
+    assert len(api.ranked_ties("person", "Ivan", 2, 100)) == 5
+    assert api.ranked_ties("person", "Ab Ivan", 2, 100) is None
+    monkeypatch.setattr(api, "MAX_WALKED_KEYS", 0)
+    monkeypatch.setattr(api, "FEW_ENTRIES", 3)
+    assert api.ranked_ties("person", "Ivan", 2, 100) is None
