@@ -17,7 +17,9 @@ class SearchEntry(models.Model):
     ``rank`` is the record's place in the order its lists show first, the same in each of its
     entries: for an incident the day it began (days since 1970-01-01), so the matches of a common
     name come newest first from the index alone and only the first of them are looked up in the
-    incident table (:func:`svidok.search.api.first_matching`); 0 for the types not ranked.
+    incident table (:func:`svidok.search.api.first_matching`); for a person the rank of its name
+    (``indexing.name_rank``: persons by name, :func:`svidok.search.api.ranked_ties`); 0 for the
+    types not ranked.
     """
 
     TYPE_PREFIX = {"incident": "i", "person": "p", "organization": "o", "place": "l"}
