@@ -111,8 +111,9 @@ def ranked_ties(object_type: str, q: str, limit: int, most: int) -> list[int] | 
 
 def _ranked(object_type: str, q: str, limit: int | None, *, ties: bool = False):
     """The (id, rank) pairs of :func:`ranked_ids`, and a function giving the ids of the matches
-    of one rank, at most as many as asked (None after bands of ranks). With ``ties``, nothing is
-    read and the function is None unless the matches are walked in order or are few: one word."""
+    of one rank, at most as many as asked (None after bands of ranks, or for several words). With
+    ``ties``, nothing is read and the function is None unless the matches are walked in order or
+    are few: one word."""
     if object_type not in OBJECT_TYPES:
         raise ValueError(object_type)
     prefix = SearchEntry.TYPE_PREFIX[object_type]
@@ -126,10 +127,6 @@ def _ranked(object_type: str, q: str, limit: int | None, *, ties: bool = False):
         for key in shortest_prefixes(keys):
             condition |= db.prefix(prefix + key)
         words.append(SearchEntry.objects.filter(condition).values_list("object_id", "rank"))
-
-    def sorted_of(rank: int, most: int) -> set[int]:
-        of_rank = [word.filter(rank=rank).values_list("object_id", flat=True) for word in words]
-        return set((of_rank[0].distinct() if len(of_rank) == 1 else of_rank[0].intersection(*of_rank[1:]))[:most])
 
     if len(groups) == 1 and limit:
         prefixes = [prefix + key for key in shortest_prefixes(groups[0])]
@@ -150,7 +147,10 @@ def _ranked(object_type: str, q: str, limit: int | None, *, ties: bool = False):
     elif ties:
         return [], None
     ordered = (words[0].distinct() if len(words) == 1 else words[0].intersection(*words[1:])).order_by("-rank", "-object_id")
-    return _first_each(ordered[:limit] if limit else ordered, limit), sorted_of
+    pairs = _first_each(ordered[:limit] if limit else ordered, limit)
+    if len(words) > 1:
+        return pairs, None
+    return pairs, lambda rank, most: set(words[0].filter(rank=rank).values_list("object_id", flat=True).distinct()[:most])
 
 
 def _keys_under(db, prefixes: list[str], most: int) -> list[str] | None:
