@@ -80,6 +80,19 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 
 
+@pytest.fixture(autouse=True)
+def _no_request_left_running():
+    """After each test, once its browser contexts are closed, wait for the request the live server
+    may still be answering before the test's database is emptied. On in-memory SQLite that request
+    runs on the test thread's connection: the flush would run inside its transaction, and the
+    request's rollback or commit could undo the flush (a CI run once found a user left over from
+    an earlier test). Set up after pytest-django's own autouse fixture, so it is torn down before
+    the flush, and before ``context``, so after the context closes."""
+    yield
+    with _OneRequestAtATimeOnASharedConnection._lock:
+        pass
+
+
 @pytest.fixture(scope="session")
 def browser() -> Browser:
     if not os.access(CHROMIUM, os.X_OK):
