@@ -26,14 +26,17 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from django.utils.translation import gettext_lazy as _
 
 from svidok.common.text import UndecodableText, decode_text
 from svidok.common.untrusted import InputRefused, open_zip, read_member
 from svidok.forensics.arrays import PROTOCOL_FIELDS, REQUIRED_FIELDS, Precincts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 IDENTITY_FIELDS = ("region", "oik", "tik", "uik", "url")
 MAX_ERRORS = 50
@@ -486,6 +489,8 @@ def _read_table(text: str, delimiter: str, header: list[str], columns: ColumnMap
     as a missing value there) are read as strings; number columns are left to pandas, which reads a
     clean column straight into int64 and leaves a column holding anything else for :func:`_numbers`.
     """
+    import pandas as pd  # on first use: the web and worker processes start without it
+
     text_columns = set(columns.ignored) | {columns.fields[f] for f in IDENTITY_FIELDS if f in columns.fields} | {header[-1]}
     text_columns |= set(header) - set(columns.candidates) - {columns.fields.get(f) for f in PROTOCOL_FIELDS}
     try:
@@ -514,6 +519,8 @@ _PANDAS_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 def _numbers(cells: pd.Series, lines: np.ndarray, column: str, problems: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(values, empty) of a number column; a cell that is not a whole number, or is beyond MAX_COUNT, is
     a problem (line, column)."""
+    import pandas as pd  # on first use: the web and worker processes start without it
+
     if cells.dtype.kind in "iu":
         values = cells.to_numpy()
         lowest = values.min() if len(values) and cells.dtype.kind == "i" else 0
@@ -691,6 +698,8 @@ def _votes_with_none(votes: np.ndarray, missing: np.ndarray) -> list[list[int | 
 
 def _flag(identity, counts, missing, votes, votes_missing) -> list[list[str]]:
     """Validation flags per precinct (see FLAGS), computed column-wise; nothing is dropped."""
+    import pandas as pd  # on first use: the web and worker processes start without it
+
     n = len(votes)
     no_number = np.zeros(n, dtype=bool)
     for f in REQUIRED_FIELDS:
@@ -723,6 +732,8 @@ def _flag(identity, counts, missing, votes, votes_missing) -> list[list[str]]:
 def naming_electronic(values) -> np.ndarray:
     """Which values name remote electronic voting: each distinct text looked at once (commission
     names repeat, precinct numbers are digits), then matched back in one vectorised step."""
+    import pandas as pd  # on first use: the web and worker processes start without it
+
     values = pd.Series(values, dtype=object)
     hits = {v for v in values.unique() if isinstance(v, str) and v and not v.isdigit() and ELECTRONIC in _normalize(v)}
     return values.isin(hits).to_numpy() if hits else np.zeros(len(values), dtype=bool)

@@ -20,14 +20,26 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
-from followthemoney import model
-from followthemoney.exc import InvalidData
 
 from svidok.accounts.rules import require
 from svidok.audit.services import record
 from svidok.common.text import UndecodableText, decode_text
 from svidok.common.untrusted import InputRefused, load_json
 from svidok.sanctions.models import ReferenceEntity, ReferenceList
+
+
+def _ftm():
+    """FollowTheMoney's model, imported when a list is read: the package takes half a second to
+    import, and every process loads this module through the URLs (docs/decisions.md, decision 79)."""
+    from followthemoney import model
+
+    return model
+
+
+def _invalid_data() -> type[Exception]:
+    from followthemoney.exc import InvalidData
+
+    return InvalidData
 
 # The name properties of a FollowTheMoney entity, in the order a reader would want them.
 NAME_PROPS = ("name", "alias", "previousName", "weakAlias")
@@ -154,7 +166,7 @@ def read_ftm(data: bytes, *, source: str = "file") -> ParsedList:
             if proxy.id in proxies:
                 try:
                     proxies[proxy.id].merge(proxy)
-                except InvalidData as exc:
+                except _invalid_data() as exc:
                     raise ListFileError(f"line {number}: entity {proxy.id!r} appears again with another schema ({exc}).") from None
             else:
                 proxies[proxy.id] = proxy
@@ -200,6 +212,7 @@ def _ftm_line(line: str, number: int):
     schema_name = data.get("schema")
     if not schema_name or not isinstance(schema_name, str):
         raise ListFileError(f"line {number}: the entity has no \"schema\".")
+    model = _ftm()
     schema = model.get(schema_name)
     if schema is None:
         raise ListFileError(f"line {number}: unknown FollowTheMoney schema {schema_name!r}.")
@@ -257,7 +270,7 @@ def read_eu_csv(data: bytes, *, source: str = "file") -> ParsedList:
         if None in row:
             raise ListFileError(f"row {number}: more cells than the header has columns.")
         schema_name = (row.get("schema") or "").strip()
-        schema = model.get(schema_name) if schema_name else None
+        schema = _ftm().get(schema_name) if schema_name else None
         if schema is None:
             raise ListFileError(f"row {number}: unknown or empty schema {schema_name!r}.")
         name = " ".join((row.get("name") or "").split())
@@ -268,7 +281,7 @@ def read_eu_csv(data: bytes, *, source: str = "file") -> ParsedList:
         record_id = f"{annex}/{number_in_annex}" if annex else number_in_annex
         if len(record_id) > MAX_FIELD["record_id"]:
             raise ListFileError(f"row {number}: the record id is longer than {MAX_FIELD['record_id']} characters.")
-        proxy = model.make_entity(schema)
+        proxy = _ftm().make_entity(schema)
         proxy.id = "eu-269-" + re.sub(r"[^A-Za-z0-9]+", "-", record_id).strip("-").lower()
         proxy.add("name", name)
         for column, cell in row.items():
