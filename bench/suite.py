@@ -34,6 +34,10 @@ def run_suite(commit: str, workdir: Path) -> dict:
     clone = workdir / commit[:12]
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     subprocess.run(["git", "-C", str(clone), "checkout", "-q", commit], check=True)
+    # The front-end packages (Leaflet and the rest, served as static files) of this checkout, as the
+    # virtualenv: `make test` would install them; the clone has neither.
+    if (ROOT / "node_modules").is_dir():
+        (clone / "node_modules").symlink_to(ROOT / "node_modules")
     env = dict(os.environ, PATH=f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}", PYTHONPATH=str(clone))
     env.pop("DATABASE_URL", None)
     stages, summaries, current, began = {}, [], None, time.perf_counter()
