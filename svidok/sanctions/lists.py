@@ -27,20 +27,6 @@ from svidok.common.text import UndecodableText, decode_text
 from svidok.common.untrusted import InputRefused, load_json
 from svidok.sanctions.models import ReferenceEntity, ReferenceList
 
-
-def _ftm():
-    """FollowTheMoney's model, imported when a list is read: the package takes half a second to
-    import, and every process loads this module through the URLs (docs/decisions.md, decision 79)."""
-    from followthemoney import model
-
-    return model
-
-
-def _invalid_data() -> type[Exception]:
-    from followthemoney.exc import InvalidData
-
-    return InvalidData
-
 # The name properties of a FollowTheMoney entity, in the order a reader would want them.
 NAME_PROPS = ("name", "alias", "previousName", "weakAlias")
 # Columns of the EU CSV that are not entity properties (FORMAT.md: "sanctions metadata").
@@ -152,6 +138,8 @@ def read_ftm(data: bytes, *, source: str = "file") -> ParsedList:
     entity's listing date (``startDate``, else ``listingDate``) and program; other schemas
     (addresses, positions...) are counted and left out. Any malformed line stops the whole import.
     """
+    from followthemoney.exc import InvalidData  # FollowTheMoney on first use (decision 79)
+
     proxies: dict[str, object] = {}
     sanctions: list[tuple[int, object]] = []
     skipped: dict[str, int] = {}
@@ -166,7 +154,7 @@ def read_ftm(data: bytes, *, source: str = "file") -> ParsedList:
             if proxy.id in proxies:
                 try:
                     proxies[proxy.id].merge(proxy)
-                except _invalid_data() as exc:
+                except InvalidData as exc:
                     raise ListFileError(f"line {number}: entity {proxy.id!r} appears again with another schema ({exc}).") from None
             else:
                 proxies[proxy.id] = proxy
@@ -199,6 +187,8 @@ def read_ftm(data: bytes, *, source: str = "file") -> ParsedList:
 
 
 def _ftm_line(line: str, number: int):
+    from followthemoney import model  # on first use (decision 79)
+
     try:
         data = load_json(line, name=f"line {number}")
     except InputRefused as exc:
@@ -212,7 +202,6 @@ def _ftm_line(line: str, number: int):
     schema_name = data.get("schema")
     if not schema_name or not isinstance(schema_name, str):
         raise ListFileError(f"line {number}: the entity has no \"schema\".")
-    model = _ftm()
     schema = model.get(schema_name)
     if schema is None:
         raise ListFileError(f"line {number}: unknown FollowTheMoney schema {schema_name!r}.")
@@ -257,6 +246,8 @@ def read_eu_csv(data: bytes, *, source: str = "file") -> ParsedList:
     """Entities of the EU annex CSV, one per ``annex`` + ``recordId`` (persons and entities are
     numbered separately in the annex, so ``I.PERSONS/30`` and ``I.ENTITIES/30`` are different
     records). The listing date is ``startDate``; dates are converted to ISO for FollowTheMoney."""
+    from followthemoney import model  # on first use: half a second, and every process loads this module
+
     text = _decode(data, source)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
@@ -270,7 +261,7 @@ def read_eu_csv(data: bytes, *, source: str = "file") -> ParsedList:
         if None in row:
             raise ListFileError(f"row {number}: more cells than the header has columns.")
         schema_name = (row.get("schema") or "").strip()
-        schema = _ftm().get(schema_name) if schema_name else None
+        schema = model.get(schema_name) if schema_name else None
         if schema is None:
             raise ListFileError(f"row {number}: unknown or empty schema {schema_name!r}.")
         name = " ".join((row.get("name") or "").split())
@@ -281,7 +272,7 @@ def read_eu_csv(data: bytes, *, source: str = "file") -> ParsedList:
         record_id = f"{annex}/{number_in_annex}" if annex else number_in_annex
         if len(record_id) > MAX_FIELD["record_id"]:
             raise ListFileError(f"row {number}: the record id is longer than {MAX_FIELD['record_id']} characters.")
-        proxy = _ftm().make_entity(schema)
+        proxy = model.make_entity(schema)
         proxy.id = "eu-269-" + re.sub(r"[^A-Za-z0-9]+", "-", record_id).strip("-").lower()
         proxy.add("name", name)
         for column, cell in row.items():
