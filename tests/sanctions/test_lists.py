@@ -139,6 +139,19 @@ def test_malformed_ftm_entity_is_refused_with_its_line(coordinator, tmp_path, li
     assert (str(caught.value), ReferenceList.objects.count()) == (message, 0)
 
 
+
+@pytest.mark.django_db
+def test_an_entity_again_with_another_schema_is_refused_with_its_line(coordinator, tmp_path):
+    person = '{"id": "x", "schema": "Person", "properties": {"name": ["A B"]}}'
+    company = '{"id": "x", "schema": "Company", "properties": {"name": ["A B Ltd"]}}'
+    path = ftm_file(tmp_path, person, company)
+
+    with pytest.raises(ListFileError) as caught:
+        import_list(actor=coordinator, path=path, name="os")
+
+    assert str(caught.value).startswith("line 2: entity 'x' appears again with another schema (")
+    assert ReferenceList.objects.count() == 0
+
 @pytest.mark.django_db
 def test_ftm_import_takes_listing_date_and_program_from_the_sanction(coordinator, tmp_path):
     address = {"id": "addr-1", "schema": "Address", "properties": {"full": ["Simferopol"]}}
