@@ -70,7 +70,7 @@ ess_cert_id_alg = sha256
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield {"url": f"http://127.0.0.1:{server.server_address[1]}/", "ca": d / "ca.crt", "dir": d}
     server.shutdown()
