@@ -1,6 +1,11 @@
 import datetime as dt
+import fcntl
 import json
 import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -61,6 +66,35 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         _load_vocabularies()
 
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory, _identity_key) -> Path:
+    """An SQLite database made by a real `svidok migrate` process, once for the whole run (migrating
+    takes 8 to 13 seconds): the pytest workers share it, the first to need it makes it under a lock.
+    Tests that run ``svidok`` processes on SQLite copy it into their var directory
+    (``tests.helpers.var_dir_with_database``)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's directory, above each worker's own
+    made = shared / "migrated.sqlite3"
+    with open(shared / "migrated.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            var = shared / "migrated-var"
+            (var / "static").mkdir(parents=True, exist_ok=True)
+            env = {**os.environ, "SVIDOK_VAR_DIR": str(var), "SVIDOK_PLAIN_STATIC": "1"}
+            env.pop("DATABASE_URL", None)
+            subprocess.run([sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())",
+                            "migrate", "-v0"], env=env, check=True, timeout=300)
+            # The backup API, not a file copy: it carries what is still in the write-ahead log.
+            part = shared / "migrated.part"
+            with sqlite3.connect(var / "svidok.sqlite3") as source, sqlite3.connect(part) as copy:
+                source.backup(copy)
+            source.close()
+            copy.close()
+            part.rename(made)
+    return made
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,6 +1,8 @@
 """Helpers the test modules import (fixtures live in ``tests/conftest.py``)."""
 
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -11,6 +13,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from svidok.accounts.models import User
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+def var_dir_with_database(migrated: Path, path: Path) -> Path:
+    """A var directory at ``path`` for a ``svidok`` process on SQLite, holding its own copy of the
+    run's migrated database (the ``migrated_sqlite`` fixture)."""
+    (path / "static").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(migrated, path / "svidok.sqlite3")
+    (path / "svidok.sqlite3").chmod(0o600)
+    return path
 
 
 def make_user(role: str, username: str | None = None) -> User:

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 
 from svidok.sanctions import services as proposals
-from tests.helpers import login, make_user
+from tests.helpers import login, make_user, var_dir_with_database
 
 pytestmark = pytest.mark.django_db
 
@@ -124,14 +124,14 @@ def test_the_429_json_error_is_translated(api, analyst):
     assert (refused.status_code, refused.json()["detail"].split(":")[0]) == (429, "Забагато запитів")
 
 
-def test_migrate_makes_the_counter_table(tmp_path):
-    """Without it every limited view would fail; a deployment that only runs `migrate` has it too."""
-    env = {**os.environ, "SVIDOK_VAR_DIR": str(tmp_path / "var")}
+def test_migrate_makes_the_counter_table(tmp_path, migrated_sqlite):
+    """Without it every limited view would fail; a deployment that only runs `migrate` has it too
+    (``migrated_sqlite`` is made by a `svidok migrate` process)."""
+    env = {**os.environ, "SVIDOK_VAR_DIR": str(var_dir_with_database(migrated_sqlite, tmp_path / "var"))}
     env.pop("DATABASE_URL", None)
     svidok = [sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())"]
     code = "from django.db import connection; print('svidok_ratelimit' in connection.introspection.table_names())"
 
-    subprocess.run([*svidok, "migrate", "-v0"], env=env, check=True, timeout=300)
     shown = subprocess.run([*svidok, "shell", "--no-imports", "-c", code], env=env, capture_output=True, text=True, timeout=120)
 
     assert shown.stdout == "True\n"

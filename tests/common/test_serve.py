@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import var_dir_with_database
 from tests.loopback import closed_port
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -54,13 +55,10 @@ def wait_for(condition, timeout: float = 60):
 
 
 @pytest.fixture(scope="module")
-def var_dir(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("serve")
+def var_dir(tmp_path_factory, migrated_sqlite):
+    tmp_path = var_dir_with_database(migrated_sqlite, tmp_path_factory.mktemp("serve"))
     env = {**os.environ, "SVIDOK_VAR_DIR": str(tmp_path), "SVIDOK_PLAIN_STATIC": "1"}
     env.pop("DATABASE_URL", None)  # a database of its own, whatever the suite runs on
-    (tmp_path / "static").mkdir()
-    subprocess.run([sys.executable, "-c", "import sys; from svidok.cli import main; sys.exit(main())", "migrate", "-v0"],
-                   env=env, check=True)
     return env
 
 

@@ -2,7 +2,6 @@
 
 import os
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from django.db import connection
 from svidok.audit.models import AuditEntry
 from svidok.evidence.models import Blob, EvidenceItem
 from tests.evidence.capture_site import Site
+from tests.helpers import var_dir_with_database
 
 SVIDOK = str(Path(sys.executable).with_name("svidok"))
 
@@ -62,8 +62,7 @@ def process_env(tmp_path, request):
                     AuditEntry.objects.filter(object_type="evidence.evidenceitem").count())
     else:
         env.pop("DATABASE_URL", None)
-        subprocess.run([SVIDOK, "migrate", "-v0"], env=env, check=True, timeout=300)
-        database = tmp_path / "var" / "svidok.sqlite3"
+        database = var_dir_with_database(request.getfixturevalue("migrated_sqlite"), tmp_path / "var") / "svidok.sqlite3"
 
         def counts():
             with sqlite3.connect(database) as db:
