@@ -35,6 +35,7 @@ from django.utils.translation import ngettext
 from svidok.accounts.rules import require
 from svidok.common.validation import public_id_in
 from svidok.incidents.exporting import incident_items
+from svidok.incidents.forms import resolve_place
 from svidok.incidents.models import DatePrecision, Election, Incident, Place, Term
 from svidok.incidents.queries import visible_incidents
 from svidok.people.consent import Disclosure, Purpose
@@ -184,12 +185,11 @@ def resolve_scope(*, election=None, date_from=None, date_to=None, place=None) ->
         if isinstance(place, Place):
             scope.place = place
         else:
-            code = str(place).strip().upper()
-            scope.place = Place.objects.filter(code=code).first()
-            if scope.place is None:
-                errors.setdefault("place", []).append(
-                    _("No place has the code “%(code)s”. Give the place's KATOTTG code, e.g. UA01020010010073418.")
-                    % {"code": code[:40]})
+            # Its name in any spelling or its KATOTTG code, as the incident form and list take it.
+            try:
+                scope.place = resolve_place(str(place)[:200])
+            except ValidationError as error:
+                errors.setdefault("place", []).extend(error.messages)
     if errors:
         raise ValidationError(errors)
     return scope

@@ -16,9 +16,9 @@ class PeriodicReportForm(forms.Form):
                                 help_text=_("Or a period: its first day…"))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                               help_text=_("…and its last day, both included."))
-    place = forms.CharField(label=_("Place"), required=False, max_length=40,
-                            help_text=_("Optional: the KATOTTG code of a region, raion, hromada or settlement, as its "
-                                        "page shows it (e.g. UA01020010010073418); the report covers it and everything in it."))
+    place = forms.CharField(label=_("Place"), required=False, max_length=200,
+                            help_text=_("Optional: a region, raion, hromada or settlement, by its name in any spelling "
+                                        "or its KATOTTG code; the report covers it and everything in it."))
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     format = forms.ChoiceField(label=_("Format"), choices=ReportRun.Format.choices, initial=ReportRun.Format.PDF,
                                widget=forms.RadioSelect)

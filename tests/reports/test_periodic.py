@@ -133,6 +133,22 @@ def test_period_and_place_narrow_the_report(world, coordinator):
     assert [f.election.name for f in report.forensics] == [world.election.name]
 
 
+@pytest.mark.parametrize("spelling", ["Бахчисарайський", "bakhchysaraiskyi"])
+def test_place_is_taken_by_its_name_in_any_spelling(world, spelling):
+    """People know a raion by its name, not by its KATOTTG code: either does."""
+    scope = periodic.resolve_scope(date_from="2018-03-05", date_to="2018-03-31", place=spelling)
+
+    assert scope.place == world.places["raion"]
+
+
+def test_place_name_that_fits_several_places_asks_for_one(world):
+    """"Бахчисарай" alone is the town; a stem the town, the hromada and the raion share is not."""
+    with pytest.raises(ValidationError) as refused:
+        periodic.resolve_scope(date_from="2018-03-05", date_to="2018-03-31", place="Бахчисарайськ")
+
+    assert refused.value.message_dict["place"][0].startswith("Several places match: ")
+
+
 def test_empty_period_says_nothing_is_documented(world, coordinator, tmp_path):
     scope = periodic.resolve_scope(date_from="2030-01-01", date_to="2030-01-31")
     report = periodic.build(actor=coordinator, scope=scope, purpose="internal")
@@ -151,8 +167,9 @@ def test_empty_period_says_nothing_is_documented(world, coordinator, tmp_path):
     ({"date_from": "2018-03-31", "date_to": "2018-03-01"}, "date_to",
      "The period ends (March 1, 2018) before it begins (March 31, 2018)."),
     ({"date_from": "2018-03-01"}, "date_to", "Give the first and the last day of the period."),
-    ({"date_from": "2018-03-01", "date_to": "2018-03-31", "place": "UA99"}, "place",
-     "No place has the code “UA99”. Give the place's KATOTTG code, e.g. UA01020010010073418."),
+    ({"date_from": "2018-03-01", "date_to": "2018-03-31", "place": "UA99"}, "place", "No place matches “UA99”."),
+    ({"date_from": "2018-03-01", "date_to": "2018-03-31", "place": "UA01999999999999999"}, "place",
+     "No place has the code UA01999999999999999."),
 ])
 def test_bad_scope_is_refused_with_a_message(db, arguments, key, message):
     with pytest.raises(ValidationError) as refused:

@@ -98,7 +98,7 @@ def test_page_shows_scope_errors_on_the_form(client, coordinator):
     text = visible_text(response.content.decode())
     assert response.status_code == 400
     assert "The period ends (March 1, 2018) before it begins (March 31, 2018)." in text
-    assert "No place has the code “UA99”." in text
+    assert "No place matches “UA99”." in text
     assert ReportRun.objects.count() == 0
 
 

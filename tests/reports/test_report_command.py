@@ -82,7 +82,7 @@ def test_report_docx_for_publication(reported, election, tmp_path):
     (["--from", "2018-03-31", "--to", "2018-03-01"], "The period ends (March 1, 2018) before it begins (March 31, 2018)."),
     (["--from", "31.03.2018", "--to", "2018-04-01"], "From: “31.03.2018” is not a date; write it as 2024-03-31."),
     (["--from", "2018-03-01", "--to", "2018-03-31", "--place", "UA00000000000000000"],
-     "No place has the code “UA00000000000000000”."),
+     "No place has the code UA00000000000000000."),
     (["--election", "x", "--from", "2018-03-01", "--to", "2018-03-31"], "Choose an election or a period, not both."),
 ])
 def test_bad_input_is_refused_and_writes_nothing(reported, tmp_path, arguments, message):

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--election", help="the election's name (as the election list shows it) or the address of its page")
         parser.add_argument("--from", dest="date_from", help="first day of the period, e.g. 2024-01-01")
         parser.add_argument("--to", dest="date_to", help="last day of the period, e.g. 2024-03-31")
-        parser.add_argument("--place", help="KATOTTG code of a region, raion, hromada or settlement")
+        parser.add_argument("--place", help="a region, raion, hromada or settlement: its name in any spelling, or its KATOTTG code")
         parser.add_argument("--format", choices=periodic.FORMATS, required=True)
         parser.add_argument("-o", "--output", required=True, help="the file to write")
         parser.add_argument("--language", choices=periodic.LANGUAGES, default="en")
