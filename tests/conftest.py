@@ -46,6 +46,12 @@ def pytest_collection_modifyitems(config, items):
 
     The scale-out test (marked ``scale``) makes its own database cluster and processes: it runs only
     with SVIDOK_TESTS_SCALE=1 (`make test-scale`), and then alone."""
+    # process_env asks for the test database only once it runs, on PostgreSQL; pytest-django decides
+    # at the start which test databases to create from the tests' markers and fixtures, so a run of
+    # only such tests would have none (and would reach the real database's name). Mark them.
+    for item in items:
+        if "process_env" in item.fixturenames and item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db(transaction=True))
     scale = os.environ.get("SVIDOK_TESTS_SCALE") == "1"
     chosen = [item for item in items if (item.get_closest_marker("scale") is not None) == scale]
     if len(chosen) < len(items):
