@@ -24,6 +24,34 @@ def var_dir_with_database(migrated: Path, path: Path) -> Path:
     return path
 
 
+def database_now():
+    """The PostgreSQL server's clock: what ``wait_for_sessions_to_end`` counts from."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        return cursor.fetchone()[0]
+
+
+def wait_for_sessions_to_end(since, timeout: float = 30) -> None:
+    """Wait until every other session opened on the test database since ``since`` (by the processes a
+    test started) has ended. PostgreSQL ends the session of a finished or killed process a moment
+    after the process is gone; when that test was a worker's last, dropping its test database right
+    away failed now and then ("being accessed by other users")."""
+    from django.db import connection
+
+    def sessions() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid() AND backend_start >= %s", [since])
+            return cursor.fetchone()[0]
+
+    deadline = time.monotonic() + timeout
+    while sessions() and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling for a state, not timing an assertion
+    assert sessions() == 0, "a process the test started still holds a database session"
+
+
 def make_user(role: str, username: str | None = None) -> User:
     user = User(username=username or role, role=role)
     user.set_password(PASSWORD)

@@ -5,6 +5,7 @@ Real parts: the live test database (SQLite's online backup, or pg_dump/pg_restor
 evidence files on disk, age encryption through pyrage. Transactional tests: a restore replaces the
 whole database, which a test transaction could not hold."""
 
+import functools
 import hashlib
 import io
 import os
@@ -29,7 +30,7 @@ from svidok.evidence import services as evidence
 from svidok.evidence.models import EvidenceItem
 from svidok.incidents.models import Incident
 from tests import factories
-from tests.helpers import make_user
+from tests.helpers import database_now, make_user, wait_for_sessions_to_end
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -205,7 +206,7 @@ def test_only_an_admin_makes_or_restores_backups(role, key, tmp_path):
     assert not (tmp_path / "b").exists()
 
 
-def test_the_commands_warn_that_keys_are_apart_and_check_an_archive(tmp_path, settings):
+def test_the_commands_warn_that_keys_are_apart_and_check_an_archive(tmp_path, settings, request):
     """The real commands in a process of their own, on their own SQLite installation."""
     env = {**os.environ, "SVIDOK_VAR_DIR": str(tmp_path / "var")}
     env.pop("DATABASE_URL", None)
@@ -225,6 +226,7 @@ def test_the_commands_warn_that_keys_are_apart_and_check_an_archive(tmp_path, se
     else:
         s = connection.settings_dict
         env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+        request.addfinalizer(functools.partial(wait_for_sessions_to_end, database_now()))
     public = archive.new_identity(tmp_path / "key.txt")  # `svidok backup --new-key`: test_new_key_command
     assert oct((tmp_path / "key.txt").stat().st_mode & 0o777) == "0o600"
     written = svidok("backup", str(tmp_path / "b.age"), "--recipient", public)

@@ -3,7 +3,6 @@
 import os
 import sqlite3
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from django.db import connection
 from svidok.audit.models import AuditEntry
 from svidok.evidence.models import Blob, EvidenceItem
 from tests.evidence.capture_site import Site
-from tests.helpers import var_dir_with_database
+from tests.helpers import database_now, var_dir_with_database, wait_for_sessions_to_end
 
 SVIDOK = str(Path(sys.executable).with_name("svidok"))
 
@@ -50,19 +49,13 @@ def process_env(tmp_path, request):
     """The environment of a ``svidok`` subprocess and a way to count its evidence rows.
 
     PostgreSQL: the test database itself (committed rows, so a transactional test). SQLite: the
-    test database is in memory, so the process gets its own migrated database file.
-
-    On PostgreSQL the server ends the session of a finished (or killed) process a moment after the
-    process is gone. At the end of the test, wait for those sessions to end: when this was a
-    worker's last test, dropping its test database right away failed now and then ("being
-    accessed by other users")."""
+    test database is in memory, so the process gets its own migrated database file. On PostgreSQL
+    the test ends once the sessions of its processes have (``wait_for_sessions_to_end``)."""
     env = {**os.environ, "SVIDOK_VAR_DIR": str(tmp_path / "var")}
     (tmp_path / "var" / "static").mkdir(parents=True)
     if connection.vendor == "postgresql":
         request.getfixturevalue("transactional_db")
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT now()")
-            started = cursor.fetchone()[0]
+        started = database_now()
         s = connection.settings_dict
         env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
@@ -80,15 +73,4 @@ def process_env(tmp_path, request):
                     "select count(*) from audit_auditentry where object_type = 'evidence.evidenceitem'"))
     yield env, tmp_path / "var" / "evidence", counts
     if connection.vendor == "postgresql":
-        deadline = time.monotonic() + 30
-        while _sessions_since(started) and time.monotonic() < deadline:
-            time.sleep(0.05)  # polling for a state, not timing an assertion
-        assert _sessions_since(started) == 0, "a process started by the test still holds a database session"
-
-
-def _sessions_since(started) -> int:
-    """Sessions on the test database opened since ``started`` (the test's processes), but this one."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND pid <> pg_backend_pid() AND backend_start >= %s", [started])
-        return cursor.fetchone()[0]
+        wait_for_sessions_to_end(started)
