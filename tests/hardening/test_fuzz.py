@@ -122,6 +122,20 @@ def test_incident_json_import_never_crashes_nor_half_writes(places, raw):
     import_refused_or_taken(read_json, raw, "incidents.json")
 
 
+@pytest.mark.parametrize("column", ["reference", "duplicate_of", "place"])
+def test_a_nul_in_a_looked_up_cell_is_the_rows_error(places, column):
+    """PostgreSQL refuses a NUL in a query: the importer must not send one (a CI run's example)."""
+    row = {"title": "Teacher dismissed", "type": "dismissal", "date_start": "2018-03-20", "status": "duplicate",
+           column: "SV-2018-\x00"}
+    raw = json.dumps([row]).encode()
+    before = counts()
+
+    result = import_incidents(actor=system_account(), rows=read_json(raw, "incidents.json"))
+
+    assert column in {error.field for error in result.errors}
+    assert counts() == before
+
+
 @pytest.fixture
 def election(coordinator):
     return record_election(actor=coordinator, fields={"name": "Presidential election 2018", "date": dt.date(2018, 3, 18),

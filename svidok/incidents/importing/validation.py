@@ -94,7 +94,7 @@ class _Validator:
         places = {_text(r.get("place")) for _line, r in rows if _text(r.get("place"))}
         codes = {p for p in places if re.fullmatch(r"UA\d{17}", p)}
         self.places = {p.code: p for p in Place.objects.filter(code__in=codes)} if codes else {}
-        names = places - codes
+        names = {n for n in places - codes if "\x00" not in n}  # a NUL finds no place (PostgreSQL refuses it)
         self.place_names: dict[str, list[Place]] = defaultdict(list)
         if names:
             lowered = {n.lower() for n in names}
@@ -104,8 +104,10 @@ class _Validator:
                     if text and text.lower() in lowered:
                         self.place_names[text.lower()].append(place)
         self.elections = list(Election.objects.all())
-        refs = [_text(r.get("reference")) for _line, r in rows if _text(r.get("reference"))]
-        refs += [_text(r.get("duplicate_of")) for _line, r in rows if _text(r.get("duplicate_of"))]
+        # Only what can be a reference is looked up: anything else is a row error below, and a NUL
+        # in the query would be PostgreSQL's error (a crash of the whole import), not the row's.
+        refs = [ref for _line, r in rows for ref in (_text(r.get("reference")), _text(r.get("duplicate_of")))
+                if REFERENCE_RE.match(ref)]
         self.existing_refs = {}
         for start in range(0, len(refs), 5000):
             self.existing_refs.update(Incident.objects.filter(reference__in=refs[start:start + 5000]).values_list("reference", "pk"))
@@ -354,7 +356,8 @@ def validate_rows(rows: list[tuple[int, dict]], progress: Callable[[int], None] 
     # As in mark_duplicate, a duplicate links to an original, never to another duplicate.
     in_file = {r.reference: r for r in parsed if r.reference}
     duplicates_in_db = set(
-        Incident.objects.filter(reference__in=[r.duplicate_of for r in parsed if r.duplicate_of], status=Incident.Status.DUPLICATE)
+        Incident.objects.filter(reference__in=[r.duplicate_of for r in parsed if REFERENCE_RE.match(r.duplicate_of)],
+                                status=Incident.Status.DUPLICATE)
         .values_list("reference", flat=True)
     )
     for row in parsed:
